@@ -1,0 +1,161 @@
+//! Reading the contract's CSV files: header checks, trimmed cells, and errors that name the
+//! file, line and column, collected up to a limit.
+
+use crate::error::{BillingError, FileError, FileErrors};
+use crate::Progress;
+use std::cell::{Cell, RefCell};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+/// How many bad rows are listed before the import stops looking.
+pub const ERROR_LIMIT: usize = 100;
+
+/// A CSV file with a validated header.
+pub struct CsvFile {
+    pub name: String,
+    reader: csv::Reader<BufReader<File>>,
+    /// Position of each known column in the file, by the index in the `known` list.
+    columns: Vec<Option<usize>>,
+    known: &'static [&'static str],
+    record: csv::StringRecord,
+    // Interior mutability lets a row's cells be borrowed while its errors are recorded.
+    errors: RefCell<Vec<FileError>>,
+    truncated: Cell<bool>,
+    size: u64,
+}
+
+impl CsvFile {
+    /// Opens `path` and checks its header: every `required` column present, none unknown, none
+    /// twice. `known` lists every accepted column, required ones included.
+    pub fn open(path: &Path, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
+        let name = path.display().to_string();
+        let read_err = |e: &dyn std::fmt::Display| BillingError::Read { file: name.clone(), reason: e.to_string() };
+        let file = File::open(path).map_err(|e| read_err(&e))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .buffer_capacity(1 << 20)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let header = reader.headers().map_err(|e| read_err(&e))?.clone();
+        let mut f = CsvFile {
+            name,
+            reader,
+            columns: vec![None; known.len()],
+            known,
+            record: csv::StringRecord::new(),
+            errors: RefCell::new(Vec::new()),
+            truncated: Cell::new(false),
+            size,
+        };
+        for (pos, col) in header.iter().enumerate() {
+            let col = col.trim_start_matches('\u{feff}');
+            match known.iter().position(|k| *k == col) {
+                Some(k) if f.columns[k].is_some() => f.header_error(col, "the column appears twice"),
+                Some(k) => f.columns[k] = Some(pos),
+                None if col.is_empty() => f.header_error(&format!("#{}", pos + 1), "a column has no name"),
+                None => f.header_error(col, &format!("unknown column (expected: {})", known.join(", "))),
+            }
+        }
+        for r in required {
+            if !f.has(r) {
+                f.header_error(r, "required column is missing");
+            }
+        }
+        Ok(f)
+    }
+
+    fn header_error(&self, column: &str, reason: &str) {
+        self.error(1, Some(column), reason.to_owned());
+    }
+
+    /// Whether the file has the column.
+    pub fn has(&self, column: &str) -> bool {
+        self.index(column).is_some()
+    }
+
+    fn index(&self, column: &str) -> Option<usize> {
+        let k = self.known.iter().position(|c| *c == column)?;
+        self.columns[k]
+    }
+
+    /// Reads the next row; `None` at the end. Rows with a wrong number of cells are reported
+    /// and skipped. Returns the row's line number.
+    pub fn next_row(&mut self) -> Result<Option<u64>, BillingError> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {
+                    let line = self.record.position().map_or(0, |p| p.line());
+                    if self.record.len() == 1 && self.record.get(0) == Some("") {
+                        continue; // a blank line
+                    }
+                    let want = self.reader.headers().map(|h| h.len()).unwrap_or(0);
+                    if self.record.len() != want {
+                        let got = self.record.len();
+                        self.error(line, None, format!("the row has {got} cells, the header {want}"));
+                        continue;
+                    }
+                    return Ok(Some(line));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    if let csv::ErrorKind::Utf8 { .. } = e.kind() {
+                        self.error(line, None, "the row is not valid UTF-8".into());
+                        continue;
+                    }
+                    return Err(BillingError::Read { file: self.name.clone(), reason: e.to_string() });
+                }
+            }
+        }
+    }
+
+    /// The trimmed cell of `column` in the current row; `""` when the file lacks the column.
+    pub fn cell(&self, column: &str) -> &str {
+        self.index(column).and_then(|i| self.record.get(i)).unwrap_or("")
+    }
+
+    /// Records a bad value; past [`ERROR_LIMIT`] only notes that there were more.
+    pub fn error(&self, line: u64, column: Option<&str>, reason: String) {
+        let mut errors = self.errors.borrow_mut();
+        if errors.len() >= ERROR_LIMIT {
+            self.truncated.set(true);
+            return;
+        }
+        errors.push(FileError { file: self.name.clone(), line, column: column.map(str::to_owned), reason });
+    }
+
+    /// How many errors have been recorded so far.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().len()
+    }
+
+    /// Whether enough errors were found to stop reading.
+    pub fn full(&self) -> bool {
+        self.truncated.get()
+    }
+
+    pub fn ok(&self) -> bool {
+        self.errors.borrow().is_empty()
+    }
+
+    /// Bytes read so far and the file's size, for progress.
+    pub fn report(&self, progress: &dyn Progress) {
+        progress.at(self.reader.position().byte().min(self.size));
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The collected errors as the import's failure, or `Ok` if there were none.
+    pub fn into_result(self) -> Result<(), BillingError> {
+        let errors = self.errors.into_inner();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(BillingError::File(FileErrors { file: self.name, errors, truncated: self.truncated.get() }))
+        }
+    }
+}

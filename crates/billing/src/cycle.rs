@@ -1,0 +1,53 @@
+//! The billing cycle: on each customer's billing day, invoice the period that just ended.
+
+use crate::doc::InvoiceDoc;
+use crate::error::{BillingError, Result};
+use crate::invoice::{create_in, load_deck, InvoiceRequest};
+use crate::time::period_ending_before;
+use chrono::NaiveDate;
+use rating::Micros;
+use store::{InvoiceKind, Store, StoreTx};
+use tracing::info_span;
+
+/// What a cycle run did.
+#[derive(Debug, Clone, Default)]
+pub struct CycleReport {
+    /// Invoices created, by customer id.
+    pub invoices: Vec<InvoiceDoc>,
+    /// Customers whose billing day it was but who got no invoice, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Runs the cycle for date `date`: every customer whose billing day falls on it gets one
+/// invoice for the period that ended the day before, unless a live invoice for exactly that
+/// period exists or there is nothing to bill. Each customer is one transaction, so a rerun
+/// after an interruption completes the work without doubling it.
+pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Result<CycleReport> {
+    let _span = info_span!("cycle.run", %date).entered();
+    let customers = {
+        let mut tx = store.read()?;
+        tx.customers()?
+    };
+    let mut report = CycleReport::default();
+    for c in customers {
+        let Some((from, to)) = period_ending_before(date, c.billing_day) else { continue };
+        let _span = info_span!("cycle.customer", customer = %c.id).entered();
+        let mut tx = store.write()?;
+        let (from_s, to_s) = (from.to_string(), to.to_string());
+        if let Some(existing) = tx.invoices_for_range(c.pk, &from_s, &to_s)?.first() {
+            report.skipped.push((c.id.clone(), format!("already invoiced for {from_s} to {to_s} ({existing})")));
+            continue;
+        }
+        let deck = load_deck(&mut tx)?;
+        let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
+        match create_in(&mut tx, &deck, &c, &req, InvoiceKind::Cycle, now) {
+            Ok(doc) => {
+                tx.commit()?;
+                report.invoices.push(doc);
+            }
+            Err(BillingError::NothingToBill(reason)) => report.skipped.push((c.id.clone(), reason)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,116 @@
+//! The JSON documents of the contract (section 7). Fields may be added, never renamed.
+
+use serde::Serialize;
+
+/// An invoice, previewed or created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    pub customer: String,
+    pub from: String,
+    pub to: String,
+    pub currency: String,
+    /// The call-type filter it was made with (`null` = all types).
+    pub call_types: Option<Vec<String>>,
+    pub lines: Vec<LineDoc>,
+    pub total: String,
+    pub unrated: Vec<TypeCount>,
+    pub already_billed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineDoc {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub calls: u64,
+    pub billable_seconds: u64,
+    pub included_seconds: u64,
+    pub charged_seconds: u64,
+    pub amount: String,
+}
+
+/// A number of calls of one call type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TypeCount {
+    pub call_type: String,
+    pub calls: u64,
+}
+
+/// The warnings an invoice keeps from its creation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Warnings {
+    pub unrated: Vec<TypeCount>,
+    pub already_billed: u64,
+}
+
+/// One call in `calls list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallDoc {
+    pub id: String,
+    pub source: String,
+    pub customer: String,
+    pub start: String,
+    pub duration: u32,
+    pub direction: String,
+    pub from: String,
+    pub to: String,
+    pub call_type: String,
+    pub status: CallStatus,
+    pub billable_seconds: Option<u64>,
+    pub charge: Option<String>,
+    pub invoice: Option<String>,
+    /// The rate that priced the call, for operators (null when unrated or unanswered).
+    pub rate: Option<RateDoc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    Unanswered,
+    Unrated,
+    Unbilled,
+    Billed,
+}
+
+impl CallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Unanswered => "unanswered",
+            CallStatus::Unrated => "unrated",
+            CallStatus::Unbilled => "unbilled",
+            CallStatus::Billed => "billed",
+        }
+    }
+}
+
+/// A rate as shown with a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RateDoc {
+    pub id: i64,
+    pub owner: String,
+    pub prefix: String,
+    pub rate: String,
+    pub connection_fee: String,
+    pub initial_increment: u32,
+    pub subsequent_increment: u32,
+}
+
+impl RateDoc {
+    pub fn of(r: &rating::Rate) -> RateDoc {
+        RateDoc {
+            id: r.id,
+            owner: r.owner.to_string(),
+            prefix: r.prefix.to_string(),
+            rate: r.price.to_string(),
+            connection_fee: r.connection_fee.to_string(),
+            initial_increment: r.increments.initial(),
+            subsequent_increment: r.increments.subsequent(),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Errors of the use cases.
+
+use std::fmt;
+
+/// One bad value or row of an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub file: String,
+    /// 1-based line number; the header is line 1.
+    pub line: u64,
+    /// The column's name, when the error is about one cell or header.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "{}:{}: column {}: {}", self.file, self.line, c, self.reason),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.reason),
+        }
+    }
+}
+
+/// Every bad row found in a file (up to a limit); the file was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileErrors {
+    pub file: String,
+    pub errors: Vec<FileError>,
+    /// Whether more errors were found than are listed.
+    pub truncated: bool,
+}
+
+impl fmt::Display for FileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        let more = if self.truncated { " or more" } else { "" };
+        write!(f, "{}: {n}{more} bad row{}, nothing imported", self.file, if n == 1 { "" } else { "s" })?;
+        for e in &self.errors {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    File(FileErrors),
+    #[error("cannot read {file}: {reason}")]
+    Read { file: String, reason: String },
+    #[error("unknown customer `{0}`")]
+    UnknownCustomer(String),
+    #[error("unknown invoice {0}")]
+    UnknownInvoice(String),
+    #[error("invoice {0} is {1}: only draft invoices can be deleted")]
+    NotDraft(String, String),
+    #[error("{0}")]
+    NothingToBill(String),
+    /// Bad arguments: the command line reports these as usage errors.
+    #[error("{0}")]
+    Usage(String),
+    #[error("customer `{customer}` has time zone `{zone}`, which is not an IANA zone")]
+    BadZone { customer: String, zone: String },
+    #[error("the rate deck is inconsistent: {0}")]
+    Deck(String),
+}
+
+impl BillingError {
+    /// Whether the command line should exit with the usage status (2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, BillingError::Usage(_))
+    }
+}
+
+pub type Result<T, E = BillingError> = std::result::Result<T, E>;

@@ -1,0 +1,167 @@
+//! cdrs.csv: streamed, validated row by row, written in batches inside one transaction.
+
+use super::Summary;
+use crate::csvfile::CsvFile;
+use crate::error::Result;
+use crate::time::parse_timestamp;
+use crate::Progress;
+use rating::{CallType, Direction};
+use std::collections::HashMap;
+use std::path::Path;
+use store::{CallOutcome, NewCall, Source, Store, StoreTx};
+
+const COLUMNS: &[&str] = &["id", "start", "duration", "direction", "from", "to", "customer", "domain", "call_type"];
+
+/// Rows written per store call.
+const BATCH: usize = 4096;
+
+/// How a row names its customer.
+struct Customers {
+    by_id: HashMap<String, i64>,
+    /// Lower-cased domain → customer pks that have it on the sources searched.
+    by_domain: HashMap<String, Vec<(i64, String)>>,
+}
+
+impl Customers {
+    fn load<T: StoreTx>(tx: &mut T, source: Source) -> Result<Customers> {
+        let mut by_id = HashMap::new();
+        let mut by_domain: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        for c in tx.customers()? {
+            let sources: &[Source] = if source == Source::File { &Source::ALL } else { std::slice::from_ref(&source) };
+            for s in sources {
+                if let Some(d) = c.domain(*s) {
+                    let list = by_domain.entry(d.to_lowercase()).or_default();
+                    if !list.iter().any(|(pk, _)| *pk == c.pk) {
+                        list.push((c.pk, c.id.clone()));
+                    }
+                }
+            }
+            by_id.insert(c.id, c.pk);
+        }
+        Ok(Customers { by_id, by_domain })
+    }
+
+    fn resolve(&self, customer: &str, domain: &str) -> std::result::Result<i64, (&'static str, String)> {
+        if !customer.is_empty() {
+            return self.by_id.get(customer).copied().ok_or(("customer", format!("unknown customer `{customer}`")));
+        }
+        if domain.is_empty() {
+            return Err(("customer", "neither customer nor domain is given".into()));
+        }
+        match self.by_domain.get(&domain.to_lowercase()).map(Vec::as_slice) {
+            Some([(pk, _)]) => Ok(*pk),
+            Some(many) if many.len() > 1 => {
+                let ids: Vec<&str> = many.iter().map(|(_, id)| id.as_str()).collect();
+                Err(("domain", format!("domain `{domain}` belongs to several customers: {}", ids.join(", "))))
+            }
+            _ => Err(("domain", format!("no customer has domain `{domain}`"))),
+        }
+    }
+}
+
+/// Imports call records from `source`. All-or-nothing: with any bad row nothing is written.
+pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progress: &dyn Progress) -> Result<Summary> {
+    let mut f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
+    if !f.has("customer") && !f.has("domain") {
+        f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
+    }
+    let mut tx = store.write()?;
+    let customers = Customers::load(&mut tx, source)?;
+    progress.start(f.size());
+    let mut seen: HashMap<Box<str>, u64> = HashMap::new();
+    let mut batch: Vec<NewCall> = Vec::with_capacity(BATCH);
+    let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
+    let mut sum = Summary::default();
+    while let Some(line) = f.next_row()? {
+        let call = parse_row(&f, line, source, &customers, &mut seen);
+        if let Some(call) = call.filter(|_| f.ok()) {
+            batch.push(call);
+            if batch.len() == BATCH {
+                write(&mut tx, &mut batch, &mut outcomes, &mut sum)?;
+                f.report(progress);
+            }
+        }
+        if f.full() {
+            break;
+        }
+    }
+    f.into_result()?;
+    write(&mut tx, &mut batch, &mut outcomes, &mut sum)?;
+    tx.commit()?;
+    progress.finish();
+    Ok(sum)
+}
+
+fn write<T: StoreTx>(tx: &mut T, batch: &mut Vec<NewCall>, out: &mut Vec<CallOutcome>, sum: &mut Summary) -> Result<()> {
+    tx.import_calls(batch, out)?;
+    for o in out.drain(..) {
+        match o {
+            CallOutcome::Imported => sum.imported += 1,
+            CallOutcome::Updated => sum.updated += 1,
+            CallOutcome::Duplicate => sum.duplicates += 1,
+            CallOutcome::Conflict => sum.conflicts += 1,
+        }
+    }
+    batch.clear();
+    Ok(())
+}
+
+fn parse_row(
+    f: &CsvFile,
+    line: u64,
+    source: Source,
+    customers: &Customers,
+    seen: &mut HashMap<Box<str>, u64>,
+) -> Option<NewCall> {
+    let before = f.error_count();
+    let id = f.cell("id");
+    if id.is_empty() {
+        f.error(line, Some("id"), "the id is empty".into());
+    } else if let Some(first) = seen.get(id) {
+        let first = *first;
+        f.error(line, Some("id"), format!("id `{id}` is repeated: it is also on line {first}"));
+    } else {
+        seen.insert(id.into(), line);
+    }
+    let start = parse_timestamp(f.cell("start")).map_err(|e| f.error(line, Some("start"), e)).ok();
+    let d = f.cell("duration");
+    let duration = match d.parse::<i64>() {
+        Ok(n) if n < 0 => {
+            f.error(line, Some("duration"), format!("`{d}` is negative: a duration is whole seconds ≥ 0"));
+            None
+        }
+        Ok(n) => u32::try_from(n).map_err(|_| f.error(line, Some("duration"), format!("`{d}` is too large"))).ok(),
+        Err(_) => {
+            f.error(line, Some("duration"), format!("`{d}` is not a whole number of seconds"));
+            None
+        }
+    };
+    let dir = f.cell("direction");
+    let direction = dir.to_ascii_lowercase().parse::<Direction>().map_err(|e| f.error(line, Some("direction"), e.to_string())).ok();
+    let to = f.cell("to");
+    if to.is_empty() {
+        f.error(line, Some("to"), "the called number is empty".into());
+    }
+    let call_type = match f.cell("call_type") {
+        "" => Some(None),
+        t => CallType::parse(t).map(Some).map_err(|e| f.error(line, Some("call_type"), e.to_string())).ok(),
+    };
+    let customer_pk = customers
+        .resolve(f.cell("customer"), f.cell("domain"))
+        .map_err(|(col, msg)| f.error(line, Some(col), msg))
+        .ok();
+    if f.error_count() != before || f.full() {
+        return None;
+    }
+    Some(NewCall {
+        source,
+        source_call_id: f.cell("id").to_owned(),
+        customer_pk: customer_pk?,
+        start: start?,
+        duration: duration?,
+        direction: direction?,
+        from: f.cell("from").to_owned(),
+        to: f.cell("to").to_owned(),
+        call_type: call_type?,
+    })
+}

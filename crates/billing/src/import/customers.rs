@@ -1,0 +1,108 @@
+//! customers.csv
+
+use super::{is_id, Summary};
+use crate::csvfile::CsvFile;
+use crate::error::Result;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use store::{Customer, Store, StoreTx};
+
+const COLUMNS: &[&str] =
+    &["id", "name", "timezone", "billing_day", "currency", "plans", "netsapiens_domain", "brightlink_domain", "email"];
+
+fn optional(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Imports customers: new ids are added, existing ones updated. Columns absent from the file
+/// keep their values; an empty cell means the default.
+pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
+    let mut f = CsvFile::open(path, COLUMNS, &["id", "name"])?;
+    let mut tx = store.write()?;
+    let existing: HashMap<String, Customer> = tx.customers()?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut rows: Vec<Customer> = Vec::new();
+    while let Some(line) = f.next_row()? {
+        let id = f.cell("id").to_owned();
+        if !is_id(&id) {
+            f.error(line, Some("id"), format!("`{id}` is not a customer id (letters, digits, `_`, `.`, `-`)"));
+            continue;
+        }
+        if let Some(first) = seen.insert(id.clone(), line) {
+            f.error(line, Some("id"), format!("customer `{id}` is also on line {first}"));
+            continue;
+        }
+        let mut c = existing.get(&id).cloned().unwrap_or_else(|| Customer::new(&id, ""));
+        c.name = f.cell("name").to_owned();
+        if c.name.is_empty() {
+            f.error(line, Some("name"), "the name is empty".into());
+        }
+        if f.has("timezone") {
+            let tz = f.cell("timezone");
+            c.timezone = if tz.is_empty() { "UTC".into() } else { tz.to_owned() };
+            if let Err(e) = crate::time::parse_zone(&c.timezone) {
+                f.error(line, Some("timezone"), e);
+            }
+        }
+        if f.has("billing_day") {
+            let v = f.cell("billing_day");
+            match if v.is_empty() { Ok(1) } else { v.parse::<u8>() } {
+                Ok(d) if (1..=31).contains(&d) => c.billing_day = d,
+                _ => f.error(line, Some("billing_day"), format!("`{v}` is not a day of the month (1-31)")),
+            }
+        }
+        if f.has("currency") {
+            let v = f.cell("currency");
+            c.currency = if v.is_empty() { "USD".into() } else { v.to_owned() };
+            if c.currency.len() != 3 || !c.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                f.error(line, Some("currency"), format!("`{v}` is not an ISO 4217 code (like USD)"));
+            }
+        }
+        if f.has("plans") {
+            let v = f.cell("plans");
+            c.plans = if v.is_empty() { Vec::new() } else { v.split('|').map(|p| p.trim().to_owned()).collect() };
+            let mut once = HashSet::new();
+            for p in &c.plans {
+                if !plans.contains(p) {
+                    f.error(line, Some("plans"), format!("unknown plan `{p}` (import plans.csv first)"));
+                } else if !once.insert(p) {
+                    f.error(line, Some("plans"), format!("plan `{p}` is listed twice"));
+                }
+            }
+        }
+        for (col, field) in [
+            ("netsapiens_domain", &mut c.netsapiens_domain),
+            ("brightlink_domain", &mut c.brightlink_domain),
+            ("email", &mut c.email),
+        ] {
+            if f.has(col) {
+                *field = optional(f.cell(col));
+            }
+        }
+        if let Some(e) = &c.email {
+            if !e.contains('@') {
+                f.error(line, Some("email"), format!("`{e}` is not an e-mail address"));
+            }
+        }
+        rows.push(c);
+        if f.full() {
+            break;
+        }
+    }
+    f.into_result()?;
+    let mut sum = Summary::default();
+    for c in rows {
+        match existing.get(&c.id) {
+            None => sum.imported += 1,
+            Some(old) if *old == c => {
+                sum.duplicates += 1;
+                continue;
+            }
+            Some(_) => sum.updated += 1,
+        }
+        tx.save_customer(&c)?;
+    }
+    tx.commit()?;
+    Ok(sum)
+}

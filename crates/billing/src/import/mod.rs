@@ -1,0 +1,29 @@
+//! Imports of the contract's files. Each import is all-or-nothing: it validates every row,
+//! reports every bad one (up to a limit) with its line and column, and writes only when the
+//! whole file is good, in one transaction.
+
+mod cdrs;
+mod customers;
+mod plans;
+mod rates;
+
+pub use cdrs::import_cdrs;
+pub use customers::import_customers;
+pub use plans::import_plans;
+pub use rates::import_rates;
+
+use serde::Serialize;
+
+/// What an import did, as the contract's JSON summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub imported: u64,
+    pub updated: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+}
+
+/// Whether an id is of the form the contract allows for customers, plans and decks.
+pub(crate) fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}

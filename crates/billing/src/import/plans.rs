@@ -1,0 +1,63 @@
+//! plans.csv
+
+use super::{is_id, Summary};
+use crate::csvfile::CsvFile;
+use crate::error::Result;
+use rating::CallType;
+use std::collections::HashMap;
+use std::path::Path;
+use store::{Plan, PlanAllowance, Store, StoreTx};
+
+const COLUMNS: &[&str] = &["plan", "call_types", "included_minutes", "description"];
+
+/// Imports calling plans, one row per allowance; a plan in the file replaces the stored one.
+pub fn import_plans<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
+    let mut f = CsvFile::open(path, COLUMNS, &["plan", "call_types", "included_minutes"])?;
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    while let Some(line) = f.next_row()? {
+        let id = f.cell("plan").to_owned();
+        if !is_id(&id) {
+            f.error(line, Some("plan"), format!("`{id}` is not a plan id (letters, digits, `_`, `.`, `-`)"));
+        }
+        let mut call_types = Vec::new();
+        for t in f.cell("call_types").split('|').map(str::trim) {
+            match CallType::parse(t) {
+                Ok(ct) if !call_types.contains(&ct) => call_types.push(ct),
+                Ok(_) => f.error(line, Some("call_types"), format!("call type `{t}` is listed twice")),
+                Err(e) => f.error(line, Some("call_types"), e.to_string()),
+            }
+        }
+        let minutes = f.cell("included_minutes");
+        let included_minutes = minutes.parse::<u64>().unwrap_or_else(|_| {
+            f.error(line, Some("included_minutes"), format!("`{minutes}` is not a whole number of minutes ≥ 0"));
+            0
+        });
+        let allowance = PlanAllowance { call_types, included_minutes, description: f.cell("description").to_owned() };
+        let i = *at.entry(id.clone()).or_insert_with(|| {
+            plans.push(Plan { id, allowances: Vec::new() });
+            plans.len() - 1
+        });
+        plans[i].allowances.push(allowance);
+        if f.full() {
+            break;
+        }
+    }
+    f.into_result()?;
+    let mut tx = store.write()?;
+    let existing: HashMap<String, Plan> = tx.plans()?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let mut sum = Summary::default();
+    for p in plans {
+        match existing.get(&p.id) {
+            None => sum.imported += 1,
+            Some(old) if *old == p => {
+                sum.duplicates += 1;
+                continue;
+            }
+            Some(_) => sum.updated += 1,
+        }
+        tx.save_plan(&p)?;
+    }
+    tx.commit()?;
+    Ok(sum)
+}

@@ -1,0 +1,342 @@
+//! Invoices: preview, create, show and delete (contract sections 4 and 5).
+
+use crate::doc::{InvoiceDoc, LineDoc, TypeCount, Warnings};
+use crate::error::{BillingError, Result};
+use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rating::{classify, Allowance, AllowanceKey, Allowances, Charge, MatchKey, Micros, Rate, RateIndex, Tiers, UsageLines};
+use std::collections::{BTreeMap, HashMap};
+use store::{
+    BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewBilledCall,
+    NewCall, NewInvoice, Store, StoreTx,
+};
+use tracing::info_span;
+
+/// What to invoice: a customer, whole days `from..=to` in the customer's zone, and call types
+/// (`None` = all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRequest {
+    pub customer: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub call_types: Option<Vec<String>>,
+}
+
+/// Loads the rate deck and indexes it.
+pub fn load_deck<T: StoreTx>(tx: &mut T) -> Result<RateIndex> {
+    let rates = tx.rates()?;
+    RateIndex::build(rates).map_err(|c| BillingError::Deck(c.to_string()))
+}
+
+/// The call type of a call: its own, or the default classification.
+pub fn call_type_of(call: &NewCall) -> (&str, MatchKey) {
+    let remote = MatchKey::normalise(call.direction.remote(&call.from, &call.to));
+    let call_type = match &call.call_type {
+        Some(t) => t.as_str(),
+        None => classify(call.direction, &remote, &MatchKey::normalise(&call.to)),
+    };
+    (call_type, remote)
+}
+
+/// The call type and the rate the deck gives a call now.
+pub fn rate_call<'d, 'c>(deck: &'d RateIndex, tiers: &Tiers, call: &'c NewCall) -> (&'c str, Option<&'d Rate>) {
+    let (call_type, remote) = call_type_of(call);
+    (call_type, deck.find(tiers, call_type, &remote, call.start))
+}
+
+/// The customer's zone, or an error naming the customer.
+pub fn zone_of(c: &Customer) -> Result<Tz> {
+    parse_zone(&c.timezone).map_err(|_| BillingError::BadZone { customer: c.id.clone(), zone: c.timezone.clone() })
+}
+
+/// What billing a range would do.
+struct Computation {
+    lines: UsageLines,
+    unrated: BTreeMap<String, u64>,
+    already_billed: u64,
+    answered: u64,
+    calls: Vec<NewBilledCall>,
+    draws: Vec<(BalanceKey, u64)>,
+}
+
+impl Computation {
+    fn warnings(&self) -> Warnings {
+        Warnings {
+            unrated: self.unrated.iter().map(|(t, n)| TypeCount { call_type: t.clone(), calls: *n }).collect(),
+            already_billed: self.already_billed,
+        }
+    }
+
+    /// Why nothing is billable, in words for the operator.
+    fn nothing_reason(&self, req: &InvoiceRequest) -> String {
+        let what = match &req.call_types {
+            Some(t) => format!(" of type {}", t.join(", ")),
+            None => String::new(),
+        };
+        let head = format!("nothing to bill for {} from {} to {}", req.customer, req.from, req.to);
+        if self.answered == 0 {
+            return format!("{head}: no answered calls{what} in range");
+        }
+        let mut parts = Vec::new();
+        let unrated: u64 = self.unrated.values().sum();
+        if unrated > 0 {
+            let types: Vec<String> = self.unrated.iter().map(|(t, n)| format!("{t} ({n})")).collect();
+            parts.push(format!("{unrated} unrated: no rate for {}", types.join(", ")));
+        }
+        if self.already_billed > 0 {
+            parts.push(format!("{} already billed", self.already_billed));
+        }
+        format!("{head}: of {} answered calls{what} in range, {}", self.answered, parts.join("; "))
+    }
+}
+
+/// The customer's allowances in drawing order, with where each balance is stored.
+fn allowances_of<T: StoreTx>(tx: &mut T, customer: &Customer) -> Result<(Allowances, Vec<(String, u32)>)> {
+    let plans: HashMap<String, store::Plan> = tx.plans()?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let mut list = Vec::new();
+    let mut places = Vec::new();
+    for id in &customer.plans {
+        let Some(plan) = plans.get(id) else { continue };
+        for (pos, a) in plan.allowances.iter().enumerate() {
+            let position = pos as u32;
+            list.push(Allowance {
+                plan: id.clone(),
+                position,
+                call_types: a.call_types.clone(),
+                seconds: a.included_minutes.saturating_mul(60),
+            });
+            places.push((id.clone(), position));
+        }
+    }
+    let mut allowances = Allowances::new(list);
+    for (key, used) in tx.allowance_used(customer.pk)? {
+        let Some(i) = places.iter().position(|(p, pos)| *p == key.plan && *pos == key.position) else { continue };
+        let Ok(start) = crate::time::parse_date(&key.period_start) else { continue };
+        allowances.set_used(AllowanceKey { allowance: i, period: epoch_days(start) }, used);
+    }
+    Ok((allowances, places))
+}
+
+fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &InvoiceRequest) -> Result<Computation> {
+    let tz = zone_of(customer)?;
+    let (from, to) = day_range(tz, req.from, req.to);
+    let calls = tx.calls(&CallQuery {
+        customer_pk: customer.pk,
+        from: Some(from),
+        to: Some(to),
+        answered_only: true,
+        unbilled_only: false,
+    })?;
+    let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
+    let tiers = deck.tiers(&customer.id);
+    let (mut allowances, places) = allowances_of(tx, customer)?;
+    let mut c = Computation {
+        lines: UsageLines::default(),
+        unrated: BTreeMap::new(),
+        already_billed: 0,
+        answered: 0,
+        calls: Vec::new(),
+        draws: Vec::new(),
+    };
+    for stored in &calls {
+        if let Some(b) = &stored.billed {
+            if selected(&b.call_type) {
+                c.answered += 1;
+                c.already_billed += 1;
+            }
+            continue;
+        }
+        let (call_type, rate) = rate_call(deck, &tiers, &stored.call);
+        if !selected(call_type) {
+            continue;
+        }
+        c.answered += 1;
+        let Some(rate) = rate else {
+            *c.unrated.entry(call_type.to_owned()).or_default() += 1;
+            continue;
+        };
+        let period = epoch_days(period_start(local_date(stored.call.start, tz), customer.billing_day));
+        let billable = rate.increments.billable(stored.call.duration);
+        let included = allowances.draw(call_type, period, billable);
+        let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included);
+        c.lines.add(call_type, billable, included, charge);
+        c.calls.push(NewBilledCall {
+            call_pk: stored.pk,
+            call_type: call_type.to_owned(),
+            rate_id: rate.id,
+            billable_seconds: billable,
+            included_seconds: included,
+            charge,
+        });
+    }
+    c.draws = allowances
+        .draws()
+        .into_iter()
+        .map(|d| {
+            let (plan, position) = places[d.key.allowance].clone();
+            let period_start = from_epoch_days(d.key.period).format("%Y-%m-%d").to_string();
+            (BalanceKey { plan, position, period_start }, d.seconds)
+        })
+        .collect();
+    Ok(c)
+}
+
+fn usage_lines(lines: &UsageLines) -> Vec<InvoiceLine> {
+    lines
+        .iter()
+        .map(|(t, l)| InvoiceLine {
+            kind: LineKind::Usage,
+            call_type: Some(t.to_owned()),
+            description: String::new(),
+            calls: l.calls,
+            billable_seconds: l.billable_seconds,
+            included_seconds: l.included_seconds,
+            charged_seconds: l.charged_seconds,
+            amount: l.amount(),
+        })
+        .collect()
+}
+
+fn line_doc(l: &InvoiceLine) -> LineDoc {
+    LineDoc {
+        kind: l.kind.as_str().to_owned(),
+        call_type: l.call_type.clone(),
+        description: l.description.clone(),
+        calls: l.calls,
+        billable_seconds: l.billable_seconds,
+        included_seconds: l.included_seconds,
+        charged_seconds: l.charged_seconds,
+        amount: l.amount.to_string(),
+    }
+}
+
+fn customer_of<T: StoreTx>(tx: &mut T, id: &str) -> Result<Customer> {
+    tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.to_owned()))
+}
+
+fn check_range(req: &InvoiceRequest) -> Result<()> {
+    if req.from > req.to {
+        return Err(BillingError::Usage(format!("the range is reversed: --from {} is after --to {}", req.from, req.to)));
+    }
+    Ok(())
+}
+
+/// Shows what an invoice for the request would hold, without changing anything.
+pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<(InvoiceDoc, Option<String>)> {
+    let _span = info_span!("invoice.preview", customer = %req.customer).entered();
+    check_range(req)?;
+    let mut tx = store.read()?;
+    let customer = customer_of(&mut tx, &req.customer)?;
+    let deck = load_deck(&mut tx)?;
+    let c = compute(&mut tx, &deck, &customer, req)?;
+    let lines = usage_lines(&c.lines);
+    let w = c.warnings();
+    let reason = c.lines.is_empty().then(|| c.nothing_reason(req));
+    let doc = InvoiceDoc {
+        id: None,
+        status: None,
+        customer: customer.id,
+        from: req.from.to_string(),
+        to: req.to.to_string(),
+        currency: customer.currency,
+        call_types: req.call_types.clone(),
+        lines: lines.iter().map(line_doc).collect(),
+        total: c.lines.total().to_string(),
+        unrated: w.unrated,
+        already_billed: w.already_billed,
+    };
+    Ok((doc, reason))
+}
+
+/// Creates an invoice in an open write transaction; `Err(NothingToBill)` when no call is billable.
+pub(crate) fn create_in<T: StoreTx>(
+    tx: &mut T,
+    deck: &RateIndex,
+    customer: &Customer,
+    req: &InvoiceRequest,
+    kind: InvoiceKind,
+    now: Micros,
+) -> Result<InvoiceDoc> {
+    let c = compute(tx, deck, customer, req)?;
+    if c.lines.is_empty() {
+        return Err(BillingError::NothingToBill(c.nothing_reason(req)));
+    }
+    let warnings = serde_json::to_string(&c.warnings()).map_err(|e| BillingError::Deck(e.to_string()))?;
+    let new = NewInvoice {
+        customer_pk: customer.pk,
+        from: req.from.to_string(),
+        to: req.to.to_string(),
+        call_types: req.call_types.clone(),
+        kind,
+        currency: customer.currency.clone(),
+        lines: usage_lines(&c.lines),
+        total: c.lines.total(),
+        warnings,
+        created_at: now,
+        calls: c.calls,
+        draws: c.draws,
+    };
+    let id = tx.insert_invoice(&new)?;
+    let stored = tx.invoice(id)?.ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
+    Ok(doc_of(&stored))
+}
+
+/// Creates a draft invoice for the request, in one transaction.
+pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros) -> Result<InvoiceDoc> {
+    let _span = info_span!("invoice.create", customer = %req.customer).entered();
+    check_range(req)?;
+    let mut tx = store.write()?;
+    let customer = customer_of(&mut tx, &req.customer)?;
+    let deck = load_deck(&mut tx)?;
+    let doc = create_in(&mut tx, &deck, &customer, req, InvoiceKind::Manual, now)?;
+    tx.commit()?;
+    Ok(doc)
+}
+
+/// The document of a stored invoice.
+pub fn doc_of(inv: &Invoice) -> InvoiceDoc {
+    let w: Warnings = serde_json::from_str(&inv.warnings).unwrap_or_default();
+    InvoiceDoc {
+        id: Some(inv.id.to_string()),
+        status: Some(inv.status.clone()),
+        customer: inv.customer.clone(),
+        from: inv.from.clone(),
+        to: inv.to.clone(),
+        currency: inv.currency.clone(),
+        call_types: inv.call_types.clone(),
+        lines: inv.lines.iter().map(line_doc).collect(),
+        total: inv.total.to_string(),
+        unrated: w.unrated,
+        already_billed: w.already_billed,
+    }
+}
+
+fn parse_id(id: &str) -> Result<InvoiceId> {
+    id.parse::<InvoiceId>().map_err(|_| BillingError::UnknownInvoice(id.to_owned()))
+}
+
+/// A stored invoice.
+pub fn show<S: Store>(store: &mut S, id: &str) -> Result<InvoiceDoc> {
+    let mut tx = store.read()?;
+    let inv = tx.invoice(parse_id(id)?)?.ok_or_else(|| BillingError::UnknownInvoice(id.to_owned()))?;
+    Ok(doc_of(&inv))
+}
+
+/// Deletes a draft invoice; its calls can be billed again. Returns how many were released.
+pub fn delete<S: Store>(store: &mut S, id: &str) -> Result<u64> {
+    let _span = info_span!("invoice.delete", invoice = %id).entered();
+    let mut tx = store.write()?;
+    let iid = parse_id(id)?;
+    match tx.delete_invoice(iid)? {
+        DeleteOutcome::Deleted { calls_released } => {
+            tx.commit()?;
+            Ok(calls_released)
+        }
+        DeleteOutcome::NotFound => Err(BillingError::UnknownInvoice(id.to_owned())),
+        DeleteOutcome::NotDraft => {
+            let status = tx.invoice(iid)?.map(|i| i.status).unwrap_or_default();
+            Err(BillingError::NotDraft(iid.to_string(), status))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The use cases of `meter`, generic over the store: imports, invoice preview / create / show /
+//! delete, the call listing and the billing cycle. The command line (and later the web app)
+//! calls only this crate.
+
+pub mod calls;
+pub mod csvfile;
+pub mod cycle;
+pub mod doc;
+pub mod error;
+pub mod import;
+pub mod invoice;
+pub mod time;
+
+pub use error::{BillingError, FileError, FileErrors};
+
+/// Receives progress of long work (bytes of a file read, calls processed).
+pub trait Progress {
+    /// The amount of work in all, when known.
+    fn start(&self, total: u64);
+    /// Work done so far.
+    fn at(&self, done: u64);
+    fn finish(&self);
+}
+
+/// Progress that nobody watches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn at(&self, _: u64) {}
+    fn finish(&self) {}
+}

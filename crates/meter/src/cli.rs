@@ -1,0 +1,190 @@
+//! The command-line surface (contract section 7).
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meter",
+    version,
+    about = "Metered billing for hosted-PBX resellers: rate call records and invoice them.",
+    long_about = "Metered billing for hosted-PBX resellers.\n\n\
+        Import customers, calling plans, the rate deck and call records (CDRs), then preview and \
+        create invoices by hand or run the billing cycle.\n\n\
+        Example:\n  meter plans import plans.csv\n  meter customers import customers.csv\n  \
+        meter rates import rates.csv\n  meter cdrs import cdrs.csv\n  \
+        meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (created on first use) or postgres://…
+    #[arg(long, global = true, env = "METER_DATABASE_URL", default_value = "sqlite://meter.db")]
+    pub db: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Customers: import customers.csv.
+    #[command(subcommand)]
+    Customers(ImportOnly),
+    /// The rate deck: import rates.csv.
+    #[command(subcommand)]
+    Rates(ImportOnly),
+    /// Calling plans: import plans.csv.
+    #[command(subcommand)]
+    Plans(ImportOnly),
+    /// Call records: import cdrs.csv.
+    #[command(subcommand)]
+    Cdrs(CdrsCommand),
+    /// Invoices: preview, create, show and delete.
+    #[command(subcommand)]
+    Invoice(InvoiceCommand),
+    /// Calls: list a customer's calls with their status, rate and invoice.
+    #[command(subcommand)]
+    Calls(CallsCommand),
+    /// The billing cycle: invoice every customer whose billing day it is.
+    #[command(subcommand)]
+    Cycle(CycleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportOnly {
+    /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
+    #[command(after_help = "Example:\n  meter customers import customers.csv --format json")]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8, header row, columns in any order).
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CdrsCommand {
+    /// Import call records (all-or-nothing; re-importing the same ids is safe).
+    #[command(after_help = "Example:\n  meter cdrs import january.csv --source netsapiens --format json")]
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The metered source the records come from; `domain` cells are looked up among the
+        /// customers' domains on this source (on every source for `file`).
+        #[arg(long, value_enum, default_value_t = SourceArg::File)]
+        source: SourceArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    File,
+    Netsapiens,
+    Brightlink,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// The customer's id.
+    #[arg(long)]
+    pub customer: String,
+    /// First day, inclusive, in the customer's time zone (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub from: NaiveDate,
+    /// Last day, inclusive, in the customer's time zone (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub to: NaiveDate,
+    /// Only these call types, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = parse_call_type)]
+    pub call_types: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Show what an invoice would bill, and why calls are missing from it; changes nothing.
+    #[command(after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31 --call-types domestic,international")]
+    Preview(RangeArgs),
+    /// Create a draft invoice; exits 1 with the reason when there is nothing to bill.
+    #[command(after_help = "Example:\n  meter invoice create --customer acme --from 2026-01-01 --to 2026-01-31 --format json")]
+    Create(RangeArgs),
+    /// Show an invoice.
+    #[command(after_help = "Example:\n  meter invoice show INV-000042")]
+    Show {
+        /// The invoice id (INV-000042, or 42).
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Delete a draft invoice; its calls and allowance draws are released to be billed again.
+    #[command(after_help = "Example:\n  meter invoice delete INV-000042")]
+    Delete {
+        /// The invoice id (INV-000042, or 42).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CallsCommand {
+    /// List a customer's calls: status, billable seconds, charge, invoice and the rate applied.
+    #[command(after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv")]
+    List {
+        #[arg(long)]
+        customer: String,
+        /// First day, inclusive, in the customer's time zone (with --to).
+        #[arg(long, value_parser = parse_date, requires = "to")]
+        from: Option<NaiveDate>,
+        /// Last day, inclusive, in the customer's time zone (with --from).
+        #[arg(long, value_parser = parse_date, requires = "from")]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CycleCommand {
+    /// Invoice, for each customer whose billing day falls on DATE, the period that ended the day before.
+    #[command(after_help = "Example:\n  meter cycle run --date 2026-02-01 --format json")]
+    Run {
+        /// The calendar date to run for (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    billing::time::parse_date(s)
+}
+
+fn parse_call_type(s: &str) -> Result<String, String> {
+    rating::CallType::parse(s.trim()).map(|t| t.to_string()).map_err(|e| e.to_string())
+}
+
+impl From<SourceArg> for store::Source {
+    fn from(s: SourceArg) -> Self {
+        match s {
+            SourceArg::File => store::Source::File,
+            SourceArg::Netsapiens => store::Source::Netsapiens,
+            SourceArg::Brightlink => store::Source::Brightlink,
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! `meter`: metered billing for hosted-PBX resellers, on the command line.
+
+mod cli;
+mod output;
+mod progress;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("METER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let usage = e.downcast_ref::<billing::BillingError>().is_some_and(|b| b.is_usage());
+            eprintln!("error: {e:#}");
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! What commands print: one JSON document with `--format json`, readable tables otherwise.
+
+use crate::cli::Format;
+use anyhow::Result;
+use billing::calls::CallList;
+use billing::cycle::CycleReport;
+use billing::doc::{CallDoc, InvoiceDoc};
+use billing::import::Summary;
+use serde::Serialize;
+use std::io::Write;
+
+/// Prints one JSON document on stdout.
+pub fn json<T: Serialize>(doc: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub fn summary(what: &str, s: &Summary, format: Format) -> Result<()> {
+    match format {
+        Format::Json => json(s),
+        Format::Text => {
+            println!(
+                "{what}: {} imported, {} updated, {} duplicates, {} conflicts",
+                s.imported, s.updated, s.duplicates, s.conflicts
+            );
+            if s.conflicts > 0 {
+                println!("conflicts are records that differ from calls already billed: they were left unchanged");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Seconds as H:MM:SS, as billing staff read durations.
+fn hms(s: u64) -> String {
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(doc);
+    }
+    let mut o = String::new();
+    match (&doc.id, &doc.status) {
+        (Some(id), Some(status)) => o.push_str(&format!("Invoice {id} ({status})\n")),
+        _ => o.push_str("Invoice preview (nothing is saved)\n"),
+    }
+    o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", doc.customer, doc.from, doc.to));
+    if let Some(types) = &doc.call_types {
+        o.push_str(&format!("Types     {}\n", types.join(", ")));
+    }
+    o.push('\n');
+    let cur = &doc.currency;
+    let amount = |a: &str| format!("{cur} {a}");
+    let header = ["Call type", "Calls", "Billable", "Included", "Charged", "Amount"];
+    let mut rows: Vec<[String; 6]> = doc
+        .lines
+        .iter()
+        .map(|l| {
+            [
+                l.call_type.clone().unwrap_or_else(|| l.description.clone()),
+                l.calls.to_string(),
+                hms(l.billable_seconds),
+                hms(l.included_seconds),
+                hms(l.charged_seconds),
+                amount(&l.amount),
+            ]
+        })
+        .collect();
+    rows.push(["Total".into(), String::new(), String::new(), String::new(), String::new(), amount(&doc.total)]);
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let fmt_row = |cells: [&str; 6]| {
+        let mut line = format!("  {:<w$}", cells[0], w = widths[0]);
+        for (c, w) in cells[1..].iter().zip(&widths[1..]) {
+            line.push_str(&format!("  {c:>w$}"));
+        }
+        line.trim_end().to_owned() + "\n"
+    };
+    o.push_str(&fmt_row(header));
+    let rule: usize = widths.iter().sum::<usize>() + 2 * widths.len();
+    for (i, r) in rows.iter().enumerate() {
+        if i == rows.len() - 1 {
+            o.push_str(&format!("  {}\n", "-".repeat(rule - 2)));
+        }
+        o.push_str(&fmt_row([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]));
+    }
+    if doc.lines.is_empty() {
+        o.push_str("  (no lines)\n");
+    }
+    let mut warnings = Vec::new();
+    for u in &doc.unrated {
+        warnings.push(format!(
+            "{} {} call{} not billed: no rate for this call type in the customer's rates or the default deck",
+            u.calls,
+            u.call_type,
+            if u.calls == 1 { "" } else { "s" }
+        ));
+    }
+    if doc.already_billed > 0 {
+        warnings.push(format!("{} calls in range are already on another invoice", doc.already_billed));
+    }
+    if let Some(r) = reason {
+        warnings.push(r.to_owned());
+    }
+    if !warnings.is_empty() {
+        o.push_str("\nWarnings\n");
+        for w in warnings {
+            o.push_str(&format!("  - {w}\n"));
+        }
+    }
+    print!("{o}");
+    Ok(())
+}
+
+pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "invoices": report.invoices }));
+    }
+    if report.invoices.is_empty() {
+        println!("no invoices created");
+    }
+    for d in &report.invoices {
+        println!(
+            "created {} for {} ({} to {}): {} {}",
+            d.id.as_deref().unwrap_or("?"),
+            d.customer,
+            d.from,
+            d.to,
+            d.currency,
+            d.total
+        );
+    }
+    for (customer, reason) in &report.skipped {
+        println!("skipped {customer}: {reason}");
+    }
+    Ok(())
+}
+
+const CSV_HEADER: [&str; 16] = [
+    "id",
+    "source",
+    "customer",
+    "start",
+    "duration",
+    "direction",
+    "from",
+    "to",
+    "call_type",
+    "status",
+    "billable_seconds",
+    "charge",
+    "invoice",
+    "rate_owner",
+    "rate_prefix",
+    "rate",
+];
+
+pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    w.write_record(CSV_HEADER)?;
+    for c in calls {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let rate = c.rate.as_ref();
+        w.write_record([
+            c.id.clone(),
+            c.source.clone(),
+            c.customer.clone(),
+            c.start.clone(),
+            c.duration.to_string(),
+            c.direction.clone(),
+            c.from.clone(),
+            c.to.clone(),
+            c.call_type.clone(),
+            c.status.as_str().to_owned(),
+            c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
+            opt(&c.charge),
+            opt(&c.invoice),
+            rate.map(|r| r.owner.clone()).unwrap_or_default(),
+            rate.map(|r| r.prefix.clone()).unwrap_or_default(),
+            rate.map(|r| r.rate.clone()).unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn calls_table(list: &CallList) -> Result<()> {
+    let header = ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
+    let rows: Vec<Vec<String>> = list
+        .calls
+        .iter()
+        .map(|c| {
+            let start = billing::time::parse_timestamp(&c.start)
+                .map(|t| billing::time::format_local(t, list.timezone))
+                .unwrap_or_else(|_| c.start.clone());
+            let rate = c.rate.as_ref().map_or(String::new(), |r| {
+                let prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
+                format!(
+                    "{} {} {}/min {}/{}",
+                    r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment
+                )
+            });
+            vec![
+                start,
+                format!("{}/{}", c.source, c.id),
+                c.direction.clone(),
+                c.from.clone(),
+                c.to.clone(),
+                c.call_type.clone(),
+                c.duration.to_string(),
+                c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
+                c.status.as_str().to_owned(),
+                c.charge.clone().unwrap_or_default(),
+                c.invoice.clone().unwrap_or_default(),
+                rate,
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: &[&str]| {
+        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        s.join("  ").trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&header))?;
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+    }
+    writeln!(out, "{} calls; times in {}", rows.len(), list.timezone)?;
+    Ok(())
+}

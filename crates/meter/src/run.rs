@@ -1,0 +1,101 @@
+//! Runs one command against the database named by `--db`.
+
+use crate::cli::{CallsCommand, CdrsCommand, Cli, Command, CycleCommand, Format, ImportOnly, InvoiceCommand, ListFormat};
+use crate::output;
+use crate::progress::Bar;
+use anyhow::{bail, Context, Result};
+use billing::invoice::InvoiceRequest;
+use billing::BillingError;
+use chrono::Utc;
+use std::process::ExitCode;
+use store::SqliteStore;
+
+/// Opens the store named by the URL.
+fn open(url: &str) -> Result<SqliteStore> {
+    if url.starts_with("sqlite:") {
+        Ok(SqliteStore::open_url(url)?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("PostgreSQL is not supported by this build yet; use a sqlite:// URL")
+    } else {
+        Err(BillingError::Usage(format!("--db `{url}`: expected sqlite://FILE or postgres://…")).into())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let mut store = open(&cli.db).with_context(|| format!("opening {}", redact(&cli.db)))?;
+    let now = Utc::now().timestamp_micros();
+    match cli.command {
+        Command::Customers(ImportOnly::Import(a)) => {
+            let sum = billing::import::import_customers(&mut store, &a.file)?;
+            output::summary("customers", &sum, a.format)?;
+        }
+        Command::Plans(ImportOnly::Import(a)) => {
+            let sum = billing::import::import_plans(&mut store, &a.file)?;
+            output::summary("plans", &sum, a.format)?;
+        }
+        Command::Rates(ImportOnly::Import(a)) => {
+            let sum = billing::import::import_rates(&mut store, &a.file)?;
+            output::summary("rates", &sum, a.format)?;
+        }
+        Command::Cdrs(CdrsCommand::Import { args, source }) => {
+            let bar = Bar::new("importing call records", args.format == Format::Json);
+            let sum = billing::import::import_cdrs(&mut store, &args.file, source.into(), &bar)?;
+            output::summary("call records", &sum, args.format)?;
+        }
+        Command::Invoice(InvoiceCommand::Preview(a)) => {
+            let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
+            let (doc, reason) = billing::invoice::preview(&mut store, &req)?;
+            output::invoice(&doc, reason.as_deref(), a.format)?;
+        }
+        Command::Invoice(InvoiceCommand::Create(a)) => {
+            let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
+            match billing::invoice::create(&mut store, &req, now) {
+                Ok(doc) => output::invoice(&doc, None, a.format)?,
+                Err(BillingError::NothingToBill(reason)) => {
+                    eprintln!("{reason}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Invoice(InvoiceCommand::Show { id, format }) => {
+            let doc = billing::invoice::show(&mut store, &id)?;
+            output::invoice(&doc, None, format)?;
+        }
+        Command::Invoice(InvoiceCommand::Delete { id }) => {
+            let released = billing::invoice::delete(&mut store, &id)?;
+            println!("deleted invoice {id}: {released} calls released to be billed again");
+        }
+        Command::Calls(CallsCommand::List { customer, from, to, format }) => {
+            let range = from.zip(to);
+            let list = billing::calls::list_calls(&mut store, &customer, range)?;
+            match format {
+                ListFormat::Json => output::json(&serde_json::json!({ "calls": list.calls }))?,
+                ListFormat::Csv => output::calls_csv(&list.calls)?,
+                ListFormat::Text => output::calls_table(&list)?,
+            }
+        }
+        Command::Cycle(CycleCommand::Run { date, format }) => {
+            let report = billing::cycle::run_cycle(&mut store, date, now)?;
+            for (customer, reason) in &report.skipped {
+                eprintln!("skipped {customer}: {reason}");
+            }
+            output::cycle(&report, format)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,188 @@
+//! Exact fixed-point money.
+//!
+//! Three scales, each a newtype over an integer count of a fixed fraction:
+//! [`Price`] (rates and connection fees, 10⁻⁸), [`Charge`] (one call's charge, 10⁻⁴, the
+//! contract's per-call rounding) and [`Amount`] (invoice lines and totals, 10⁻², the contract's
+//! per-line rounding). Each rounding rule of the contract lives in exactly one function here.
+
+use crate::error::ParseError;
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// A price per minute or a connection fee, in units of 10⁻⁸ of the currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Price(i64);
+
+/// One call's charge, in units of 10⁻⁴ (contract 3.6: rounded to 4 places).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Charge(i64);
+
+/// An invoice amount, in units of 10⁻² (contract 5: lines rounded to 2 places).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(i64);
+
+/// Divides rounding half away from zero. `den` must be positive.
+fn div_round_half_away(num: i128, den: i128) -> i128 {
+    let q = num / den;
+    let r = num % den;
+    if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    }
+}
+
+/// Parses a plain decimal as the contract writes them: an optional sign, digits and at most one
+/// `.`. `Decimal`'s own parser also takes exponents (`1e5`) and `_` separators (`1_000`), which
+/// are not numbers in a rates or invoice file.
+fn parse_plain_decimal(s: &str) -> Result<Decimal, ParseError> {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let plain = body.bytes().any(|b| b.is_ascii_digit())
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().filter(|&b| b == b'.').count() <= 1;
+    if !plain {
+        return Err(ParseError::NotDecimal(s.to_owned()));
+    }
+    s.parse().map_err(|_| ParseError::NotDecimal(s.to_owned()))
+}
+
+impl Price {
+    pub const SCALE: u32 = 8;
+    pub const ZERO: Price = Price(0);
+
+    /// Parses a non-negative decimal with at most 8 digits after the point, as written.
+    pub fn parse(s: &str) -> Result<Price, ParseError> {
+        let d = parse_plain_decimal(s)?;
+        Self::from_decimal(d).map_err(|e| match e {
+            ParseError::NotDecimal(_) => ParseError::NotDecimal(s.to_owned()),
+            ParseError::Negative(_) => ParseError::Negative(s.to_owned()),
+            ParseError::TooPrecise { max, .. } => ParseError::TooPrecise { value: s.to_owned(), max },
+            other => other,
+        })
+    }
+
+    /// Converts exactly, refusing negative values and more than 8 decimal places.
+    pub fn from_decimal(d: Decimal) -> Result<Price, ParseError> {
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(ParseError::Negative(d.to_string()));
+        }
+        if d.scale() > Self::SCALE {
+            return Err(ParseError::TooPrecise { value: d.to_string(), max: Self::SCALE });
+        }
+        let mut scaled = d;
+        scaled.rescale(Self::SCALE);
+        i64::try_from(scaled.mantissa())
+            .map(Price)
+            .map_err(|_| ParseError::TooLarge(d.to_string()))
+    }
+
+    pub const fn from_units(units: i64) -> Price {
+        Price(units)
+    }
+    pub const fn units(self) -> i64 {
+        self.0
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, Self::SCALE)
+    }
+}
+
+impl Charge {
+    pub const SCALE: u32 = 4;
+    pub const ZERO: Charge = Charge(0);
+
+    /// Contract 3.6: `connection_fee + rate × charged_seconds / 60`, rounded to 4 places, half
+    /// away from zero. Exact: the sum is formed in 10⁻⁸/60 units before the one rounding.
+    pub fn of_call(rate: Price, connection_fee: Price, charged_seconds: u64) -> Charge {
+        let num = i128::from(connection_fee.0) * 60 + i128::from(rate.0) * i128::from(charged_seconds);
+        // 10⁻⁸/60 units to 10⁻⁴ units: divide by 60 × 10⁴.
+        let units = div_round_half_away(num, 60 * 10_000);
+        // A charge above i64::MAX ten-thousandths (9.2 × 10¹⁴) is not a phone call: saturate.
+        Charge(i64::try_from(units).unwrap_or(i64::MAX))
+    }
+
+    pub const fn from_units(units: i64) -> Charge {
+        Charge(units)
+    }
+    pub const fn units(self) -> i64 {
+        self.0
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, Self::SCALE)
+    }
+}
+
+impl Amount {
+    pub const SCALE: u32 = 2;
+    pub const ZERO: Amount = Amount(0);
+
+    /// Contract 5: a usage line's amount is the sum of its calls' charges rounded to 2 places,
+    /// half away from zero. `sum_of_charges` is in 10⁻⁴ units.
+    pub fn of_line(sum_of_charges: i128) -> Amount {
+        let units = div_round_half_away(sum_of_charges, 100);
+        Amount(i64::try_from(units).unwrap_or(i64::MAX))
+    }
+
+    /// Parses an amount with at most 2 decimals (manual lines, stored totals).
+    pub fn parse(s: &str) -> Result<Amount, ParseError> {
+        let d = parse_plain_decimal(s)?;
+        if d.scale() > Self::SCALE {
+            return Err(ParseError::TooPrecise { value: s.to_owned(), max: Self::SCALE });
+        }
+        let mut scaled = d;
+        scaled.rescale(Self::SCALE);
+        i64::try_from(scaled.mantissa()).map(Amount).map_err(|_| ParseError::TooLarge(s.to_owned()))
+    }
+
+    pub const fn from_units(units: i64) -> Amount {
+        Amount(units)
+    }
+    pub const fn units(self) -> i64 {
+        self.0
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, Self::SCALE)
+    }
+}
+
+impl std::ops::Add for Amount {
+    type Output = Amount;
+    fn add(self, rhs: Amount) -> Amount {
+        Amount(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl std::iter::Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
+        iter.fold(Amount::ZERO, |a, b| a + b)
+    }
+}
+
+/// Writes `units × 10^-scale` with exactly `scale` decimals, as the contract's JSON wants.
+fn write_fixed(f: &mut fmt::Formatter<'_>, units: i64, scale: u32) -> fmt::Result {
+    let p = 10u64.pow(scale);
+    let sign = if units < 0 { "-" } else { "" };
+    let abs = units.unsigned_abs();
+    write!(f, "{sign}{}.{:0width$}", abs / p, abs % p, width = scale as usize)
+}
+
+impl fmt::Display for Price {
+    /// Prices print with 4 decimals when that is exact, else with all 8 (`0.0500`, `0.00012345`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 10_000 == 0 {
+            write_fixed(f, self.0 / 10_000, 4)
+        } else {
+            write_fixed(f, self.0, Self::SCALE)
+        }
+    }
+}
+impl fmt::Display for Charge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_fixed(f, self.0, Self::SCALE)
+    }
+}
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_fixed(f, self.0, Self::SCALE)
+    }
+}

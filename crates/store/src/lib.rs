@@ -1,0 +1,80 @@
+//! The storage interface of `meter` and its embedded SQLite backend.
+//!
+//! Every use case runs in one transaction ([`Store::read`] or [`Store::write`]); the operations
+//! of [`StoreTx`] are the only way the rest of the program touches the database. A PostgreSQL
+//! backend implements the same traits.
+
+mod model;
+pub mod sqlite;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open database {url}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("the database holds a value the program cannot read: {0}")]
+    Corrupt(String),
+    #[error("migration {name} failed: {reason}")]
+    Migration { name: String, reason: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A database holding one installation's data.
+pub trait Store {
+    type Tx<'a>: StoreTx
+    where
+        Self: 'a;
+
+    /// A transaction that reads a consistent snapshot.
+    fn read(&mut self) -> Result<Self::Tx<'_>>;
+
+    /// A transaction that writes. It holds the write lock (SQLite) or locks what it reads for
+    /// update (PostgreSQL), so what it reads cannot change before it commits.
+    fn write(&mut self) -> Result<Self::Tx<'_>>;
+}
+
+/// The operations of one transaction. Dropping it without [`StoreTx::commit`] rolls back.
+pub trait StoreTx {
+    fn commit(self) -> Result<()>;
+
+    /// Every customer, by id.
+    fn customers(&mut self) -> Result<Vec<Customer>>;
+    fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
+    /// Inserts a customer (`pk` 0) or updates the one with that `pk`; returns its `pk`.
+    fn save_customer(&mut self, customer: &Customer) -> Result<i64>;
+
+    /// Every plan, by id, with its allowances in order.
+    fn plans(&mut self) -> Result<Vec<Plan>>;
+    /// Creates or replaces a plan and its allowances.
+    fn save_plan(&mut self, plan: &Plan) -> Result<()>;
+
+    /// The whole rate deck, in insertion order.
+    fn rates(&mut self) -> Result<Vec<rating::Rate>>;
+    /// Adds a rate; returns its id.
+    fn insert_rate(&mut self, rate: &rating::Rate) -> Result<i64>;
+    /// Sets the end of an open-ended rate's window.
+    fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()>;
+
+    /// Imports call records: new ones are inserted, changed unbilled ones updated, changed
+    /// billed ones left alone. One outcome per record is appended to `outcomes`, in order.
+    fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
+    /// Calls of a customer starting in `[from, to)`, ordered by start, source, source call id.
+    fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
+
+    /// Seconds already used of the customer's allowance balances.
+    fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
+    /// Stores a new invoice with its lines, billed calls and allowance draws; returns its id.
+    /// Fails (and the caller rolls back) if a call is already on an invoice.
+    fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
+    fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
+    /// Deletes a draft invoice, releasing its calls and giving back its allowance draws.
+    fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
+    /// Live invoices of a customer whose range is exactly `from..=to`.
+    fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
+}

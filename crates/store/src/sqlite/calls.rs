@@ -1,0 +1,138 @@
+//! Call records: import and queries.
+
+use super::{narrow, SqliteTx};
+use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
+use rating::{CallType, Charge, Direction};
+use rusqlite::{params, Row};
+
+/// The stored form of a call's own type: NULL when it is to be classified.
+fn call_type_column(c: &NewCall) -> Option<&str> {
+    c.call_type.as_ref().map(CallType::as_str)
+}
+
+impl SqliteTx<'_> {
+    pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (source, source_call_id) DO NOTHING",
+        )?;
+        let mut existing = self.tx.prepare_cached(
+            "SELECT c.pk, c.customer_pk, c.start_us, c.duration, c.direction, c.from_number, c.to_number, c.call_type,
+                    EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = c.pk)
+             FROM calls c WHERE c.source = ?1 AND c.source_call_id = ?2",
+        )?;
+        let mut update = self.tx.prepare_cached(
+            "UPDATE calls SET customer_pk = ?2, start_us = ?3, duration = ?4, direction = ?5, from_number = ?6,
+                 to_number = ?7, call_type = ?8
+             WHERE pk = ?1 AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = ?1)",
+        )?;
+        for c in calls {
+            let inserted = insert.execute(params![
+                c.source.code(),
+                c.source_call_id,
+                c.customer_pk,
+                c.start,
+                c.duration,
+                c.direction.code(),
+                c.from,
+                c.to,
+                call_type_column(c),
+            ])?;
+            if inserted == 1 {
+                outcomes.push(CallOutcome::Imported);
+                continue;
+            }
+            let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
+                let same = r.get::<_, i64>(1)? == c.customer_pk
+                    && r.get::<_, i64>(2)? == c.start
+                    && r.get::<_, i64>(3)? == i64::from(c.duration)
+                    && r.get::<_, i64>(4)? == c.direction.code()
+                    && r.get_ref(5)?.as_str()? == c.from
+                    && r.get_ref(6)?.as_str()? == c.to
+                    && r.get_ref(7)?.as_str_or_null()? == call_type_column(c);
+                Ok((r.get::<_, i64>(0)?, same, r.get::<_, bool>(8)?))
+            })?;
+            let outcome = if same {
+                CallOutcome::Duplicate
+            } else if billed {
+                CallOutcome::Conflict
+            } else {
+                update.execute(params![
+                    pk,
+                    c.customer_pk,
+                    c.start,
+                    c.duration,
+                    c.direction.code(),
+                    c.from,
+                    c.to,
+                    call_type_column(c),
+                ])?;
+                CallOutcome::Updated
+            };
+            outcomes.push(outcome);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn calls_impl(&mut self, q: &CallQuery) -> Result<Vec<StoredCall>> {
+        let mut sql = String::from(
+            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
+                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
+             FROM calls c LEFT JOIN billed_calls b ON b.call_pk = c.pk
+             WHERE c.customer_pk = ?1 AND c.start_us >= ?2 AND c.start_us < ?3",
+        );
+        if q.answered_only {
+            sql.push_str(" AND c.duration > 0");
+        }
+        if q.unbilled_only {
+            sql.push_str(" AND b.call_pk IS NULL");
+        }
+        sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
+        let mut st = self.tx.prepare_cached(&sql)?;
+        let from = q.from.unwrap_or(i64::MIN);
+        let to = q.to.unwrap_or(i64::MAX);
+        let mut rows = st.query(params![q.customer_pk, from, to])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(stored_call(r, q.customer_pk)?);
+        }
+        Ok(out)
+    }
+}
+
+fn stored_call(r: &Row<'_>, customer_pk: i64) -> Result<StoredCall> {
+    let source = Source::from_code(r.get(1)?).ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
+    let direction =
+        Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
+    let call_type = match r.get::<_, Option<String>>(8)? {
+        Some(t) => Some(CallType::parse(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        None => None,
+    };
+    let billed = match r.get::<_, Option<i64>>(9)? {
+        Some(invoice) => Some(BilledCall {
+            invoice: InvoiceId(invoice),
+            call_type: r.get(10)?,
+            rate_id: r.get(11)?,
+            billable_seconds: narrow(r.get(12)?, "billed_calls.billable_seconds")?,
+            included_seconds: narrow(r.get(13)?, "billed_calls.included_seconds")?,
+            charge: Charge::from_units(r.get(14)?),
+        }),
+        None => None,
+    };
+    Ok(StoredCall {
+        pk: r.get(0)?,
+        call: NewCall {
+            source,
+            source_call_id: r.get(2)?,
+            customer_pk,
+            start: r.get(3)?,
+            duration: narrow(r.get(4)?, "calls.duration")?,
+            direction,
+            from: r.get(6)?,
+            to: r.get(7)?,
+            call_type,
+        },
+        billed,
+    })
+}

@@ -1,0 +1,125 @@
+//! Customers and calling plans.
+
+use super::{narrow, wide, SqliteTx};
+use crate::{Customer, Plan, PlanAllowance, Result, StoreError};
+use rating::CallType;
+use rusqlite::{params, OptionalExtension, Row};
+
+const CUSTOMER_COLUMNS: &str =
+    "pk, id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email";
+
+fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        pk: row.get(0)?,
+        id: row.get(1)?,
+        name: row.get(2)?,
+        timezone: row.get(3)?,
+        billing_day: row.get(4)?,
+        currency: row.get(5)?,
+        plans: Vec::new(),
+        netsapiens_domain: row.get(6)?,
+        brightlink_domain: row.get(7)?,
+        email: row.get(8)?,
+    })
+}
+
+impl SqliteTx<'_> {
+    fn load_plans_of(&self, c: &mut Customer) -> Result<()> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT plan_id FROM customer_plans WHERE customer_pk = ?1 ORDER BY position")?;
+        c.plans = st.query_map([c.pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(())
+    }
+
+    pub(crate) fn customers_impl(&mut self) -> Result<Vec<Customer>> {
+        let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY id"))?;
+        let mut list: Vec<Customer> = st.query_map([], customer_of)?.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        for c in &mut list {
+            self.load_plans_of(c)?;
+        }
+        Ok(list)
+    }
+
+    pub(crate) fn customer_impl(&mut self, id: &str) -> Result<Option<Customer>> {
+        let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?1"))?;
+        let found = st.query_row([id], customer_of).optional()?;
+        drop(st);
+        match found {
+            Some(mut c) => {
+                self.load_plans_of(&mut c)?;
+                Ok(Some(c))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
+        let pk = if c.pk == 0 {
+            self.tx.execute(
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email],
+            )?;
+            self.tx.last_insert_rowid()
+        } else {
+            self.tx.execute(
+                "UPDATE customers SET id = ?2, name = ?3, timezone = ?4, billing_day = ?5, currency = ?6,
+                 netsapiens_domain = ?7, brightlink_domain = ?8, email = ?9 WHERE pk = ?1",
+                params![c.pk, c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email],
+            )?;
+            c.pk
+        };
+        self.tx.execute("DELETE FROM customer_plans WHERE customer_pk = ?1", [pk])?;
+        for (i, plan) in c.plans.iter().enumerate() {
+            self.tx.execute(
+                "INSERT INTO customer_plans (customer_pk, position, plan_id) VALUES (?1, ?2, ?3)",
+                params![pk, i as i64, plan],
+            )?;
+        }
+        Ok(pk)
+    }
+
+    pub(crate) fn plans_impl(&mut self) -> Result<Vec<Plan>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT p.id, a.call_types, a.included_minutes, a.description
+             FROM plans p LEFT JOIN allowances a ON a.plan_id = p.id ORDER BY p.id, a.position",
+        )?;
+        let mut rows = st.query([])?;
+        let mut plans: Vec<Plan> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            if plans.last().is_none_or(|p| p.id != id) {
+                plans.push(Plan { id, allowances: Vec::new() });
+            }
+            let types: Option<String> = r.get(1)?;
+            if let (Some(types), Some(plan)) = (types, plans.last_mut()) {
+                let call_types = types
+                    .split('|')
+                    .map(|t| CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string())))
+                    .collect::<Result<_>>()?;
+                plan.allowances.push(PlanAllowance {
+                    call_types,
+                    included_minutes: narrow(r.get(2)?, "allowances.included_minutes")?,
+                    description: r.get(3)?,
+                });
+            }
+        }
+        Ok(plans)
+    }
+
+    pub(crate) fn save_plan_impl(&mut self, plan: &Plan) -> Result<()> {
+        self.tx.execute("INSERT INTO plans (id) VALUES (?1) ON CONFLICT (id) DO NOTHING", [&plan.id])?;
+        self.tx.execute("DELETE FROM allowances WHERE plan_id = ?1", [&plan.id])?;
+        for (i, a) in plan.allowances.iter().enumerate() {
+            let types: Vec<&str> = a.call_types.iter().map(CallType::as_str).collect();
+            self.tx.execute(
+                "INSERT INTO allowances (plan_id, position, call_types, included_minutes, description)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![plan.id, i as i64, types.join("|"), wide(a.included_minutes), a.description],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,177 @@
+//! Invoices, their lines, the calls they bill and the allowance draws they make.
+
+use super::{narrow, wide, SqliteTx};
+use crate::{
+    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
+};
+use rating::Amount;
+use rusqlite::{params, OptionalExtension};
+
+impl SqliteTx<'_> {
+    pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT plan_id, position, period_start, used_seconds FROM allowance_balances WHERE customer_pk = ?1",
+        )?;
+        let mut rows = st.query([customer_pk])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let key = BalanceKey {
+                plan: r.get(0)?,
+                position: narrow(r.get(1)?, "allowance_balances.position")?,
+                period_start: r.get(2)?,
+            };
+            out.push((key, narrow(r.get(3)?, "allowance_balances.used_seconds")?));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+        self.tx.execute(
+            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                inv.customer_pk,
+                inv.from,
+                inv.to,
+                inv.call_types.as_ref().map(|t| t.join("|")),
+                inv.kind.as_str(),
+                inv.currency,
+                inv.total.units(),
+                inv.warnings,
+                inv.created_at,
+            ],
+        )?;
+        let pk = self.tx.last_insert_rowid();
+        let mut line = self.tx.prepare_cached(
+            "INSERT INTO invoice_lines (invoice_pk, position, kind, call_type, description, calls, billable_seconds,
+                 included_seconds, charged_seconds, amount_e2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (i, l) in inv.lines.iter().enumerate() {
+            line.execute(params![
+                pk,
+                i as i64,
+                l.kind.as_str(),
+                l.call_type,
+                l.description,
+                wide(l.calls),
+                wide(l.billable_seconds),
+                wide(l.included_seconds),
+                wide(l.charged_seconds),
+                l.amount.units(),
+            ])?;
+        }
+        // The primary key on call_pk makes a second billing of any call fail here.
+        let mut billed = self.tx.prepare_cached(
+            "INSERT INTO billed_calls (call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for c in &inv.calls {
+            billed.execute(params![
+                c.call_pk,
+                pk,
+                c.call_type,
+                c.rate_id,
+                wide(c.billable_seconds),
+                wide(c.included_seconds),
+                c.charge.units(),
+            ])?;
+        }
+        let mut draw = self.tx.prepare_cached(
+            "INSERT INTO invoice_draws (invoice_pk, plan_id, position, period_start, seconds) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut balance = self.tx.prepare_cached(
+            "INSERT INTO allowance_balances (customer_pk, plan_id, position, period_start, used_seconds)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (customer_pk, plan_id, position, period_start)
+             DO UPDATE SET used_seconds = used_seconds + excluded.used_seconds",
+        )?;
+        for (key, seconds) in &inv.draws {
+            draw.execute(params![pk, key.plan, key.position, key.period_start, wide(*seconds)])?;
+            balance.execute(params![inv.customer_pk, key.plan, key.position, key.period_start, wide(*seconds)])?;
+        }
+        Ok(InvoiceId(pk))
+    }
+
+    pub(crate) fn invoice_impl(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+        let header = self
+            .tx
+            .query_row(
+                "SELECT c.id, i.from_date, i.to_date, i.call_types, i.kind, i.status, i.currency, i.total_e2,
+                        i.warnings, i.created_at
+                 FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = ?1",
+                [id.0],
+                |r| {
+                    Ok(Invoice {
+                        id,
+                        customer: r.get(0)?,
+                        from: r.get(1)?,
+                        to: r.get(2)?,
+                        call_types: r
+                            .get::<_, Option<String>>(3)?
+                            .map(|t| t.split('|').map(str::to_owned).collect()),
+                        kind: if r.get_ref(4)?.as_str()? == "cycle" { InvoiceKind::Cycle } else { InvoiceKind::Manual },
+                        status: r.get(5)?,
+                        currency: r.get(6)?,
+                        lines: Vec::new(),
+                        total: Amount::from_units(r.get(7)?),
+                        warnings: r.get(8)?,
+                        created_at: r.get(9)?,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(mut inv) = header else { return Ok(None) };
+        let mut st = self.tx.prepare_cached(
+            "SELECT kind, call_type, description, calls, billable_seconds, included_seconds, charged_seconds, amount_e2
+             FROM invoice_lines WHERE invoice_pk = ?1 ORDER BY position",
+        )?;
+        let mut rows = st.query([id.0])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(0)?;
+            inv.lines.push(InvoiceLine {
+                kind: LineKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("line kind {kind}")))?,
+                call_type: r.get(1)?,
+                description: r.get(2)?,
+                calls: narrow(r.get(3)?, "invoice_lines.calls")?,
+                billable_seconds: narrow(r.get(4)?, "invoice_lines.billable_seconds")?,
+                included_seconds: narrow(r.get(5)?, "invoice_lines.included_seconds")?,
+                charged_seconds: narrow(r.get(6)?, "invoice_lines.charged_seconds")?,
+                amount: Amount::from_units(r.get(7)?),
+            });
+        }
+        Ok(Some(inv))
+    }
+
+    pub(crate) fn delete_invoice_impl(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
+        let status: Option<String> = self
+            .tx
+            .query_row("SELECT status FROM invoices WHERE pk = ?1", [id.0], |r| r.get(0))
+            .optional()?;
+        match status.as_deref() {
+            None => return Ok(DeleteOutcome::NotFound),
+            Some("draft") => {}
+            Some(_) => return Ok(DeleteOutcome::NotDraft),
+        }
+        let released: i64 =
+            self.tx.query_row("SELECT count(*) FROM billed_calls WHERE invoice_pk = ?1", [id.0], |r| r.get(0))?;
+        self.tx.execute(
+            "UPDATE allowance_balances AS b SET used_seconds = b.used_seconds - d.seconds
+             FROM invoice_draws d, invoices i
+             WHERE d.invoice_pk = ?1 AND i.pk = d.invoice_pk AND b.customer_pk = i.customer_pk
+               AND b.plan_id = d.plan_id AND b.position = d.position AND b.period_start = d.period_start",
+            [id.0],
+        )?;
+        // Lines, billed-call links and draws go with the invoice (ON DELETE CASCADE).
+        self.tx.execute("DELETE FROM invoices WHERE pk = ?1", [id.0])?;
+        Ok(DeleteOutcome::Deleted { calls_released: narrow(released, "released calls")? })
+    }
+
+    pub(crate) fn invoices_for_range_impl(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT pk FROM invoices WHERE customer_pk = ?1 AND from_date = ?2 AND to_date = ?3
+               AND status <> 'void' ORDER BY pk",
+        )?;
+        let ids = st.query_map(params![customer_pk, from, to], |r| Ok(InvoiceId(r.get(0)?)))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,157 @@
+//! The embedded SQLite backend: one database file, WAL, foreign keys on, a busy timeout so that
+//! concurrent `meter` processes wait for each other instead of failing.
+
+mod calls;
+mod customers;
+mod invoices;
+mod rates;
+
+use crate::{Result, Store, StoreError};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::time::Duration;
+
+/// Migrations in order: (name, SQL). Names match the PostgreSQL backend's one for one.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A `meter` database in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+/// One transaction on a [`SqliteStore`].
+#[derive(Debug)]
+pub struct SqliteTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH` (or `sqlite:PATH`), creating the file and applying migrations.
+    pub fn open_url(url: &str) -> Result<SqliteStore> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| StoreError::Open { url: url.to_owned(), reason: "not a sqlite:// URL".into() })?;
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() {
+            return Err(StoreError::Open { url: url.to_owned(), reason: "no file name".into() });
+        }
+        Self::open(path).map_err(|e| match e {
+            StoreError::Sqlite(err) => StoreError::Open { url: url.to_owned(), reason: err.to_string() },
+            other => other,
+        })
+    }
+
+    /// Opens (or creates) the database file at `path` and applies pending migrations.
+    pub fn open(path: &str) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Applies the migrations not yet applied, each in the same write transaction as its record.
+    pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meter_migrations (
+                 name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))",
+        )?;
+        let mut applied = Vec::new();
+        for (name, sql) in MIGRATIONS {
+            let done: Option<String> = tx
+                .query_row("SELECT name FROM meter_migrations WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?;
+            if done.is_none() {
+                tx.execute_batch(sql)
+                    .map_err(|e| StoreError::Migration { name: (*name).to_owned(), reason: e.to_string() })?;
+                tx.execute("INSERT INTO meter_migrations (name) VALUES (?1)", [name])?;
+                applied.push(*name);
+            }
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+impl Store for SqliteStore {
+    type Tx<'a> = SqliteTx<'a>;
+
+    fn read(&mut self) -> Result<SqliteTx<'_>> {
+        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Deferred)? })
+    }
+
+    fn write(&mut self) -> Result<SqliteTx<'_>> {
+        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)? })
+    }
+}
+
+/// Converts a stored integer that must fit a narrower type, or reports corruption.
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
+    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} = {v}")))
+}
+
+/// Converts a count or number of seconds for storage (SQLite integers are i64).
+fn wide(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl crate::StoreTx for SqliteTx<'_> {
+    fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+    fn customers(&mut self) -> Result<Vec<crate::Customer>> {
+        self.customers_impl()
+    }
+    fn customer(&mut self, id: &str) -> Result<Option<crate::Customer>> {
+        self.customer_impl(id)
+    }
+    fn save_customer(&mut self, customer: &crate::Customer) -> Result<i64> {
+        self.save_customer_impl(customer)
+    }
+    fn plans(&mut self) -> Result<Vec<crate::Plan>> {
+        self.plans_impl()
+    }
+    fn save_plan(&mut self, plan: &crate::Plan) -> Result<()> {
+        self.save_plan_impl(plan)
+    }
+    fn rates(&mut self) -> Result<Vec<rating::Rate>> {
+        self.rates_impl()
+    }
+    fn insert_rate(&mut self, rate: &rating::Rate) -> Result<i64> {
+        self.insert_rate_impl(rate)
+    }
+    fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()> {
+        self.close_rate_impl(id, effective_to)
+    }
+    fn import_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
+        self.import_calls_impl(calls, outcomes)
+    }
+    fn calls(&mut self, query: &crate::CallQuery) -> Result<Vec<crate::StoredCall>> {
+        self.calls_impl(query)
+    }
+    fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(crate::BalanceKey, u64)>> {
+        self.allowance_used_impl(customer_pk)
+    }
+    fn insert_invoice(&mut self, invoice: &crate::NewInvoice) -> Result<crate::InvoiceId> {
+        self.insert_invoice_impl(invoice)
+    }
+    fn invoice(&mut self, id: crate::InvoiceId) -> Result<Option<crate::Invoice>> {
+        self.invoice_impl(id)
+    }
+    fn delete_invoice(&mut self, id: crate::InvoiceId) -> Result<crate::DeleteOutcome> {
+        self.delete_invoice_impl(id)
+    }
+    fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<crate::InvoiceId>> {
+        self.invoices_for_range_impl(customer_pk, from, to)
+    }
+}
