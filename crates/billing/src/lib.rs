@@ -14,7 +14,7 @@ pub mod time;
 pub use error::{BillingError, FileError, FileErrors};
 
 /// Receives progress of long work (bytes of a file read, calls processed).
-pub trait Progress {
+pub trait Progress: Sync {
     /// The amount of work in all, when known.
     fn start(&self, total: u64);
     /// Work done so far.

@@ -6,7 +6,9 @@ use crate::error::Result;
 use crate::time::parse_timestamp;
 use crate::Progress;
 use rating::{CallType, Direction};
-use std::collections::HashMap;
+use crate::error::BillingError;
+use hashbrown::HashMap;
+use std::sync::mpsc::SyncSender;
 use std::path::Path;
 use store::{CallOutcome, NewCall, Source, Store, StoreTx};
 
@@ -17,15 +19,15 @@ const BATCH: usize = 4096;
 
 /// How a row names its customer.
 struct Customers {
-    by_id: HashMap<String, i64>,
+    by_id: std::collections::HashMap<String, i64>,
     /// Lower-cased domain → customer pks that have it on the sources searched.
-    by_domain: HashMap<String, Vec<(i64, String)>>,
+    by_domain: std::collections::HashMap<String, Vec<(i64, String)>>,
 }
 
 impl Customers {
     fn load<T: StoreTx>(tx: &mut T, source: Source) -> Result<Customers> {
-        let mut by_id = HashMap::new();
-        let mut by_domain: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_domain: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
         for c in tx.customers()? {
             let sources: &[Source] = if source == Source::File { &Source::ALL } else { std::slice::from_ref(&source) };
             for s in sources {
@@ -60,24 +62,59 @@ impl Customers {
 }
 
 /// Imports call records from `source`. All-or-nothing: with any bad row nothing is written.
+///
+/// The file is parsed and checked on one thread while the store writes batches on the calling
+/// thread, inside one transaction, so that parsing and writing overlap on two cores.
 pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progress: &dyn Progress) -> Result<Summary> {
-    let mut f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
+    let f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
     if !f.has("customer") && !f.has("domain") {
         f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
     }
     let mut tx = store.write()?;
     let customers = Customers::load(&mut tx, source)?;
     progress.start(f.size());
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewCall>>(4);
+    let mut sum = Summary::default();
+    let (parsed, written) = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || parse_file(f, source, &customers, progress, send));
+        let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
+        let mut written: Result<()> = Ok(());
+        for mut batch in receive {
+            // After a store error keep draining so that the parser finishes.
+            if written.is_ok() {
+                written = write(&mut tx, &mut batch, &mut outcomes, &mut sum);
+            }
+        }
+        (parser.join(), written)
+    });
+    let f = parsed.map_err(|_| BillingError::Read { file: path.display().to_string(), reason: "the parser stopped".into() })??;
+    f.into_result()?;
+    written?;
+    tx.commit()?;
+    progress.finish();
+    Ok(sum)
+}
+
+/// Reads every row, sending good rows in batches until the first bad one; keeps reading after
+/// that only to report every bad row (up to the limit).
+fn parse_file(
+    mut f: CsvFile,
+    source: Source,
+    customers: &Customers,
+    progress: &dyn Progress,
+    send: SyncSender<Vec<NewCall>>,
+) -> Result<CsvFile> {
     let mut seen: HashMap<Box<str>, u64> = HashMap::new();
     let mut batch: Vec<NewCall> = Vec::with_capacity(BATCH);
-    let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
-    let mut sum = Summary::default();
     while let Some(line) = f.next_row()? {
-        let call = parse_row(&f, line, source, &customers, &mut seen);
+        let call = parse_row(&f, line, source, customers, &mut seen);
         if let Some(call) = call.filter(|_| f.ok()) {
             batch.push(call);
             if batch.len() == BATCH {
-                write(&mut tx, &mut batch, &mut outcomes, &mut sum)?;
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if send.send(full).is_err() {
+                    break; // the writer stopped
+                }
                 f.report(progress);
             }
         }
@@ -85,11 +122,10 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
             break;
         }
     }
-    f.into_result()?;
-    write(&mut tx, &mut batch, &mut outcomes, &mut sum)?;
-    tx.commit()?;
-    progress.finish();
-    Ok(sum)
+    if f.ok() && !batch.is_empty() {
+        let _ = send.send(batch);
+    }
+    Ok(f)
 }
 
 fn write<T: StoreTx>(tx: &mut T, batch: &mut Vec<NewCall>, out: &mut Vec<CallOutcome>, sum: &mut Summary) -> Result<()> {

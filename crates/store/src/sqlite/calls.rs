@@ -5,6 +5,33 @@ use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Sour
 use rating::{CallType, Charge, Direction};
 use rusqlite::{params, Row};
 
+/// Rows per multi-row INSERT: 9 parameters each, well under SQLite's parameter limit.
+const CHUNK: usize = 256;
+const COLUMNS: usize = 9;
+
+/// `INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING` for `rows` rows.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        let b = r * COLUMNS;
+        sql.push('(');
+        for c in 1..=COLUMNS {
+            if c > 1 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("?{}", b + c));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (source, source_call_id) DO NOTHING");
+    sql
+}
+
 /// The stored form of a call's own type: NULL when it is to be classified.
 fn call_type_column(c: &NewCall) -> Option<&str> {
     c.call_type.as_ref().map(CallType::as_str)
@@ -12,11 +39,37 @@ fn call_type_column(c: &NewCall) -> Option<&str> {
 
 impl SqliteTx<'_> {
     pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (source, source_call_id) DO NOTHING",
-        )?;
+        for chunk in calls.chunks(CHUNK) {
+            self.import_chunk(chunk, outcomes)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts a chunk with one multi-row statement. When every row is new (the usual case)
+    /// that is all; otherwise each row is looked at: rows given a key above the largest key
+    /// before the statement were inserted by it, the others existed and are compared.
+    fn import_chunk(&mut self, chunk: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        let max_before: i64 = self.tx.query_row("SELECT coalesce(max(pk), 0) FROM calls", [], |r| r.get(0))?;
+        let mut insert = self.tx.prepare_cached(&insert_sql(chunk.len()))?;
+        let mut i = 1;
+        for c in chunk {
+            insert.raw_bind_parameter(i, c.source.code())?;
+            insert.raw_bind_parameter(i + 1, &c.source_call_id)?;
+            insert.raw_bind_parameter(i + 2, c.customer_pk)?;
+            insert.raw_bind_parameter(i + 3, c.start)?;
+            insert.raw_bind_parameter(i + 4, c.duration)?;
+            insert.raw_bind_parameter(i + 5, c.direction.code())?;
+            insert.raw_bind_parameter(i + 6, &c.from)?;
+            insert.raw_bind_parameter(i + 7, &c.to)?;
+            insert.raw_bind_parameter(i + 8, call_type_column(c))?;
+            i += COLUMNS;
+        }
+        let inserted = insert.raw_execute()?;
+        drop(insert);
+        if inserted == chunk.len() {
+            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, chunk.len()));
+            return Ok(());
+        }
         let mut existing = self.tx.prepare_cached(
             "SELECT c.pk, c.customer_pk, c.start_us, c.duration, c.direction, c.from_number, c.to_number, c.call_type,
                     EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = c.pk)
@@ -27,22 +80,7 @@ impl SqliteTx<'_> {
                  to_number = ?7, call_type = ?8
              WHERE pk = ?1 AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = ?1)",
         )?;
-        for c in calls {
-            let inserted = insert.execute(params![
-                c.source.code(),
-                c.source_call_id,
-                c.customer_pk,
-                c.start,
-                c.duration,
-                c.direction.code(),
-                c.from,
-                c.to,
-                call_type_column(c),
-            ])?;
-            if inserted == 1 {
-                outcomes.push(CallOutcome::Imported);
-                continue;
-            }
+        for c in chunk {
             let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
                 let same = r.get::<_, i64>(1)? == c.customer_pk
                     && r.get::<_, i64>(2)? == c.start
@@ -53,7 +91,9 @@ impl SqliteTx<'_> {
                     && r.get_ref(7)?.as_str_or_null()? == call_type_column(c);
                 Ok((r.get::<_, i64>(0)?, same, r.get::<_, bool>(8)?))
             })?;
-            let outcome = if same {
+            let outcome = if pk > max_before {
+                CallOutcome::Imported
+            } else if same {
                 CallOutcome::Duplicate
             } else if billed {
                 CallOutcome::Conflict
