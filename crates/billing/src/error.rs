@@ -33,7 +33,9 @@ pub struct FileErrors {
 
 impl fmt::Display for FileErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors.len();
+        let mut lines: Vec<u64> = self.errors.iter().map(|e| e.line).collect();
+        lines.dedup();
+        let n = lines.len();
         let more = if self.truncated { " or more" } else { "" };
         write!(f, "{}: {n}{more} bad row{}, nothing imported", self.file, if n == 1 { "" } else { "s" })?;
         for e in &self.errors {

@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             match billing::invoice::create(&mut store, &req, now) {
                 Ok(doc) => output::invoice(&doc, None, a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
-                    eprintln!("{reason}");
+                    eprintln!("error: {reason}");
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),

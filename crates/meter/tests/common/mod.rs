@@ -1,0 +1,511 @@
+//! Shared helpers for the `meter` integration tests: a fresh SQLite database in a temporary
+//! directory per test, files written next to it, and the real binary run against it.
+//!
+//! A test reads as a story:
+//!
+//! ```ignore
+//! let env = Env::seeded();
+//! let cdrs = env.write("cdrs.csv", "id,start,duration,direction,to,customer\n...");
+//! let run = env.meter(&["cdrs", "import", &cdrs, "--format", "json"]);
+//! run.assert_ok();
+//! ```
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The header of the standard rates.csv files (every column of the contract).
+pub const RATES_HEADER: &str =
+    "call_type,rate,prefix,connection_fee,initial_increment,subsequent_increment,effective_from,effective_to,customer,description";
+
+/// The header of the cdrs.csv files the helpers write.
+pub const CDRS_HEADER: &str = "id,start,duration,direction,from,to,customer,call_type";
+
+/// The standard plan: 100 included minutes of domestic and on-net calls per period, and a
+/// second plan with 10 minutes of international calls.
+pub const STANDARD_PLANS: &str = "plan,call_types,included_minutes,description
+basic,domestic|on_net,100,Domestic bundle
+world,international,10,Some international minutes
+";
+
+/// The standard customers: `acme` (UTC, billing day 1, both plans, a NetSapiens domain) and
+/// `globex` (New York, no plans, a Brightlink domain).
+pub const STANDARD_CUSTOMERS: &str = "id,name,timezone,billing_day,currency,plans,netsapiens_domain,brightlink_domain
+acme,Acme Corp,UTC,1,USD,basic|world,acme.pbx.example,
+globex,Globex Inc,America/New_York,1,USD,,,globex.pbx.example
+";
+
+/// The standard default deck, per-second billing (increments 1/1) and no connection fees, so
+/// that a call's billable seconds are its duration and a charge tells its charged seconds:
+/// domestic costs 0.001 per second, international 0.01, on-net 0.0001.
+pub const STANDARD_RATES: &str = "call_type,rate,prefix,connection_fee,initial_increment,subsequent_increment,effective_from,effective_to,customer,description
+domestic,0.06,,,1,1,,,,US domestic
+international,0.60,,,1,1,,,,International
+on_net,0.006,,,1,1,,,,On-net
+";
+
+/// The per-second price of the standard deck's call types, in ten-thousandths (charge units).
+pub fn standard_price_e4_per_second(call_type: &str) -> Option<u64> {
+    match call_type {
+        "domestic" => Some(10),
+        "international" => Some(100),
+        "on_net" => Some(1),
+        _ => None,
+    }
+}
+
+/// What one run of `meter` did.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub args: Vec<String>,
+    /// The exit status; -1 when killed by a signal.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(args: Vec<String>, out: std::process::Output) -> Run {
+        Run {
+            args,
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts the exit status, showing everything about the run when it differs.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            code,
+            "`meter {}` exited {}, expected {code}\n{}",
+            self.args.join(" "),
+            self.code,
+            self.dump()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Run {
+        self.assert_code(0)
+    }
+
+    /// Asserts a usage error: status 2 and a cause on stderr.
+    #[track_caller]
+    pub fn assert_usage_error(&self) -> &Run {
+        self.assert_code(2);
+        assert!(self.stderr.contains("error"), "no cause on stderr\n{}", self.dump());
+        self
+    }
+
+    /// Asserts that stderr contains `needle`.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) -> &Run {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{}", self.dump());
+        self
+    }
+
+    /// Asserts that stdout is empty.
+    #[track_caller]
+    pub fn assert_no_stdout(&self) -> &Run {
+        assert!(self.stdout.trim().is_empty(), "stdout is not empty\n{}", self.dump());
+        self
+    }
+
+    /// Stdout parsed as the one JSON document it must be.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e})\n{}", self.dump()))
+    }
+
+    /// The error lines on stderr that name a file position (`  FILE:LINE: ...`), trimmed.
+    pub fn file_error_lines(&self) -> Vec<&str> {
+        self.stderr.lines().filter(|l| l.starts_with("  ")).map(str::trim).collect()
+    }
+
+    /// Asserts the all-or-nothing failure of an import: status 1, the headline naming the file,
+    /// and one error line `FILE:LINE: column COL: REASON…` whose reason contains `reason`.
+    #[track_caller]
+    pub fn assert_bad_cell(&self, file: &str, line: u64, column: &str, reason: &str) -> &Run {
+        self.assert_import_rejected(file);
+        let prefix = format!("{file}:{line}: column {column}: ");
+        let found =
+            self.file_error_lines().into_iter().any(|l| l.starts_with(&prefix) && l[prefix.len()..].contains(reason));
+        assert!(found, "no error line `{prefix}…{reason}…`\n{}", self.dump());
+        self
+    }
+
+    /// Asserts status 1 and the headline `error: FILE: N bad row(s), nothing imported`.
+    #[track_caller]
+    pub fn assert_import_rejected(&self, file: &str) -> &Run {
+        self.assert_code(1);
+        let head = self.stderr.lines().next().unwrap_or("");
+        assert!(
+            head.starts_with(&format!("error: {file}: ")) && head.ends_with("nothing imported"),
+            "the first stderr line does not name the file and say nothing was imported\n{}",
+            self.dump()
+        );
+        assert!(self.stdout.trim().is_empty(), "a rejected import printed a summary\n{}", self.dump());
+        self
+    }
+
+    /// The number of bad rows the headline announces.
+    pub fn bad_row_count(&self) -> Option<u64> {
+        let head = self.stderr.lines().next()?;
+        let rest = head.rsplit_once(": ")?.1;
+        rest.split_whitespace().next()?.parse().ok()
+    }
+
+    pub fn dump(&self) -> String {
+        format!("--- stdout ---\n{}\n--- stderr ---\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A fresh database in its own temporary directory.
+pub struct Env {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Env {
+    /// An empty database (created by the first command).
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = format!("sqlite://{}", dir.path().join("meter.db").display());
+        Env { dir, db }
+    }
+
+    /// A database with the standard plans, customers and rates imported.
+    pub fn seeded() -> Env {
+        let env = Env::new();
+        env.seed_standard();
+        env
+    }
+
+    /// Imports the standard plans, customers and rates (see the constants above).
+    pub fn seed_standard(&self) {
+        self.import_ok("plans", "plans.csv", STANDARD_PLANS);
+        self.import_ok("customers", "customers.csv", STANDARD_CUSTOMERS);
+        self.import_ok("rates", "rates.csv", STANDARD_RATES);
+    }
+
+    pub fn db_url(&self) -> &str {
+        &self.db
+    }
+
+    /// The path of a file in the test's directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the test's directory; returns its path as the CLI is given it.
+    pub fn write(&self, name: &str, contents: &str) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, contents).expect("writing a test file");
+        p.display().to_string()
+    }
+
+    /// The `meter` command with `--db` set, ready to run or spawn.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_meter"));
+        cmd.arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("METER_DATABASE_URL")
+            .env_remove("METER_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs `meter --db … ARGS` and waits for it.
+    pub fn meter(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("running meter");
+        Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
+    }
+
+    /// Writes `name` and runs `meter KIND import FILE --format json` (KIND: plans, customers,
+    /// rates, cdrs), plus any extra arguments.
+    pub fn import_with(&self, kind: &str, name: &str, contents: &str, extra: &[&str]) -> Run {
+        let path = self.write(name, contents);
+        let mut args = vec![kind, "import", path.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        self.meter(&args)
+    }
+
+    pub fn import(&self, kind: &str, name: &str, contents: &str) -> Run {
+        self.import_with(kind, name, contents, &[])
+    }
+
+    /// An import that must succeed; returns its summary.
+    #[track_caller]
+    pub fn import_ok(&self, kind: &str, name: &str, contents: &str) -> Summary {
+        let run = self.import(kind, name, contents);
+        run.assert_ok();
+        Summary::of(&run.json())
+    }
+
+    /// `calls list --customer C --format json`: every call of the customer.
+    #[track_caller]
+    pub fn calls(&self, customer: &str) -> Vec<Value> {
+        let run = self.meter(&["calls", "list", "--customer", customer, "--format", "json"]);
+        run.assert_ok();
+        run.json()["calls"].as_array().expect("a `calls` array").clone()
+    }
+
+    /// `invoice preview … --format json`, which must succeed.
+    #[track_caller]
+    pub fn preview(&self, customer: &str, from: &str, to: &str) -> Value {
+        let run =
+            self.meter(&["invoice", "preview", "--customer", customer, "--from", from, "--to", to, "--format", "json"]);
+        run.assert_ok();
+        run.json()
+    }
+
+    /// `invoice create … --format json`, whatever its outcome.
+    pub fn create(&self, customer: &str, from: &str, to: &str) -> Run {
+        self.meter(&["invoice", "create", "--customer", customer, "--from", from, "--to", to, "--format", "json"])
+    }
+
+    /// `invoice create … --format json`, which must succeed; returns the invoice document.
+    #[track_caller]
+    pub fn create_ok(&self, customer: &str, from: &str, to: &str) -> Value {
+        let run = self.create(customer, from, to);
+        run.assert_ok();
+        run.json()
+    }
+
+    /// `invoice show ID --format json`, which must succeed.
+    #[track_caller]
+    pub fn show(&self, id: &str) -> Value {
+        let run = self.meter(&["invoice", "show", id, "--format", "json"]);
+        run.assert_ok();
+        run.json()
+    }
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env::new()
+    }
+}
+
+/// An import summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub imported: u64,
+    pub updated: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+}
+
+impl Summary {
+    pub fn of(v: &Value) -> Summary {
+        let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("summary field {k} missing in {v}"));
+        Summary {
+            imported: n("imported"),
+            updated: n("updated"),
+            duplicates: n("duplicates"),
+            conflicts: n("conflicts"),
+        }
+    }
+
+    pub fn imported(n: u64) -> Summary {
+        Summary { imported: n, updated: 0, duplicates: 0, conflicts: 0 }
+    }
+}
+
+/// One call record for cdrs.csv (columns of [`CDRS_HEADER`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cdr {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub duration: u32,
+    pub direction: &'static str,
+    pub from: String,
+    pub to: String,
+    pub customer: String,
+    /// Empty = classify.
+    pub call_type: String,
+}
+
+impl Cdr {
+    /// An outbound domestic call (to a New York number) of the customer.
+    pub fn domestic(id: impl ToString, customer: &str, start: &str, duration: u32) -> Cdr {
+        Cdr {
+            id: id.to_string(),
+            start: start.to_owned(),
+            duration,
+            direction: "outbound",
+            from: "12025550199".into(),
+            to: "12125550100".into(),
+            customer: customer.to_owned(),
+            call_type: String::new(),
+        }
+    }
+
+    /// An outbound international call (to London).
+    pub fn international(id: impl ToString, customer: &str, start: &str, duration: u32) -> Cdr {
+        Cdr { to: "+442079460000".into(), ..Cdr::domestic(id, customer, start, duration) }
+    }
+
+    /// An on-net call (to an extension).
+    pub fn on_net(id: impl ToString, customer: &str, start: &str, duration: u32) -> Cdr {
+        Cdr { to: "1234".into(), ..Cdr::domestic(id, customer, start, duration) }
+    }
+
+    /// A call with its own call type, which the standard deck does not rate.
+    pub fn premium(id: impl ToString, customer: &str, start: &str, duration: u32) -> Cdr {
+        Cdr { to: "19005550100".into(), call_type: "premium".into(), ..Cdr::domestic(id, customer, start, duration) }
+    }
+
+    /// The call type the standard deck bills it as.
+    pub fn expected_type(&self) -> &str {
+        if !self.call_type.is_empty() {
+            &self.call_type
+        } else if self.to.starts_with('+') {
+            "international"
+        } else if self.to.len() <= 6 {
+            "on_net"
+        } else {
+            "domestic"
+        }
+    }
+
+    pub fn row(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{},{}",
+            self.id, self.start, self.duration, self.direction, self.from, self.to, self.customer, self.call_type
+        )
+    }
+}
+
+/// A cdrs.csv document with [`CDRS_HEADER`].
+pub fn cdrs_csv(calls: &[Cdr]) -> String {
+    let mut s = String::from(CDRS_HEADER);
+    s.push('\n');
+    for c in calls {
+        s.push_str(&c.row());
+        s.push('\n');
+    }
+    s
+}
+
+/// A small deterministic pseudo-random generator (SplitMix64), so tests need no extra crate
+/// and every run sees the same data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// `count` calls of `customer` spread over the whole days `first_day ..= last_day` (UTC dates
+/// given as days since 1970-01-01 are awkward, so days are (year, month, day) triples in a
+/// list), mostly answered domestic and international calls, with some on-net, unanswered and
+/// unrated (`premium`) ones.
+pub fn random_calls(rng: &mut Rng, customer: &str, days: &[(i32, u32, u32)], count: usize) -> Vec<Cdr> {
+    (0..count)
+        .map(|i| {
+            let (y, m, d) = days[rng.below(days.len() as u64) as usize];
+            let secs = rng.below(86_400);
+            let start = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60);
+            let duration = if rng.below(10) == 0 { 0 } else { 1 + rng.below(600) as u32 };
+            let id = format!("c{i:05}");
+            match rng.below(20) {
+                0..=10 => Cdr::domestic(id, customer, &start, duration),
+                11..=15 => Cdr::international(id, customer, &start, duration),
+                16..=17 => Cdr::on_net(id, customer, &start, duration),
+                _ => Cdr::premium(id, customer, &start, duration),
+            }
+        })
+        .collect()
+}
+
+/// Every day of a month, as (year, month, day).
+pub fn month_days(year: i32, month: u32, last: u32) -> Vec<(i32, u32, u32)> {
+    (1..=last).map(|d| (year, month, d)).collect()
+}
+
+/// A call as `calls list --format json` shows it, reduced to what the billing checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub start: String,
+    pub duration: u64,
+    pub call_type: String,
+    pub status: String,
+    pub billable_seconds: Option<u64>,
+    /// The charge in ten-thousandths.
+    pub charge_e4: Option<u64>,
+    pub invoice: Option<String>,
+}
+
+impl Listed {
+    pub fn of(v: &Value) -> Listed {
+        let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("`{k}` is not a string in {v}")).to_owned();
+        Listed {
+            id: s("id"),
+            start: s("start"),
+            duration: v["duration"].as_u64().expect("duration"),
+            call_type: s("call_type"),
+            status: s("status"),
+            billable_seconds: v["billable_seconds"].as_u64(),
+            charge_e4: v["charge"].as_str().map(|c| parse_fixed(c, 4)),
+            invoice: v["invoice"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// The call's UTC date, `YYYY-MM-DD`.
+    pub fn date(&self) -> &str {
+        &self.start[..10]
+    }
+}
+
+/// Parses a non-negative decimal string with at most `scale` decimals into units of 10^-scale.
+pub fn parse_fixed(s: &str, scale: u32) -> u64 {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    assert!(frac.len() <= scale as usize, "`{s}` has more than {scale} decimals");
+    let int: u64 = int.parse().unwrap_or_else(|_| panic!("`{s}` is not a decimal"));
+    let mut f: u64 =
+        if frac.is_empty() { 0 } else { frac.parse().unwrap_or_else(|_| panic!("`{s}` is not a decimal")) };
+    for _ in frac.len()..scale as usize {
+        f *= 10;
+    }
+    int * 10u64.pow(scale) + f
+}
+
+/// Per call type, the sum of a field of an invoice's usage lines.
+pub fn line_sums(invoice: &Value, field: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for l in invoice["lines"].as_array().expect("lines") {
+        let t = l["call_type"].as_str().expect("a usage line has a call type").to_owned();
+        *out.entry(t).or_default() += l[field].as_u64().unwrap_or_else(|| panic!("line field {field} in {l}"));
+    }
+    out
+}
