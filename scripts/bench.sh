@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of meter, with the SQLite bulk-load floor measured in the same run
+# (docs/performance.md: ratios in one run beat absolute times).
+#
+#   scripts/bench.sh [--calls N] [--db URL] [--customers N] [--prefixes N] [--seed S] [--no-build]
+#
+#   --calls N     call records to generate and import (default 1000000)
+#   --db URL      database to benchmark (default sqlite://bench-out/bench.db, removed first).
+#                 A postgres:// URL must name an empty database.
+#   --no-build    use target/release/meter as it is (default: cargo build --release first)
+#
+# Stages, each timed (wall clock from `date +%s.%N`) with peak RSS from /usr/bin/time -v:
+#   import plans, customers, rates (10,000-prefix deck), cdrs; then one
+#   `meter invoice create --format json` per customer for 2026-10-01..2026-10-31, sequentially;
+#   then the floor: sqlite3's .import of the same cdrs.csv into an equivalent table with a unique
+#   index on the id and an index on (customer, start), and the same without indexes.
+# Everything goes to bench-out/ (gitignored): the data, the databases, the invoices and logs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/bench-out"
+CALLS=1000000
+CUSTOMERS=100
+PREFIXES=10000
+SEED=42
+DB=""
+BUILD=1
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --calls) CALLS="${2:?--calls needs a number}"; shift 2 ;;
+        --db) DB="${2:?--db needs a URL}"; shift 2 ;;
+        --customers) CUSTOMERS="${2:?}"; shift 2 ;;
+        --prefixes) PREFIXES="${2:?}"; shift 2 ;;
+        --seed) SEED="${2:?}"; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+mkdir -p "$OUT/logs" "$OUT/invoices"
+DB="${DB:-sqlite://$OUT/bench.db}"
+unset METER_DATABASE_URL
+
+# ---- tools -------------------------------------------------------------------------------
+PY="$(command -v python3 || true)"
+[ -n "$PY" ] || { echo "bench: python3 is needed (data generation and arithmetic)" >&2; exit 1; }
+
+TIME_BIN=/usr/bin/time
+if [ ! -x "$TIME_BIN" ]; then
+    echo "note: /usr/bin/time is missing, so peak RSS is not measured (it is in the Debian package 'time': apt-get install time)"
+    TIME_BIN=""
+fi
+
+if [ "$BUILD" = 1 ]; then
+    echo "building: cargo build --release"
+    (cd "$ROOT" && cargo build --release -q)
+fi
+METER="$ROOT/target/release/meter"
+[ -x "$METER" ] || { echo "bench: $METER does not exist (run without --no-build)" >&2; exit 1; }
+
+SQLITE3="$(command -v sqlite3 || true)"
+if [ -z "$SQLITE3" ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "note: the sqlite3 CLI is missing; installing the Debian package 'sqlite3' with apt-get to measure the floor"
+        if apt-get install -y -q sqlite3 >"$OUT/logs/apt-get.log" 2>&1 \
+            || { apt-get update -q >>"$OUT/logs/apt-get.log" 2>&1 && apt-get install -y -q sqlite3 >>"$OUT/logs/apt-get.log" 2>&1; }; then
+            SQLITE3="$(command -v sqlite3 || true)"
+        fi
+    fi
+    [ -n "$SQLITE3" ] || echo "note: no sqlite3 CLI (Debian package 'sqlite3'): the SQLite floor is skipped"
+fi
+
+now() { date +%s.%N; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+
+# ---- results -----------------------------------------------------------------------------
+RESULTS="$OUT/logs/results.tsv"
+: >"$RESULTS"
+# record STAGE ROWS SECONDS PEAK_KB
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
+
+# peak_kb FILE: the "Maximum resident set size" of a /usr/bin/time -v report, or empty.
+peak_kb() { [ -s "$1" ] && awk -F': ' '/Maximum resident set size/ { print $2 }' "$1" || true; }
+
+# timed NAME CMD...: runs CMD (stdout to logs/NAME.out, stderr to logs/NAME.err), sets
+# LAST_SECONDS and LAST_PEAK_KB; fails the script if CMD fails.
+timed() {
+    local name="$1"; shift
+    local tfile="$OUT/logs/$name.time"
+    rm -f "$tfile"
+    local t0 t1 rc=0
+    t0="$(now)"
+    if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -v -o "$tfile" "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" || rc=$?
+    else
+        "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" || rc=$?
+    fi
+    t1="$(now)"
+    LAST_SECONDS="$(sub "$t1" "$t0")"
+    LAST_PEAK_KB="$(peak_kb "$tfile")"
+    LAST_RC=$rc
+}
+
+must() {
+    if [ "$LAST_RC" != 0 ]; then
+        echo "bench: $1 failed (exit $LAST_RC):" >&2
+        cat "$OUT/logs/$1.err" >&2
+        exit 1
+    fi
+}
+
+# ---- data --------------------------------------------------------------------------------
+echo "generating: scripts/bench_gen.py --out bench-out --calls $CALLS --customers $CUSTOMERS --prefixes $PREFIXES --seed $SEED"
+"$PY" "$ROOT/scripts/bench_gen.py" --out "$OUT" --calls "$CALLS" --customers "$CUSTOMERS" \
+    --prefixes "$PREFIXES" --seed "$SEED"
+CDRS="$OUT/cdrs.csv"
+RATE_ROWS=$(($(wc -l <"$OUT/rates.csv") - 1))
+
+# A fresh database.
+case "$DB" in
+    sqlite://*)
+        f="${DB#sqlite://}"
+        rm -f "$f" "$f-wal" "$f-shm" "$f-journal"
+        ;;
+    *) echo "note: $DB is not SQLite: it must be an empty database (nothing is dropped)" ;;
+esac
+
+# ---- meter imports -----------------------------------------------------------------------
+for stage in plans customers rates cdrs; do
+    echo "running: meter $stage import bench-out/$stage.csv"
+    timed "import_$stage" "$METER" --db "$DB" "$stage" import "$OUT/$stage.csv" --format json
+    must "import_$stage"
+    case $stage in
+        plans) rows=1 ;;
+        customers) rows=$CUSTOMERS ;;
+        rates) rows=$RATE_ROWS ;;
+        cdrs) rows=$CALLS ;;
+    esac
+    imported="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["imported"])' <"$OUT/logs/import_$stage.out")"
+    if [ "$imported" != "$rows" ]; then
+        echo "bench: meter $stage import imported $imported, expected $rows" >&2
+        cat "$OUT/logs/import_$stage.out" >&2
+        exit 1
+    fi
+    record "import $stage" "$rows" "$LAST_SECONDS" "$LAST_PEAK_KB"
+done
+IMPORT_SECONDS="$LAST_SECONDS"
+
+# ---- the floor, right after the import it is compared with ----------------------------------
+FLOOR_SECONDS=""
+if [ -n "$SQLITE3" ]; then
+    echo "running: sqlite3 .import bench-out/cdrs.csv (the floor, with and without indexes)"
+    for variant in indexed plain; do
+        fdb="$OUT/floor-$variant.db"
+        rm -f "$fdb" "$fdb-journal" "$fdb-wal"
+        schema='CREATE TABLE calls (id TEXT NOT NULL, start TEXT NOT NULL, duration INTEGER NOT NULL,
+            direction TEXT NOT NULL, "from" TEXT, "to" TEXT NOT NULL, customer TEXT NOT NULL, call_type TEXT);'
+        if [ "$variant" = indexed ]; then
+            schema="$schema CREATE UNIQUE INDEX calls_id ON calls (id);
+                CREATE INDEX calls_customer_start ON calls (customer, start);"
+        fi
+        "$SQLITE3" "$fdb" "$schema"
+        # The command of docs/performance.md, run where cdrs.csv is.
+        cd "$OUT"
+        timed "floor_$variant" "$SQLITE3" "$fdb" -cmd ".mode csv" "PRAGMA cache_size=-262144" \
+            "BEGIN" ".import --skip 1 cdrs.csv calls" "COMMIT"
+        cd - >/dev/null
+        must "floor_$variant"
+        secs="$LAST_SECONDS" kb="$LAST_PEAK_KB"
+        loaded="$("$SQLITE3" "$fdb" 'SELECT count(*) FROM calls')"
+        [ "$loaded" = "$CALLS" ] || { echo "bench: the floor loaded $loaded rows, expected $CALLS" >&2; exit 1; }
+        if [ "$variant" = indexed ]; then
+            FLOOR_SECONDS="$secs"
+            record "floor: sqlite3 .import (indexed)" "$CALLS" "$secs" "${kb:-}"
+        else
+            record "floor: sqlite3 .import (no index)" "$CALLS" "$secs" "${kb:-}"
+        fi
+    done
+fi
+
+# ---- invoices: one per customer, sequentially -------------------------------------------
+echo "running: meter invoice create --customer ID --from 2026-10-01 --to 2026-10-31 --format json, for $CUSTOMERS customers"
+rm -f "$OUT"/invoices/*.json
+inv_total=0
+inv_peak=0
+nothing=0
+for i in $(seq 0 $((CUSTOMERS - 1))); do
+    c="$(printf 'cust%03d' "$i")"
+    timed "invoice" "$METER" --db "$DB" invoice create --customer "$c" --from 2026-10-01 --to 2026-10-31 --format json
+    if [ "$LAST_RC" = 1 ] && [ ! -s "$OUT/logs/invoice.out" ]; then
+        nothing=$((nothing + 1))  # nothing to bill (only with tiny --calls)
+    else
+        must invoice
+        cp "$OUT/logs/invoice.out" "$OUT/invoices/$c.json"
+    fi
+    inv_total="$(awk -v a="$inv_total" -v b="$LAST_SECONDS" 'BEGIN { printf "%.3f", a + b }')"
+    if [ -n "$LAST_PEAK_KB" ] && [ "$LAST_PEAK_KB" -gt "$inv_peak" ]; then inv_peak="$LAST_PEAK_KB"; fi
+done
+# Calls billed, and what the invoices add up to (a sanity check that there was real work).
+read -r billed invoices <<<"$("$PY" - "$OUT/invoices" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+calls = n = 0
+for f in sorted(os.listdir(d)):
+    doc = json.load(open(os.path.join(d, f)))
+    n += 1
+    calls += sum(l.get("calls", 0) for l in doc["lines"] if l.get("kind") == "usage")
+print(calls, n)
+EOF
+)"
+[ "$inv_peak" = 0 ] && inv_peak=""
+record "invoice create, $CUSTOMERS customers (calls billed)" "$billed" "$inv_total" "$inv_peak"
+
+# ---- report ------------------------------------------------------------------------------
+echo
+echo "meter benchmark: $CALLS calls, $CUSTOMERS customers, $RATE_ROWS rates; db $DB"
+echo "machine: $(nproc) CPUs, $(uname -sr); meter $("$METER" --version 2>/dev/null | awk '{print $2}')${SQLITE3:+; sqlite3 $("$SQLITE3" --version | awk '{print $1}')}"
+echo
+"$PY" - "$RESULTS" <<'EOF'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+w = max(len(r[0]) for r in rows)
+print(f"{'stage':<{w}} {'rows':>10} {'seconds':>9} {'rows/s':>11} {'peak RSS MB':>12}")
+print("-" * (w + 46))
+for stage, n, secs, kb in rows:
+    n, secs = int(n), float(secs)
+    rate = f"{n / secs:,.0f}" if secs > 0 else "-"
+    rss = f"{int(kb) / 1024:,.1f}" if kb else "n/a"
+    print(f"{stage:<{w}} {n:>10,} {secs:>9.2f} {rate:>11} {rss:>12}")
+EOF
+echo
+if [ -n "$FLOOR_SECONDS" ]; then
+    awk -v m="$IMPORT_SECONDS" -v f="$FLOOR_SECONDS" 'BEGIN {
+        printf "cdrs import / SQLite floor (indexed) = %.2f s / %.2f s = %.2fx  (at or under 1.00x is the aim)\n", m, f, m / f }'
+else
+    echo "cdrs import / SQLite floor: not measured (no sqlite3 CLI)"
+fi
+if [ "$invoices" -gt 0 ]; then
+    awk -v s="$inv_total" -v n="$CUSTOMERS" -v i="$invoices" -v c="$billed" 'BEGIN {
+        printf "invoice create: %d invoices, %.0f ms per command on average (%.0f calls per invoice), process start included\n", i, 1000 * s / n, c / i }'
+fi
+[ -n "$TIME_BIN" ] || echo "note: peak RSS n/a because /usr/bin/time is missing (Debian package 'time')"
+if [ "$nothing" -gt 0 ]; then echo "note: $nothing customers had nothing to bill"; fi
+case "$DB" in
+    sqlite://*)
+        f="${DB#sqlite://}"
+        sizes="meter db $(du -m "$f" | cut -f1) MB"
+        [ -f "$OUT/floor-indexed.db" ] && sizes="$sizes; floor db (indexed) $(du -m "$OUT/floor-indexed.db" | cut -f1) MB"
+        echo "sizes: cdrs.csv $(du -m "$CDRS" | cut -f1) MB; $sizes"
+        ;;
+esac
+echo "logs, invoices and data: bench-out/"
