@@ -21,12 +21,14 @@ pub struct CycleReport {
 /// Runs the cycle for date `date`: every customer whose billing day falls on it gets one
 /// invoice for the period that ended the day before, unless a live invoice for exactly that
 /// period exists or there is nothing to bill. Each customer is one transaction, so a rerun
-/// after an interruption completes the work without doubling it.
+/// after an interruption completes the work without doubling it. The deck is read once, at the
+/// start of the run.
 pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Result<CycleReport> {
     let _span = info_span!("cycle.run", %date).entered();
-    let customers = {
+    // The run prices every customer with the deck as it stood when the run started.
+    let (customers, deck) = {
         let mut tx = store.read()?;
-        tx.customers()?
+        (tx.customers()?, load_deck(&mut tx)?)
     };
     let mut report = CycleReport::default();
     for c in customers {
@@ -38,11 +40,10 @@ pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Resul
             report.skipped.push((c.id.clone(), format!("already invoiced for {from_s} to {to_s} ({existing})")));
             continue;
         }
-        let deck = load_deck(&mut tx)?;
         let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
         match create_in(&mut tx, &deck, &c, &req, InvoiceKind::Cycle, now) {
             Ok(doc) => {
-                tx.commit()?;
+                tracing::debug_span!("commit").in_scope(|| tx.commit())?;
                 report.invoices.push(doc);
             }
             Err(BillingError::NothingToBill(reason)) => report.skipped.push((c.id.clone(), reason)),

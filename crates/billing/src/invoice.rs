@@ -25,6 +25,7 @@ pub struct InvoiceRequest {
 
 /// Loads the rate deck and indexes it.
 pub fn load_deck<T: StoreTx>(tx: &mut T) -> Result<RateIndex> {
+    let _span = tracing::debug_span!("load_deck").entered();
     let rates = tx.rates()?;
     RateIndex::build(rates).map_err(|c| BillingError::Deck(c.to_string()))
 }
@@ -121,16 +122,13 @@ fn allowances_of<T: StoreTx>(tx: &mut T, customer: &Customer) -> Result<(Allowan
 fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &InvoiceRequest) -> Result<Computation> {
     let tz = zone_of(customer)?;
     let (from, to) = day_range(tz, req.from, req.to);
-    let calls = tx.calls(&CallQuery {
-        customer_pk: customer.pk,
-        from: Some(from),
-        to: Some(to),
-        answered_only: true,
-        unbilled_only: false,
+    let calls = tracing::debug_span!("read_calls").in_scope(|| {
+        tx.calls(&CallQuery { customer_pk: customer.pk, from: Some(from), to: Some(to), answered_only: true, unbilled_only: false })
     })?;
+    let _span = tracing::debug_span!("rate_calls", calls = calls.len()).entered();
     let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
     let tiers = deck.tiers(&customer.id);
-    let (mut allowances, places) = allowances_of(tx, customer)?;
+    let (mut allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
     let mut c = Computation {
         lines: UsageLines::default(),
         unrated: BTreeMap::new(),
@@ -277,8 +275,8 @@ pub(crate) fn create_in<T: StoreTx>(
         calls: c.calls,
         draws: c.draws,
     };
-    let id = tx.insert_invoice(&new)?;
-    let stored = tx.invoice(id)?.ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
+    let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;
+    let stored = tracing::debug_span!("read_invoice").in_scope(|| tx.invoice(id))?.ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
     Ok(doc_of(&stored))
 }
 
@@ -290,7 +288,7 @@ pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros) -> Res
     let customer = customer_of(&mut tx, &req.customer)?;
     let deck = load_deck(&mut tx)?;
     let doc = create_in(&mut tx, &deck, &customer, req, InvoiceKind::Manual, now)?;
-    tx.commit()?;
+    tracing::debug_span!("commit").in_scope(|| tx.commit())?;
     Ok(doc)
 }
 

@@ -70,6 +70,8 @@ CREATE TABLE calls (
 CREATE UNIQUE INDEX calls_source_id_unique ON calls (source, source_call_id);
 -- Calls of a customer by start time: listings, and unbilled calls probed against billed_calls.
 CREATE INDEX calls_customer_start ON calls (customer_pk, start_us);
+-- The parent key of billed_calls: ties a billed call to its customer.
+CREATE UNIQUE INDEX calls_customer_pk ON calls (customer_pk, pk);
 
 CREATE TABLE invoices (
     pk          INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: ids are handed out
@@ -102,18 +104,23 @@ CREATE TABLE invoice_lines (
     PRIMARY KEY (invoice_pk, position)
 );
 
--- The link from a billed call to its invoice. The primary key on call_pk is what guarantees
--- that a call is billed at most once; deleting the invoice deletes the link and so releases it.
+-- The link from a billed call to its invoice. The primary key (customer, call) with the foreign
+-- key to the call's own (customer, call) is what guarantees that a call is billed at most once;
+-- deleting the invoice deletes the link and so releases the call. Rows are clustered by
+-- customer, so that billing one customer's calls writes a few neighbouring pages.
 CREATE TABLE billed_calls (
-    call_pk          INTEGER PRIMARY KEY REFERENCES calls(pk),
+    customer_pk      INTEGER NOT NULL,
+    call_pk          INTEGER NOT NULL,
     invoice_pk       INTEGER NOT NULL REFERENCES invoices(pk) ON DELETE CASCADE,
     call_type        TEXT NOT NULL,
     rate_id          INTEGER NOT NULL,
     billable_seconds INTEGER NOT NULL,
     included_seconds INTEGER NOT NULL,
     charge_e4        INTEGER NOT NULL CONSTRAINT billed_calls_charge CHECK (charge_e4 >= 0),
+    CONSTRAINT billed_calls_once PRIMARY KEY (customer_pk, call_pk),
+    CONSTRAINT billed_calls_call FOREIGN KEY (customer_pk, call_pk) REFERENCES calls (customer_pk, pk),
     CONSTRAINT billed_calls_included CHECK (included_seconds BETWEEN 0 AND billable_seconds)
-);
+) WITHOUT ROWID;
 CREATE INDEX billed_calls_invoice ON billed_calls (invoice_pk);
 
 -- Seconds used per customer, allowance and billing period, by live invoices.

@@ -1,35 +1,27 @@
 //! Call records: import and queries.
 
-use super::{narrow, SqliteTx};
+use super::{multi_insert_sql, narrow, SqliteTx, CHUNK};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction};
 use rusqlite::{params, Row};
+use std::sync::OnceLock;
 
-/// Rows per multi-row INSERT: 9 parameters each, well under SQLite's parameter limit.
-const CHUNK: usize = 256;
+/// Parameters per call row.
 const COLUMNS: usize = 9;
 
-/// `INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING` for `rows` rows.
 fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type) VALUES ",
-    );
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        let b = r * COLUMNS;
-        sql.push('(');
-        for c in 1..=COLUMNS {
-            if c > 1 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("?{}", b + c));
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (source, source_call_id) DO NOTHING");
-    sql
+    multi_insert_sql(
+        "calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
+        COLUMNS,
+        rows,
+        "ON CONFLICT (source, source_call_id) DO NOTHING",
+    )
+}
+
+/// The statement for a full chunk, built once.
+fn full_insert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| insert_sql(CHUNK))
 }
 
 /// The stored form of a call's own type: NULL when it is to be classified.
@@ -50,7 +42,11 @@ impl SqliteTx<'_> {
     /// before the statement were inserted by it, the others existed and are compared.
     fn import_chunk(&mut self, chunk: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         let max_before: i64 = self.tx.query_row("SELECT coalesce(max(pk), 0) FROM calls", [], |r| r.get(0))?;
-        let mut insert = self.tx.prepare_cached(&insert_sql(chunk.len()))?;
+        let mut insert = if chunk.len() == CHUNK {
+            self.tx.prepare_cached(full_insert_sql())?
+        } else {
+            self.tx.prepare_cached(&insert_sql(chunk.len()))?
+        };
         let mut i = 1;
         for c in chunk {
             insert.raw_bind_parameter(i, c.source.code())?;
@@ -72,13 +68,14 @@ impl SqliteTx<'_> {
         }
         let mut existing = self.tx.prepare_cached(
             "SELECT c.pk, c.customer_pk, c.start_us, c.duration, c.direction, c.from_number, c.to_number, c.call_type,
-                    EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = c.pk)
+                    EXISTS (SELECT 1 FROM billed_calls b WHERE b.customer_pk = c.customer_pk AND b.call_pk = c.pk)
              FROM calls c WHERE c.source = ?1 AND c.source_call_id = ?2",
         )?;
         let mut update = self.tx.prepare_cached(
             "UPDATE calls SET customer_pk = ?2, start_us = ?3, duration = ?4, direction = ?5, from_number = ?6,
                  to_number = ?7, call_type = ?8
-             WHERE pk = ?1 AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.call_pk = ?1)",
+             WHERE pk = ?1
+               AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.customer_pk = calls.customer_pk AND b.call_pk = calls.pk)",
         )?;
         for c in chunk {
             let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
@@ -119,7 +116,7 @@ impl SqliteTx<'_> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
                     c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
-             FROM calls c LEFT JOIN billed_calls b ON b.call_pk = c.pk
+             FROM calls c LEFT JOIN billed_calls b ON b.customer_pk = c.customer_pk AND b.call_pk = c.pk
              WHERE c.customer_pk = ?1 AND c.start_us >= ?2 AND c.start_us < ?3",
         );
         if q.answered_only {

@@ -1,11 +1,29 @@
 //! Invoices, their lines, the calls they bill and the allowance draws they make.
 
-use super::{narrow, wide, SqliteTx};
+use super::{multi_insert_sql, narrow, wide, SqliteTx, CHUNK};
 use crate::{
     BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
 };
 use rating::Amount;
 use rusqlite::{params, OptionalExtension};
+use std::sync::OnceLock;
+
+const BILLED_COLUMNS: usize = 8;
+
+fn billed_sql(rows: usize) -> String {
+    multi_insert_sql(
+        "billed_calls (customer_pk, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)",
+        BILLED_COLUMNS,
+        rows,
+        "",
+    )
+}
+
+/// The statement for a full chunk, built once.
+fn full_billed_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| billed_sql(CHUNK))
+}
 
 impl SqliteTx<'_> {
     pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
@@ -60,21 +78,26 @@ impl SqliteTx<'_> {
                 l.amount.units(),
             ])?;
         }
-        // The primary key on call_pk makes a second billing of any call fail here.
-        let mut billed = self.tx.prepare_cached(
-            "INSERT INTO billed_calls (call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for c in &inv.calls {
-            billed.execute(params![
-                c.call_pk,
-                pk,
-                c.call_type,
-                c.rate_id,
-                wide(c.billable_seconds),
-                wide(c.included_seconds),
-                c.charge.units(),
-            ])?;
+        // The primary key (customer, call) and its foreign key to the call make a second billing
+        // of any call fail here.
+        for chunk in inv.calls.chunks(CHUNK) {
+            let mut billed = if chunk.len() == CHUNK {
+                self.tx.prepare_cached(full_billed_sql())?
+            } else {
+                self.tx.prepare_cached(&billed_sql(chunk.len()))?
+            };
+            for (i, c) in chunk.iter().enumerate() {
+                let p = i * BILLED_COLUMNS;
+                billed.raw_bind_parameter(p + 1, inv.customer_pk)?;
+                billed.raw_bind_parameter(p + 2, c.call_pk)?;
+                billed.raw_bind_parameter(p + 3, pk)?;
+                billed.raw_bind_parameter(p + 4, &c.call_type)?;
+                billed.raw_bind_parameter(p + 5, c.rate_id)?;
+                billed.raw_bind_parameter(p + 6, wide(c.billable_seconds))?;
+                billed.raw_bind_parameter(p + 7, wide(c.included_seconds))?;
+                billed.raw_bind_parameter(p + 8, c.charge.units())?;
+            }
+            billed.raw_execute()?;
         }
         let mut draw = self.tx.prepare_cached(
             "INSERT INTO invoice_draws (invoice_pk, plan_id, position, period_start, seconds) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -53,6 +53,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = SqliteStore { conn };
         store.migrate()?;
@@ -93,6 +94,28 @@ impl Store for SqliteStore {
     fn write(&mut self) -> Result<SqliteTx<'_>> {
         Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)? })
     }
+}
+
+/// Rows per multi-row INSERT: few statements for bulk writes, well under SQLite's limit of
+/// parameters per statement.
+const CHUNK: usize = 256;
+
+/// `INSERT INTO {head} VALUES (?1, …), (…) … {tail}` for `rows` rows of `columns` parameters.
+fn multi_insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {head} VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 1..=columns {
+            if c > 1 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("?{}", r * columns + c));
+        }
+        sql.push(')');
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
 }
 
 /// Converts a stored integer that must fit a narrower type, or reports corruption.
