@@ -161,6 +161,7 @@ fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &
         c.lines.add(call_type, billable, included, charge);
         c.calls.push(NewBilledCall {
             call_pk: stored.pk,
+            call_start: stored.call.start,
             call_type: call_type.to_owned(),
             rate_id: rate.id,
             billable_seconds: billable,

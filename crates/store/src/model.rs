@@ -239,6 +239,8 @@ pub struct InvoiceLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBilledCall {
     pub call_pk: i64,
+    /// The call's start, part of its key.
+    pub call_start: Micros,
     pub call_type: String,
     pub rate_id: i64,
     pub billable_seconds: u64,

@@ -54,7 +54,7 @@ fn unbilled(store: &mut SqliteStore, customer_pk: i64) -> Vec<store::StoredCall>
         .expect("calls")
 }
 
-fn invoice_for(customer_pk: i64, calls: &[i64], draws: Vec<(BalanceKey, u64)>) -> NewInvoice {
+fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u64)>) -> NewInvoice {
     NewInvoice {
         customer_pk,
         from: "2026-01-01".into(),
@@ -77,8 +77,9 @@ fn invoice_for(customer_pk: i64, calls: &[i64], draws: Vec<(BalanceKey, u64)>) -
         created_at: 0,
         calls: calls
             .iter()
-            .map(|&pk| NewBilledCall {
+            .map(|&(pk, start)| NewBilledCall {
                 call_pk: pk,
+                call_start: start,
                 call_type: "domestic".into(),
                 rate_id: 1,
                 billable_seconds: 60,
@@ -150,7 +151,7 @@ fn reimport_counts_duplicates_updates_and_conflicts() {
     let calls = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60), call(c, "c", 3_000_000, 60)];
     assert_eq!(import(&mut db.store, &calls), vec![CallOutcome::Imported; 3]);
     // Bill "c" so that a change to it is a conflict.
-    let pk_c = unbilled(&mut db.store, c).iter().find(|s| s.call.source_call_id == "c").expect("c").pk;
+    let pk_c = unbilled(&mut db.store, c).iter().find(|s| s.call.source_call_id == "c").map(|s| (s.pk, s.call.start)).expect("c");
     let mut tx = db.store.write().expect("tx");
     tx.insert_invoice(&invoice_for(c, &[pk_c], vec![])).expect("invoice");
     tx.commit().expect("commit");
@@ -191,7 +192,7 @@ fn a_call_cannot_be_billed_twice() {
     let mut db = db();
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60)]);
-    let pk = unbilled(&mut db.store, c)[0].pk;
+    let pk = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).next().expect("call");
     let mut tx = db.store.write().expect("tx");
     tx.insert_invoice(&invoice_for(c, &[pk], vec![])).expect("first");
     tx.commit().expect("commit");
@@ -206,7 +207,7 @@ fn deleting_an_invoice_releases_calls_and_gives_back_allowance() {
     let mut db = db();
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
-    let pks: Vec<i64> = unbilled(&mut db.store, c).iter().map(|s| s.pk).collect();
+    let pks: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
     let key = BalanceKey { plan: "biz".into(), position: 0, period_start: "2026-01-01".into() };
     let mut tx = db.store.write().expect("tx");
     let first = tx.insert_invoice(&invoice_for(c, &pks[..1], vec![(key.clone(), 40)])).expect("first");
@@ -223,7 +224,7 @@ fn deleting_an_invoice_releases_calls_and_gives_back_allowance() {
     let inv = tx.invoice(second).expect("read").expect("second stays");
     assert_eq!((inv.customer.as_str(), inv.total, inv.lines.len()), ("c1", Amount::from_units(123), 1));
     tx.commit().expect("commit");
-    assert_eq!(unbilled(&mut db.store, c).iter().map(|s| s.pk).collect::<Vec<_>>(), pks[..1].to_vec());
+    assert_eq!(unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect::<Vec<_>>(), pks[..1].to_vec());
 }
 
 #[test]

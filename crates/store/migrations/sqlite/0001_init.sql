@@ -53,25 +53,33 @@ CREATE TABLE rates (
     CONSTRAINT rates_window CHECK (effective_from IS NULL OR effective_to IS NULL OR effective_from < effective_to)
 );
 
--- source: 0 brightlink, 1 file, 2 netsapiens (the names' byte order, for the contract's tie-break). direction: 0 inbound, 1 outbound, 2 internal.
+-- Calls are clustered by customer and start time (the primary key), so that an invoice or a
+-- listing reads one customer's range as neighbouring pages. `pk` is the call's own number,
+-- handed out from `counters`.
+-- source: 0 brightlink, 1 file, 2 netsapiens (the names' byte order, for the contract's tie-break).
+-- direction: 0 inbound, 1 outbound, 2 internal.
 -- call_type is the record's own type, NULL when the default classification applies.
 CREATE TABLE calls (
-    pk             INTEGER PRIMARY KEY,
-    source         INTEGER NOT NULL,
-    source_call_id TEXT NOT NULL,
     customer_pk    INTEGER NOT NULL REFERENCES customers(pk),
     start_us       INTEGER NOT NULL,
+    pk             INTEGER NOT NULL,
+    source         INTEGER NOT NULL,
+    source_call_id TEXT NOT NULL,
     duration       INTEGER NOT NULL CONSTRAINT calls_duration CHECK (duration >= 0),
     direction      INTEGER NOT NULL,
     from_number    TEXT NOT NULL,
     to_number      TEXT NOT NULL,
-    call_type      TEXT
-);
+    call_type      TEXT,
+    PRIMARY KEY (customer_pk, start_us, pk)
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX calls_source_id_unique ON calls (source, source_call_id);
--- Calls of a customer by start time: listings, and unbilled calls probed against billed_calls.
-CREATE INDEX calls_customer_start ON calls (customer_pk, start_us);
--- The parent key of billed_calls: ties a billed call to its customer.
-CREATE UNIQUE INDEX calls_customer_pk ON calls (customer_pk, pk);
+
+-- Numbers handed out by the program itself (call numbers), read and advanced under the write lock.
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    next INTEGER NOT NULL
+);
+INSERT INTO counters (name, next) VALUES ('calls', 1);
 
 CREATE TABLE invoices (
     pk          INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: ids are handed out
@@ -104,12 +112,14 @@ CREATE TABLE invoice_lines (
     PRIMARY KEY (invoice_pk, position)
 );
 
--- The link from a billed call to its invoice. The primary key (customer, call) with the foreign
--- key to the call's own (customer, call) is what guarantees that a call is billed at most once;
--- deleting the invoice deletes the link and so releases the call. Rows are clustered by
--- customer, so that billing one customer's calls writes a few neighbouring pages.
+-- The link from a billed call to its invoice. Its primary key is the call's own key, with a
+-- foreign key to it: the database's guarantee that a call is billed at most once, and that a
+-- billed call cannot move to another customer or time. Deleting the invoice deletes the link
+-- and so releases the call. Clustered like the calls, so billing a customer writes
+-- neighbouring pages.
 CREATE TABLE billed_calls (
     customer_pk      INTEGER NOT NULL,
+    call_start_us    INTEGER NOT NULL,
     call_pk          INTEGER NOT NULL,
     invoice_pk       INTEGER NOT NULL REFERENCES invoices(pk) ON DELETE CASCADE,
     call_type        TEXT NOT NULL,
@@ -117,8 +127,9 @@ CREATE TABLE billed_calls (
     billable_seconds INTEGER NOT NULL,
     included_seconds INTEGER NOT NULL,
     charge_e4        INTEGER NOT NULL CONSTRAINT billed_calls_charge CHECK (charge_e4 >= 0),
-    CONSTRAINT billed_calls_once PRIMARY KEY (customer_pk, call_pk),
-    CONSTRAINT billed_calls_call FOREIGN KEY (customer_pk, call_pk) REFERENCES calls (customer_pk, pk),
+    CONSTRAINT billed_calls_once PRIMARY KEY (customer_pk, call_start_us, call_pk),
+    CONSTRAINT billed_calls_call FOREIGN KEY (customer_pk, call_start_us, call_pk)
+        REFERENCES calls (customer_pk, start_us, pk),
     CONSTRAINT billed_calls_included CHECK (included_seconds BETWEEN 0 AND billable_seconds)
 ) WITHOUT ROWID;
 CREATE INDEX billed_calls_invoice ON billed_calls (invoice_pk);

@@ -7,11 +7,11 @@ use rusqlite::{params, Row};
 use std::sync::OnceLock;
 
 /// Parameters per call row.
-const COLUMNS: usize = 9;
+const COLUMNS: usize = 10;
 
 fn insert_sql(rows: usize) -> String {
     multi_insert_sql(
-        "calls (source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
+        "calls (pk, source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
         COLUMNS,
         rows,
         "ON CONFLICT (source, source_call_id) DO NOTHING",
@@ -31,34 +31,36 @@ fn call_type_column(c: &NewCall) -> Option<&str> {
 
 impl SqliteTx<'_> {
     pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        let mut next: i64 = self.tx.query_row("SELECT next FROM counters WHERE name = 'calls'", [], |r| r.get(0))?;
         for chunk in calls.chunks(CHUNK) {
-            self.import_chunk(chunk, outcomes)?;
+            self.import_chunk(chunk, next, outcomes)?;
+            next += chunk.len() as i64;
         }
+        self.tx.execute("UPDATE counters SET next = ?1 WHERE name = 'calls'", [next])?;
         Ok(())
     }
 
-    /// Inserts a chunk with one multi-row statement. When every row is new (the usual case)
-    /// that is all; otherwise each row is looked at: rows given a key above the largest key
-    /// before the statement were inserted by it, the others existed and are compared.
-    fn import_chunk(&mut self, chunk: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let max_before: i64 = self.tx.query_row("SELECT coalesce(max(pk), 0) FROM calls", [], |r| r.get(0))?;
+    /// Inserts a chunk with one multi-row statement, numbering its calls from `first`. When every
+    /// row is new (the usual case) that is all; otherwise each row is looked at: a row with a
+    /// number from this chunk was inserted by it, the others existed and are compared.
+    fn import_chunk(&mut self, chunk: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         let mut insert = if chunk.len() == CHUNK {
             self.tx.prepare_cached(full_insert_sql())?
         } else {
             self.tx.prepare_cached(&insert_sql(chunk.len()))?
         };
-        let mut i = 1;
-        for c in chunk {
-            insert.raw_bind_parameter(i, c.source.code())?;
-            insert.raw_bind_parameter(i + 1, &c.source_call_id)?;
-            insert.raw_bind_parameter(i + 2, c.customer_pk)?;
-            insert.raw_bind_parameter(i + 3, c.start)?;
-            insert.raw_bind_parameter(i + 4, c.duration)?;
-            insert.raw_bind_parameter(i + 5, c.direction.code())?;
-            insert.raw_bind_parameter(i + 6, &c.from)?;
-            insert.raw_bind_parameter(i + 7, &c.to)?;
-            insert.raw_bind_parameter(i + 8, call_type_column(c))?;
-            i += COLUMNS;
+        for (n, c) in chunk.iter().enumerate() {
+            let i = n * COLUMNS + 1;
+            insert.raw_bind_parameter(i, first + n as i64)?;
+            insert.raw_bind_parameter(i + 1, c.source.code())?;
+            insert.raw_bind_parameter(i + 2, &c.source_call_id)?;
+            insert.raw_bind_parameter(i + 3, c.customer_pk)?;
+            insert.raw_bind_parameter(i + 4, c.start)?;
+            insert.raw_bind_parameter(i + 5, c.duration)?;
+            insert.raw_bind_parameter(i + 6, c.direction.code())?;
+            insert.raw_bind_parameter(i + 7, &c.from)?;
+            insert.raw_bind_parameter(i + 8, &c.to)?;
+            insert.raw_bind_parameter(i + 9, call_type_column(c))?;
         }
         let inserted = insert.raw_execute()?;
         drop(insert);
@@ -68,14 +70,17 @@ impl SqliteTx<'_> {
         }
         let mut existing = self.tx.prepare_cached(
             "SELECT c.pk, c.customer_pk, c.start_us, c.duration, c.direction, c.from_number, c.to_number, c.call_type,
-                    EXISTS (SELECT 1 FROM billed_calls b WHERE b.customer_pk = c.customer_pk AND b.call_pk = c.pk)
+                    EXISTS (SELECT 1 FROM billed_calls b
+                            WHERE b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk)
              FROM calls c WHERE c.source = ?1 AND c.source_call_id = ?2",
         )?;
         let mut update = self.tx.prepare_cached(
             "UPDATE calls SET customer_pk = ?2, start_us = ?3, duration = ?4, direction = ?5, from_number = ?6,
                  to_number = ?7, call_type = ?8
-             WHERE pk = ?1
-               AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.customer_pk = calls.customer_pk AND b.call_pk = calls.pk)",
+             WHERE pk = ?1 AND source = ?9 AND source_call_id = ?10
+               AND NOT EXISTS (SELECT 1 FROM billed_calls b
+                               WHERE b.customer_pk = calls.customer_pk AND b.call_start_us = calls.start_us
+                                 AND b.call_pk = calls.pk)",
         )?;
         for c in chunk {
             let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
@@ -88,7 +93,7 @@ impl SqliteTx<'_> {
                     && r.get_ref(7)?.as_str_or_null()? == call_type_column(c);
                 Ok((r.get::<_, i64>(0)?, same, r.get::<_, bool>(8)?))
             })?;
-            let outcome = if pk > max_before {
+            let outcome = if pk >= first {
                 CallOutcome::Imported
             } else if same {
                 CallOutcome::Duplicate
@@ -104,6 +109,8 @@ impl SqliteTx<'_> {
                     c.from,
                     c.to,
                     call_type_column(c),
+                    c.source.code(),
+                    c.source_call_id,
                 ])?;
                 CallOutcome::Updated
             };
@@ -116,7 +123,8 @@ impl SqliteTx<'_> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
                     c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
-             FROM calls c LEFT JOIN billed_calls b ON b.customer_pk = c.customer_pk AND b.call_pk = c.pk
+             FROM calls c LEFT JOIN billed_calls b
+               ON b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk
              WHERE c.customer_pk = ?1 AND c.start_us >= ?2 AND c.start_us < ?3",
         );
         if q.answered_only {

@@ -8,11 +8,11 @@ use rating::Amount;
 use rusqlite::{params, OptionalExtension};
 use std::sync::OnceLock;
 
-const BILLED_COLUMNS: usize = 8;
+const BILLED_COLUMNS: usize = 9;
 
 fn billed_sql(rows: usize) -> String {
     multi_insert_sql(
-        "billed_calls (customer_pk, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)",
+        "billed_calls (customer_pk, call_start_us, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)",
         BILLED_COLUMNS,
         rows,
         "",
@@ -78,8 +78,7 @@ impl SqliteTx<'_> {
                 l.amount.units(),
             ])?;
         }
-        // The primary key (customer, call) and its foreign key to the call make a second billing
-        // of any call fail here.
+        // The primary key (the call's own key) makes a second billing of any call fail here.
         for chunk in inv.calls.chunks(CHUNK) {
             let mut billed = if chunk.len() == CHUNK {
                 self.tx.prepare_cached(full_billed_sql())?
@@ -89,13 +88,14 @@ impl SqliteTx<'_> {
             for (i, c) in chunk.iter().enumerate() {
                 let p = i * BILLED_COLUMNS;
                 billed.raw_bind_parameter(p + 1, inv.customer_pk)?;
-                billed.raw_bind_parameter(p + 2, c.call_pk)?;
-                billed.raw_bind_parameter(p + 3, pk)?;
-                billed.raw_bind_parameter(p + 4, &c.call_type)?;
-                billed.raw_bind_parameter(p + 5, c.rate_id)?;
-                billed.raw_bind_parameter(p + 6, wide(c.billable_seconds))?;
-                billed.raw_bind_parameter(p + 7, wide(c.included_seconds))?;
-                billed.raw_bind_parameter(p + 8, c.charge.units())?;
+                billed.raw_bind_parameter(p + 2, c.call_start)?;
+                billed.raw_bind_parameter(p + 3, c.call_pk)?;
+                billed.raw_bind_parameter(p + 4, pk)?;
+                billed.raw_bind_parameter(p + 5, &c.call_type)?;
+                billed.raw_bind_parameter(p + 6, c.rate_id)?;
+                billed.raw_bind_parameter(p + 7, wide(c.billable_seconds))?;
+                billed.raw_bind_parameter(p + 8, wide(c.included_seconds))?;
+                billed.raw_bind_parameter(p + 9, c.charge.units())?;
             }
             billed.raw_execute()?;
         }
