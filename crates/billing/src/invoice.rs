@@ -5,11 +5,14 @@ use crate::error::{BillingError, Result};
 use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::{classify, Allowance, AllowanceKey, Allowances, Charge, MatchKey, Micros, Rate, RateIndex, Tiers, UsageLines};
+use rating::{
+    classify, Allowance, AllowanceKey, Allowances, Charge, Direction, MatchKey, Micros, Rate, RateIndex, Tiers,
+    UsageLines,
+};
 use std::collections::{BTreeMap, HashMap};
 use store::{
-    BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewBilledCall,
-    NewCall, NewInvoice, Store, StoreTx,
+    BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
+    NewBilledCall, NewCall, NewInvoice, Store, StoreTx,
 };
 use tracing::info_span;
 
@@ -35,7 +38,11 @@ pub fn call_type_of(call: &NewCall) -> (&str, MatchKey) {
     let remote = MatchKey::normalise(call.direction.remote(&call.from, &call.to));
     let call_type = match &call.call_type {
         Some(t) => t.as_str(),
-        None => classify(call.direction, &remote, &MatchKey::normalise(&call.to)),
+        // Only an inbound call's `to` differs from its match key.
+        None if call.direction == Direction::Inbound => {
+            classify(call.direction, &remote, &MatchKey::normalise(&call.to))
+        }
+        None => classify(call.direction, &remote, &remote),
     };
     (call_type, remote)
 }
@@ -123,7 +130,13 @@ fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &
     let tz = zone_of(customer)?;
     let (from, to) = day_range(tz, req.from, req.to);
     let calls = tracing::debug_span!("read_calls").in_scope(|| {
-        tx.calls(&CallQuery { customer_pk: customer.pk, from: Some(from), to: Some(to), answered_only: true, unbilled_only: false })
+        tx.calls(&CallQuery {
+            customer_pk: customer.pk,
+            from: Some(from),
+            to: Some(to),
+            answered_only: true,
+            unbilled_only: false,
+        })
     })?;
     let _span = tracing::debug_span!("rate_calls", calls = calls.len()).entered();
     let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
@@ -216,7 +229,10 @@ fn customer_of<T: StoreTx>(tx: &mut T, id: &str) -> Result<Customer> {
 
 fn check_range(req: &InvoiceRequest) -> Result<()> {
     if req.from > req.to {
-        return Err(BillingError::Usage(format!("the range is reversed: --from {} is after --to {}", req.from, req.to)));
+        return Err(BillingError::Usage(format!(
+            "the range is reversed: --from {} is after --to {}",
+            req.from, req.to
+        )));
     }
     Ok(())
 }
@@ -277,7 +293,9 @@ pub(crate) fn create_in<T: StoreTx>(
         draws: c.draws,
     };
     let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;
-    let stored = tracing::debug_span!("read_invoice").in_scope(|| tx.invoice(id))?.ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
+    let stored = tracing::debug_span!("read_invoice")
+        .in_scope(|| tx.invoice(id))?
+        .ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
     Ok(doc_of(&stored))
 }
 

@@ -23,7 +23,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// A rate window bound: a timestamp, or a date meaning 00:00 UTC.
 pub fn parse_instant_or_date(s: &str) -> Result<Micros, String> {
     if s.len() == 10 {
-        parse_date(s).map(|d| utc_midnight(d))
+        parse_date(s).map(utc_midnight)
     } else {
         parse_timestamp(s).map_err(|_| format!("`{s}` is neither an RFC 3339 timestamp nor a date (YYYY-MM-DD)"))
     }

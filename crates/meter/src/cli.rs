@@ -119,10 +119,14 @@ pub struct RangeArgs {
 #[derive(Debug, Subcommand)]
 pub enum InvoiceCommand {
     /// Show what an invoice would bill, and why calls are missing from it; changes nothing.
-    #[command(after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31 --call-types domestic,international")]
+    #[command(
+        after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31 --call-types domestic,international"
+    )]
     Preview(RangeArgs),
     /// Create a draft invoice; exits 1 with the reason when there is nothing to bill.
-    #[command(after_help = "Example:\n  meter invoice create --customer acme --from 2026-01-01 --to 2026-01-31 --format json")]
+    #[command(
+        after_help = "Example:\n  meter invoice create --customer acme --from 2026-01-01 --to 2026-01-31 --format json"
+    )]
     Create(RangeArgs),
     /// Show an invoice.
     #[command(after_help = "Example:\n  meter invoice show INV-000042")]
@@ -143,7 +147,9 @@ pub enum InvoiceCommand {
 #[derive(Debug, Subcommand)]
 pub enum CallsCommand {
     /// List a customer's calls: status, billable seconds, charge, invoice and the rate applied.
-    #[command(after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv")]
+    #[command(
+        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv"
+    )]
     List {
         #[arg(long)]
         customer: String,

@@ -192,7 +192,8 @@ pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
 }
 
 pub fn calls_table(list: &CallList) -> Result<()> {
-    let header = ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
+    let header =
+        ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
     let rows: Vec<Vec<String>> = list
         .calls
         .iter()
@@ -202,10 +203,7 @@ pub fn calls_table(list: &CallList) -> Result<()> {
                 .unwrap_or_else(|_| c.start.clone());
             let rate = c.rate.as_ref().map_or(String::new(), |r| {
                 let prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
-                format!(
-                    "{} {} {}/min {}/{}",
-                    r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment
-                )
+                format!("{} {} {}/min {}/{}", r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment)
             });
             vec![
                 start,

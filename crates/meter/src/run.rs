@@ -1,6 +1,8 @@
 //! Runs one command against the database named by `--db`.
 
-use crate::cli::{CallsCommand, CdrsCommand, Cli, Command, CycleCommand, Format, ImportOnly, InvoiceCommand, ListFormat};
+use crate::cli::{
+    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, Format, ImportOnly, InvoiceCommand, ListFormat,
+};
 use crate::output;
 use crate::progress::Bar;
 use anyhow::{bail, Context, Result};

@@ -10,8 +10,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rating::number::Prefix;
 use rating::{
-    classify, CallType, Charge, Direction, Increments, MatchKey, Micros, Owner, Price, Rate,
-    RateIndex, Tiers, Window,
+    classify, CallType, Charge, Direction, Increments, MatchKey, Micros, Owner, Price, Rate, RateIndex, Tiers, Window,
 };
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -49,9 +48,7 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
+        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
     }
     /// A NANP area code or exchange: first digit 2-9.
     fn nanp3(&mut self) -> String {
@@ -61,15 +58,14 @@ impl Rng {
 
 /// Country codes outside NANP (international), weighted by repetition towards busy routes.
 const COUNTRY_CODES: &[&str] = &[
-    "44", "44", "44", "49", "49", "33", "33", "39", "34", "52", "52", "52", "91", "91", "86", "63",
-    "63", "7", "20", "27", "30", "31", "32", "36", "40", "41", "43", "45", "46", "47", "48", "51",
-    "53", "54", "55", "56", "57", "58", "60", "61", "62", "64", "65", "66", "81", "82", "84", "90",
-    "92", "93", "94", "95", "98", "212", "213", "216", "220", "221", "233", "234", "237", "250",
-    "251", "254", "255", "256", "260", "263", "351", "352", "353", "354", "355", "356", "357",
-    "358", "359", "370", "371", "372", "380", "381", "385", "386", "420", "421", "501", "502",
-    "503", "504", "505", "506", "507", "509", "591", "593", "595", "598", "852", "853", "855",
-    "856", "880", "886", "960", "961", "962", "963", "964", "965", "966", "967", "968", "970",
-    "971", "972", "973", "974", "975", "976", "977", "992", "993", "994", "995", "996", "998",
+    "44", "44", "44", "49", "49", "33", "33", "39", "34", "52", "52", "52", "91", "91", "86", "63", "63", "7", "20",
+    "27", "30", "31", "32", "36", "40", "41", "43", "45", "46", "47", "48", "51", "53", "54", "55", "56", "57", "58",
+    "60", "61", "62", "64", "65", "66", "81", "82", "84", "90", "92", "93", "94", "95", "98", "212", "213", "216",
+    "220", "221", "233", "234", "237", "250", "251", "254", "255", "256", "260", "263", "351", "352", "353", "354",
+    "355", "356", "357", "358", "359", "370", "371", "372", "380", "381", "385", "386", "420", "421", "501", "502",
+    "503", "504", "505", "506", "507", "509", "591", "593", "595", "598", "852", "853", "855", "856", "880", "886",
+    "960", "961", "962", "963", "964", "965", "966", "967", "968", "970", "971", "972", "973", "974", "975", "976",
+    "977", "992", "993", "994", "995", "996", "998",
 ];
 
 const TOLL_FREE: &[&str] = &["800", "833", "844", "855", "866", "877", "888"];
@@ -85,16 +81,12 @@ fn increments(rng: &mut Rng, call_type: &str) -> Increments {
 
 fn new_rate(rng: &mut Rng, call_type: &str, prefix: &str, owner: Owner, window: Window) -> Rate {
     let price = match call_type {
-        "domestic" => 100_000 + rng.below(2_000_000), // 0.001 .. 0.021
+        "domestic" => 100_000 + rng.below(2_000_000),        // 0.001 .. 0.021
         "international" => 500_000 + rng.below(200_000_000), // 0.005 .. 2.005
         "on_net" | "emergency" => 0,
         _ => 50_000 + rng.below(3_000_000),
     };
-    let fee = if rng.chance(20) {
-        rng.below(1_000_000) as i64
-    } else {
-        0
-    };
+    let fee = if rng.chance(20) { rng.below(1_000_000) as i64 } else { 0 };
     Rate {
         id: 0,
         call_type: CallType::parse(call_type).expect("call type code"),
@@ -112,14 +104,7 @@ fn new_rate(rng: &mut Rng, call_type: &str, prefix: &str, owner: Owner, window: 
 fn deck(prefixes: usize, seed: u64) -> Vec<Rate> {
     let mut rng = Rng::new(seed);
     let mut rates = Vec::with_capacity(prefixes + prefixes / 20 + 2_000);
-    for ct in [
-        "domestic",
-        "international",
-        "inbound",
-        "toll_free",
-        "on_net",
-        "emergency",
-    ] {
+    for ct in ["domestic", "international", "inbound", "toll_free", "on_net", "emergency"] {
         rates.push(new_rate(&mut rng, ct, "", Owner::Default, Window::OPEN));
     }
     let mut seen: HashSet<(bool, String)> = HashSet::with_capacity(prefixes);
@@ -137,41 +122,13 @@ fn deck(prefixes: usize, seed: u64) -> Vec<Rate> {
         if !seen.insert((domestic, prefix.clone())) {
             continue;
         }
-        let ct = if domestic {
-            "domestic"
-        } else {
-            "international"
-        };
+        let ct = if domestic { "domestic" } else { "international" };
         if rng.chance(5) {
             // a price change on the 15th: the old rate closes, the new one opens
-            rates.push(new_rate(
-                &mut rng,
-                ct,
-                &prefix,
-                Owner::Default,
-                Window {
-                    from: None,
-                    to: Some(JAN_15),
-                },
-            ));
-            rates.push(new_rate(
-                &mut rng,
-                ct,
-                &prefix,
-                Owner::Default,
-                Window {
-                    from: Some(JAN_15),
-                    to: None,
-                },
-            ));
+            rates.push(new_rate(&mut rng, ct, &prefix, Owner::Default, Window { from: None, to: Some(JAN_15) }));
+            rates.push(new_rate(&mut rng, ct, &prefix, Owner::Default, Window { from: Some(JAN_15), to: None }));
         } else {
-            rates.push(new_rate(
-                &mut rng,
-                ct,
-                &prefix,
-                Owner::Default,
-                Window::OPEN,
-            ));
+            rates.push(new_rate(&mut rng, ct, &prefix, Owner::Default, Window::OPEN));
         }
     }
     // customer rates: each of the first customers has special international routes, some a
@@ -183,23 +140,11 @@ fn deck(prefixes: usize, seed: u64) -> Vec<Rate> {
             let extra = rng.below(2) as usize;
             let prefix = format!("{}{}", rng.pick(COUNTRY_CODES), rng.digits(extra));
             if own.insert(prefix.clone()) {
-                rates.push(new_rate(
-                    &mut rng,
-                    "international",
-                    &prefix,
-                    owner.clone(),
-                    Window::OPEN,
-                ));
+                rates.push(new_rate(&mut rng, "international", &prefix, owner.clone(), Window::OPEN));
             }
         }
         if c % 3 == 0 {
-            rates.push(new_rate(
-                &mut rng,
-                "domestic",
-                "",
-                owner.clone(),
-                Window::OPEN,
-            ));
+            rates.push(new_rate(&mut rng, "domestic", "", owner.clone(), Window::OPEN));
         }
     }
     for (n, r) in rates.iter_mut().enumerate() {
@@ -260,44 +205,20 @@ fn calls(n: usize, seed: u64) -> Vec<Call> {
                 };
                 (Direction::Outbound, did, to)
             } else if roll < 90 {
-                let from = if rng.chance(80) {
-                    domestic_number(&mut rng)
-                } else {
-                    international_number(&mut rng)
-                };
+                let from = if rng.chance(80) { domestic_number(&mut rng) } else { international_number(&mut rng) };
                 let to = if rng.chance(20) {
-                    format!(
-                        "1-{}-{}-{}",
-                        rng.pick(TOLL_FREE),
-                        rng.nanp3(),
-                        rng.digits(4)
-                    )
+                    format!("1-{}-{}-{}", rng.pick(TOLL_FREE), rng.nanp3(), rng.digits(4))
                 } else {
                     did
                 };
                 (Direction::Inbound, from, to)
             } else {
-                (
-                    Direction::Internal,
-                    extension(&mut rng),
-                    extension(&mut rng),
-                )
+                (Direction::Internal, extension(&mut rng), extension(&mut rng))
             };
             // talk time: mostly short, a long tail
-            let duration = if rng.chance(90) {
-                1 + rng.below(300)
-            } else {
-                1 + rng.below(3_600)
-            } as u32;
+            let duration = if rng.chance(90) { 1 + rng.below(300) } else { 1 + rng.below(3_600) } as u32;
             let start = JAN_1 + rng.below(31 * DAY as u64) as Micros;
-            Call {
-                customer,
-                direction,
-                from,
-                to,
-                start,
-                duration,
-            }
+            Call { customer, direction, from, to, start, duration }
         })
         .collect()
 }
@@ -316,7 +237,8 @@ fn rate_all(index: &RateIndex, calls: &[Call]) -> Outcome {
     let mut out = Outcome::default();
     for call in calls {
         let remote = MatchKey::normalise(call.direction.remote(&call.from, &call.to));
-        let to = MatchKey::normalise(&call.to);
+        // Only an inbound call's `to` differs from its match key.
+        let to = if call.direction == Direction::Inbound { MatchKey::normalise(&call.to) } else { remote };
         let call_type = classify(call.direction, &remote, &to);
         let tiers = index.tiers(&call.customer);
         match index.find(&tiers, call_type, &remote, call.start) {
@@ -347,12 +269,7 @@ fn lookups(index: &RateIndex, calls: &[Call]) -> Vec<Lookup> {
         .map(|c| {
             let key = MatchKey::normalise(c.direction.remote(&c.from, &c.to));
             let call_type = classify(c.direction, &key, &MatchKey::normalise(&c.to));
-            Lookup {
-                tiers: index.tiers(&c.customer),
-                call_type,
-                key,
-                start: c.start,
-            }
+            Lookup { tiers: index.tiers(&c.customer), call_type, key, start: c.start }
         })
         .collect()
 }

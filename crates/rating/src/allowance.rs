@@ -88,12 +88,8 @@ impl Allowances {
 
     /// The draws made since creation, one per balance touched, sorted by key.
     pub fn draws(&self) -> Vec<Draw> {
-        let mut v: Vec<Draw> = self
-            .drawn
-            .iter()
-            .filter(|(_, s)| **s > 0)
-            .map(|(k, s)| Draw { key: *k, seconds: *s })
-            .collect();
+        let mut v: Vec<Draw> =
+            self.drawn.iter().filter(|(_, s)| **s > 0).map(|(k, s)| Draw { key: *k, seconds: *s }).collect();
         v.sort_by_key(|d| d.key);
         v
     }

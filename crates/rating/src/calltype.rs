@@ -111,7 +111,8 @@ const TOLL_FREE: [&[u8]; 7] = [b"1800", b"1833", b"1844", b"1855", b"1866", b"18
 
 /// The default classification of a call without a call type (contract 3.2).
 ///
-/// `remote` is the call's match key; `to` is the `to` number normalised, used for toll-free.
+/// `remote` is the call's match key; `to` is the `to` number normalised, used for toll-free
+/// (for outbound and internal calls it is the match key itself).
 pub fn classify(direction: Direction, remote: &MatchKey, to: &MatchKey) -> &'static str {
     match direction {
         Direction::Internal => "on_net",

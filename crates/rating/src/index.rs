@@ -49,6 +49,8 @@ pub struct RateIndex {
     rates: Vec<Rate>,
     call_types: HashMap<Box<str>, u32>,
     owners: HashMap<Owner, u32>,
+    /// The customers among the owners, by id, so that finding a customer's tier allocates nothing.
+    customers: HashMap<Box<str>, u32>,
     /// `roots[owner][call_type]`: the trie root of that group, or `NONE`.
     roots: Vec<Vec<u32>>,
     nodes: Vec<Node>,
@@ -115,6 +117,9 @@ impl RateIndex {
         }
         let o = self.owners.len() as u32;
         self.owners.insert(owner.clone(), o);
+        if let Owner::Customer(id) = owner {
+            self.customers.insert(id.as_str().into(), o);
+        }
         self.roots.push(Vec::new());
         o
     }
@@ -126,7 +131,7 @@ impl RateIndex {
 
     /// The tiers that price a customer's calls: the customer's own rates, then the default deck.
     pub fn tiers(&self, customer: &str) -> Tiers {
-        let own = self.owners.get(&Owner::Customer(customer.to_owned())).copied().unwrap_or(NONE);
+        let own = self.customers.get(customer).copied().unwrap_or(NONE);
         Tiers { owners: [own, 0] }
     }
 

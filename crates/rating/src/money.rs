@@ -71,9 +71,7 @@ impl Price {
         }
         let mut scaled = d;
         scaled.rescale(Self::SCALE);
-        i64::try_from(scaled.mantissa())
-            .map(Price)
-            .map_err(|_| ParseError::TooLarge(d.to_string()))
+        i64::try_from(scaled.mantissa()).map(Price).map_err(|_| ParseError::TooLarge(d.to_string()))
     }
 
     pub const fn from_units(units: i64) -> Price {

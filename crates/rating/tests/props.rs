@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use rating::number::Prefix;
 use rating::{
-    Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Increments, MatchKey, Micros,
-    Owner, Price, Rate, RateIndex, UsageLines, Window,
+    Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Increments, MatchKey, Micros, Owner, Price, Rate,
+    RateIndex, UsageLines, Window,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap};
@@ -53,10 +53,7 @@ fn reference_charge(rate: Price, fee: Price, charged: u64) -> Decimal {
 
 /// Contract 5: the line amount, the sum of the charges to 2 places, half away from zero.
 fn reference_amount(charges: &[Decimal]) -> Decimal {
-    charges
-        .iter()
-        .sum::<Decimal>()
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    charges.iter().sum::<Decimal>().round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,20 +111,13 @@ proptest! {
 const TYPES: [&str; 3] = ["domestic", "international", "on_net"];
 
 fn allowance_list() -> impl Strategy<Value = Vec<Allowance>> {
-    prop::collection::vec(
-        (prop::sample::subsequence(TYPES.to_vec(), 0..=3), 0u64..=10),
-        0..=4,
-    )
-    .prop_map(|v| {
+    prop::collection::vec((prop::sample::subsequence(TYPES.to_vec(), 0..=3), 0u64..=10), 0..=4).prop_map(|v| {
         v.into_iter()
             .enumerate()
             .map(|(n, (types, minutes))| Allowance {
                 plan: format!("p{}", n / 2),
                 position: (n % 2) as u32,
-                call_types: types
-                    .into_iter()
-                    .map(|t| CallType::parse(t).expect("code"))
-                    .collect(),
+                call_types: types.into_iter().map(|t| CallType::parse(t).expect("code")).collect(),
                 seconds: minutes * 60,
             })
             .collect()
@@ -150,13 +140,7 @@ fn call() -> impl Strategy<Value = Call> {
         prop::sample::select(TYPES.to_vec()),
         0i32..3,
         1u32..=1_800,
-        prop_oneof![
-            Just((60, 60)),
-            Just((30, 6)),
-            Just((6, 6)),
-            Just((1, 1)),
-            (1u32..=90, 1u32..=90)
-        ],
+        prop_oneof![Just((60, 60)), Just((30, 6)), Just((6, 6)), Just((1, 1)), (1u32..=90, 1u32..=90)],
         price(),
         prop_oneof![Just(Price::ZERO), price()],
     )
@@ -261,22 +245,13 @@ proptest! {
 type Slot = (&'static str, String, bool);
 
 fn slot() -> impl Strategy<Value = Slot> {
-    (
-        prop::sample::select(vec!["a", "b"]),
-        "[0-3]{0,4}",
-        any::<bool>(),
-    )
+    (prop::sample::select(vec!["a", "b"]), "[0-3]{0,4}", any::<bool>())
 }
 
 /// Non-overlapping windows for one slot: cut points, whether the ends are open, which of the
 /// resulting back-to-back intervals are kept.
 fn windows() -> impl Strategy<Value = Vec<Window>> {
-    (
-        prop::collection::btree_set(0i64..20, 0..5),
-        any::<bool>(),
-        any::<bool>(),
-        prop::collection::vec(any::<bool>(), 6),
-    )
+    (prop::collection::btree_set(0i64..20, 0..5), any::<bool>(), any::<bool>(), prop::collection::vec(any::<bool>(), 6))
         .prop_map(|(cuts, open_start, open_end, keep)| {
             let cuts: Vec<i64> = cuts.into_iter().collect();
             let mut all = Vec::new();
@@ -284,29 +259,16 @@ fn windows() -> impl Strategy<Value = Vec<Window>> {
                 all.push(Window::OPEN);
             } else {
                 if open_start {
-                    all.push(Window {
-                        from: None,
-                        to: Some(cuts[0]),
-                    });
+                    all.push(Window { from: None, to: Some(cuts[0]) });
                 }
                 for w in cuts.windows(2) {
-                    all.push(Window {
-                        from: Some(w[0]),
-                        to: Some(w[1]),
-                    });
+                    all.push(Window { from: Some(w[0]), to: Some(w[1]) });
                 }
                 if open_end {
-                    all.push(Window {
-                        from: cuts.last().copied(),
-                        to: None,
-                    });
+                    all.push(Window { from: cuts.last().copied(), to: None });
                 }
             }
-            all.into_iter()
-                .zip(keep)
-                .filter(|(_, k)| *k)
-                .map(|(w, _)| w)
-                .collect()
+            all.into_iter().zip(keep).filter(|(_, k)| *k).map(|(w, _)| w).collect()
         })
 }
 
@@ -320,11 +282,7 @@ fn deck() -> impl Strategy<Value = Vec<Rate>> {
                         id: 0,
                         call_type: CallType::parse(ct).expect("code"),
                         prefix: Prefix::parse(&prefix).expect("digits"),
-                        owner: if own {
-                            Owner::Customer("c1".into())
-                        } else {
-                            Owner::Default
-                        },
+                        owner: if own { Owner::Customer("c1".into()) } else { Owner::Default },
                         window,
                         price: Price::ZERO,
                         connection_fee: Price::ZERO,
@@ -359,29 +317,13 @@ fn reference_find<'a>(
         .filter(|r| r.window.holds(start))
         .filter(|r| key.as_str().starts_with(r.prefix.as_str()))
         .collect();
-    let own: Vec<&Rate> = candidates
-        .iter()
-        .copied()
-        .filter(|r| r.owner == Owner::Customer(customer.to_owned()))
-        .collect();
-    let tier = if own.is_empty() {
-        candidates
-            .into_iter()
-            .filter(|r| r.owner == Owner::Default)
-            .collect()
-    } else {
-        own
-    };
+    let own: Vec<&Rate> =
+        candidates.iter().copied().filter(|r| r.owner == Owner::Customer(customer.to_owned())).collect();
+    let tier =
+        if own.is_empty() { candidates.into_iter().filter(|r| r.owner == Owner::Default).collect() } else { own };
     let longest = tier.iter().map(|r| r.prefix.len()).max()?;
-    let winners: Vec<&Rate> = tier
-        .into_iter()
-        .filter(|r| r.prefix.len() == longest)
-        .collect();
-    assert_eq!(
-        winners.len(),
-        1,
-        "a deck without conflicts has one winner: {winners:?}"
-    );
+    let winners: Vec<&Rate> = tier.into_iter().filter(|r| r.prefix.len() == longest).collect();
+    assert_eq!(winners.len(), 1, "a deck without conflicts has one winner: {winners:?}");
     Some(winners[0])
 }
 

@@ -4,9 +4,8 @@
 use rating::index::Conflict;
 use rating::number::Prefix;
 use rating::{
-    classify, Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Direction, Draw,
-    Increments, LineTotals, MatchKey, Micros, Owner, ParseError, Price, Rate, RateIndex,
-    UsageLines, Window,
+    classify, Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Direction, Draw, Increments, LineTotals,
+    MatchKey, Micros, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -49,16 +48,9 @@ fn build(rates: Vec<Rate>) -> RateIndex {
 }
 
 /// The id of the rate `find` picks, or `None` when the call is unrated.
-fn find_id(
-    idx: &RateIndex,
-    customer: &str,
-    call_type: &str,
-    number: &str,
-    start: Micros,
-) -> Option<i64> {
+fn find_id(idx: &RateIndex, customer: &str, call_type: &str, number: &str, start: Micros) -> Option<i64> {
     let tiers = idx.tiers(customer);
-    idx.find(&tiers, call_type, &MatchKey::normalise(number), start)
-        .map(|r| r.id)
+    idx.find(&tiers, call_type, &MatchKey::normalise(number), start).map(|r| r.id)
 }
 
 fn key_str(raw: &str) -> String {
@@ -153,11 +145,7 @@ fn increments_default_and_validation() {
         assert_eq!(Increments::parse_one(s).ok(), want, "{s:?}");
     }
     for s in ["0", "-1", "", "1.5", "abc", "6 ", "99999999999"] {
-        assert_eq!(
-            Increments::parse_one(s),
-            Err(ParseError::Increment(s.to_owned())),
-            "{s:?}"
-        );
+        assert_eq!(Increments::parse_one(s), Err(ParseError::Increment(s.to_owned())), "{s:?}");
     }
 }
 
@@ -200,11 +188,7 @@ fn normalisation_follows_the_contract() {
     for (raw, want) in table {
         assert_eq!(key_str(raw), want, "{raw:?}");
         assert_eq!(MatchKey::normalise(raw).len(), want.len(), "{raw:?}");
-        assert_eq!(
-            MatchKey::normalise(raw).is_empty(),
-            want.is_empty(),
-            "{raw:?}"
-        );
+        assert_eq!(MatchKey::normalise(raw).is_empty(), want.is_empty(), "{raw:?}");
         assert_eq!(MatchKey::normalise(raw).to_string(), want, "{raw:?}");
     }
 }
@@ -220,10 +204,7 @@ fn match_keys_with_the_same_digits_are_equal() {
     assert_eq!(b, c);
     let set: HashSet<MatchKey> = [a, b, c].into_iter().collect();
     assert_eq!(set.len(), 1);
-    assert_ne!(
-        MatchKey::normalise("4420794"),
-        MatchKey::normalise("44207946")
-    );
+    assert_ne!(MatchKey::normalise("4420794"), MatchKey::normalise("44207946"));
 }
 
 #[test]
@@ -246,27 +227,11 @@ fn long_numbers_keep_their_first_digits_and_true_length() {
 
 #[test]
 fn prefix_parsing() {
-    for s in [
-        "",
-        "1",
-        "44",
-        "0123456789",
-        &"9".repeat(rating::number::MAX_DIGITS),
-    ] {
+    for s in ["", "1", "44", "0123456789", &"9".repeat(rating::number::MAX_DIGITS)] {
         assert_eq!(Prefix::parse(s).expect("valid prefix").as_str(), s);
     }
-    for s in [
-        "+44",
-        "44 20",
-        "4a",
-        "-1",
-        &"9".repeat(rating::number::MAX_DIGITS + 1),
-    ] {
-        assert_eq!(
-            Prefix::parse(s),
-            Err(ParseError::Prefix(s.to_owned())),
-            "{s:?}"
-        );
+    for s in ["+44", "44 20", "4a", "-1", &"9".repeat(rating::number::MAX_DIGITS + 1)] {
+        assert_eq!(Prefix::parse(s), Err(ParseError::Prefix(s.to_owned())), "{s:?}");
     }
 }
 
@@ -291,11 +256,7 @@ fn directions_and_call_types_parse() {
         assert_eq!(CallType::parse(s).expect("valid").as_str(), s);
     }
     for s in ["", "Domestic", "toll-free", "on net", "émergency"] {
-        assert_eq!(
-            CallType::parse(s),
-            Err(ParseError::CallType(s.to_owned())),
-            "{s:?}"
-        );
+        assert_eq!(CallType::parse(s), Err(ParseError::CallType(s.to_owned())), "{s:?}");
     }
 }
 
@@ -373,11 +334,7 @@ fn classification_covers_every_branch() {
         (Inbound, "", "", "inbound"),
     ];
     for &(direction, from, to, want) in table {
-        assert_eq!(
-            classify_raw(direction, from, to),
-            want,
-            "{direction} {from:?} → {to:?}"
-        );
+        assert_eq!(classify_raw(direction, from, to), want, "{direction} {from:?} → {to:?}");
     }
 }
 
@@ -385,16 +342,8 @@ fn classification_covers_every_branch() {
 fn toll_free_prefixes_are_exactly_the_contracts() {
     for npa in 800..900 {
         let to = format!("1{npa}5550100");
-        let want = if [800, 833, 844, 855, 866, 877, 888].contains(&npa) {
-            "toll_free"
-        } else {
-            "inbound"
-        };
-        assert_eq!(
-            classify_raw(Direction::Inbound, "2125550100", &to),
-            want,
-            "{to}"
-        );
+        let want = if [800, 833, 844, 855, 866, 877, 888].contains(&npa) { "toll_free" } else { "inbound" };
+        assert_eq!(classify_raw(Direction::Inbound, "2125550100", &to), want, "{to}");
     }
 }
 
@@ -431,21 +380,14 @@ fn longest_prefix_wins() {
         ("premium", "+44 20 7946 0000", None),
     ];
     for (ct, number, want) in table {
-        assert_eq!(
-            find_id(&idx, "anyone", ct, number, 0),
-            want,
-            "{ct} {number}"
-        );
+        assert_eq!(find_id(&idx, "anyone", ct, number, 0), want, "{ct} {number}");
     }
 }
 
 #[test]
 fn a_prefix_longer_than_the_key_does_not_match() {
     let d = Owner::Default;
-    let idx = build(vec![
-        open(1, "international", "4420", &d),
-        open(2, "international", "44", &d),
-    ]);
+    let idx = build(vec![open(1, "international", "4420", &d), open(2, "international", "44", &d)]);
     assert_eq!(find_id(&idx, "c", "international", "+442", 0), Some(2));
     assert_eq!(find_id(&idx, "c", "international", "+4", 0), None);
 }
@@ -476,11 +418,7 @@ fn the_customers_own_candidates_beat_the_default_deck_whatever_their_prefix() {
         ("default", "international", "+44 20 7946 0000", Some(3)),
     ];
     for (cust, ct, number, want) in table {
-        assert_eq!(
-            find_id(&idx, cust, ct, number, 0),
-            want,
-            "{cust} {ct} {number}"
-        );
+        assert_eq!(find_id(&idx, cust, ct, number, 0), want, "{cust} {ct} {number}");
     }
 }
 
@@ -493,13 +431,7 @@ fn a_customer_tier_without_a_candidate_falls_back_to_the_default_deck() {
         open(2, "international", "44", &d),
         // acme has international rates, but only for France, and for Germany only in a window
         open(10, "international", "33", &acme),
-        rate(
-            11,
-            "international",
-            "49",
-            &acme,
-            window(Some(100), Some(200)),
-        ),
+        rate(11, "international", "49", &acme, window(Some(100), Some(200))),
     ]);
     let table = [
         // no acme prefix matches: default
@@ -514,11 +446,7 @@ fn a_customer_tier_without_a_candidate_falls_back_to_the_default_deck() {
         ("+49 30 123456", 200, Some(1)),
     ];
     for (number, start, want) in table {
-        assert_eq!(
-            find_id(&idx, "acme", "international", number, start),
-            want,
-            "{number} at {start}"
-        );
+        assert_eq!(find_id(&idx, "acme", "international", number, start), want, "{number} at {start}");
     }
 }
 
@@ -526,18 +454,9 @@ fn a_customer_tier_without_a_candidate_falls_back_to_the_default_deck() {
 fn a_customer_without_a_default_fallback_is_unrated() {
     let acme = customer("acme");
     let idx = build(vec![open(10, "international", "33", &acme)]);
-    assert_eq!(
-        find_id(&idx, "acme", "international", "+33 1 23 45 67 89", 0),
-        Some(10)
-    );
-    assert_eq!(
-        find_id(&idx, "acme", "international", "+44 20 7946 0000", 0),
-        None
-    );
-    assert_eq!(
-        find_id(&idx, "other", "international", "+33 1 23 45 67 89", 0),
-        None
-    );
+    assert_eq!(find_id(&idx, "acme", "international", "+33 1 23 45 67 89", 0), Some(10));
+    assert_eq!(find_id(&idx, "acme", "international", "+44 20 7946 0000", 0), None);
+    assert_eq!(find_id(&idx, "other", "international", "+33 1 23 45 67 89", 0), None);
     assert!(idx.knows_call_type("international"));
     assert!(!idx.knows_call_type("domestic"));
 }
@@ -553,11 +472,7 @@ fn an_empty_deck_rates_nothing() {
 #[test]
 fn the_index_keeps_the_deck_in_order() {
     let d = Owner::Default;
-    let rates = vec![
-        open(3, "b", "1", &d),
-        open(1, "a", "", &d),
-        open(2, "a", "1", &customer("x")),
-    ];
+    let rates = vec![open(3, "b", "1", &d), open(1, "a", "", &d), open(2, "a", "1", &customer("x"))];
     let idx = build(rates.clone());
     assert_eq!(idx.rates(), &rates[..]);
 }
@@ -569,14 +484,7 @@ fn the_index_keeps_the_deck_in_order() {
 #[test]
 fn windows_are_half_open() {
     let w = window(Some(100), Some(200));
-    for (t, holds) in [
-        (i64::MIN, false),
-        (99, false),
-        (100, true),
-        (150, true),
-        (199, true),
-        (200, false),
-    ] {
+    for (t, holds) in [(i64::MIN, false), (99, false), (100, true), (150, true), (199, true), (200, false)] {
         assert_eq!(w.holds(t), holds, "[100, 200) at {t}");
     }
     let from = window(Some(100), None);
@@ -624,20 +532,9 @@ fn rate_windows_are_matched_at_their_exact_boundaries() {
     const T: Micros = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z
     const U: Micros = T + 86_400_000_000;
     let idx = build(vec![rate(1, "domestic", "1", &d, window(Some(T), Some(U)))]);
-    let table = [
-        (T - 1, None),
-        (T, Some(1)),
-        (T + 1, Some(1)),
-        (U - 1, Some(1)),
-        (U, None),
-        (U + 1, None),
-    ];
+    let table = [(T - 1, None), (T, Some(1)), (T + 1, Some(1)), (U - 1, Some(1)), (U, None), (U + 1, None)];
     for (start, want) in table {
-        assert_eq!(
-            find_id(&idx, "c", "domestic", "(212) 555-0100", start),
-            want,
-            "at {start}"
-        );
+        assert_eq!(find_id(&idx, "c", "domestic", "(212) 555-0100", start), want, "at {start}");
     }
 }
 
@@ -660,11 +557,7 @@ fn back_to_back_windows_hand_over_at_the_boundary() {
         (i64::MAX - 1, Some(3)),
     ];
     for (start, want) in table {
-        assert_eq!(
-            find_id(&idx, "c", "domestic", "(212) 555-0100", start),
-            want,
-            "at {start}"
-        );
+        assert_eq!(find_id(&idx, "c", "domestic", "(212) 555-0100", start), want, "at {start}");
     }
 }
 
@@ -676,19 +569,9 @@ fn a_shorter_prefix_prices_the_gap_between_windows_of_a_longer_one() {
         rate(2, "international", "4420", &d, window(Some(10), Some(20))),
         rate(3, "international", "4420", &d, window(Some(30), None)),
     ]);
-    let table = [
-        (9, Some(1)),
-        (10, Some(2)),
-        (20, Some(1)),
-        (29, Some(1)),
-        (30, Some(3)),
-    ];
+    let table = [(9, Some(1)), (10, Some(2)), (20, Some(1)), (29, Some(1)), (30, Some(3))];
     for (start, want) in table {
-        assert_eq!(
-            find_id(&idx, "c", "international", "+44 20 7946 0000", start),
-            want,
-            "at {start}"
-        );
+        assert_eq!(find_id(&idx, "c", "international", "+44 20 7946 0000", start), want, "at {start}");
     }
 }
 
@@ -703,53 +586,23 @@ fn build_refuses_overlapping_windows_in_one_slot() {
     let w = |f: Option<i64>, t: Option<i64>| window(f, t);
     let table: Vec<(Vec<Rate>, Option<Conflict>)> = vec![
         // identical open rates
-        (
-            vec![open(0, "domestic", "1", &d), open(1, "domestic", "1", &d)],
-            Some(Conflict {
-                first: 0,
-                second: 1,
-            }),
-        ),
+        (vec![open(0, "domestic", "1", &d), open(1, "domestic", "1", &d)], Some(Conflict { first: 0, second: 1 })),
         // the empty prefix too
-        (
-            vec![open(0, "domestic", "", &d), open(1, "domestic", "", &d)],
-            Some(Conflict {
-                first: 0,
-                second: 1,
-            }),
-        ),
+        (vec![open(0, "domestic", "", &d), open(1, "domestic", "", &d)], Some(Conflict { first: 0, second: 1 })),
         // a customer's rates
         (
-            vec![
-                open(0, "domestic", "1", &acme),
-                open(1, "domestic", "1", &acme),
-            ],
-            Some(Conflict {
-                first: 0,
-                second: 1,
-            }),
+            vec![open(0, "domestic", "1", &acme), open(1, "domestic", "1", &acme)],
+            Some(Conflict { first: 0, second: 1 }),
         ),
         // overlapping by one instant
         (
-            vec![
-                rate(0, "domestic", "1", &d, w(Some(0), Some(11))),
-                rate(1, "domestic", "1", &d, w(Some(10), None)),
-            ],
-            Some(Conflict {
-                first: 0,
-                second: 1,
-            }),
+            vec![rate(0, "domestic", "1", &d, w(Some(0), Some(11))), rate(1, "domestic", "1", &d, w(Some(10), None))],
+            Some(Conflict { first: 0, second: 1 }),
         ),
         // an open rate and a windowed one
         (
-            vec![
-                open(0, "domestic", "1", &d),
-                rate(1, "domestic", "1", &d, w(Some(10), Some(20))),
-            ],
-            Some(Conflict {
-                first: 0,
-                second: 1,
-            }),
+            vec![open(0, "domestic", "1", &d), rate(1, "domestic", "1", &d, w(Some(10), Some(20)))],
+            Some(Conflict { first: 0, second: 1 }),
         ),
         // the conflict names the two rates, with others around
         (
@@ -759,10 +612,7 @@ fn build_refuses_overlapping_windows_in_one_slot() {
                 rate(2, "domestic", "1", &d, w(Some(10), Some(20))),
                 rate(3, "domestic", "1", &d, w(Some(15), None)),
             ],
-            Some(Conflict {
-                first: 2,
-                second: 3,
-            }),
+            Some(Conflict { first: 2, second: 3 }),
         ),
         // back to back: accepted
         (
@@ -863,33 +713,19 @@ fn call_charges_round_half_away_from_zero() {
 #[test]
 fn charges_are_exact_where_floating_point_is_not() {
     // 0.1 + 0.2 per minute for one minute: exactly 0.3
-    assert_eq!(
-        Charge::of_call(price("0.2"), price("0.1"), 60).to_string(),
-        "0.3000"
-    );
+    assert_eq!(Charge::of_call(price("0.2"), price("0.1"), 60).to_string(), "0.3000");
     // 1.0005 per minute for one minute rounds up to 1.0005 exactly, and 0.00015 to 0.0002
     // (in binary floating point 1.0005 is 1.000499999…, which rounds down)
-    assert_eq!(
-        Charge::of_call(price("1.0005"), Price::ZERO, 60).to_string(),
-        "1.0005"
-    );
-    assert_eq!(
-        Charge::of_call(price("0.00010001"), price("0.00004999"), 60).to_string(),
-        "0.0002"
-    );
+    assert_eq!(Charge::of_call(price("1.0005"), Price::ZERO, 60).to_string(), "1.0005");
+    assert_eq!(Charge::of_call(price("0.00010001"), price("0.00004999"), 60).to_string(), "0.0002");
 }
 
 #[test]
 fn huge_charges_saturate() {
     // the largest price for the most seconds increments can bill (u32 durations)
     let max = Price::from_units(i64::MAX);
-    let most = Increments::new(1, u32::MAX)
-        .expect("valid")
-        .billable(u32::MAX);
-    assert_eq!(
-        Charge::of_call(max, max, most),
-        Charge::from_units(i64::MAX)
-    );
+    let most = Increments::new(1, u32::MAX).expect("valid").billable(u32::MAX);
+    assert_eq!(Charge::of_call(max, max, most), Charge::from_units(i64::MAX));
     assert_eq!(Charge::of_call(max, Price::ZERO, 0), Charge::ZERO);
 }
 
@@ -934,17 +770,10 @@ fn a_line_rounds_the_sum_of_its_charges_not_each_charge() {
     // 0.0034 + 0.0041 = 0.0075 → 0.01
     lines.add("toll_free", 6, 0, Charge::from_units(34));
     lines.add("toll_free", 6, 0, Charge::from_units(41));
-    let got: Vec<(&str, String)> = lines
-        .iter()
-        .map(|(ct, l)| (ct, l.amount().to_string()))
-        .collect();
+    let got: Vec<(&str, String)> = lines.iter().map(|(ct, l)| (ct, l.amount().to_string())).collect();
     assert_eq!(
         got,
-        [
-            ("domestic", "0.01".to_owned()),
-            ("international", "0.01".to_owned()),
-            ("toll_free", "0.01".to_owned())
-        ]
+        [("domestic", "0.01".to_owned()), ("international", "0.01".to_owned()), ("toll_free", "0.01".to_owned())]
     );
     // the total sums the rounded line amounts
     assert_eq!(lines.total().to_string(), "0.03");
@@ -986,13 +815,7 @@ fn usage_lines_sum_per_call_type_sorted() {
             ),
             (
                 "on_net",
-                LineTotals {
-                    calls: 1,
-                    billable_seconds: 60,
-                    included_seconds: 0,
-                    charged_seconds: 60,
-                    charges: 0
-                }
+                LineTotals { calls: 1, billable_seconds: 60, included_seconds: 0, charged_seconds: 60, charges: 0 }
             ),
         ]
     );
@@ -1029,10 +852,7 @@ fn prices_parse_exactly() {
 
 #[test]
 fn prices_refuse_bad_values() {
-    let too_precise = |s: &str| ParseError::TooPrecise {
-        value: s.to_owned(),
-        max: 8,
-    };
+    let too_precise = |s: &str| ParseError::TooPrecise { value: s.to_owned(), max: 8 };
     let table: Vec<(&str, ParseError)> = vec![
         // too many decimals, as written (trailing zeros count)
         ("0.000000001", too_precise("0.000000001")),
@@ -1061,14 +881,8 @@ fn prices_refuse_bad_values() {
         ("0x10", ParseError::NotDecimal("0x10".into())),
         ("--1", ParseError::NotDecimal("--1".into())),
         // too large for 10⁻⁸ units in an i64
-        (
-            "92233720368.54775808",
-            ParseError::TooLarge("92233720368.54775808".into()),
-        ),
-        (
-            "100000000000000",
-            ParseError::TooLarge("100000000000000".into()),
-        ),
+        ("92233720368.54775808", ParseError::TooLarge("92233720368.54775808".into())),
+        ("100000000000000", ParseError::TooLarge("100000000000000".into())),
     ];
     for (s, want) in table {
         assert_eq!(Price::parse(s), Err(want), "{s:?}");
@@ -1078,18 +892,9 @@ fn prices_refuse_bad_values() {
 #[test]
 fn parse_errors_name_the_value() {
     let e = Price::parse("1.123456789").expect_err("too precise");
-    assert_eq!(
-        e.to_string(),
-        "`1.123456789` has more than 8 digits after the decimal point"
-    );
-    assert_eq!(
-        Price::parse("-1").expect_err("negative").to_string(),
-        "`-1` is negative"
-    );
-    assert_eq!(
-        Price::parse("x").expect_err("nan").to_string(),
-        "`x` is not a decimal number"
-    );
+    assert_eq!(e.to_string(), "`1.123456789` has more than 8 digits after the decimal point");
+    assert_eq!(Price::parse("-1").expect_err("negative").to_string(), "`-1` is negative");
+    assert_eq!(Price::parse("x").expect_err("nan").to_string(), "`x` is not a decimal number");
 }
 
 #[test]
@@ -1118,15 +923,9 @@ fn prices_display_with_4_decimals_when_exact_else_8() {
 fn decimal_round_trips() {
     use rust_decimal::Decimal;
     let p = price("0.12345678");
-    assert_eq!(
-        p.to_decimal(),
-        "0.12345678".parse::<Decimal>().expect("decimal")
-    );
+    assert_eq!(p.to_decimal(), "0.12345678".parse::<Decimal>().expect("decimal"));
     assert_eq!(Price::from_decimal(p.to_decimal()), Ok(p));
-    assert_eq!(
-        Charge::from_units(12_345).to_decimal().to_string(),
-        "1.2345"
-    );
+    assert_eq!(Charge::from_units(12_345).to_decimal().to_string(), "1.2345");
     assert_eq!(Amount::from_units(-5).to_decimal().to_string(), "-0.05");
     assert_eq!(Price::SCALE, 8);
     assert_eq!(Charge::SCALE, 4);
@@ -1135,31 +934,15 @@ fn decimal_round_trips() {
 
 #[test]
 fn charges_and_amounts_display_with_fixed_decimals() {
-    let charges = [
-        (0, "0.0000"),
-        (1, "0.0001"),
-        (12_345, "1.2345"),
-        (10_000, "1.0000"),
-        (-1, "-0.0001"),
-    ];
+    let charges = [(0, "0.0000"), (1, "0.0001"), (12_345, "1.2345"), (10_000, "1.0000"), (-1, "-0.0001")];
     for (units, want) in charges {
         assert_eq!(Charge::from_units(units).to_string(), want);
     }
-    let amounts = [
-        (0, "0.00"),
-        (5, "0.05"),
-        (264, "2.64"),
-        (100, "1.00"),
-        (-5, "-0.05"),
-        (-264, "-2.64"),
-    ];
+    let amounts = [(0, "0.00"), (5, "0.05"), (264, "2.64"), (100, "1.00"), (-5, "-0.05"), (-264, "-2.64")];
     for (units, want) in amounts {
         assert_eq!(Amount::from_units(units).to_string(), want);
     }
-    assert_eq!(
-        Amount::from_units(i64::MIN).to_string(),
-        "-92233720368547758.08"
-    );
+    assert_eq!(Amount::from_units(i64::MIN).to_string(), "-92233720368547758.08");
 }
 
 #[test]
@@ -1169,32 +952,16 @@ fn amounts_parse() {
         ("0", Ok(0)),
         ("-3.5", Ok(-350)),
         ("10", Ok(1_000)),
-        (
-            "1.005",
-            Err(ParseError::TooPrecise {
-                value: "1.005".into(),
-                max: 2,
-            }),
-        ),
+        ("1.005", Err(ParseError::TooPrecise { value: "1.005".into(), max: 2 })),
         ("abc", Err(ParseError::NotDecimal("abc".into()))),
         ("1e2", Err(ParseError::NotDecimal("1e2".into()))),
         ("1_0", Err(ParseError::NotDecimal("1_0".into()))),
     ];
     for (s, want) in table {
-        assert_eq!(
-            Amount::parse(s),
-            want.clone().map(Amount::from_units),
-            "{s:?}"
-        );
+        assert_eq!(Amount::parse(s), want.clone().map(Amount::from_units), "{s:?}");
     }
-    assert_eq!(
-        Amount::from_units(150) + Amount::from_units(275),
-        Amount::from_units(425)
-    );
-    assert_eq!(
-        Amount::from_units(i64::MAX) + Amount::from_units(1),
-        Amount::from_units(i64::MAX)
-    );
+    assert_eq!(Amount::from_units(150) + Amount::from_units(275), Amount::from_units(425));
+    assert_eq!(Amount::from_units(i64::MAX) + Amount::from_units(1), Amount::from_units(i64::MAX));
     let total: Amount = [1, 2, 3].into_iter().map(Amount::from_units).sum();
     assert_eq!(total, Amount::from_units(6));
 }
@@ -1207,10 +974,7 @@ fn allowance(plan: &str, position: u32, types: &[&str], minutes: u64) -> Allowan
     Allowance {
         plan: plan.to_owned(),
         position,
-        call_types: types
-            .iter()
-            .map(|t| CallType::parse(t).expect("call type"))
-            .collect(),
+        call_types: types.iter().map(|t| CallType::parse(t).expect("call type")).collect(),
         seconds: minutes * 60,
     }
 }
@@ -1250,27 +1014,11 @@ fn a_call_draws_from_the_next_allowance_when_the_first_runs_out() {
         ("international", 6, 0),
     ];
     for (i, &(ct, billable, included)) in calls.iter().enumerate() {
-        assert_eq!(
-            a.draw(ct, JAN, billable),
-            included,
-            "call {i}: {ct} {billable} s"
-        );
+        assert_eq!(a.draw(ct, JAN, billable), included, "call {i}: {ct} {billable} s");
     }
     assert_eq!(a.remaining(key(0, JAN)), 0);
     assert_eq!(a.remaining(key(1, JAN)), 0);
-    assert_eq!(
-        a.draws(),
-        [
-            Draw {
-                key: key(0, JAN),
-                seconds: 60
-            },
-            Draw {
-                key: key(1, JAN),
-                seconds: 120
-            }
-        ]
-    );
+    assert_eq!(a.draws(), [Draw { key: key(0, JAN), seconds: 60 }, Draw { key: key(1, JAN), seconds: 120 }]);
 }
 
 #[test]
@@ -1289,20 +1037,11 @@ fn allowances_are_used_in_contract_order() {
 
 #[test]
 fn empty_allowances_and_zero_needs_draw_nothing() {
-    let mut a = Allowances::new(vec![
-        allowance("none", 0, &["domestic"], 0),
-        allowance("one", 0, &["domestic"], 1),
-    ]);
+    let mut a = Allowances::new(vec![allowance("none", 0, &["domestic"], 0), allowance("one", 0, &["domestic"], 1)]);
     assert_eq!(a.draw("domestic", JAN, 0), 0);
     assert_eq!(a.draw("domestic", JAN, 30), 30);
     // the empty allowance is never recorded as drawn from
-    assert_eq!(
-        a.draws(),
-        [Draw {
-            key: key(1, JAN),
-            seconds: 30
-        }]
-    );
+    assert_eq!(a.draws(), [Draw { key: key(1, JAN), seconds: 30 }]);
     let mut none = Allowances::default();
     assert_eq!(none.draw("domestic", JAN, 60), 0);
     assert!(none.draws().is_empty());
@@ -1312,18 +1051,12 @@ fn empty_allowances_and_zero_needs_draw_nothing() {
 
 /// Draws a sequence of calls, returning the included seconds of each.
 fn draw_all(a: &mut Allowances, calls: &[(&str, i32, u64)]) -> Vec<u64> {
-    calls
-        .iter()
-        .map(|&(ct, period, billable)| a.draw(ct, period, billable))
-        .collect()
+    calls.iter().map(|&(ct, period, billable)| a.draw(ct, period, billable)).collect()
 }
 
 #[test]
 fn a_balance_persists_across_two_invoices_of_one_period() {
-    let list = vec![
-        allowance("basic", 0, &["domestic"], 2),
-        allowance("extra", 0, &["domestic", "international"], 4),
-    ];
+    let list = vec![allowance("basic", 0, &["domestic"], 2), allowance("extra", 0, &["domestic", "international"], 4)];
     // the calls of one period, in start order; the first invoice bills the first 3
     let calls = [
         ("domestic", JAN, 90),
@@ -1340,19 +1073,7 @@ fn a_balance_persists_across_two_invoices_of_one_period() {
     let mut first = Allowances::new(list.clone());
     let first_included = draw_all(&mut first, &calls[..3]);
     let stored = first.draws();
-    assert_eq!(
-        stored,
-        [
-            Draw {
-                key: key(0, JAN),
-                seconds: 120
-            },
-            Draw {
-                key: key(1, JAN),
-                seconds: 90
-            }
-        ]
-    );
+    assert_eq!(stored, [Draw { key: key(0, JAN), seconds: 120 }, Draw { key: key(1, JAN), seconds: 90 }]);
 
     // the second invoice starts from the balance the first left
     let mut second = Allowances::new(list.clone());
@@ -1364,13 +1085,7 @@ fn a_balance_persists_across_two_invoices_of_one_period() {
     let second_included = draw_all(&mut second, &calls[3..]);
     assert_eq!([first_included, second_included].concat(), whole_included);
     // the second invoice records only its own draws
-    assert_eq!(
-        second.draws(),
-        [Draw {
-            key: key(1, JAN),
-            seconds: 150
-        }]
-    );
+    assert_eq!(second.draws(), [Draw { key: key(1, JAN), seconds: 150 }]);
 
     // deleting the first invoice gives its seconds back: a fresh run draws as the first did
     let mut again = Allowances::new(list);
@@ -1405,18 +1120,9 @@ fn each_period_has_its_own_balance() {
     assert_eq!(
         a.draws(),
         [
-            Draw {
-                key: key(0, JAN),
-                seconds: 30
-            },
-            Draw {
-                key: key(0, FEB),
-                seconds: 60
-            },
-            Draw {
-                key: key(0, FEB + 28),
-                seconds: 60
-            },
+            Draw { key: key(0, JAN), seconds: 30 },
+            Draw { key: key(0, FEB), seconds: 60 },
+            Draw { key: key(0, FEB + 28), seconds: 60 },
         ]
     );
     assert_eq!(a.remaining(key(0, JAN)), 0);
@@ -1450,12 +1156,7 @@ fn contract_example_line() {
     let (ct, line) = lines.iter().next().expect("one line");
     assert_eq!(ct, "domestic");
     assert_eq!(
-        (
-            line.calls,
-            line.billable_seconds,
-            line.included_seconds,
-            line.charged_seconds
-        ),
+        (line.calls, line.billable_seconds, line.included_seconds, line.charged_seconds),
         (12, 4320, 3000, 1320)
     );
     assert_eq!(line.amount().to_string(), "2.64");

@@ -190,10 +190,7 @@ impl FromStr for InvoiceId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let digits = t
-            .strip_prefix("INV-")
-            .or_else(|| t.strip_prefix("inv-"))
-            .unwrap_or(t);
+        let digits = t.strip_prefix("INV-").or_else(|| t.strip_prefix("inv-")).unwrap_or(t);
         match digits.parse::<i64>() {
             Ok(n) if n > 0 => Ok(InvoiceId(n)),
             _ => Err(format!("`{s}` is not an invoice id (like INV-000042)")),
@@ -302,7 +299,9 @@ pub struct Invoice {
 /// What `delete_invoice` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteOutcome {
-    Deleted { calls_released: u64 },
+    Deleted {
+        calls_released: u64,
+    },
     NotFound,
     /// Only drafts can be deleted.
     NotDraft,

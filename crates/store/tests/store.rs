@@ -50,8 +50,7 @@ fn import(store: &mut SqliteStore, calls: &[NewCall]) -> Vec<CallOutcome> {
 
 fn unbilled(store: &mut SqliteStore, customer_pk: i64) -> Vec<store::StoredCall> {
     let mut tx = store.read().expect("tx");
-    tx.calls(&CallQuery { customer_pk, from: None, to: None, answered_only: true, unbilled_only: true })
-        .expect("calls")
+    tx.calls(&CallQuery { customer_pk, from: None, to: None, answered_only: true, unbilled_only: true }).expect("calls")
 }
 
 fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u64)>) -> NewInvoice {
@@ -151,7 +150,11 @@ fn reimport_counts_duplicates_updates_and_conflicts() {
     let calls = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60), call(c, "c", 3_000_000, 60)];
     assert_eq!(import(&mut db.store, &calls), vec![CallOutcome::Imported; 3]);
     // Bill "c" so that a change to it is a conflict.
-    let pk_c = unbilled(&mut db.store, c).iter().find(|s| s.call.source_call_id == "c").map(|s| (s.pk, s.call.start)).expect("c");
+    let pk_c = unbilled(&mut db.store, c)
+        .iter()
+        .find(|s| s.call.source_call_id == "c")
+        .map(|s| (s.pk, s.call.start))
+        .expect("c");
     let mut tx = db.store.write().expect("tx");
     tx.insert_invoice(&invoice_for(c, &[pk_c], vec![])).expect("invoice");
     tx.commit().expect("commit");

@@ -2,15 +2,15 @@
 
 use super::Summary;
 use crate::csvfile::CsvFile;
+use crate::error::BillingError;
 use crate::error::Result;
 use crate::time::parse_timestamp;
 use crate::Progress;
-use rating::{CallType, Direction};
-use crate::error::BillingError;
 use hashbrown::HashTable;
+use rating::{CallType, Direction};
 use std::hash::BuildHasher;
-use std::sync::mpsc::SyncSender;
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 use store::{CallOutcome, NewCall, Source, Store, StoreTx};
 
 const COLUMNS: &[&str] = &["id", "start", "duration", "direction", "from", "to", "customer", "domain", "call_type"];
@@ -88,7 +88,8 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
         }
         (parser.join(), written)
     });
-    let f = parsed.map_err(|_| BillingError::Read { file: path.display().to_string(), reason: "the parser stopped".into() })??;
+    let f = parsed
+        .map_err(|_| BillingError::Read { file: path.display().to_string(), reason: "the parser stopped".into() })??;
     f.into_result()?;
     written?;
     tx.commit()?;
@@ -158,7 +159,12 @@ impl SeenIds {
     }
 }
 
-fn write<T: StoreTx>(tx: &mut T, batch: &mut Vec<NewCall>, out: &mut Vec<CallOutcome>, sum: &mut Summary) -> Result<()> {
+fn write<T: StoreTx>(
+    tx: &mut T,
+    batch: &mut Vec<NewCall>,
+    out: &mut Vec<CallOutcome>,
+    sum: &mut Summary,
+) -> Result<()> {
     tx.import_calls(batch, out)?;
     for o in out.drain(..) {
         match o {
@@ -172,13 +178,7 @@ fn write<T: StoreTx>(tx: &mut T, batch: &mut Vec<NewCall>, out: &mut Vec<CallOut
     Ok(())
 }
 
-fn parse_row(
-    f: &CsvFile,
-    line: u64,
-    source: Source,
-    customers: &Customers,
-    seen: &mut SeenIds,
-) -> Option<NewCall> {
+fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen: &mut SeenIds) -> Option<NewCall> {
     let before = f.error_count();
     let id = f.cell("id");
     if id.is_empty() {
@@ -200,7 +200,8 @@ fn parse_row(
         }
     };
     let dir = f.cell("direction");
-    let direction = dir.to_ascii_lowercase().parse::<Direction>().map_err(|e| f.error(line, Some("direction"), e.to_string())).ok();
+    let direction =
+        dir.to_ascii_lowercase().parse::<Direction>().map_err(|e| f.error(line, Some("direction"), e.to_string())).ok();
     let to = f.cell("to");
     if to.is_empty() {
         f.error(line, Some("to"), "the called number is empty".into());

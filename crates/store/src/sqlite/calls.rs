@@ -148,8 +148,7 @@ impl SqliteTx<'_> {
 
 fn stored_call(r: &Row<'_>, customer_pk: i64) -> Result<StoredCall> {
     let source = Source::from_code(r.get(1)?).ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
-    let direction =
-        Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
+    let direction = Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.get::<_, Option<String>>(8)? {
         Some(t) => Some(CallType::parse(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         None => None,

@@ -25,9 +25,8 @@ fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
 
 impl SqliteTx<'_> {
     fn load_plans_of(&self, c: &mut Customer) -> Result<()> {
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT plan_id FROM customer_plans WHERE customer_pk = ?1 ORDER BY position")?;
+        let mut st =
+            self.tx.prepare_cached("SELECT plan_id FROM customer_plans WHERE customer_pk = ?1 ORDER BY position")?;
         c.plans = st.query_map([c.pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(())
     }
@@ -67,7 +66,17 @@ impl SqliteTx<'_> {
             self.tx.execute(
                 "UPDATE customers SET id = ?2, name = ?3, timezone = ?4, billing_day = ?5, currency = ?6,
                  netsapiens_domain = ?7, brightlink_domain = ?8, email = ?9 WHERE pk = ?1",
-                params![c.pk, c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email],
+                params![
+                    c.pk,
+                    c.id,
+                    c.name,
+                    c.timezone,
+                    c.billing_day,
+                    c.currency,
+                    c.netsapiens_domain,
+                    c.brightlink_domain,
+                    c.email
+                ],
             )?;
             c.pk
         };

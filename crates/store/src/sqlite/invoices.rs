@@ -129,9 +129,7 @@ impl SqliteTx<'_> {
                         customer: r.get(0)?,
                         from: r.get(1)?,
                         to: r.get(2)?,
-                        call_types: r
-                            .get::<_, Option<String>>(3)?
-                            .map(|t| t.split('|').map(str::to_owned).collect()),
+                        call_types: r.get::<_, Option<String>>(3)?.map(|t| t.split('|').map(str::to_owned).collect()),
                         kind: if r.get_ref(4)?.as_str()? == "cycle" { InvoiceKind::Cycle } else { InvoiceKind::Manual },
                         status: r.get(5)?,
                         currency: r.get(6)?,
@@ -166,10 +164,8 @@ impl SqliteTx<'_> {
     }
 
     pub(crate) fn delete_invoice_impl(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
-        let status: Option<String> = self
-            .tx
-            .query_row("SELECT status FROM invoices WHERE pk = ?1", [id.0], |r| r.get(0))
-            .optional()?;
+        let status: Option<String> =
+            self.tx.query_row("SELECT status FROM invoices WHERE pk = ?1", [id.0], |r| r.get(0)).optional()?;
         match status.as_deref() {
             None => return Ok(DeleteOutcome::NotFound),
             Some("draft") => {}

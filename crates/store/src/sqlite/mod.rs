@@ -72,9 +72,8 @@ impl SqliteStore {
         )?;
         let mut applied = Vec::new();
         for (name, sql) in MIGRATIONS {
-            let done: Option<String> = tx
-                .query_row("SELECT name FROM meter_migrations WHERE name = ?1", [name], |r| r.get(0))
-                .optional()?;
+            let done: Option<String> =
+                tx.query_row("SELECT name FROM meter_migrations WHERE name = ?1", [name], |r| r.get(0)).optional()?;
             if done.is_none() {
                 tx.execute_batch(sql)
                     .map_err(|e| StoreError::Migration { name: (*name).to_owned(), reason: e.to_string() })?;
