@@ -27,25 +27,31 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Customers: import customers.csv.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  meter customers import customers.csv")]
     Customers(ImportOnly),
     /// The rate deck: import rates.csv.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  meter rates import rates.csv")]
     Rates(ImportOnly),
     /// Calling plans: import plans.csv.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv")]
     Plans(ImportOnly),
     /// Call records: import cdrs.csv.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  meter cdrs import cdrs.csv --source file")]
     Cdrs(CdrsCommand),
     /// Invoices: preview, create, show and delete.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31"
+    )]
     Invoice(InvoiceCommand),
     /// Calls: list a customer's calls with their status, rate and invoice.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31"
+    )]
     Calls(CallsCommand),
     /// The billing cycle: invoice every customer whose billing day it is.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  meter cycle run --date 2026-02-01")]
     Cycle(CycleCommand),
 }
 
@@ -60,6 +66,7 @@ pub enum ImportOnly {
 pub struct ImportArgs {
     /// The CSV file (UTF-8, header row, columns in any order).
     pub file: PathBuf,
+    /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -112,6 +119,7 @@ pub struct RangeArgs {
     /// Only these call types, comma-separated (default: all).
     #[arg(long, value_delimiter = ',', value_parser = parse_call_type)]
     pub call_types: Option<Vec<String>>,
+    /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -133,6 +141,7 @@ pub enum InvoiceCommand {
     Show {
         /// The invoice id (INV-000042, or 42).
         id: String,
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -159,6 +168,7 @@ pub enum CallsCommand {
         /// Last day, inclusive, in the customer's time zone (with --from).
         #[arg(long, value_parser = parse_date, requires = "from")]
         to: Option<NaiveDate>,
+        /// Output: `text` (a table, times in the customer's zone), `json` or `csv` (times in UTC).
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -172,6 +182,7 @@ pub enum CycleCommand {
         /// The calendar date to run for (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         date: NaiveDate,
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
