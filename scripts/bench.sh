@@ -7,6 +7,8 @@
 #   --calls N     call records to generate and import (default 1000000)
 #   --db URL      database to benchmark (default sqlite://bench-out/bench.db, removed first).
 #                 A postgres:// URL must name an empty database.
+#   --repeat N    times the cdrs import and the floor are measured, each into a fresh database;
+#                 the median is reported with the spread (default 3; 1 for a non-SQLite --db)
 #   --no-build    use target/release/meter as it is (default: cargo build --release first)
 #
 # Stages, each timed (wall clock from `date +%s.%N`) with peak RSS from /usr/bin/time -v:
@@ -25,6 +27,7 @@ PREFIXES=10000
 SEED=42
 DB=""
 BUILD=1
+REPEAT=3
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
         --customers) CUSTOMERS="${2:?}"; shift 2 ;;
         --prefixes) PREFIXES="${2:?}"; shift 2 ;;
         --seed) SEED="${2:?}"; shift 2 ;;
+        --repeat) REPEAT="${2:?--repeat needs a number}"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -119,41 +123,61 @@ echo "generating: scripts/bench_gen.py --out bench-out --calls $CALLS --customer
 CDRS="$OUT/cdrs.csv"
 RATE_ROWS=$(($(wc -l <"$OUT/rates.csv") - 1))
 
-# A fresh database.
-case "$DB" in
-    sqlite://*)
-        f="${DB#sqlite://}"
-        rm -f "$f" "$f-wal" "$f-shm" "$f-journal"
-        ;;
-    *) echo "note: $DB is not SQLite: it must be an empty database (nothing is dropped)" ;;
-esac
+# median_spread V...: "median min max" of the values.
+median_spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }'; }
+
+# fresh_db: removes a SQLite database; any other database must be empty (nothing is dropped).
+fresh_db() {
+    case "$DB" in
+        sqlite://*)
+            f="${DB#sqlite://}"
+            rm -f "$f" "$f-wal" "$f-shm" "$f-journal"
+            ;;
+        *) echo "note: $DB is not SQLite: it must be an empty database (nothing is dropped)"; REPEAT=1 ;;
+    esac
+}
 
 # ---- meter imports -----------------------------------------------------------------------
-for stage in plans customers rates cdrs; do
-    echo "running: meter $stage import bench-out/$stage.csv"
-    timed "import_$stage" "$METER" --db "$DB" "$stage" import "$OUT/$stage.csv" --format json
-    must "import_$stage"
-    case $stage in
-        plans) rows=1 ;;
-        customers) rows=$CUSTOMERS ;;
-        rates) rows=$RATE_ROWS ;;
-        cdrs) rows=$CALLS ;;
-    esac
-    imported="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["imported"])' <"$OUT/logs/import_$stage.out")"
-    if [ "$imported" != "$rows" ]; then
-        echo "bench: meter $stage import imported $imported, expected $rows" >&2
-        cat "$OUT/logs/import_$stage.out" >&2
-        exit 1
-    fi
-    record "import $stage" "$rows" "$LAST_SECONDS" "$LAST_PEAK_KB"
+# Each run imports into a fresh database; the last run's database is invoiced below.
+sync
+IMPORT_RUNS=()
+for run in $(seq 1 "$REPEAT"); do
+    fresh_db
+    for stage in plans customers rates cdrs; do
+        echo "running: meter $stage import bench-out/$stage.csv${run:+ (run $run of $REPEAT)}"
+        timed "import_$stage" "$METER" --db "$DB" "$stage" import "$OUT/$stage.csv" --format json
+        must "import_$stage"
+        case $stage in
+            plans) rows=1 ;;
+            customers) rows=$CUSTOMERS ;;
+            rates) rows=$RATE_ROWS ;;
+            cdrs) rows=$CALLS ;;
+        esac
+        imported="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["imported"])' <"$OUT/logs/import_$stage.out")"
+        if [ "$imported" != "$rows" ]; then
+            echo "bench: meter $stage import imported $imported, expected $rows" >&2
+            cat "$OUT/logs/import_$stage.out" >&2
+            exit 1
+        fi
+        if [ "$stage" = cdrs ]; then
+            IMPORT_RUNS+=("$LAST_SECONDS")
+            IMPORT_PEAK_KB="$LAST_PEAK_KB"
+        elif [ "$run" = 1 ]; then
+            record "import $stage" "$rows" "$LAST_SECONDS" "$LAST_PEAK_KB"
+        fi
+    done
+    [ "$REPEAT" -gt 1 ] || break
 done
-IMPORT_SECONDS="$LAST_SECONDS"
+read -r IMPORT_SECONDS IMPORT_MIN IMPORT_MAX <<<"$(median_spread "${IMPORT_RUNS[@]}")"
+record "import cdrs (median of ${#IMPORT_RUNS[@]})" "$CALLS" "$IMPORT_SECONDS" "$IMPORT_PEAK_KB"
 
 # ---- the floor, right after the import it is compared with ----------------------------------
 FLOOR_SECONDS=""
 if [ -n "$SQLITE3" ]; then
     echo "running: sqlite3 .import bench-out/cdrs.csv (the floor, with and without indexes)"
-    for variant in indexed plain; do
+    FLOOR_RUNS=()
+    for variant in $(for _ in $(seq 1 "$REPEAT"); do echo indexed; done) plain; do
         fdb="$OUT/floor-$variant.db"
         rm -f "$fdb" "$fdb-journal" "$fdb-wal"
         schema='CREATE TABLE calls (id TEXT NOT NULL, start TEXT NOT NULL, duration INTEGER NOT NULL,
@@ -173,9 +197,11 @@ if [ -n "$SQLITE3" ]; then
         loaded="$("$SQLITE3" "$fdb" 'SELECT count(*) FROM calls')"
         [ "$loaded" = "$CALLS" ] || { echo "bench: the floor loaded $loaded rows, expected $CALLS" >&2; exit 1; }
         if [ "$variant" = indexed ]; then
-            FLOOR_SECONDS="$secs"
-            record "floor: sqlite3 .import (indexed)" "$CALLS" "$secs" "${kb:-}"
+            FLOOR_RUNS+=("$secs")
+            FLOOR_PEAK_KB="$kb"
         else
+            read -r FLOOR_SECONDS FLOOR_MIN FLOOR_MAX <<<"$(median_spread "${FLOOR_RUNS[@]}")"
+            record "floor: sqlite3 .import (indexed, median of ${#FLOOR_RUNS[@]})" "$CALLS" "$FLOOR_SECONDS" "${FLOOR_PEAK_KB:-}"
             record "floor: sqlite3 .import (no index)" "$CALLS" "$secs" "${kb:-}"
         fi
     done
@@ -235,6 +261,7 @@ echo
 if [ -n "$FLOOR_SECONDS" ]; then
     awk -v m="$IMPORT_SECONDS" -v f="$FLOOR_SECONDS" 'BEGIN {
         printf "cdrs import / SQLite floor (indexed) = %.2f s / %.2f s = %.2fx  (at or under 1.00x is the aim)\n", m, f, m / f }'
+    echo "spread over the runs: cdrs import $IMPORT_MIN-$IMPORT_MAX s, floor $FLOOR_MIN-$FLOOR_MAX s"
 else
     echo "cdrs import / SQLite floor: not measured (no sqlite3 CLI)"
 fi

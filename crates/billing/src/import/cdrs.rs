@@ -67,6 +67,7 @@ impl Customers {
 /// The file is parsed and checked on one thread while the store writes batches on the calling
 /// thread, inside one transaction, so that parsing and writing overlap on two cores.
 pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progress: &dyn Progress) -> Result<Summary> {
+    let _span = tracing::info_span!("cdrs.import", file = %path.display(), %source).entered();
     let f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
     if !f.has("customer") && !f.has("domain") {
         f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
@@ -77,7 +78,9 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewCall>>(4);
     let mut sum = Summary::default();
     let (parsed, written) = std::thread::scope(|scope| {
-        let parser = scope.spawn(move || parse_file(f, source, &customers, progress, send));
+        let parser = std::thread::Builder::new()
+            .name("cdrs-parser".into())
+            .spawn_scoped(scope, move || parse_file(f, source, &customers, progress, send));
         let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
         let mut written: Result<()> = Ok(());
         for mut batch in receive {
@@ -86,13 +89,15 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
                 written = write(&mut tx, &mut batch, &mut outcomes, &mut sum);
             }
         }
-        (parser.join(), written)
+        (parser.map(|p| p.join()), written)
     });
+    let stopped = |reason: String| BillingError::Read { file: path.display().to_string(), reason };
     let f = parsed
-        .map_err(|_| BillingError::Read { file: path.display().to_string(), reason: "the parser stopped".into() })??;
+        .map_err(|e| stopped(format!("cannot start the parser thread: {e}")))?
+        .map_err(|_| stopped("the parser thread stopped".into()))??;
     f.into_result()?;
     written?;
-    tx.commit()?;
+    tracing::debug_span!("commit", calls = sum.imported + sum.updated).in_scope(|| tx.commit())?;
     progress.finish();
     Ok(sum)
 }
