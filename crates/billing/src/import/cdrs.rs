@@ -118,7 +118,10 @@ fn parse_file(
         if let Some(call) = call.filter(|_| f.ok()) {
             batch.push(call);
             if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                let mut full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // In the store's order, so that the writer fills neighbouring pages one after
+                // the other (ids are unique within the file, so order does not change outcomes).
+                full.sort_unstable_by_key(|c| (c.customer_pk, c.start));
                 if send.send(full).is_err() {
                     break; // the writer stopped
                 }
