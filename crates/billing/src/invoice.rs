@@ -277,7 +277,8 @@ pub(crate) fn create_in<T: StoreTx>(
     if c.lines.is_empty() {
         return Err(BillingError::NothingToBill(c.nothing_reason(req)));
     }
-    let warnings = serde_json::to_string(&c.warnings()).map_err(|e| BillingError::Deck(e.to_string()))?;
+    // Warnings hold only strings and counts: serialising them cannot fail.
+    let warnings = serde_json::to_string(&c.warnings()).unwrap_or_default();
     let new = NewInvoice {
         customer_pk: customer.pk,
         from: req.from.to_string(),

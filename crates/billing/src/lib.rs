@@ -21,13 +21,3 @@ pub trait Progress: Sync {
     fn at(&self, done: u64);
     fn finish(&self);
 }
-
-/// Progress that nobody watches.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn start(&self, _: u64) {}
-    fn at(&self, _: u64) {}
-    fn finish(&self) {}
-}

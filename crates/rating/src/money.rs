@@ -46,32 +46,36 @@ fn parse_plain_decimal(s: &str) -> Result<Decimal, ParseError> {
     s.parse().map_err(|_| ParseError::NotDecimal(s.to_owned()))
 }
 
+/// `d` as a whole number of 10^-`scale` units, exactly: refused if it has more decimals than
+/// `scale` or does not fit. `written` names the value in errors.
+fn units_at(d: Decimal, scale: u32, written: &str) -> Result<i64, ParseError> {
+    if d.scale() > scale {
+        return Err(ParseError::TooPrecise { value: written.to_owned(), max: scale });
+    }
+    let mut scaled = d;
+    scaled.rescale(scale);
+    i64::try_from(scaled.mantissa()).map_err(|_| ParseError::TooLarge(written.to_owned()))
+}
+
 impl Price {
     pub const SCALE: u32 = 8;
     pub const ZERO: Price = Price(0);
 
     /// Parses a non-negative decimal with at most 8 digits after the point, as written.
     pub fn parse(s: &str) -> Result<Price, ParseError> {
-        let d = parse_plain_decimal(s)?;
-        Self::from_decimal(d).map_err(|e| match e {
-            ParseError::NotDecimal(_) => ParseError::NotDecimal(s.to_owned()),
-            ParseError::Negative(_) => ParseError::Negative(s.to_owned()),
-            ParseError::TooPrecise { max, .. } => ParseError::TooPrecise { value: s.to_owned(), max },
-            other => other,
-        })
+        Self::checked(parse_plain_decimal(s)?, s)
     }
 
     /// Converts exactly, refusing negative values and more than 8 decimal places.
     pub fn from_decimal(d: Decimal) -> Result<Price, ParseError> {
+        Self::checked(d, &d.to_string())
+    }
+
+    fn checked(d: Decimal, written: &str) -> Result<Price, ParseError> {
         if d.is_sign_negative() && !d.is_zero() {
-            return Err(ParseError::Negative(d.to_string()));
+            return Err(ParseError::Negative(written.to_owned()));
         }
-        if d.scale() > Self::SCALE {
-            return Err(ParseError::TooPrecise { value: d.to_string(), max: Self::SCALE });
-        }
-        let mut scaled = d;
-        scaled.rescale(Self::SCALE);
-        i64::try_from(scaled.mantissa()).map(Price).map_err(|_| ParseError::TooLarge(d.to_string()))
+        units_at(d, Self::SCALE, written).map(Price)
     }
 
     pub const fn from_units(units: i64) -> Price {
@@ -123,13 +127,7 @@ impl Amount {
 
     /// Parses an amount with at most 2 decimals (manual lines, stored totals).
     pub fn parse(s: &str) -> Result<Amount, ParseError> {
-        let d = parse_plain_decimal(s)?;
-        if d.scale() > Self::SCALE {
-            return Err(ParseError::TooPrecise { value: s.to_owned(), max: Self::SCALE });
-        }
-        let mut scaled = d;
-        scaled.rescale(Self::SCALE);
-        i64::try_from(scaled.mantissa()).map(Amount).map_err(|_| ParseError::TooLarge(s.to_owned()))
+        units_at(parse_plain_decimal(s)?, Self::SCALE, s).map(Amount)
     }
 
     pub const fn from_units(units: i64) -> Amount {

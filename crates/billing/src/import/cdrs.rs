@@ -113,17 +113,20 @@ fn parse_file(
 ) -> Result<CsvFile> {
     let mut seen = SeenIds::default();
     let mut batch: Vec<NewCall> = Vec::with_capacity(BATCH);
+    // Each batch goes in the store's order, so that the writer fills neighbouring pages one
+    // after the other (ids are unique within the file, so the order does not change outcomes).
+    // `false` when the writer has stopped.
+    let send_sorted = |mut b: Vec<NewCall>| {
+        b.sort_unstable_by_key(|c| (c.customer_pk, c.start));
+        send.send(b).is_ok()
+    };
     while let Some(line) = f.next_row()? {
         let call = parse_row(&f, line, source, customers, &mut seen);
         if let Some(call) = call.filter(|_| f.ok()) {
             batch.push(call);
             if batch.len() == BATCH {
-                let mut full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                // In the store's order, so that the writer fills neighbouring pages one after
-                // the other (ids are unique within the file, so order does not change outcomes).
-                full.sort_unstable_by_key(|c| (c.customer_pk, c.start));
-                if send.send(full).is_err() {
-                    break; // the writer stopped
+                if !send_sorted(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+                    break;
                 }
                 f.report(progress);
             }
@@ -133,7 +136,7 @@ fn parse_file(
         }
     }
     if f.ok() && !batch.is_empty() {
-        let _ = send.send(batch);
+        send_sorted(batch);
     }
     Ok(f)
 }
