@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates the example data set in this directory: plans.csv, customers.csv, rates.csv and
-cdrs.csv (November 2026, about 1,500 calls for four customers).
+"""Generates the example data set in this directory: decks.csv, localcalling.csv, plans.csv,
+customers.csv, rates.csv and cdrs.csv (November 2026, about 1,500 calls for four customers).
 
 The output is deterministic (seeded random, no dependence on the clock or on the machine), so
 re-running the script reproduces the committed files byte for byte:
@@ -35,6 +35,15 @@ PLANS = [
 # customers.csv
 # --------------------------------------------------------------------------------------------
 
+# decks.csv: named decks shared by customers (the default deck always exists).
+DECKS = [
+    ("wholesale", "Wholesale partners: lower domestic and UK prices"),
+    ("retail", "Retail price list (no customer assigned yet)"),
+]
+
+# The deck assigned to each customer (customers.csv `deck`); the others use the default deck.
+CUSTOMER_DECKS = {"lonestar": "wholesale"}
+
 CUSTOMERS = [
     # id, name, timezone, billing_day, currency, plans, netsapiens_domain, brightlink_domain, email
     ("acme", "Acme Dental Group", "America/New_York", 1, "USD", "business_500",
@@ -52,7 +61,8 @@ CUSTOMERS = [
 # --------------------------------------------------------------------------------------------
 
 RATE_COLUMNS = ["call_type", "prefix", "rate", "connection_fee", "initial_increment",
-                "subsequent_increment", "effective_from", "effective_to", "customer", "description"]
+                "subsequent_increment", "effective_from", "effective_to", "customer", "description",
+                "deck", "local_prefix"]
 
 # (call_type, prefix, rate, connection_fee, initial, subsequent, from, to, customer, description)
 RATES = [
@@ -341,6 +351,27 @@ def generate_cdrs(rng):
     return out
 
 
+# Rates of named decks and rates by the caller's side:
+# (call_type, prefix, rate, connection_fee, initial, subsequent, from, to, customer, description,
+#  deck, local_prefix)
+MORE_RATES = [
+    ("domestic", "", "0.0060", "", 6, 6, "", "", "", "Wholesale: US and Canada", "wholesale", ""),
+    ("international", "44", "0.0100", "", 60, 60, "", "", "", "Wholesale: United Kingdom", "wholesale", ""),
+    ("domestic", "", "0.0150", "", 60, 60, "", "", "", "Retail: US and Canada", "retail", ""),
+    # Local calls (same exchange, or a pair of localcalling.csv): cheap, but a connection fee.
+    ("local", "", "0.0020", "0.0100", 60, 60, "", "", "", "Local calls", "", ""),
+    # Calls from the Dallas exchanges to Jamaica go over a cheaper route.
+    ("domestic", "1876", "0.1200", "", 60, 60, "", "", "", "Jamaica (NANP) from Dallas", "", "1214"),
+]
+
+# localcalling.csv: (caller's NPA-NXX, NPA-NXX reached as a local call); directional.
+LOCAL_CALLING = [
+    ("212555", "646555"), ("212555", "917555"), ("212555", "718555"),
+    ("646555", "212555"), ("917555", "212555"),
+    ("214555", "469555"), ("214555", "972555"), ("469555", "214555"), ("972555", "214555"),
+]
+
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -357,14 +388,18 @@ def main():
     rng = random.Random(args.seed)
 
     write_csv(os.path.join(args.out, "plans.csv"), ["plan", "call_types", "included_minutes", "description"], PLANS)
+    write_csv(os.path.join(args.out, "decks.csv"), ["deck", "description"], DECKS)
+    write_csv(os.path.join(args.out, "localcalling.csv"), ["npa_nxx", "local_npa_nxx"], LOCAL_CALLING)
     write_csv(os.path.join(args.out, "customers.csv"),
               ["id", "name", "timezone", "billing_day", "currency", "plans", "netsapiens_domain",
-               "brightlink_domain", "email"], CUSTOMERS)
-    write_csv(os.path.join(args.out, "rates.csv"), RATE_COLUMNS, RATES)
+               "brightlink_domain", "email", "deck"],
+              [c + (CUSTOMER_DECKS.get(c[0], ""),) for c in CUSTOMERS])
+    write_csv(os.path.join(args.out, "rates.csv"), RATE_COLUMNS, [r + ("", "") for r in RATES] + MORE_RATES)
     cdrs = generate_cdrs(rng)
     write_csv(os.path.join(args.out, "cdrs.csv"),
               ["id", "start", "duration", "direction", "from", "to", "customer", "domain", "call_type"], cdrs)
-    print(f"wrote {len(PLANS)} plan rows, {len(CUSTOMERS)} customers, {len(RATES)} rates, "
+    print(f"wrote {len(DECKS)} decks, {len(LOCAL_CALLING)} local calling pairs, {len(PLANS)} plan rows, "
+          f"{len(CUSTOMERS)} customers, {len(RATES) + len(MORE_RATES)} rates, "
           f"{len(cdrs)} call records to {args.out}")
 
 

@@ -49,11 +49,14 @@ meter() {
     "$METER" --db "$DB" "$@"
 }
 
-bold "1. Import the example data (plans first: customers name them; customers before rates and calls)"
+bold "1. Import the example data (decks and plans first: customers name them; customers before rates and calls)"
+meter decks import "$EXAMPLES/decks.csv"
+meter localcalling import "$EXAMPLES/localcalling.csv"
 meter plans import "$EXAMPLES/plans.csv"
 meter customers import "$EXAMPLES/customers.csv"
 meter rates import "$EXAMPLES/rates.csv"
 meter cdrs import "$EXAMPLES/cdrs.csv"
+meter decks list
 
 bold "2. Preview $CUSTOMER's November invoice (nothing is saved)"
 meter invoice preview --customer "$CUSTOMER" --from "$FROM" --to "$TO"

@@ -2,7 +2,8 @@
 
 use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
-use crate::invoice::{load_deck, rate_call, zone_of};
+use crate::invoice::zone_of;
+use crate::pricing::Pricing;
 use crate::time::{day_range, format_utc};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -33,12 +34,12 @@ pub fn list_calls<S: Store>(store: &mut S, customer: &str, range: Option<(NaiveD
         answered_only: false,
         unbilled_only: false,
     })?;
-    let deck = load_deck(&mut tx)?;
-    let by_id: HashMap<i64, &rating::Rate> = deck.rates().iter().map(|r| (r.id, r)).collect();
-    let tiers = deck.tiers(&c.id);
+    let pricing = Pricing::load(&mut tx)?;
+    let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
+    let tiers = pricing.tiers(&c);
     let mut out = Vec::with_capacity(calls.len());
     for s in &calls {
-        let (call_type, rate) = rate_call(&deck, &tiers, &s.call);
+        let (call_type, rate) = pricing.rate(&tiers, &s.call);
         let (call_type, status, billable, charge, invoice, rate) = match &s.billed {
             Some(b) => (
                 b.call_type.clone(),

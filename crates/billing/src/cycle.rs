@@ -2,7 +2,8 @@
 
 use crate::doc::InvoiceDoc;
 use crate::error::{BillingError, Result};
-use crate::invoice::{create_in, load_deck, InvoiceRequest};
+use crate::invoice::{create_in, InvoiceRequest};
+use crate::pricing::Pricing;
 use crate::time::period_ending_before;
 use chrono::NaiveDate;
 use rating::Micros;
@@ -26,9 +27,9 @@ pub struct CycleReport {
 pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Result<CycleReport> {
     let _span = info_span!("cycle.run", %date).entered();
     // The run prices every customer with the deck as it stood when the run started.
-    let (customers, deck) = {
+    let (customers, pricing) = {
         let mut tx = store.read()?;
-        (tx.customers()?, load_deck(&mut tx)?)
+        (tx.customers()?, Pricing::load(&mut tx)?)
     };
     let mut report = CycleReport::default();
     for c in customers {
@@ -41,7 +42,7 @@ pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Resul
             continue;
         }
         let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
-        match create_in(&mut tx, &deck, &c, &req, InvoiceKind::Cycle, now) {
+        match create_in(&mut tx, &pricing, &c, &req, InvoiceKind::Cycle, now) {
             Ok(doc) => {
                 tracing::debug_span!("commit").in_scope(|| tx.commit())?;
                 report.invoices.push(doc);

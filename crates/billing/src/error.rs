@@ -55,6 +55,8 @@ pub enum BillingError {
     Read { file: String, reason: String },
     #[error("unknown customer `{0}`")]
     UnknownCustomer(String),
+    #[error("unknown deck `{0}`")]
+    UnknownDeck(String),
     #[error("unknown invoice {0}")]
     UnknownInvoice(String),
     #[error("invoice {0} is {1}: only draft invoices can be deleted")]

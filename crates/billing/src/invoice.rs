@@ -2,17 +2,15 @@
 
 use crate::doc::{InvoiceDoc, LineDoc, TypeCount, Warnings};
 use crate::error::{BillingError, Result};
+use crate::pricing::Pricing;
 use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::{
-    classify, Allowance, AllowanceKey, Allowances, Charge, Direction, MatchKey, Micros, Rate, RateIndex, Tiers,
-    UsageLines,
-};
+use rating::{Allowance, AllowanceKey, Allowances, Charge, Micros, UsageLines};
 use std::collections::{BTreeMap, HashMap};
 use store::{
     BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
-    NewBilledCall, NewCall, NewInvoice, Store, StoreTx,
+    NewBilledCall, NewInvoice, Store, StoreTx,
 };
 use tracing::info_span;
 
@@ -24,33 +22,6 @@ pub struct InvoiceRequest {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub call_types: Option<Vec<String>>,
-}
-
-/// Loads the rate deck and indexes it.
-pub fn load_deck<T: StoreTx>(tx: &mut T) -> Result<RateIndex> {
-    let _span = tracing::debug_span!("load_deck").entered();
-    let rates = tx.rates()?;
-    RateIndex::build(rates).map_err(|c| BillingError::Deck(c.to_string()))
-}
-
-/// The call type of a call: its own, or the default classification.
-pub fn call_type_of(call: &NewCall) -> (&str, MatchKey) {
-    let remote = MatchKey::normalise(call.direction.remote(&call.from, &call.to));
-    let call_type = match &call.call_type {
-        Some(t) => t.as_str(),
-        // Only an inbound call's `to` differs from its match key.
-        None if call.direction == Direction::Inbound => {
-            classify(call.direction, &remote, &MatchKey::normalise(&call.to))
-        }
-        None => classify(call.direction, &remote, &remote),
-    };
-    (call_type, remote)
-}
-
-/// The call type and the rate the deck gives a call now.
-pub fn rate_call<'d, 'c>(deck: &'d RateIndex, tiers: &Tiers, call: &'c NewCall) -> (&'c str, Option<&'d Rate>) {
-    let (call_type, remote) = call_type_of(call);
-    (call_type, deck.find(tiers, call_type, &remote, call.start))
 }
 
 /// The customer's zone, or an error naming the customer.
@@ -126,7 +97,12 @@ fn allowances_of<T: StoreTx>(tx: &mut T, customer: &Customer) -> Result<(Allowan
     Ok((allowances, places))
 }
 
-fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &InvoiceRequest) -> Result<Computation> {
+fn compute<T: StoreTx>(
+    tx: &mut T,
+    pricing: &Pricing,
+    customer: &Customer,
+    req: &InvoiceRequest,
+) -> Result<Computation> {
     let tz = zone_of(customer)?;
     let (from, to) = day_range(tz, req.from, req.to);
     let calls = tracing::debug_span!("read_calls").in_scope(|| {
@@ -140,7 +116,7 @@ fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &
     })?;
     let _span = tracing::debug_span!("rate_calls", calls = calls.len()).entered();
     let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
-    let tiers = deck.tiers(&customer.id);
+    let tiers = pricing.tiers(customer);
     let (mut allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
     let mut c = Computation {
         lines: UsageLines::default(),
@@ -158,7 +134,7 @@ fn compute<T: StoreTx>(tx: &mut T, deck: &RateIndex, customer: &Customer, req: &
             }
             continue;
         }
-        let (call_type, rate) = rate_call(deck, &tiers, &stored.call);
+        let (call_type, rate) = pricing.rate(&tiers, &stored.call);
         if !selected(call_type) {
             continue;
         }
@@ -237,17 +213,28 @@ fn check_range(req: &InvoiceRequest) -> Result<()> {
     Ok(())
 }
 
+/// What a preview shows.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub doc: InvoiceDoc,
+    /// Why nothing is billable, when nothing is.
+    pub reason: Option<String>,
+    /// For each unrated call type (in the order of `doc.unrated`), which tiers were tried.
+    pub unrated_notes: Vec<String>,
+}
+
 /// Shows what an invoice for the request would hold, without changing anything.
-pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<(InvoiceDoc, Option<String>)> {
+pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview> {
     let _span = info_span!("invoice.preview", customer = %req.customer).entered();
     check_range(req)?;
     let mut tx = store.read()?;
     let customer = customer_of(&mut tx, &req.customer)?;
-    let deck = load_deck(&mut tx)?;
-    let c = compute(&mut tx, &deck, &customer, req)?;
+    let pricing = Pricing::load(&mut tx)?;
+    let c = compute(&mut tx, &pricing, &customer, req)?;
     let lines = usage_lines(&c.lines);
     let w = c.warnings();
     let reason = c.lines.is_empty().then(|| c.nothing_reason(req));
+    let unrated_notes = w.unrated.iter().map(|u| pricing.explain_unrated(&customer, &u.call_type)).collect();
     let doc = InvoiceDoc {
         id: None,
         status: None,
@@ -261,19 +248,19 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<(Invoice
         unrated: w.unrated,
         already_billed: w.already_billed,
     };
-    Ok((doc, reason))
+    Ok(Preview { doc, reason, unrated_notes })
 }
 
 /// Creates an invoice in an open write transaction; `Err(NothingToBill)` when no call is billable.
 pub(crate) fn create_in<T: StoreTx>(
     tx: &mut T,
-    deck: &RateIndex,
+    pricing: &Pricing,
     customer: &Customer,
     req: &InvoiceRequest,
     kind: InvoiceKind,
     now: Micros,
 ) -> Result<InvoiceDoc> {
-    let c = compute(tx, deck, customer, req)?;
+    let c = compute(tx, pricing, customer, req)?;
     if c.lines.is_empty() {
         return Err(BillingError::NothingToBill(c.nothing_reason(req)));
     }
@@ -306,8 +293,8 @@ pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros) -> Res
     check_range(req)?;
     let mut tx = store.write()?;
     let customer = customer_of(&mut tx, &req.customer)?;
-    let deck = load_deck(&mut tx)?;
-    let doc = create_in(&mut tx, &deck, &customer, req, InvoiceKind::Manual, now)?;
+    let pricing = Pricing::load(&mut tx)?;
+    let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now)?;
     tracing::debug_span!("commit").in_scope(|| tx.commit())?;
     Ok(doc)
 }

@@ -9,6 +9,8 @@ pub mod doc;
 pub mod error;
 pub mod import;
 pub mod invoice;
+pub mod listing;
+pub mod pricing;
 pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};

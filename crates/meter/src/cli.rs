@@ -29,9 +29,18 @@ pub enum Command {
     /// Customers: import customers.csv.
     #[command(subcommand, after_help = "Example:\n  meter customers import customers.csv")]
     Customers(ImportOnly),
-    /// The rate deck: import rates.csv.
-    #[command(subcommand, after_help = "Example:\n  meter rates import rates.csv")]
-    Rates(ImportOnly),
+    /// Rates: import rates.csv, list the rates of a deck or a customer.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter rates import rates.csv\n  meter rates list --deck wholesale --call-type international"
+    )]
+    Rates(RatesCommand),
+    /// Named rate decks: import decks.csv, list the decks.
+    #[command(subcommand, after_help = "Example:\n  meter decks import decks.csv\n  meter decks list")]
+    Decks(DecksCommand),
+    /// The local calling table (NPA-NXX pairs): import localcalling.csv.
+    #[command(subcommand, after_help = "Example:\n  meter localcalling import localcalling.csv")]
+    Localcalling(ImportOnly),
     /// Calling plans: import plans.csv.
     #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv")]
     Plans(ImportOnly),
@@ -60,6 +69,45 @@ pub enum ImportOnly {
     /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
     #[command(after_help = "Example:\n  meter customers import customers.csv --format json")]
     Import(ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// Import rates (all-or-nothing; a row conflicting with another rate rejects the file).
+    #[command(after_help = "Example:\n  meter rates import rates.csv --format json")]
+    Import(ImportArgs),
+    /// List rates: all of them, or those of one deck or one customer.
+    #[command(
+        after_help = "Example:\n  meter rates list --deck default --call-type domestic\n  meter rates list --customer acme"
+    )]
+    List {
+        /// Only the rates of this deck (`default` for the default deck).
+        #[arg(long, conflicts_with = "customer")]
+        deck: Option<String>,
+        /// Only the rates of this customer.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Only rates of this call type.
+        #[arg(long, value_parser = parse_call_type)]
+        call_type: Option<String>,
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecksCommand {
+    /// Import named decks (`deck`, `description`); an existing deck is updated.
+    #[command(after_help = "Example:\n  meter decks import decks.csv")]
+    Import(ImportArgs),
+    /// List the decks with their number of rates and the customers assigned to each.
+    #[command(after_help = "Example:\n  meter decks list --format json")]
+    List {
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use billing::calls::CallList;
 use billing::cycle::CycleReport;
 use billing::doc::{CallDoc, InvoiceDoc};
 use billing::import::Summary;
+use billing::listing::{DeckRow, RateRow};
 use serde::Serialize;
 use std::io::Write;
 
@@ -38,7 +39,9 @@ fn hms(s: u64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, format: Format) -> Result<()> {
+/// An invoice: the lines as a table with the total, then the warnings. `unrated_notes` says,
+/// for each unrated call type in order, which tiers were tried (previews only).
+pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String], format: Format) -> Result<()> {
     if format == Format::Json {
         return json(doc);
     }
@@ -95,9 +98,10 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, format: Format) -> Result
         o.push_str("  (no lines)\n");
     }
     let mut warnings = Vec::new();
-    for u in &doc.unrated {
+    for (i, u) in doc.unrated.iter().enumerate() {
+        let why = unrated_notes.get(i).map_or_else(String::new, |n| format!(" ({n})"));
         warnings.push(format!(
-            "{} {} call{} not billed: no rate for this call type in the customer's rates or the default deck",
+            "{} {} call{} not billed: no rate{why}",
             u.calls,
             u.call_type,
             if u.calls == 1 { "" } else { "s" }
@@ -143,7 +147,7 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
     Ok(())
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "id",
     "source",
     "customer",
@@ -159,6 +163,7 @@ const CSV_HEADER: [&str; 16] = [
     "invoice",
     "rate_owner",
     "rate_prefix",
+    "rate_local_prefix",
     "rate",
 ];
 
@@ -184,6 +189,7 @@ pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
             opt(&c.invoice),
             rate.map(|r| r.owner.clone()).unwrap_or_default(),
             rate.map(|r| r.prefix.clone()).unwrap_or_default(),
+            rate.map(|r| r.local_prefix.clone()).unwrap_or_default(),
             rate.map(|r| r.rate.clone()).unwrap_or_default(),
         ])?;
     }
@@ -202,7 +208,10 @@ pub fn calls_table(list: &CallList) -> Result<()> {
                 .map(|t| billing::time::format_local(t, list.timezone))
                 .unwrap_or_else(|_| c.start.clone());
             let rate = c.rate.as_ref().map_or(String::new(), |r| {
-                let prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
+                let mut prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
+                if !r.local_prefix.is_empty() {
+                    prefix = format!("{prefix} from {}", r.local_prefix);
+                }
                 format!("{} {} {}/min {}/{}", r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment)
             });
             vec![
@@ -238,5 +247,70 @@ pub fn calls_table(list: &CallList) -> Result<()> {
         writeln!(out, "{}", line(&cells))?;
     }
     writeln!(out, "{} calls; times in {}", rows.len(), list.timezone)?;
+    Ok(())
+}
+
+/// Prints rows of cells as a table with a header, columns padded to their widest cell.
+fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| {
+        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        s.join("  ").trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+pub fn decks(decks: &[DeckRow], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "decks": decks }));
+    }
+    let rows: Vec<Vec<String>> = decks
+        .iter()
+        .map(|d| {
+            let customers = if d.deck == "default" { "(everyone)".to_owned() } else { d.customers.join(", ") };
+            vec![d.deck.clone(), d.rates.to_string(), customers, d.description.clone()]
+        })
+        .collect();
+    table(&["Deck", "Rates", "Customers", "Description"], &rows)
+}
+
+pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "rates": rates }));
+    }
+    let or_any = |s: &str| if s.is_empty() { "*".to_owned() } else { s.to_owned() };
+    let rows: Vec<Vec<String>> = rates
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.call_type.clone(),
+                r.owner.clone(),
+                or_any(&r.prefix),
+                or_any(&r.local_prefix),
+                r.rate.clone(),
+                r.connection_fee.clone(),
+                format!("{}/{}", r.initial_increment, r.subsequent_increment),
+                r.effective_from.clone().unwrap_or_default(),
+                r.effective_to.clone().unwrap_or_default(),
+                r.description.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &["Id", "Call type", "Owner", "Prefix", "Local", "Per min", "Fee", "Incr", "From", "To", "Description"],
+        &rows,
+    )?;
+    println!("{} rates", rates.len());
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! Runs one command against the database named by `--db`.
 
 use crate::cli::{
-    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, Format, ImportOnly, InvoiceCommand, ListFormat,
+    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
+    ListFormat, RatesCommand,
 };
 use crate::output;
 use crate::progress::Bar;
 use anyhow::{bail, Context, Result};
 use billing::invoice::InvoiceRequest;
+use billing::listing::RateFilter;
 use billing::BillingError;
 use chrono::Utc;
 use std::process::ExitCode;
@@ -35,9 +37,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let sum = billing::import::import_plans(&mut store, &a.file)?;
             output::summary("plans", &sum, a.format)?;
         }
-        Command::Rates(ImportOnly::Import(a)) => {
+        Command::Rates(RatesCommand::Import(a)) => {
             let sum = billing::import::import_rates(&mut store, &a.file)?;
             output::summary("rates", &sum, a.format)?;
+        }
+        Command::Rates(RatesCommand::List { deck, customer, call_type, format }) => {
+            let rates = billing::listing::list_rates(&mut store, &RateFilter { deck, customer, call_type })?;
+            output::rates(&rates, format)?;
+        }
+        Command::Decks(DecksCommand::Import(a)) => {
+            let sum = billing::import::import_decks(&mut store, &a.file)?;
+            output::summary("decks", &sum, a.format)?;
+        }
+        Command::Decks(DecksCommand::List { format }) => {
+            let decks = billing::listing::list_decks(&mut store)?;
+            output::decks(&decks, format)?;
+        }
+        Command::Localcalling(ImportOnly::Import(a)) => {
+            let sum = billing::import::import_local_calling(&mut store, &a.file)?;
+            output::summary("local calling pairs", &sum, a.format)?;
         }
         Command::Cdrs(CdrsCommand::Import { args, source }) => {
             let bar = Bar::new("importing call records", args.format == Format::Json);
@@ -46,13 +64,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            let (doc, reason) = billing::invoice::preview(&mut store, &req)?;
-            output::invoice(&doc, reason.as_deref(), a.format)?;
+            let p = billing::invoice::preview(&mut store, &req)?;
+            output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, a.format)?;
         }
         Command::Invoice(InvoiceCommand::Create(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
             match billing::invoice::create(&mut store, &req, now) {
-                Ok(doc) => output::invoice(&doc, None, a.format)?,
+                Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
                     eprintln!("error: {reason}");
                     return Ok(ExitCode::from(1));
@@ -62,7 +80,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
             let doc = billing::invoice::show(&mut store, &id)?;
-            output::invoice(&doc, None, format)?;
+            output::invoice(&doc, None, &[], format)?;
         }
         Command::Invoice(InvoiceCommand::Delete { id }) => {
             let released = billing::invoice::delete(&mut store, &id)?;

@@ -1,5 +1,6 @@
-//! The public golden scenarios (tests/golden, copied unchanged from the contract's scenarios),
-//! run through the real binary by their own runner.
+//! The public golden scenarios (tests/golden and, for the rate-deck amendment,
+//! tests/golden-decks, copied unchanged from the contract's scenarios), run through the real
+//! binary by their own runner.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,6 +11,7 @@ fn golden_scenarios_pass() {
     let out = Command::new("python3")
         .arg(root.join("tests/golden/run.py"))
         .arg(root.join("tests/golden"))
+        .arg(root.join("tests/golden-decks"))
         .args(["--jobs", "2", "-v"])
         .env("METER_BIN", env!("CARGO_BIN_EXE_meter"))
         .output()

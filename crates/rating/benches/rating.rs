@@ -5,12 +5,21 @@
 //! type, some price changes with back-to-back windows, some customer rates), then rates a batch
 //! of 100,000 pre-generated calls: per call, normalise the remote and `to` numbers, classify,
 //! find the rate with the call's customer's tiers, compute billable seconds and the charge.
-//! Also measures `RateIndex::find` alone. Deterministic: a small xorshift PRNG, fixed seeds.
+//! Also measures `RateIndex::find` alone. These run with no deck assigned, no local calling
+//! table and no local prefixes, as before the decks amendment, so that their figures stay
+//! comparable.
+//!
+//! The decks amendment adds: `rate_calls_decks`, the 10,000-prefix deck plus named decks that
+//! every customer is assigned to and rates with local prefixes (three tiers per lookup, local
+//! keys normalised); `local_calling/load`, building a local calling table of 200,000 NPA-NXX
+//! pairs; and `rate_calls_localcalling`, `rate_calls_decks` with that table loaded.
+//! Deterministic: a small xorshift PRNG, fixed seeds.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rating::number::Prefix;
 use rating::{
-    classify, CallType, Charge, Direction, Increments, MatchKey, Micros, Owner, Price, Rate, RateIndex, Tiers, Window,
+    classify, CallKeys, CallType, Charge, Direction, Increments, LocalCalling, MatchKey, Micros, NpaNxx, Owner, Price,
+    Rate, RateIndex, Tiers, Window,
 };
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -24,6 +33,12 @@ const JAN_1: Micros = 1_767_225_600_000_000;
 const DAY: Micros = 86_400_000_000;
 /// A price change in the middle of the month for some prefixes.
 const JAN_15: Micros = JAN_1 + 14 * DAY;
+/// Named decks, each of about `DECK_PREFIXES` destination prefixes; customer `custN` is
+/// assigned to deck `deck{N % NAMED_DECKS}`.
+const NAMED_DECKS: usize = 5;
+const DECK_PREFIXES: usize = 500;
+/// Pairs of the local calling table.
+const LOCAL_PAIRS: usize = 200_000;
 
 /// xorshift64*: tiny, fast, deterministic.
 struct Rng(u64);
@@ -91,6 +106,7 @@ fn new_rate(rng: &mut Rng, call_type: &str, prefix: &str, owner: Owner, window: 
         id: 0,
         call_type: CallType::parse(call_type).expect("call type code"),
         prefix: Prefix::parse(prefix).expect("digits"),
+        local_prefix: Prefix::default(),
         owner,
         window,
         price: Price::from_units(price as i64),
@@ -109,16 +125,7 @@ fn deck(prefixes: usize, seed: u64) -> Vec<Rate> {
     }
     let mut seen: HashSet<(bool, String)> = HashSet::with_capacity(prefixes);
     while seen.len() < prefixes {
-        let domestic = rng.chance(30);
-        let prefix = if domestic {
-            // 1 + area code, sometimes + exchange digits
-            let extra = *rng.pick(&[0usize, 1, 2, 3, 3]);
-            format!("1{}{}", rng.nanp3(), rng.digits(extra))
-        } else {
-            // country code + area/mobile range digits
-            let extra = *rng.pick(&[0usize, 1, 2, 2, 3, 3, 4, 5]);
-            format!("{}{}", rng.pick(COUNTRY_CODES), rng.digits(extra))
-        };
+        let (domestic, prefix) = destination(&mut rng);
         if !seen.insert((domestic, prefix.clone())) {
             continue;
         }
@@ -151,6 +158,118 @@ fn deck(prefixes: usize, seed: u64) -> Vec<Rate> {
         r.id = n as i64;
     }
     rates
+}
+
+/// A destination prefix as the default deck has them: NANP area codes (and exchanges) or
+/// country codes (and area or mobile ranges). Whether it is domestic comes first.
+fn destination(rng: &mut Rng) -> (bool, String) {
+    let domestic = rng.chance(30);
+    let prefix = if domestic {
+        // 1 + area code, sometimes + exchange digits
+        let extra = *rng.pick(&[0usize, 1, 2, 3, 3]);
+        format!("1{}{}", rng.nanp3(), rng.digits(extra))
+    } else {
+        // country code + area/mobile range digits
+        let extra = *rng.pick(&[0usize, 1, 2, 2, 3, 3, 4, 5]);
+        format!("{}{}", rng.pick(COUNTRY_CODES), rng.digits(extra))
+    };
+    (domestic, prefix)
+}
+
+fn deck_name(n: usize) -> String {
+    format!("deck{n}")
+}
+
+/// The deck `custN` is assigned to, among `names`.
+fn deck_of_customer<'a>(customer: &str, names: &'a [String]) -> Option<&'a str> {
+    let n: usize = customer.strip_prefix("cust")?.parse().ok()?;
+    names.get(n % NAMED_DECKS).map(String::as_str)
+}
+
+/// A rate whose local prefix is `local_prefix`: the customer's own number must start with it.
+fn from_area(mut rate: Rate, local_prefix: &str) -> Rate {
+    rate.local_prefix = Prefix::parse(local_prefix).expect("digits");
+    rate
+}
+
+/// `deck(prefixes, seed)` plus what the decks amendment brings: `NAMED_DECKS` named decks of
+/// about `DECK_PREFIXES` destination prefixes each (the first with a domestic catch-all), rates
+/// with local prefixes (domestic routes priced by the caller's area code; in the second named
+/// deck, calls from 20 area codes to anywhere in NANP) in the default deck and the named decks,
+/// and `local` rates for the local calling table.
+fn deck_with_named_decks(prefixes: usize, seed: u64) -> Vec<Rate> {
+    let mut rates = deck(prefixes, seed);
+    let mut rng = Rng::new(seed ^ 0x00DE_C4ED);
+    // 40 busy area codes: destinations and origins of the rates with local prefixes
+    let areas: Vec<String> = (0..40).map(|_| format!("1{}", rng.nanp3())).collect();
+    let by_origin = |rng: &mut Rng, rates: &mut Vec<Rate>, owner: &Owner, n: usize| {
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        while seen.len() < n {
+            let (to, from) = (rng.pick(&areas).clone(), rng.pick(&areas).clone());
+            if seen.insert((to.clone(), from.clone())) {
+                let rate = new_rate(rng, "domestic", &to, owner.clone(), Window::OPEN);
+                rates.push(from_area(rate, &from));
+            }
+        }
+    };
+    by_origin(&mut rng, &mut rates, &Owner::Default, 400);
+    rates.push(new_rate(&mut rng, "local", "", Owner::Default, Window::OPEN));
+    for k in 0..NAMED_DECKS {
+        let owner = Owner::Deck(deck_name(k));
+        if k == 0 {
+            rates.push(new_rate(&mut rng, "domestic", "", owner.clone(), Window::OPEN));
+        }
+        if k < 2 {
+            rates.push(new_rate(&mut rng, "local", "", owner.clone(), Window::OPEN));
+        }
+        if k == 1 {
+            // calls from 20 of the busy area codes to anywhere in NANP
+            for from in &areas[..20] {
+                let rate = new_rate(&mut rng, "domestic", "1", owner.clone(), Window::OPEN);
+                rates.push(from_area(rate, from));
+            }
+        }
+        let mut seen: HashSet<(bool, String)> = HashSet::with_capacity(DECK_PREFIXES);
+        while seen.len() < DECK_PREFIXES {
+            let (domestic, prefix) = destination(&mut rng);
+            if seen.insert((domestic, prefix.clone())) {
+                let ct = if domestic { "domestic" } else { "international" };
+                rates.push(new_rate(&mut rng, ct, &prefix, owner.clone(), Window::OPEN));
+            }
+        }
+        by_origin(&mut rng, &mut rates, &owner, 40);
+    }
+    for (n, r) in rates.iter_mut().enumerate() {
+        r.id = n as i64;
+    }
+    rates
+}
+
+/// A national local calling table of `n` distinct pairs of valid NPA-NXX: for a quarter of the
+/// batch's outbound NANP calls the pair (caller's exchange, called exchange), so that some
+/// calls are local; the rest random exchanges, the local ones mostly in the caller's area code.
+fn local_pairs(n: usize, calls: &[Call], seed: u64) -> Vec<(NpaNxx, NpaNxx)> {
+    let mut rng = Rng::new(seed);
+    let mut seen: HashSet<(NpaNxx, NpaNxx)> = HashSet::with_capacity(n);
+    let mut pairs = Vec::with_capacity(n);
+    for c in calls.iter().filter(|c| c.direction == Direction::Outbound) {
+        let keys = CallKeys::new(c.direction, &c.from, &c.to, true);
+        if let (Some(a), Some(b)) = (NpaNxx::of_key(&keys.local), NpaNxx::of_key(&keys.remote)) {
+            if rng.chance(25) && pairs.len() < n && seen.insert((a, b)) {
+                pairs.push((a, b));
+            }
+        }
+    }
+    while pairs.len() < n {
+        let (npa, nxx) = (rng.nanp3(), rng.nanp3());
+        let other = if rng.chance(70) { npa.clone() } else { rng.nanp3() };
+        let from = NpaNxx::parse(&format!("{npa}{nxx}")).expect("valid NPA-NXX");
+        let to = NpaNxx::parse(&format!("{other}{}", rng.nanp3())).expect("valid NPA-NXX");
+        if seen.insert((from, to)) {
+            pairs.push((from, to));
+        }
+    }
+    pairs
 }
 
 /// One call record as it arrives: strings as the PBX wrote them.
@@ -232,16 +351,29 @@ struct Outcome {
     charges: i128,
 }
 
-/// Rates every call in memory: exactly the per-call work of the engine.
+/// Rates every call in memory as before the decks amendment: no customer has a deck, no local
+/// calling table, the local key left alone (as the billing layer does when nothing reads it).
 fn rate_all(index: &RateIndex, calls: &[Call]) -> Outcome {
+    rate_batch(index, &LocalCalling::default(), false, calls, |_| None)
+}
+
+/// Rates every call in memory: exactly the per-call work of the engine (keys, classification,
+/// tiers, rate, billable seconds, charge). `deck_of(i)` is the deck of call `i`'s customer, as
+/// the billing layer reads it from the customer; `with_local` whether the local key is needed.
+#[inline(always)]
+fn rate_batch<'d>(
+    index: &RateIndex,
+    local_calling: &LocalCalling,
+    with_local: bool,
+    calls: &[Call],
+    deck_of: impl Fn(usize) -> Option<&'d str>,
+) -> Outcome {
     let mut out = Outcome::default();
-    for call in calls {
-        let remote = MatchKey::normalise(call.direction.remote(&call.from, &call.to));
-        // Only an inbound call's `to` differs from its match key.
-        let to = if call.direction == Direction::Inbound { MatchKey::normalise(&call.to) } else { remote };
-        let call_type = classify(call.direction, &remote, &to);
-        let tiers = index.tiers(&call.customer);
-        match index.find(&tiers, call_type, &remote, call.start) {
+    for (i, call) in calls.iter().enumerate() {
+        let keys = CallKeys::new(call.direction, &call.from, &call.to, with_local);
+        let call_type = classify(call.direction, &keys, local_calling);
+        let tiers = index.tiers(&call.customer, deck_of(i));
+        match index.find(&tiers, call_type, &keys.remote, &keys.local, call.start) {
             Some(rate) => {
                 let billable = rate.increments.billable(call.duration);
                 let charge = Charge::of_call(rate.price, rate.connection_fee, billable);
@@ -267,9 +399,9 @@ fn lookups(index: &RateIndex, calls: &[Call]) -> Vec<Lookup> {
     calls
         .iter()
         .map(|c| {
-            let key = MatchKey::normalise(c.direction.remote(&c.from, &c.to));
-            let call_type = classify(c.direction, &key, &MatchKey::normalise(&c.to));
-            Lookup { tiers: index.tiers(&c.customer), call_type, key, start: c.start }
+            let keys = CallKeys::new(c.direction, &c.from, &c.to, false);
+            let call_type = classify(c.direction, &keys, &LocalCalling::default());
+            Lookup { tiers: index.tiers(&c.customer, None), call_type, key: keys.remote, start: c.start }
         })
         .collect()
 }
@@ -277,7 +409,7 @@ fn lookups(index: &RateIndex, calls: &[Call]) -> Vec<Lookup> {
 fn find_all(index: &RateIndex, lookups: &[Lookup]) -> u64 {
     lookups
         .iter()
-        .filter_map(|l| index.find(&l.tiers, l.call_type, &l.key, l.start))
+        .filter_map(|l| index.find(&l.tiers, l.call_type, &l.key, &MatchKey::EMPTY, l.start))
         .map(|r| r.id as u64)
         .fold(0, u64::wrapping_add)
 }
@@ -330,6 +462,79 @@ fn benches(c: &mut Criterion) {
             b.iter(|| find_all(black_box(index), black_box(ls)));
         });
     }
+    group.finish();
+
+    decks_benches(c, &batch);
+}
+
+/// The benchmarks of the decks amendment.
+fn decks_benches(c: &mut Criterion, batch: &[Call]) {
+    let n = 10_000usize;
+    let index = RateIndex::build(deck_with_named_decks(n, 0xDEC0 + n as u64)).expect("no conflicts");
+    // Each call's customer's deck, read from the customer as the billing layer does: one name
+    // per deck, shared by the customers assigned to it.
+    let names: Vec<String> = (0..NAMED_DECKS).map(deck_name).collect();
+    let assigned: Vec<Option<&str>> = batch.iter().map(|c| deck_of_customer(&c.customer, &names)).collect();
+    let deck_of = |i: usize| assigned[i];
+    let pairs = local_pairs(LOCAL_PAIRS, batch, 0x10CA_1CA1);
+    let table = LocalCalling::new(pairs.iter().copied());
+    assert_eq!(table.len(), LOCAL_PAIRS);
+    let none = LocalCalling::default();
+    for (name, lc) in [("no local calling table", &none), ("local calling table", &table)] {
+        let with_local = index.uses_local_prefixes() || !lc.is_empty();
+        let o = rate_batch(&index, lc, with_local, batch, deck_of);
+        let mut mix: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let mut by_owner: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for (i, call) in batch.iter().enumerate() {
+            let keys = CallKeys::new(call.direction, &call.from, &call.to, with_local);
+            let ct = classify(call.direction, &keys, lc);
+            *mix.entry(ct).or_default() += 1;
+            let tiers = index.tiers(&call.customer, deck_of(i));
+            if let Some(r) = index.find(&tiers, ct, &keys.remote, &keys.local, call.start) {
+                let owner = match &r.owner {
+                    Owner::Customer(_) => "customer".to_owned(),
+                    o => o.to_string(),
+                };
+                let kind = if r.local_prefix.is_empty() { owner } else { format!("{owner} (local prefix)") };
+                *by_owner.entry(kind).or_default() += 1;
+            }
+        }
+        eprintln!(
+            "decks, {name}: {} rates; batch of {CALLS}: {} rated, {} unrated, {} billable s; types {mix:?}; \
+             priced by {by_owner:?}",
+            index.rates().len(),
+            o.rated,
+            o.unrated,
+            o.billable,
+        );
+    }
+
+    let mut group = c.benchmark_group("rate_calls_decks");
+    group.throughput(Throughput::Elements(CALLS as u64));
+    group.sample_size(20);
+    group.measurement_time(std::time::Duration::from_secs(8));
+    group.bench_with_input(BenchmarkId::new("deck", n), &index, |b, index| {
+        let with_local = index.uses_local_prefixes();
+        b.iter(|| rate_batch(black_box(index), black_box(&none), with_local, black_box(batch), deck_of));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("local_calling");
+    group.throughput(Throughput::Elements(LOCAL_PAIRS as u64));
+    group.sample_size(20);
+    group.bench_with_input(BenchmarkId::new("load", LOCAL_PAIRS), &pairs, |b, pairs| {
+        b.iter(|| LocalCalling::new(black_box(pairs).iter().copied()));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("rate_calls_localcalling");
+    group.throughput(Throughput::Elements(CALLS as u64));
+    group.sample_size(20);
+    group.measurement_time(std::time::Duration::from_secs(8));
+    group.bench_with_input(BenchmarkId::new("deck", n), &index, |b, index| {
+        let with_local = true;
+        b.iter(|| rate_batch(black_box(index), black_box(&table), with_local, black_box(batch), deck_of));
+    });
     group.finish();
 }
 

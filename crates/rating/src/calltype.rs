@@ -1,6 +1,7 @@
 //! Call types, directions and the default classification (contract 3.2).
 
 use crate::error::ParseError;
+use crate::local::LocalCalling;
 use crate::number::MatchKey;
 use std::fmt;
 use std::str::FromStr;
@@ -86,6 +87,14 @@ impl Direction {
             Direction::Outbound | Direction::Internal => to,
         }
     }
+
+    /// The customer's own side of the call, whose key is the local key.
+    pub fn local<'a>(self, from: &'a str, to: &'a str) -> &'a str {
+        match self {
+            Direction::Inbound => to,
+            Direction::Outbound | Direction::Internal => from,
+        }
+    }
 }
 
 impl FromStr for Direction {
@@ -109,15 +118,39 @@ impl fmt::Display for Direction {
 /// NANP toll-free area codes, with the leading country code `1`.
 const TOLL_FREE: [&[u8]; 7] = [b"1800", b"1833", b"1844", b"1855", b"1866", b"1877", b"1888"];
 
-/// The default classification of a call without a call type (contract 3.2).
-///
-/// `remote` is the call's match key; `to` is the `to` number normalised, used for toll-free
-/// (for outbound and internal calls it is the match key itself).
-pub fn classify(direction: Direction, remote: &MatchKey, to: &MatchKey) -> &'static str {
+/// The normalised numbers of a call: its match key (the remote party) and its local key (the
+/// customer's own side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallKeys {
+    pub remote: MatchKey,
+    pub local: MatchKey,
+}
+
+impl CallKeys {
+    /// Normalises a call's numbers. The local key of an outbound or internal call is normalised
+    /// only `with_local` (when a local calling table is loaded or a rate has a local prefix);
+    /// otherwise it is left empty. An inbound call's local key is its `to`, always needed for
+    /// the toll-free rule.
+    pub fn new(direction: Direction, from: &str, to: &str, with_local: bool) -> CallKeys {
+        let remote = MatchKey::normalise(direction.remote(from, to));
+        let local = if with_local || direction == Direction::Inbound {
+            MatchKey::normalise(direction.local(from, to))
+        } else {
+            MatchKey::EMPTY
+        };
+        CallKeys { remote, local }
+    }
+}
+
+/// The default classification of a call without a call type (contract 3.2), with the `local`
+/// step of the local-calling amendment when a table is loaded.
+pub fn classify(direction: Direction, keys: &CallKeys, local_calling: &LocalCalling) -> &'static str {
+    let remote = &keys.remote;
     match direction {
         Direction::Internal => "on_net",
         Direction::Inbound => {
-            if TOLL_FREE.iter().any(|p| to.starts_with(p)) {
+            // An inbound call's local key is its `to` number.
+            if TOLL_FREE.iter().any(|p| keys.local.starts_with(p)) {
                 "toll_free"
             } else {
                 "inbound"
@@ -129,6 +162,8 @@ pub fn classify(direction: Direction, remote: &MatchKey, to: &MatchKey) -> &'sta
                 "emergency"
             } else if remote.len() <= 6 {
                 "on_net"
+            } else if local_calling.is_local(&keys.local, remote) {
+                "local"
             } else if remote.len() == 11 && d[0] == b'1' {
                 "domestic"
             } else {

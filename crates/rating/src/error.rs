@@ -17,6 +17,8 @@ pub enum ParseError {
     Direction(String),
     #[error("`{0}` is not a prefix (digits only, at most {max} of them)", max = crate::number::MAX_DIGITS)]
     Prefix(String),
+    #[error("`{0}` is not an NPA-NXX (six digits, the first and fourth 2-9)")]
+    NpaNxx(String),
     #[error("`{0}` is not an increment (a whole number of seconds, at least 1)")]
     Increment(String),
 }

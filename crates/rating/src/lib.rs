@@ -7,19 +7,22 @@
 pub mod allowance;
 pub mod calltype;
 pub mod error;
+mod hash;
 pub mod increment;
 pub mod index;
 pub mod lines;
+pub mod local;
 pub mod money;
 pub mod number;
 pub mod rate;
 
 pub use allowance::{Allowance, AllowanceKey, Allowances, Draw};
-pub use calltype::{classify, CallType, Direction};
+pub use calltype::{classify, CallKeys, CallType, Direction};
 pub use error::ParseError;
 pub use increment::Increments;
 pub use index::{RateIndex, Tiers};
 pub use lines::{LineTotals, UsageLines};
+pub use local::{LocalCalling, NpaNxx};
 pub use money::{Amount, Charge, Price};
 pub use number::MatchKey;
 pub use rate::{Owner, Rate, Window};

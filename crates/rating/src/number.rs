@@ -39,6 +39,9 @@ impl std::hash::Hash for MatchKey {
 }
 
 impl MatchKey {
+    /// The key of no number.
+    pub const EMPTY: MatchKey = MatchKey { digits: [0; BUF_DIGITS], len: 0 };
+
     /// Normalises a number as contract section 2 says: keep the digits, then `+` → as is,
     /// `011…` → drop `011`, exactly 10 digits → `1` in front, otherwise as is.
     pub fn normalise(raw: &str) -> MatchKey {

@@ -7,18 +7,21 @@ use crate::number::Prefix;
 use crate::Micros;
 use std::fmt;
 
-/// Who a rate belongs to: the default deck (everyone) or one customer.
+/// Who a rate belongs to: the default deck (everyone), a named deck (the customers assigned
+/// to it), or one customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Owner {
     Default,
+    Deck(String),
     Customer(String),
 }
 
 impl fmt::Display for Owner {
-    /// `deck:default` or `customer:ID`, as operators see it in listings.
+    /// `deck:default`, `deck:ID` or `customer:ID`, as operators see it in listings.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Owner::Default => f.write_str("deck:default"),
+            Owner::Deck(id) => write!(f, "deck:{id}"),
             Owner::Customer(id) => write!(f, "customer:{id}"),
         }
     }
@@ -61,6 +64,8 @@ pub struct Rate {
     pub id: i64,
     pub call_type: CallType,
     pub prefix: Prefix,
+    /// A prefix of the call's local key (the customer's own side); empty matches every call.
+    pub local_prefix: Prefix,
     pub owner: Owner,
     pub window: Window,
     pub price: Price,
@@ -70,15 +75,18 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// Contract 3.3: two rates conflict when they have the same type, prefix and owner and
-    /// their windows overlap.
+    /// Two rates conflict when they have the same type, prefix, local prefix and owner and their
+    /// windows overlap.
     pub fn conflicts_with(&self, other: &Rate) -> bool {
         self.same_slot(other) && self.window.overlaps(&other.window)
     }
 
-    /// Same type, prefix and owner: the rates compete for the same calls.
+    /// Same type, prefix, local prefix and owner: the rates compete for the same calls.
     pub fn same_slot(&self, other: &Rate) -> bool {
-        self.call_type == other.call_type && self.prefix == other.prefix && self.owner == other.owner
+        self.call_type == other.call_type
+            && self.prefix == other.prefix
+            && self.local_prefix == other.local_prefix
+            && self.owner == other.owner
     }
 
     /// Equal in every priced value (the description and id are not compared): re-importing

@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use rating::number::Prefix;
 use rating::{
-    Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Increments, MatchKey, Micros, Owner, Price, Rate,
-    RateIndex, UsageLines, Window,
+    classify, Allowance, AllowanceKey, Allowances, Amount, CallKeys, CallType, Charge, Direction, Increments,
+    LocalCalling, MatchKey, Micros, NpaNxx, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap};
@@ -238,14 +238,31 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RateIndex::find against a linear scan of the deck (contract 3.3)
+// RateIndex::find against a linear scan of the deck (contract 3.3 and the decks amendment)
 // ---------------------------------------------------------------------------------------------
 
-/// A slot: call type, prefix, owned by customer "c1" (else the default deck).
-type Slot = (&'static str, String, bool);
+/// The owners of generated rates: the default deck, named decks (one named like a customer) and
+/// customers.
+const OWNERS: [&str; 6] = ["default", "deck:d1", "deck:d2", "deck:c1", "customer:c1", "customer:c2"];
+
+fn owner(s: &str) -> Owner {
+    match s.split_once(':') {
+        Some(("deck", id)) => Owner::Deck(id.to_owned()),
+        Some(("customer", id)) => Owner::Customer(id.to_owned()),
+        _ => Owner::Default,
+    }
+}
+
+/// A slot: call type, prefix, local prefix, owner (one of [`OWNERS`]).
+type Slot = (&'static str, String, String, &'static str);
 
 fn slot() -> impl Strategy<Value = Slot> {
-    (prop::sample::select(vec!["a", "b"]), "[0-3]{0,4}", any::<bool>())
+    (
+        prop::sample::select(vec!["a", "b"]),
+        "[0-3]{0,4}",
+        prop_oneof![3 => Just(String::new()), 2 => "[0-3]{1,3}"],
+        prop::sample::select(OWNERS.to_vec()),
+    )
 }
 
 /// Non-overlapping windows for one slot: cut points, whether the ends are open, which of the
@@ -272,43 +289,55 @@ fn windows() -> impl Strategy<Value = Vec<Window>> {
         })
 }
 
+/// A rate of no price: only its slot, its window and its id (for asserts) matter here.
+fn bare_rate(id: i64, call_type: &str, prefix: &str, local_prefix: &str, owner: Owner, window: Window) -> Rate {
+    Rate {
+        id,
+        call_type: CallType::parse(call_type).expect("code"),
+        prefix: Prefix::parse(prefix).expect("digits"),
+        local_prefix: Prefix::parse(local_prefix).expect("digits"),
+        owner,
+        window,
+        price: Price::ZERO,
+        connection_fee: Price::ZERO,
+        increments: Increments::default(),
+        description: String::new(),
+    }
+}
+
+fn numbered(mut rates: Vec<Rate>) -> Vec<Rate> {
+    for (n, r) in rates.iter_mut().enumerate() {
+        r.id = n as i64;
+    }
+    rates
+}
+
+/// A deck without conflicts: distinct slots, each with non-overlapping windows, shuffled.
 fn deck() -> impl Strategy<Value = Vec<Rate>> {
-    prop::collection::btree_map(slot(), windows(), 0..16)
+    prop::collection::btree_map(slot(), windows(), 0..24)
         .prop_map(|slots| {
             slots
                 .into_iter()
-                .flat_map(|((ct, prefix, own), windows)| {
-                    windows.into_iter().map(move |window| Rate {
-                        id: 0,
-                        call_type: CallType::parse(ct).expect("code"),
-                        prefix: Prefix::parse(&prefix).expect("digits"),
-                        owner: if own { Owner::Customer("c1".into()) } else { Owner::Default },
-                        window,
-                        price: Price::ZERO,
-                        connection_fee: Price::ZERO,
-                        increments: Increments::default(),
-                        description: String::new(),
-                    })
+                .flat_map(|((ct, prefix, local_prefix, o), windows)| {
+                    windows.into_iter().map(move |window| bare_rate(0, ct, &prefix, &local_prefix, owner(o), window))
                 })
                 .collect::<Vec<_>>()
         })
         .prop_shuffle()
-        .prop_map(|mut rates| {
-            for (n, r) in rates.iter_mut().enumerate() {
-                r.id = n as i64;
-            }
-            rates
-        })
+        .prop_map(numbered)
 }
 
-/// Contract 3.3, read literally: the candidates of the type whose window holds the start and
-/// whose prefix is a prefix of the key; the customer's own if any, else the default deck's; the
-/// longest prefix wins, and there is exactly one such winner in a deck without conflicts.
+/// The amendment to 3.3, read literally: the candidates are the rates of the type whose window
+/// holds the start, whose prefix is a prefix of the key and whose local prefix is a prefix of
+/// the local key; they come from the first tier (the customer's own rates, the customer's deck,
+/// the default deck) that has any; the longest prefix wins, then the longest local prefix, and
+/// there is exactly one such winner in a deck without conflicts.
 fn reference_find<'a>(
     deck: &'a [Rate],
-    customer: &str,
+    (customer, deck_id): (&str, Option<&str>),
     call_type: &str,
     key: &MatchKey,
+    local: &MatchKey,
     start: Micros,
 ) -> Option<&'a Rate> {
     let candidates: Vec<&Rate> = deck
@@ -316,15 +345,35 @@ fn reference_find<'a>(
         .filter(|r| r.call_type.as_str() == call_type)
         .filter(|r| r.window.holds(start))
         .filter(|r| key.as_str().starts_with(r.prefix.as_str()))
+        .filter(|r| local.as_str().starts_with(r.local_prefix.as_str()))
         .collect();
-    let own: Vec<&Rate> =
-        candidates.iter().copied().filter(|r| r.owner == Owner::Customer(customer.to_owned())).collect();
-    let tier =
-        if own.is_empty() { candidates.into_iter().filter(|r| r.owner == Owner::Default).collect() } else { own };
+    let tier = reference_tiers(customer, deck_id)
+        .into_iter()
+        .map(|o| candidates.iter().copied().filter(|r| r.owner == o).collect::<Vec<_>>())
+        .find(|tier| !tier.is_empty())?;
     let longest = tier.iter().map(|r| r.prefix.len()).max()?;
-    let winners: Vec<&Rate> = tier.into_iter().filter(|r| r.prefix.len() == longest).collect();
+    let tier: Vec<&Rate> = tier.into_iter().filter(|r| r.prefix.len() == longest).collect();
+    let longest_local = tier.iter().map(|r| r.local_prefix.len()).max()?;
+    let winners: Vec<&Rate> = tier.into_iter().filter(|r| r.local_prefix.len() == longest_local).collect();
     assert_eq!(winners.len(), 1, "a deck without conflicts has one winner: {winners:?}");
     Some(winners[0])
+}
+
+/// The owners of the three tiers, in order; a customer without a deck has two.
+fn reference_tiers(customer: &str, deck: Option<&str>) -> Vec<Owner> {
+    let mut tiers = vec![Owner::Customer(customer.to_owned())];
+    tiers.extend(deck.map(|d| Owner::Deck(d.to_owned())));
+    tiers.push(Owner::Default);
+    tiers
+}
+
+/// Who asks: a customer (`c1` and `c2` own rates, `c3` none) and its deck (`c1` is also a deck's
+/// id; `d9` has no rates; `default` is not a named deck).
+fn who() -> impl Strategy<Value = (&'static str, Option<&'static str>)> {
+    (
+        prop::sample::select(vec!["c1", "c2", "c3"]),
+        prop::sample::select(vec![None, Some("d1"), Some("d2"), Some("c1"), Some("d9"), Some("default")]),
+    )
 }
 
 proptest! {
@@ -334,21 +383,31 @@ proptest! {
     fn find_equals_a_linear_scan(
         deck in deck(),
         queries in prop::collection::vec(
-            (
-                prop::sample::select(vec!["c1", "c2"]),
-                prop::sample::select(vec!["a", "b", "z"]),
-                "[0-3]{0,6}",
-                -2i64..22,
-            ),
+            (who(), prop::sample::select(vec!["a", "b", "z"]), "[0-3]{0,6}", "[0-3]{0,6}", -2i64..22),
             1..40,
         ),
     ) {
         let idx = RateIndex::build(deck.clone()).expect("non-overlapping windows per slot build");
-        for (customer, call_type, number, start) in &queries {
-            let key = MatchKey::normalise(number);
-            let got = idx.find(&idx.tiers(customer), call_type, &key, *start).map(|r| r.id);
-            let want = reference_find(&deck, customer, call_type, &key, *start).map(|r| r.id);
-            prop_assert_eq!(got, want, "{} {} {:?} at {}", customer, call_type, key, start);
+        let local_prefixes = deck.iter().any(|r| !r.local_prefix.is_empty());
+        prop_assert_eq!(idx.uses_local_prefixes(), local_prefixes);
+        for ((customer, deck_id), call_type, number, own, start) in &queries {
+            let (key, local) = (MatchKey::normalise(number), MatchKey::normalise(own));
+            let tiers = idx.tiers(customer, *deck_id);
+            let got = idx.find(&tiers, call_type, &key, &local, *start).map(|r| r.id);
+            let want = reference_find(&deck, (customer, *deck_id), call_type, &key, &local, *start).map(|r| r.id);
+            prop_assert_eq!(got, want, "{} {:?} {} {:?} from {:?} at {}", customer, deck_id, call_type, key, local, start);
+            if !local_prefixes {
+                // no rate looks at the local key: an empty one gives the same rate
+                let empty = idx.find(&tiers, call_type, &key, &MatchKey::EMPTY, *start).map(|r| r.id);
+                prop_assert_eq!(empty, got);
+            }
+            // which tiers hold any rate of the type
+            let held = reference_tiers(customer, *deck_id)
+                .iter()
+                .map(|o| deck.iter().any(|r| r.call_type.as_str() == *call_type && r.owner == *o))
+                .collect::<Vec<_>>();
+            let held = if deck_id.is_some() { [held[0], held[1], held[2]] } else { [held[0], false, held[1]] };
+            prop_assert_eq!(idx.tiers_with(&tiers, call_type), held);
         }
     }
 
@@ -358,24 +417,22 @@ proptest! {
         extra in (slot(), prop::option::of(-1i64..21), prop::option::of(-1i64..21)),
     ) {
         // add one rate that may overlap a rate of its slot
-        let ((ct, prefix, own), from, to) = extra;
+        let ((ct, prefix, local_prefix, o), from, to) = extra;
         let (from, to) = match (from, to) {
             (Some(f), Some(t)) if f >= t => (Some(t), Some(f + 1)),
             other => other,
         };
         let mut deck = deck;
-        let added = Rate {
-            id: deck.len() as i64,
-            call_type: CallType::parse(ct).expect("code"),
-            prefix: Prefix::parse(&prefix).expect("digits"),
-            owner: if own { Owner::Customer("c1".into()) } else { Owner::Default },
-            window: Window { from, to },
-            price: Price::ZERO,
-            connection_fee: Price::ZERO,
-            increments: Increments::default(),
-            description: String::new(),
-        };
-        let clash = deck.iter().position(|r| r.conflicts_with(&added));
+        let added = bare_rate(deck.len() as i64, ct, &prefix, &local_prefix, owner(o), Window { from, to });
+        // the same type, prefix, local prefix and owner (customer or deck), overlapping windows
+        let clash = deck.iter().position(|r| {
+            r.call_type == added.call_type
+                && r.prefix == added.prefix
+                && r.local_prefix == added.local_prefix
+                && r.owner == added.owner
+                && r.window.overlaps(&added.window)
+        });
+        prop_assert_eq!(clash, deck.iter().position(|r| r.conflicts_with(&added)));
         deck.push(added);
         match (RateIndex::build(deck.clone()), clash) {
             (Ok(_), None) => {}
@@ -386,6 +443,230 @@ proptest! {
             (got, clash) => prop_assert!(false, "build gave {:?}, expected clash {:?}", got.map(|_| ()), clash),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The three tiers: precedence whatever the prefixes, and tiers without a candidate passed over
+// ---------------------------------------------------------------------------------------------
+
+/// The owners of the tiers of customer `acme` with deck `ws`, in order.
+fn tier_owner(tier: usize) -> Owner {
+    match tier {
+        0 => Owner::Customer("acme".into()),
+        1 => Owner::Deck("ws".into()),
+        _ => Owner::Default,
+    }
+}
+
+/// The digit after `d` (another digit than `d`).
+fn other(d: u8) -> char {
+    char::from(b'0' + (d - b'0' + 1) % 10)
+}
+
+/// A rate of type `t` that is not a candidate for a call with key `key`, local key `own` and
+/// start 10, in one of six ways; `j` and `m` pick prefix lengths.
+fn non_candidate(kind: u8, j: usize, m: usize, key: &str, own: &str) -> (String, String, Window) {
+    let (j, m) = (j % key.len(), m % own.len());
+    let (k, o) = (key.as_bytes(), own.as_bytes());
+    match kind {
+        // the prefix leaves the key
+        0 => (format!("{}{}", &key[..j], other(k[j])), String::new(), Window::OPEN),
+        // the prefix is longer than the key
+        1 => (format!("{key}5"), String::new(), Window::OPEN),
+        // the window has not begun, or is over
+        2 => (key[..j].to_owned(), String::new(), Window { from: Some(11), to: None }),
+        3 => (key[..j].to_owned(), String::new(), Window { from: None, to: Some(10) }),
+        // the local prefix leaves the local key, or is longer than it
+        4 => (key[..j].to_owned(), format!("{}{}", &own[..m], other(o[m])), Window::OPEN),
+        _ => (key[..j].to_owned(), format!("{own}5"), Window::OPEN),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    /// A rate of the customer beats one of the deck, which beats one of the default deck, even
+    /// where the lower tiers have longer prefixes and longer local prefixes.
+    #[test]
+    fn a_higher_tier_beats_a_lower_one_whatever_the_prefix_lengths(
+        key in "[0-9]{1,12}",
+        own in "[0-9]{1,12}",
+        mut lens in prop::collection::vec((0usize..=12, 0usize..=12), 3),
+        present in prop::array::uniform3(any::<bool>()),
+        assigned in any::<bool>(),
+        shuffle in any::<prop::sample::Index>(),
+    ) {
+        // lower tiers get the longer prefixes and local prefixes, both prefixes of the call's
+        lens.sort_unstable();
+        let mut locals: Vec<usize> = lens.iter().map(|&(_, m)| m.min(own.len())).collect();
+        locals.sort_unstable();
+        let mut rates = Vec::new();
+        for tier in (0..3).filter(|&t| present[t]) {
+            let prefix = &key[..lens[tier].0.min(key.len())];
+            rates.push(bare_rate(tier as i64, "t", prefix, &own[..locals[tier]], tier_owner(tier), Window::OPEN));
+        }
+        let n = rates.len().max(1);
+        rates.rotate_left(shuffle.index(n) % n);
+        let idx = RateIndex::build(rates).expect("one rate per tier");
+        // the call: `+` keeps the digits as they are
+        let (k, l) = (MatchKey::normalise(&format!("+{key}")), MatchKey::normalise(&format!("+{own}")));
+        let deck_of_acme = assigned.then_some("ws");
+        let find = |customer: &str, deck: Option<&str>| idx.find(&idx.tiers(customer, deck), "t", &k, &l, 10).map(|r| r.id);
+        let first = |tiers: &[usize]| tiers.iter().copied().find(|&t| present[t]).map(|t| t as i64);
+        let acme_tiers: &[usize] = if assigned { &[0, 1, 2] } else { &[0, 2] };
+        prop_assert_eq!(find("acme", deck_of_acme), first(acme_tiers));
+        // another customer of the deck, and one without a deck
+        prop_assert_eq!(find("bob", Some("ws")), first(&[1, 2]));
+        prop_assert_eq!(find("bob", None), first(&[2]));
+    }
+
+    /// A tier with rates of the call's type but no candidate for this call (another prefix, a
+    /// window that does not hold the start, another local prefix) is passed over for the next.
+    #[test]
+    fn a_tier_without_a_candidate_is_passed_over(
+        key in "[0-9]{1,10}",
+        own in "[0-9]{1,10}",
+        // per tier: 0 no rate of the type, 1 rates of the type but no candidate, 2 a candidate
+        tiers in prop::array::uniform3((0u8..3, 0u8..6, 0u8..4, any::<usize>(), any::<usize>(), 0usize..=10, 0usize..=10)),
+        assigned in any::<bool>(),
+    ) {
+        let mut rates = Vec::new();
+        for (t, &(state, kind, noise_kind, j, m, cj, cm)) in tiers.iter().enumerate() {
+            let o = tier_owner(t);
+            match state {
+                0 => {
+                    // a candidate, but of another type: the tier has no rate of the call's type
+                    rates.push(bare_rate(0, "other", "", "", o, Window::OPEN));
+                }
+                1 => {
+                    let (prefix, local_prefix, window) = non_candidate(kind, j, m, &key, &own);
+                    rates.push(bare_rate(0, "t", &prefix, &local_prefix, o, window));
+                }
+                _ => {
+                    let (cj, cm) = (cj.min(key.len()), cm.min(own.len()));
+                    rates.push(bare_rate(100 + t as i64, "t", &key[..cj], &own[..cm], o.clone(), Window::OPEN));
+                    // and a non-candidate in another slot: another prefix or local prefix
+                    let kind = [0, 1, 4, 5][usize::from(noise_kind)];
+                    let (prefix, local_prefix, window) = non_candidate(kind, j, m, &key, &own);
+                    rates.push(bare_rate(0, "t", &prefix, &local_prefix, o, window));
+                }
+            }
+        }
+        let idx = RateIndex::build(rates).expect("distinct slots per tier");
+        let (k, l) = (MatchKey::normalise(&format!("+{key}")), MatchKey::normalise(&format!("+{own}")));
+        let tiers_of_acme = idx.tiers("acme", assigned.then_some("ws"));
+        let order: &[usize] = if assigned { &[0, 1, 2] } else { &[0, 2] };
+        let want = order.iter().copied().find(|&t| tiers[t].0 == 2).map(|t| 100 + t as i64);
+        prop_assert_eq!(idx.find(&tiers_of_acme, "t", &k, &l, 10).map(|r| r.id), want);
+        let held = [tiers[0].0 >= 1, assigned && tiers[1].0 >= 1, tiers[2].0 >= 1];
+        prop_assert_eq!(idx.tiers_with(&tiers_of_acme, "t"), held);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local calling (NPA-NXX) against a naive reading of the amendment
+// ---------------------------------------------------------------------------------------------
+
+/// A few exchanges, so that generated calls and pairs meet.
+const EXCHANGES: [&str; 5] = ["212555", "212556", "646555", "718222", "313200"];
+
+/// A number as a PBX may write it: NANP in an exchange of [`EXCHANGES`] in several spellings,
+/// foreign, an extension, or digits of any kind.
+fn phone() -> impl Strategy<Value = String> {
+    let nanp = (prop::sample::select(EXCHANGES.to_vec()), "[0-9]{4}", 0u8..4).prop_map(|(e, line, style)| {
+        let (npa, nxx) = e.split_at(3);
+        match style {
+            0 => format!("+1{e}{line}"),
+            1 => format!("({npa}) {nxx}-{line}"),
+            2 => format!("1-{npa}-{nxx}-{line}"),
+            _ => format!("{e}{line}"),
+        }
+    });
+    prop_oneof![6 => nanp, 1 => "\\+44[0-9]{8,10}", 1 => "[0-9]{3,4}", 1 => "[0-9]{7,12}", 1 => "\\+[0-9]{1,12}"]
+}
+
+/// The NPA-NXX of a normalised number, read from its digits: NANP is 11 digits starting with 1.
+fn reference_exchange(key: &MatchKey) -> Option<&str> {
+    let s = key.as_str();
+    (key.len() == 11 && s.starts_with('1')).then(|| &s[1..7])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn local_calls_follow_the_npa_nxx_rule(
+        pairs in prop::collection::vec(
+            (prop::sample::select(EXCHANGES.to_vec()), prop::sample::select(EXCHANGES.to_vec())),
+            0..8,
+        ),
+        calls in prop::collection::vec((prop::sample::select(vec![0u8, 1, 2]), phone(), phone()), 1..20),
+    ) {
+        let table = LocalCalling::new(
+            pairs.iter().map(|(a, b)| (NpaNxx::parse(a).expect("valid"), NpaNxx::parse(b).expect("valid"))),
+        );
+        prop_assert_eq!(table.is_empty(), pairs.is_empty());
+        let none = LocalCalling::default();
+        for (d, from, to) in &calls {
+            let direction = [Direction::Inbound, Direction::Outbound, Direction::Internal][usize::from(*d)];
+            let keys = CallKeys::new(direction, from, to, true);
+            let (local, remote) = (reference_exchange(&keys.local), reference_exchange(&keys.remote));
+            let want = !pairs.is_empty()
+                && match (local, remote) {
+                    (Some(a), Some(b)) => a == b || pairs.iter().any(|(x, y)| *x == a && *y == b),
+                    _ => false,
+                };
+            prop_assert_eq!(table.is_local(&keys.local, &keys.remote), want, "{:?} → {:?}", from, to);
+            let with = classify(direction, &keys, &table);
+            let without = classify(direction, &keys, &none);
+            prop_assert_ne!(without, "local");
+            if direction == Direction::Outbound && without == "domestic" && want {
+                prop_assert_eq!(with, "local", "{:?} → {:?}", from, to);
+            } else {
+                // only an outbound domestic call can become local; everything else is as before
+                prop_assert_eq!(with, without, "{} {:?} → {:?}", direction, from, to);
+            }
+            // the local key is the customer's side: normalised only when asked, save inbound
+            let lean = CallKeys::new(direction, from, to, false);
+            prop_assert_eq!(lean.remote, keys.remote);
+            if direction == Direction::Inbound {
+                prop_assert_eq!(lean.local, keys.local);
+            } else {
+                prop_assert_eq!(lean.local, MatchKey::EMPTY);
+                prop_assert_eq!(keys.local, MatchKey::normalise(from));
+            }
+        }
+    }
+
+    #[test]
+    fn npa_nxx_parses_exactly_six_digits_with_the_first_and_fourth_2_to_9(s in "[0-9a+ ]{0,7}|[0-9]{6}") {
+        let b = s.as_bytes();
+        let valid = b.len() == 6
+            && b.iter().all(u8::is_ascii_digit)
+            && !matches!(b[0], b'0' | b'1')
+            && !matches!(b[3], b'0' | b'1');
+        match NpaNxx::parse(&s) {
+            Ok(n) => {
+                prop_assert!(valid, "{:?} accepted", s);
+                prop_assert_eq!(n.to_string(), s.clone());
+                // the exchange of a NANP number in it
+                prop_assert_eq!(NpaNxx::of_key(&MatchKey::normalise(&format!("+1{s}0100"))), Some(n));
+                prop_assert_eq!(NpaNxx::of_key(&MatchKey::normalise(&format!("{s}0100"))), Some(n));
+            }
+            Err(e) => {
+                prop_assert!(!valid, "{:?} refused", s);
+                prop_assert_eq!(e, ParseError::NpaNxx(s.clone()));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
 
     #[test]
     fn normalising_keeps_digits_only(raw in "[+0-9() .-]{0,20}") {

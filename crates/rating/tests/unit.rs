@@ -1,11 +1,12 @@
 //! Table-driven unit tests of the rating engine against the billing contract
-//! (/work/shared/docs/contract.md, sections 2 to 5).
+//! (/work/shared/docs/contract.md, sections 2 to 5, and its amendment
+//! /work/shared/docs/contract-decks.md: rate decks, the local-side prefix, local calling).
 
 use rating::index::Conflict;
 use rating::number::Prefix;
 use rating::{
-    classify, Allowance, AllowanceKey, Allowances, Amount, CallType, Charge, Direction, Draw, Increments, LineTotals,
-    MatchKey, Micros, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
+    classify, Allowance, AllowanceKey, Allowances, Amount, CallKeys, CallType, Charge, Direction, Draw, Increments,
+    LineTotals, LocalCalling, MatchKey, Micros, NpaNxx, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -20,12 +21,14 @@ fn window(from: Option<Micros>, to: Option<Micros>) -> Window {
     Window { from, to }
 }
 
-/// A rate with 60/60 increments and no connection fee; `id` tells the rates apart in asserts.
+/// A rate with 60/60 increments, no connection fee and no local prefix; `id` tells the rates
+/// apart in asserts.
 fn rate(id: i64, call_type: &str, prefix: &str, owner: &Owner, window: Window) -> Rate {
     Rate {
         id,
         call_type: CallType::parse(call_type).expect("call type"),
         prefix: Prefix::parse(prefix).expect("prefix"),
+        local_prefix: Prefix::default(),
         owner: owner.clone(),
         window,
         price: Price::from_units(id),
@@ -39,28 +42,71 @@ fn open(id: i64, call_type: &str, prefix: &str, owner: &Owner) -> Rate {
     rate(id, call_type, prefix, owner, Window::OPEN)
 }
 
+/// An open rate with a local prefix (a prefix of the customer's own side of the call).
+fn local(id: i64, call_type: &str, prefix: &str, local_prefix: &str, owner: &Owner) -> Rate {
+    let mut r = open(id, call_type, prefix, owner);
+    r.local_prefix = Prefix::parse(local_prefix).expect("local prefix");
+    r
+}
+
 fn customer(id: &str) -> Owner {
     Owner::Customer(id.to_owned())
+}
+
+fn deck(id: &str) -> Owner {
+    Owner::Deck(id.to_owned())
 }
 
 fn build(rates: Vec<Rate>) -> RateIndex {
     RateIndex::build(rates).expect("deck without conflicts")
 }
 
-/// The id of the rate `find` picks, or `None` when the call is unrated.
+/// The id of the rate `find` picks, or `None` when the call is unrated: a customer without a
+/// deck, a deck without local prefixes (the local key is left empty).
 fn find_id(idx: &RateIndex, customer: &str, call_type: &str, number: &str, start: Micros) -> Option<i64> {
-    let tiers = idx.tiers(customer);
-    idx.find(&tiers, call_type, &MatchKey::normalise(number), start).map(|r| r.id)
+    let tiers = idx.tiers(customer, None);
+    idx.find(&tiers, call_type, &MatchKey::normalise(number), &MatchKey::EMPTY, start).map(|r| r.id)
+}
+
+/// The id of the rate `find` picks for a customer with a deck (or none), the remote number
+/// `number` and the customer's own number `own`.
+fn find_in(
+    idx: &RateIndex,
+    (customer, deck): (&str, Option<&str>),
+    call_type: &str,
+    number: &str,
+    own: &str,
+    start: Micros,
+) -> Option<i64> {
+    let tiers = idx.tiers(customer, deck);
+    idx.find(&tiers, call_type, &MatchKey::normalise(number), &MatchKey::normalise(own), start).map(|r| r.id)
 }
 
 fn key_str(raw: &str) -> String {
     MatchKey::normalise(raw).as_str().to_owned()
 }
 
+/// The default classification with no local calling table loaded. Whether the local key is
+/// normalised or not makes no difference then.
 fn classify_raw(direction: Direction, from: &str, to: &str) -> &'static str {
-    let remote = MatchKey::normalise(direction.remote(from, to));
-    let to = MatchKey::normalise(to);
-    classify(direction, &remote, &to)
+    let none = LocalCalling::default();
+    let got = classify(direction, &CallKeys::new(direction, from, to, false), &none);
+    assert_eq!(classify(direction, &CallKeys::new(direction, from, to, true), &none), got, "{direction} {from} {to}");
+    got
+}
+
+/// The default classification with a local calling table of `pairs` (NPA-NXX strings).
+fn classify_with(pairs: &[(&str, &str)], direction: Direction, from: &str, to: &str) -> &'static str {
+    let table = local_calling(pairs);
+    classify(direction, &CallKeys::new(direction, from, to, true), &table)
+}
+
+fn npa_nxx(s: &str) -> NpaNxx {
+    NpaNxx::parse(s).unwrap_or_else(|e| panic!("bad test NPA-NXX {s}: {e}"))
+}
+
+fn local_calling(pairs: &[(&str, &str)]) -> LocalCalling {
+    LocalCalling::new(pairs.iter().map(|&(a, b)| (npa_nxx(a), npa_nxx(b))))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -672,6 +718,501 @@ fn rate_conflict_predicates() {
 fn owner_display() {
     assert_eq!(Owner::Default.to_string(), "deck:default");
     assert_eq!(customer("acme").to_string(), "customer:acme");
+    assert_eq!(deck("wholesale").to_string(), "deck:wholesale");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amendment 3.3: three tiers (the customer's own rates, the customer's deck, the default deck)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_customer_rate_beats_a_deck_rate_which_beats_a_default_rate_whatever_the_prefixes() {
+    let d = Owner::Default;
+    let acme = customer("acme");
+    let ws = deck("wholesale");
+    let idx = build(vec![
+        open(1, "international", "", &d),
+        open(2, "international", "44", &d),
+        open(3, "international", "4420794", &d),
+        open(10, "international", "", &ws),
+        open(11, "international", "4420", &ws),
+        open(20, "international", "", &acme),
+        open(21, "international", "4", &acme),
+        open(30, "domestic", "1212555", &d),
+        open(31, "domestic", "1", &ws),
+    ]);
+    let table = [
+        // acme, in the wholesale deck: its own `4` beats the deck's `4420` and the default's `4420794`
+        (("acme", Some("wholesale")), "international", "+44 20 7946 0000", Some(21)),
+        (("acme", Some("wholesale")), "international", "+33 1 23 45 67 89", Some(20)),
+        // acme has no domestic rates: the deck's `1` beats the default's `1212555`
+        (("acme", Some("wholesale")), "domestic", "(212) 555-0100", Some(31)),
+        // bob, in the wholesale deck: the deck's catch-all beats the default's longer prefixes
+        (("bob", Some("wholesale")), "international", "+44 20 7946 0000", Some(11)),
+        (("bob", Some("wholesale")), "international", "+44 161 496 0000", Some(10)),
+        (("bob", Some("wholesale")), "domestic", "(212) 555-0100", Some(31)),
+        // carol, without a deck: the default deck
+        (("carol", None), "international", "+44 20 7946 0000", Some(3)),
+        (("carol", None), "international", "+44 161 496 0000", Some(2)),
+        (("carol", None), "domestic", "(212) 555-0100", Some(30)),
+        (("carol", None), "domestic", "(213) 555-0100", None),
+        // acme without a deck: its own rates, then the default deck
+        (("acme", None), "international", "+44 20 7946 0000", Some(21)),
+        (("acme", None), "domestic", "(212) 555-0100", Some(30)),
+    ];
+    for (who, ct, number, want) in table {
+        assert_eq!(find_in(&idx, who, ct, number, "", 0), want, "{who:?} {ct} {number}");
+    }
+}
+
+#[test]
+fn a_tier_with_rates_for_the_type_but_no_candidate_is_passed_over() {
+    let d = Owner::Default;
+    let acme = customer("acme");
+    let ws = deck("wholesale");
+    let idx = build(vec![
+        open(1, "international", "", &d),
+        // acme: France; Germany only in [100, 200); the UK only from a 212 number
+        open(10, "international", "33", &acme),
+        rate(11, "international", "49", &acme, window(Some(100), Some(200))),
+        local(12, "international", "44", "1212", &acme),
+        // wholesale: Germany; the UK only from a 646 number; Japan only from 2026 on
+        open(20, "international", "49", &ws),
+        local(21, "international", "44", "1646", &ws),
+        rate(22, "international", "81", &ws, window(Some(1_000), None)),
+    ]);
+    let who = ("acme", Some("wholesale"));
+    // (number, own number, start, rate)
+    let table = [
+        ("+33 1 23 45 67 89", "", 0, Some(10)),
+        // acme's window does not hold the start: the deck
+        ("+49 30 123456", "", 99, Some(20)),
+        ("+49 30 123456", "", 150, Some(11)),
+        ("+49 30 123456", "", 200, Some(20)),
+        // acme's local prefix matches, or not: then the deck's, or not: then the default
+        ("+44 20 7946 0000", "(212) 555-0100", 0, Some(12)),
+        ("+44 20 7946 0000", "(646) 555-0100", 0, Some(21)),
+        ("+44 20 7946 0000", "(718) 555-0100", 0, Some(1)),
+        ("+44 20 7946 0000", "", 0, Some(1)),
+        // no prefix of acme's or the deck's matches: the default
+        ("+81 3 1234 5678", "", 999, Some(1)),
+        ("+81 3 1234 5678", "", 1_000, Some(22)),
+        ("+7 495 123 4567", "(212) 555-0100", 0, Some(1)),
+    ];
+    for (number, own, start, want) in table {
+        assert_eq!(find_in(&idx, who, "international", number, own, start), want, "{number} from {own:?} at {start}");
+    }
+
+    // which tiers have rates of a type, as unrated calls are explained
+    let t = |c: &str, d: Option<&str>| idx.tiers(c, d);
+    assert_eq!(idx.tiers_with(&t("acme", Some("wholesale")), "international"), [true, true, true]);
+    assert_eq!(idx.tiers_with(&t("acme", None), "international"), [true, false, true]);
+    assert_eq!(idx.tiers_with(&t("bob", Some("wholesale")), "international"), [false, true, true]);
+    assert_eq!(idx.tiers_with(&t("bob", Some("retail")), "international"), [false, false, true]);
+    assert_eq!(idx.tiers_with(&t("acme", Some("wholesale")), "domestic"), [false; 3]);
+}
+
+#[test]
+fn when_every_tier_is_passed_over_the_call_is_unrated() {
+    let acme = customer("acme");
+    let ws = deck("wholesale");
+    let idx = build(vec![open(10, "international", "33", &acme), local(20, "international", "44", "1646", &ws)]);
+    let who = ("acme", Some("wholesale"));
+    assert_eq!(find_in(&idx, who, "international", "+33 1 23 45 67 89", "", 0), Some(10));
+    assert_eq!(find_in(&idx, who, "international", "+44 20 7946 0000", "(646) 555-0100", 0), Some(20));
+    assert_eq!(find_in(&idx, who, "international", "+44 20 7946 0000", "(212) 555-0100", 0), None);
+    assert_eq!(find_in(&idx, who, "international", "+49 30 123456", "(646) 555-0100", 0), None);
+    assert_eq!(idx.tiers_with(&idx.tiers("acme", Some("wholesale")), "international"), [true, true, false]);
+}
+
+#[test]
+fn a_deck_prices_only_the_customers_assigned_to_it() {
+    let d = Owner::Default;
+    let idx = build(vec![
+        open(1, "international", "", &d),
+        open(10, "international", "44", &deck("wholesale")),
+        open(20, "international", "44", &deck("retail")),
+        // a deck and a customer with the same id are different owners
+        open(30, "international", "44", &deck("acme")),
+        open(40, "international", "33", &customer("acme")),
+    ]);
+    let table = [
+        (("acme", Some("wholesale")), "+44 20 7946 0000", Some(10)),
+        (("bob", Some("retail")), "+44 20 7946 0000", Some(20)),
+        // another customer's deck is never used
+        (("carol", None), "+44 20 7946 0000", Some(1)),
+        (("carol", Some("retail")), "+44 20 7946 0000", Some(20)),
+        (("acme", Some("retail")), "+44 20 7946 0000", Some(20)),
+        // a deck named like the customer is not the customer's deck, nor its rates the deck's
+        (("acme", None), "+44 20 7946 0000", Some(1)),
+        (("acme", None), "+33 1 23 45 67 89", Some(40)),
+        (("bob", Some("acme")), "+44 20 7946 0000", Some(30)),
+        (("bob", Some("acme")), "+33 1 23 45 67 89", Some(1)),
+        // a customer named like a deck does not get the deck
+        (("wholesale", None), "+44 20 7946 0000", Some(1)),
+        // a deck without rates, or `default` (the default deck is the third tier anyway)
+        (("dave", Some("empty")), "+44 20 7946 0000", Some(1)),
+        (("dave", Some("default")), "+44 20 7946 0000", Some(1)),
+    ];
+    for (who, number, want) in table {
+        assert_eq!(find_in(&idx, who, "international", number, "", 0), want, "{who:?} {number}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amendment 3.3: the local-side prefix
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix() {
+    let d = Owner::Default;
+    let idx = build(vec![
+        open(1, "domestic", "1", &d),
+        local(2, "domestic", "1", "1212", &d),
+        local(3, "domestic", "1", "1212555", &d),
+        local(4, "domestic", "1", "1646", &d),
+        open(5, "domestic", "1212", &d),
+        local(6, "domestic", "1212", "1", &d),
+        local(7, "domestic", "1212", "1646", &d),
+        local(8, "domestic", "1212555", "1999", &d),
+    ]);
+    assert!(idx.uses_local_prefixes());
+    // (number, own number, rate)
+    let table = [
+        // the same prefix `1`: the longest local prefix that matches
+        ("(213) 555-0100", "(213) 555-0199", Some(1)),
+        ("(213) 555-0100", "(212) 444-0199", Some(2)),
+        ("(213) 555-0100", "(212) 555-0199", Some(3)),
+        ("(213) 555-0100", "(646) 555-0199", Some(4)),
+        // a longer prefix beats a longer local prefix: `1212` with `1` beats `1` with `1212555`
+        ("(212) 555-0100", "(212) 555-0199", Some(6)),
+        ("(212) 555-0100", "(646) 555-0199", Some(7)),
+        // no local prefix of `1212` matches: its rate without one
+        ("(212) 555-0100", "+44 20 7946 0000", Some(5)),
+        ("(212) 555-0100", "", Some(5)),
+        // `1212555` is a candidate only from a 999 number; otherwise `1212` prices the call
+        ("(212) 555-0100", "(999) 555-0100", Some(8)),
+        ("(212) 444-0100", "(999) 555-0100", Some(6)),
+        ("(213) 555-0100", "+44 20 7946 0000", Some(1)),
+    ];
+    for (number, own, want) in table {
+        assert_eq!(find_in(&idx, ("c", None), "domestic", number, own, 0), want, "{number} from {own:?}");
+    }
+}
+
+#[test]
+fn a_local_prefix_that_does_not_match_the_local_key_is_not_a_candidate() {
+    let d = Owner::Default;
+    let idx = build(vec![local(1, "domestic", "1", "1212", &d), local(2, "domestic", "1212", "1646", &d)]);
+    let table = [
+        ("(212) 555-0100", "(646) 555-0199", Some(2)),
+        ("(212) 555-0100", "(212) 555-0199", Some(1)),
+        ("(213) 555-0100", "(212) 555-0199", Some(1)),
+        ("(213) 555-0100", "(646) 555-0199", None),
+        ("(212) 555-0100", "(718) 555-0199", None),
+        // a local prefix longer than the local key does not match it
+        ("(212) 555-0100", "121", None),
+        // an empty local key (not normalised) matches no local prefix
+        ("(212) 555-0100", "", None),
+    ];
+    for (number, own, want) in table {
+        assert_eq!(find_in(&idx, ("c", None), "domestic", number, own, 0), want, "{number} from {own:?}");
+    }
+    assert_eq!(find_id(&idx, "c", "domestic", "(212) 555-0100", 0), None);
+}
+
+#[test]
+fn a_local_prefix_rate_outside_its_window_gives_way_to_a_shorter_local_prefix() {
+    let d = Owner::Default;
+    let mut windowed = local(2, "domestic", "1", "1212", &d);
+    windowed.window = window(Some(100), Some(200));
+    let idx = build(vec![open(1, "domestic", "1", &d), windowed]);
+    for (start, want) in [(99, Some(1)), (100, Some(2)), (199, Some(2)), (200, Some(1))] {
+        assert_eq!(find_in(&idx, ("c", None), "domestic", "(646) 555-0100", "(212) 555-0199", start), want, "{start}");
+    }
+}
+
+#[test]
+fn a_deck_without_local_prefixes_ignores_the_local_key() {
+    let d = Owner::Default;
+    let idx = build(vec![open(1, "domestic", "1", &d), open(2, "domestic", "1212", &deck("ws"))]);
+    assert!(!idx.uses_local_prefixes());
+    for own in ["", "(212) 555-0199", "+44 20 7946 0000", "1001"] {
+        assert_eq!(find_in(&idx, ("c", Some("ws")), "domestic", "(212) 555-0100", own, 0), Some(2), "{own:?}");
+        assert_eq!(find_in(&idx, ("c", None), "domestic", "(212) 555-0100", own, 0), Some(1), "{own:?}");
+    }
+    assert!(!build(Vec::new()).uses_local_prefixes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amendment 3.3: conflicts include the local prefix and the deck
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn conflicts_are_per_type_prefix_local_prefix_and_owner() {
+    let d = Owner::Default;
+    let ws = deck("wholesale");
+    let w = |f: Option<i64>, t: Option<i64>| window(f, t);
+    let windowed = |mut r: Rate, f: Option<i64>, t: Option<i64>| {
+        r.window = w(f, t);
+        r
+    };
+    let clash = Some(Conflict { first: 0, second: 1 });
+    let table: Vec<(Vec<Rate>, Option<Conflict>)> = vec![
+        // same type, prefix, local prefix and owner, overlapping: refused, for every kind of owner
+        (vec![local(0, "domestic", "1", "1212", &d), local(1, "domestic", "1", "1212", &d)], clash.clone()),
+        (vec![local(0, "domestic", "1", "1212", &ws), local(1, "domestic", "1", "1212", &ws)], clash.clone()),
+        (vec![open(0, "domestic", "1", &ws), open(1, "domestic", "1", &ws)], clash.clone()),
+        (
+            vec![local(0, "domestic", "1", "1212", &customer("a")), local(1, "domestic", "1", "1212", &customer("a"))],
+            clash.clone(),
+        ),
+        (
+            vec![
+                windowed(local(0, "domestic", "1", "1212", &ws), None, Some(11)),
+                windowed(local(1, "domestic", "1", "1212", &ws), Some(10), None),
+            ],
+            clash.clone(),
+        ),
+        // the conflict names the two rates, with others around
+        (
+            vec![
+                local(0, "domestic", "1", "1646", &ws),
+                local(1, "domestic", "1", "1212", &ws),
+                local(2, "domestic", "1", "1212", &d),
+                local(3, "domestic", "1", "1212", &ws),
+            ],
+            Some(Conflict { first: 1, second: 3 }),
+        ),
+        // a different local prefix: accepted, even one that extends the other, or none
+        (vec![local(0, "domestic", "1", "1212", &d), local(1, "domestic", "1", "1646", &d)], None),
+        (vec![local(0, "domestic", "1", "1212", &d), local(1, "domestic", "1", "12125", &d)], None),
+        (vec![open(0, "domestic", "1", &d), local(1, "domestic", "1", "1212", &d)], None),
+        // back to back with the same local prefix: accepted
+        (
+            vec![
+                windowed(local(0, "domestic", "1", "1212", &ws), None, Some(10)),
+                windowed(local(1, "domestic", "1", "1212", &ws), Some(10), None),
+            ],
+            None,
+        ),
+        // the same slot in two decks, in a deck and the default deck, in a deck and a customer
+        (vec![local(0, "domestic", "1", "1212", &ws), local(1, "domestic", "1", "1212", &deck("retail"))], None),
+        (vec![open(0, "domestic", "1", &ws), open(1, "domestic", "1", &deck("retail"))], None),
+        (vec![local(0, "domestic", "1", "1212", &ws), local(1, "domestic", "1", "1212", &d)], None),
+        (
+            vec![
+                local(0, "domestic", "1", "1212", &deck("acme")),
+                local(1, "domestic", "1", "1212", &customer("acme")),
+            ],
+            None,
+        ),
+    ];
+    for (i, (rates, want)) in table.into_iter().enumerate() {
+        match (RateIndex::build(rates), want) {
+            (Ok(_), None) => {}
+            (Err(got), Some(want)) => assert_eq!(got, want, "case {i}"),
+            (got, want) => panic!("case {i}: got {:?}, want {want:?}", got.map(|_| "an index")),
+        }
+    }
+
+    // the predicates
+    let a = local(1, "domestic", "1", "1212", &ws);
+    assert!(a.same_slot(&local(2, "domestic", "1", "1212", &ws)));
+    assert!(a.conflicts_with(&local(2, "domestic", "1", "1212", &ws)));
+    assert!(!a.same_slot(&local(2, "domestic", "1", "1646", &ws)));
+    assert!(!a.same_slot(&open(2, "domestic", "1", &ws)));
+    assert!(!a.same_slot(&local(2, "domestic", "1", "1212", &deck("retail"))));
+    assert!(!a.conflicts_with(&local(2, "domestic", "1", "1212", &Owner::Default)));
+    let mut twin = a.clone();
+    twin.id = 9;
+    assert!(a.same_terms(&twin));
+    twin.local_prefix = Prefix::parse("1646").expect("digits");
+    assert!(!a.same_terms(&twin));
+    let e = Conflict { first: 1, second: 3 };
+    assert_eq!(
+        e.to_string(),
+        "rates 1 and 3 have the same call type, prefix, local prefix and owner and overlapping windows"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amendment 2 and 3.2: the local key and the `local` call type
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_local_key_is_the_customers_own_side() {
+    use Direction::{Inbound, Internal, Outbound};
+    assert_eq!(Inbound.local("from", "to"), "to");
+    assert_eq!(Outbound.local("from", "to"), "from");
+    assert_eq!(Internal.local("from", "to"), "from");
+
+    let (from, to) = ("(212) 555-0100", "+44 20 7946 0000");
+    let (f, t) = (MatchKey::normalise(from), MatchKey::normalise(to));
+    // (direction, with_local, remote, local)
+    let table = [
+        (Outbound, true, t, f),
+        (Outbound, false, t, MatchKey::EMPTY),
+        (Internal, true, t, f),
+        (Internal, false, t, MatchKey::EMPTY),
+        // an inbound call's local key is its `to`, always normalised (the toll-free rule reads it)
+        (Inbound, true, f, t),
+        (Inbound, false, f, t),
+    ];
+    for (direction, with_local, remote, local) in table {
+        let keys = CallKeys::new(direction, from, to, with_local);
+        assert_eq!(keys, CallKeys { remote, local }, "{direction} with_local={with_local}");
+    }
+    assert_eq!(CallKeys::new(Outbound, "1001", "011 44 20 7946 0000", true).local.as_str(), "1001");
+    assert_eq!(CallKeys::new(Outbound, "1001", "011 44 20 7946 0000", true).remote.as_str(), "442079460000");
+    assert_eq!(CallKeys::new(Inbound, "", "8005550100", false).local.as_str(), "18005550100");
+    assert!(MatchKey::EMPTY.is_empty());
+    assert_eq!(MatchKey::EMPTY, MatchKey::normalise(""));
+}
+
+#[test]
+fn npa_nxx_parsing() {
+    for s in ["212555", "200200", "999999", "212200", "829459", "646201"] {
+        let n = NpaNxx::parse(s).expect("valid NPA-NXX");
+        assert_eq!(n.to_string(), s);
+        assert_eq!(n.value(), s.parse::<u32>().expect("digits"));
+    }
+    // six digits, the first and the fourth 2-9
+    for s in [
+        "",
+        "21255",
+        "2125550",
+        "012555",
+        "112555",
+        "212055",
+        "212155",
+        "21a555",
+        "+21255",
+        " 212555",
+        "212555 ",
+        "-12555",
+        "2125.5",
+        "２１２５５５",
+    ] {
+        assert_eq!(NpaNxx::parse(s), Err(ParseError::NpaNxx(s.to_owned())), "{s:?}");
+    }
+    assert_eq!(
+        NpaNxx::parse("012555").expect_err("invalid").to_string(),
+        "`012555` is not an NPA-NXX (six digits, the first and fourth 2-9)"
+    );
+}
+
+#[test]
+fn npa_nxx_of_a_key_is_digits_2_to_7_of_a_nanp_key() {
+    let table = [
+        ("(212) 555-0100", Some("212555")),
+        ("+1 212 555 0100", Some("212555")),
+        ("1-212-555-0100", Some("212555")),
+        ("011 1 212 555 0100", Some("212555")),
+        ("+44 20 7946 0000", None),
+        ("+2125550100", None),
+        ("22125550100", None),
+        ("121255501000", None),
+        ("2125550", None),
+        ("911", None),
+        ("", None),
+    ];
+    for (number, want) in table {
+        let got = NpaNxx::of_key(&MatchKey::normalise(number));
+        assert_eq!(got, want.map(npa_nxx), "{number:?}");
+    }
+}
+
+#[test]
+fn the_local_calling_table_decides_local_calls() {
+    use Direction::{Inbound, Internal, Outbound};
+    // 212-555 reaches 646-555 and 718-222 as local calls; nothing is listed from 646-555
+    let pairs = [("212555", "646555"), ("212555", "718222")];
+    let table: &[(Direction, &str, &str, &str)] = &[
+        // the same exchange: local, listed or not
+        (Outbound, "+1 212 555 0100", "(212) 555-0199", "local"),
+        (Outbound, "(646) 555-0100", "(646) 555-0199", "local"),
+        // a listed pair
+        (Outbound, "(212) 555-0100", "(646) 555-0199", "local"),
+        (Outbound, "212.555.0100", "+1 718 222 0199", "local"),
+        (Outbound, "011 1 212 555 0100", "1-718-222-0199", "local"),
+        // the reversed pair is not listed: pairs are directional
+        (Outbound, "(646) 555-0100", "(212) 555-0199", "domestic"),
+        (Outbound, "(718) 222-0100", "(212) 555-0199", "domestic"),
+        // another exchange of the same area code, not listed
+        (Outbound, "(212) 555-0100", "(212) 556-0199", "domestic"),
+        (Outbound, "(212) 555-0100", "(646) 556-0199", "domestic"),
+        // a caller that is not a NANP number: never local
+        (Outbound, "+44 20 7946 0000", "(212) 555-0199", "domestic"),
+        (Outbound, "+44 20 7946 0000", "+44 20 7946 0001", "international"),
+        (Outbound, "1001", "(212) 555-0199", "domestic"),
+        (Outbound, "", "(212) 555-0199", "domestic"),
+        (Outbound, "+2125550100", "(212) 555-0199", "domestic"),
+        // the rules before `local` still come first; after it, `international`
+        (Outbound, "(212) 555-0100", "911", "emergency"),
+        (Outbound, "(212) 555-0100", "5550199", "international"),
+        (Outbound, "(212) 555-0100", "1234", "on_net"),
+        (Outbound, "(212) 555-0100", "+44 20 7946 0000", "international"),
+        // inbound and internal calls are never local
+        (Inbound, "(212) 555-0199", "(212) 555-0100", "inbound"),
+        (Inbound, "(646) 555-0199", "(212) 555-0100", "inbound"),
+        (Inbound, "(212) 555-0199", "(646) 555-0100", "inbound"),
+        (Inbound, "(212) 555-0199", "(800) 555-0100", "toll_free"),
+        (Internal, "(212) 555-0100", "(212) 555-0199", "on_net"),
+        (Internal, "(212) 555-0100", "(646) 555-0199", "on_net"),
+    ];
+    for &(direction, from, to, want) in table {
+        assert_eq!(classify_with(&pairs, direction, from, to), want, "{direction} {from:?} → {to:?}");
+        // with no table loaded there is no `local` type, even for the same exchange
+        let without = if want == "local" { "domestic" } else { want };
+        assert_eq!(classify_raw(direction, from, to), without, "no table: {direction} {from:?} → {to:?}");
+        assert_eq!(classify_with(&[], direction, from, to), without, "empty table: {direction} {from:?} → {to:?}");
+    }
+}
+
+#[test]
+fn local_calling_lookups() {
+    let key = MatchKey::normalise;
+    let table = local_calling(&[("212555", "646555"), ("212555", "646555"), ("646555", "917200")]);
+    // a pair repeated counts once
+    assert_eq!(table.len(), 2);
+    assert!(!table.is_empty());
+    assert!(table.is_local(&key("(212) 555-0100"), &key("(646) 555-0199")));
+    assert!(!table.is_local(&key("(646) 555-0199"), &key("(212) 555-0100")));
+    assert!(table.is_local(&key("(646) 555-0199"), &key("(917) 200-0100")));
+    // not transitive
+    assert!(!table.is_local(&key("(212) 555-0100"), &key("(917) 200-0100")));
+    assert!(table.is_local(&key("(313) 555-0100"), &key("(313) 555-0199")));
+    assert!(!table.is_local(&MatchKey::EMPTY, &key("(646) 555-0199")));
+    assert!(!table.is_local(&key("(212) 555-0100"), &MatchKey::EMPTY));
+    assert!(!table.is_local(&key("+44 20 7946 0000"), &key("+44 20 7946 0001")));
+
+    let none = LocalCalling::default();
+    assert!(none.is_empty());
+    assert_eq!(none.len(), 0);
+    assert!(!none.is_local(&key("(212) 555-0100"), &key("(212) 555-0199")));
+    assert!(LocalCalling::new(Vec::new()).is_empty());
+}
+
+#[test]
+fn a_local_call_is_rated_with_local_rates() {
+    // the billing layer's path: keys, classification, tiers, find
+    let d = Owner::Default;
+    let idx = build(vec![
+        open(1, "domestic", "1", &d),
+        open(2, "local", "", &d),
+        local(3, "local", "1212", "1212", &deck("metro")),
+    ]);
+    let table = local_calling(&[("212555", "646555")]);
+    let rate_of = |from: &str, to: &str, deck: Option<&str>| {
+        let keys = CallKeys::new(Direction::Outbound, from, to, true);
+        let ct = classify(Direction::Outbound, &keys, &table);
+        (ct, idx.find(&idx.tiers("acme", deck), ct, &keys.remote, &keys.local, 0).map(|r| r.id))
+    };
+    assert_eq!(rate_of("(212) 555-0100", "(646) 555-0199", None), ("local", Some(2)));
+    assert_eq!(rate_of("(212) 555-0100", "(212) 555-0199", Some("metro")), ("local", Some(3)));
+    assert_eq!(rate_of("(212) 555-0100", "(646) 555-0199", Some("metro")), ("local", Some(2)));
+    assert_eq!(rate_of("(646) 555-0100", "(212) 555-0199", Some("metro")), ("domestic", Some(1)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1145,9 +1686,9 @@ fn contract_example_line() {
     let mut lines = UsageLines::default();
     for _ in 0..12 {
         let to = "(212) 555-0100";
-        let remote = MatchKey::normalise(Direction::Outbound.remote("1001", to));
-        let ct = classify(Direction::Outbound, &remote, &MatchKey::normalise(to));
-        let rate = idx.find(&idx.tiers("acme"), ct, &remote, 0).expect("rated");
+        let keys = CallKeys::new(Direction::Outbound, "1001", to, false);
+        let ct = classify(Direction::Outbound, &keys, &LocalCalling::default());
+        let rate = idx.find(&idx.tiers("acme", None), ct, &keys.remote, &keys.local, 0).expect("rated");
         let billable = rate.increments.billable(355);
         let included = allowances.draw(ct, JAN, billable);
         let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included);

@@ -77,4 +77,13 @@ pub trait StoreTx {
     fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
     /// Live invoices of a customer whose range is exactly `from..=to`.
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
+
+    /// The named decks, by id (the default deck is implied, never stored).
+    fn decks(&mut self) -> Result<Vec<Deck>>;
+    /// Creates or updates a named deck.
+    fn save_deck(&mut self, deck: &Deck) -> Result<()>;
+    /// The local calling table: (caller's NPA-NXX, local NPA-NXX) pairs.
+    fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>>;
+    /// Replaces the whole local calling table.
+    fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()>;
 }

@@ -15,6 +15,8 @@ pub struct Customer {
     pub currency: String,
     /// Plan ids in drawing order.
     pub plans: Vec<String>,
+    /// The named deck assigned to the customer, if any.
+    pub deck: Option<String>,
     pub netsapiens_domain: Option<String>,
     pub brightlink_domain: Option<String>,
     pub email: Option<String>,
@@ -31,6 +33,7 @@ impl Customer {
             billing_day: 1,
             currency: "USD".to_owned(),
             plans: Vec::new(),
+            deck: None,
             netsapiens_domain: None,
             brightlink_domain: None,
             email: None,
@@ -45,6 +48,13 @@ impl Customer {
             Source::Brightlink => self.brightlink_domain.as_deref(),
         }
     }
+}
+
+/// A named rate deck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deck {
+    pub id: String,
+    pub description: String,
 }
 
 /// A calling plan: allowances in order.

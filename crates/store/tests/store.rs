@@ -125,6 +125,7 @@ fn rates_keep_exact_prices_and_windows() {
         id: 0,
         call_type: CallType::parse("international").expect("code"),
         prefix: Prefix::parse("4420").expect("prefix"),
+        local_prefix: Prefix::parse("1212").expect("local prefix"),
         owner: Owner::Customer("c1".into()),
         window: Window { from: Some(1_767_225_600_000_000), to: None },
         price: Price::parse("0.12345678").expect("price"),

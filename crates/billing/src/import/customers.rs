@@ -7,8 +7,18 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use store::{Customer, Store, StoreTx};
 
-const COLUMNS: &[&str] =
-    &["id", "name", "timezone", "billing_day", "currency", "plans", "netsapiens_domain", "brightlink_domain", "email"];
+const COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "timezone",
+    "billing_day",
+    "currency",
+    "plans",
+    "netsapiens_domain",
+    "brightlink_domain",
+    "email",
+    "deck",
+];
 
 fn optional(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
@@ -21,6 +31,7 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     let mut tx = store.write()?;
     let existing: HashMap<String, Customer> = tx.customers()?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
+    let decks: HashSet<String> = tx.decks()?.into_iter().map(|d| d.id).collect();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut rows: Vec<Customer> = Vec::new();
     while let Some(line) = f.next_row()? {
@@ -70,6 +81,20 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
                     f.error(line, Some("plans"), format!("plan `{p}` is listed twice"));
                 }
             }
+        }
+        if f.has("deck") {
+            c.deck = match f.cell("deck") {
+                "" => None,
+                "default" => {
+                    f.error(line, Some("deck"), "the default deck applies to everyone and cannot be assigned".into());
+                    None
+                }
+                d if decks.contains(d) => Some(d.to_owned()),
+                d => {
+                    f.error(line, Some("deck"), format!("unknown deck `{d}` (import decks.csv first)"));
+                    None
+                }
+            };
         }
         for (col, field) in [
             ("netsapiens_domain", &mut c.netsapiens_domain),

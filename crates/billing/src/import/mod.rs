@@ -4,11 +4,13 @@
 
 mod cdrs;
 mod customers;
+mod decks;
 mod plans;
 mod rates;
 
 pub use cdrs::import_cdrs;
 pub use customers::import_customers;
+pub use decks::{import_decks, import_local_calling};
 pub use plans::import_plans;
 pub use rates::import_rates;
 

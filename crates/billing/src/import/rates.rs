@@ -21,6 +21,8 @@ const COLUMNS: &[&str] = &[
     "effective_to",
     "customer",
     "description",
+    "deck",
+    "local_prefix",
 ];
 
 /// Where a rate of the working deck comes from.
@@ -46,15 +48,25 @@ impl Entry {
     }
 }
 
-type SlotKey = (CallType, Prefix, Owner);
+type SlotKey = (CallType, Prefix, Prefix, Owner);
+
+/// The customers and named decks a rate may belong to.
+struct Owners {
+    customers: HashSet<String>,
+    decks: HashSet<String>,
+}
 
 /// Adds a file's rates to the deck, row by row: duplicates are skipped, a row that only adds an
 /// end to an open-ended rate closes it, and a row that conflicts with another (same call type,
-/// prefix and owner, overlapping window) rejects the file.
+/// prefix, local prefix and owner, overlapping window) rejects the file. A row belongs to the
+/// default deck, a named deck (`deck`) or a customer (`customer`).
 pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
     let mut f = CsvFile::open(path, COLUMNS, &["call_type", "rate"])?;
     let mut tx = store.write()?;
-    let customers: HashSet<String> = tx.customers()?.into_iter().map(|c| c.id).collect();
+    let owners = Owners {
+        customers: tx.customers()?.into_iter().map(|c| c.id).collect(),
+        decks: tx.decks()?.into_iter().map(|d| d.id).collect(),
+    };
     let mut deck: Vec<Entry> = Vec::new();
     let mut slots: HashMap<SlotKey, Vec<usize>> = HashMap::new();
     for rate in tx.rates()? {
@@ -63,7 +75,7 @@ pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
     }
     let mut sum = Summary::default();
     while let Some(line) = f.next_row()? {
-        let Some(rate) = parse_row(&f, line, &customers) else { continue };
+        let Some(rate) = parse_row(&f, line, &owners) else { continue };
         let list = slots.entry(slot(&rate)).or_default();
         if list.iter().any(|&i| deck[i].rate.same_terms(&rate)) {
             sum.duplicates += 1;
@@ -89,7 +101,9 @@ pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
             f.error(
                 line,
                 None,
-                format!("conflicts with {other}: same call type, prefix and customer with overlapping windows"),
+                format!(
+                    "conflicts with {other}: same call type, prefix, local prefix and owner with overlapping windows"
+                ),
             );
             continue;
         }
@@ -119,11 +133,11 @@ pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
 }
 
 fn slot(r: &Rate) -> SlotKey {
-    (r.call_type.clone(), r.prefix.clone(), r.owner.clone())
+    (r.call_type.clone(), r.prefix.clone(), r.local_prefix.clone(), r.owner.clone())
 }
 
 /// Parses one row into a rate, reporting each bad cell; `None` if any was bad.
-fn parse_row(f: &CsvFile, line: u64, customers: &HashSet<String>) -> Option<Rate> {
+fn parse_row(f: &CsvFile, line: u64, owners: &Owners) -> Option<Rate> {
     let before = f.error_count();
     let bad = |f: &CsvFile, col: &str, msg: String| f.error(line, Some(col), msg);
     let call_type = CallType::parse(f.cell("call_type")).map_err(|e| bad(f, "call_type", e.to_string())).ok();
@@ -133,6 +147,7 @@ fn parse_row(f: &CsvFile, line: u64, customers: &HashSet<String>) -> Option<Rate
         v => Price::parse(v).map_err(|e| bad(f, "connection_fee", e.to_string())).ok(),
     };
     let prefix = Prefix::parse(f.cell("prefix")).map_err(|e| bad(f, "prefix", e.to_string())).ok();
+    let local_prefix = Prefix::parse(f.cell("local_prefix")).map_err(|e| bad(f, "local_prefix", e.to_string())).ok();
     let increment = |f: &CsvFile, col: &str| match f.cell(col) {
         "" => Some(60),
         v => Increments::parse_one(v).map_err(|e| bad(f, col, e.to_string())).ok(),
@@ -150,11 +165,20 @@ fn parse_row(f: &CsvFile, line: u64, customers: &HashSet<String>) -> Option<Rate
             bad(f, "effective_to", "effective_to must be after effective_from".into());
         }
     }
-    let owner = match f.cell("customer") {
-        "" => Owner::Default,
-        id if customers.contains(id) => Owner::Customer(id.to_owned()),
-        id => {
+    let owner = match (f.cell("customer"), f.cell("deck")) {
+        ("", "" | "default") => Owner::Default,
+        ("", deck) if owners.decks.contains(deck) => Owner::Deck(deck.to_owned()),
+        ("", deck) => {
+            bad(f, "deck", format!("unknown deck `{deck}` (import decks.csv first)"));
+            Owner::Default
+        }
+        (id, "") if owners.customers.contains(id) => Owner::Customer(id.to_owned()),
+        (id, "") => {
             bad(f, "customer", format!("unknown customer `{id}` (import customers.csv first)"));
+            Owner::Default
+        }
+        (_, _) => {
+            bad(f, "deck", "a rate belongs to a deck or to a customer, not both".into());
             Owner::Default
         }
     };
@@ -165,6 +189,7 @@ fn parse_row(f: &CsvFile, line: u64, customers: &HashSet<String>) -> Option<Rate
         id: 0,
         call_type: call_type?,
         prefix: prefix?,
+        local_prefix: local_prefix?,
         owner,
         window: Window { from: from?, to: to? },
         price: price?,

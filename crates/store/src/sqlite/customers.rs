@@ -6,7 +6,7 @@ use rating::CallType;
 use rusqlite::{params, OptionalExtension, Row};
 
 const CUSTOMER_COLUMNS: &str =
-    "pk, id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email";
+    "pk, id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id";
 
 fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -17,6 +17,7 @@ fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
         billing_day: row.get(4)?,
         currency: row.get(5)?,
         plans: Vec::new(),
+        deck: row.get(9)?,
         netsapiens_domain: row.get(6)?,
         brightlink_domain: row.get(7)?,
         email: row.get(8)?,
@@ -57,15 +58,15 @@ impl SqliteTx<'_> {
     pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
         let pk = if c.pk == 0 {
             self.tx.execute(
-                "INSERT INTO customers (id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email],
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email, c.deck],
             )?;
             self.tx.last_insert_rowid()
         } else {
             self.tx.execute(
                 "UPDATE customers SET id = ?2, name = ?3, timezone = ?4, billing_day = ?5, currency = ?6,
-                 netsapiens_domain = ?7, brightlink_domain = ?8, email = ?9 WHERE pk = ?1",
+                 netsapiens_domain = ?7, brightlink_domain = ?8, email = ?9, deck_id = ?10 WHERE pk = ?1",
                 params![
                     c.pk,
                     c.id,
@@ -75,7 +76,8 @@ impl SqliteTx<'_> {
                     c.currency,
                     c.netsapiens_domain,
                     c.brightlink_domain,
-                    c.email
+                    c.email,
+                    c.deck
                 ],
             )?;
             c.pk

@@ -3,6 +3,7 @@
 
 mod calls;
 mod customers;
+mod decks;
 mod invoices;
 mod rates;
 
@@ -11,7 +12,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
 /// Migrations in order: (name, SQL). Names match the PostgreSQL backend's one for one.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    ("0002_decks", include_str!("../../migrations/sqlite/0002_decks.sql")),
+];
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -178,5 +182,17 @@ impl crate::StoreTx for SqliteTx<'_> {
     }
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<crate::InvoiceId>> {
         self.invoices_for_range_impl(customer_pk, from, to)
+    }
+    fn decks(&mut self) -> Result<Vec<crate::Deck>> {
+        self.decks_impl()
+    }
+    fn save_deck(&mut self, deck: &crate::Deck) -> Result<()> {
+        self.save_deck_impl(deck)
+    }
+    fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>> {
+        self.local_calling_impl()
+    }
+    fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()> {
+        self.replace_local_calling_impl(pairs)
     }
 }

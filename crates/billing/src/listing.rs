@@ -1,0 +1,122 @@
+//! Listings for operators: the decks and the rates of a deck or customer.
+
+use crate::error::{BillingError, Result};
+use crate::time::format_utc;
+use rating::{Owner, Rate};
+use serde::Serialize;
+use store::{Store, StoreTx};
+
+/// A deck with what uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeckRow {
+    pub deck: String,
+    pub description: String,
+    pub rates: usize,
+    /// Customers assigned to it (everyone, for the default deck, is not listed).
+    pub customers: Vec<String>,
+}
+
+/// Every deck, the default deck first.
+pub fn list_decks<S: Store>(store: &mut S) -> Result<Vec<DeckRow>> {
+    let mut tx = store.read()?;
+    let rates = tx.rates()?;
+    let customers = tx.customers()?;
+    let count = |owner: &Owner| rates.iter().filter(|r| r.owner == *owner).count();
+    let mut out = vec![DeckRow {
+        deck: "default".into(),
+        description: "applies to every customer".into(),
+        rates: count(&Owner::Default),
+        customers: Vec::new(),
+    }];
+    for d in tx.decks()? {
+        out.push(DeckRow {
+            rates: count(&Owner::Deck(d.id.clone())),
+            customers: customers.iter().filter(|c| c.deck.as_ref() == Some(&d.id)).map(|c| c.id.clone()).collect(),
+            deck: d.id,
+            description: d.description,
+        });
+    }
+    Ok(out)
+}
+
+/// One rate as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RateRow {
+    pub id: i64,
+    pub call_type: String,
+    pub owner: String,
+    pub prefix: String,
+    pub local_prefix: String,
+    pub rate: String,
+    pub connection_fee: String,
+    pub initial_increment: u32,
+    pub subsequent_increment: u32,
+    pub effective_from: Option<String>,
+    pub effective_to: Option<String>,
+    pub description: String,
+}
+
+impl RateRow {
+    fn of(r: &Rate) -> RateRow {
+        RateRow {
+            id: r.id,
+            call_type: r.call_type.to_string(),
+            owner: r.owner.to_string(),
+            prefix: r.prefix.to_string(),
+            local_prefix: r.local_prefix.to_string(),
+            rate: r.price.to_string(),
+            connection_fee: r.connection_fee.to_string(),
+            initial_increment: r.increments.initial(),
+            subsequent_increment: r.increments.subsequent(),
+            effective_from: r.window.from.map(format_utc),
+            effective_to: r.window.to.map(format_utc),
+            description: r.description.clone(),
+        }
+    }
+}
+
+/// Which rates to list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RateFilter {
+    /// A deck id (`default` for the default deck).
+    pub deck: Option<String>,
+    pub customer: Option<String>,
+    pub call_type: Option<String>,
+}
+
+/// The rates of a deck or a customer (all rates without either), by call type, owner, prefix,
+/// local prefix and start.
+pub fn list_rates<S: Store>(store: &mut S, filter: &RateFilter) -> Result<Vec<RateRow>> {
+    let mut tx = store.read()?;
+    let owner = match (&filter.deck, &filter.customer) {
+        (Some(_), Some(_)) => return Err(BillingError::Usage("give --deck or --customer, not both".into())),
+        (Some(d), None) if d == "default" => Some(Owner::Default),
+        (Some(d), None) => {
+            if !tx.decks()?.iter().any(|x| x.id == *d) {
+                return Err(BillingError::UnknownDeck(d.clone()));
+            }
+            Some(Owner::Deck(d.clone()))
+        }
+        (None, Some(c)) => {
+            tx.customer(c)?.ok_or_else(|| BillingError::UnknownCustomer(c.clone()))?;
+            Some(Owner::Customer(c.clone()))
+        }
+        (None, None) => None,
+    };
+    let mut rates: Vec<Rate> = tx
+        .rates()?
+        .into_iter()
+        .filter(|r| owner.as_ref().is_none_or(|o| r.owner == *o))
+        .filter(|r| filter.call_type.as_ref().is_none_or(|t| r.call_type.as_str() == t))
+        .collect();
+    rates.sort_by(|a, b| {
+        (&a.call_type, &a.owner, &a.prefix, &a.local_prefix, a.window.from).cmp(&(
+            &b.call_type,
+            &b.owner,
+            &b.prefix,
+            &b.local_prefix,
+            b.window.from,
+        ))
+    });
+    Ok(rates.iter().map(RateRow::of).collect())
+}
