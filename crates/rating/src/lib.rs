@@ -7,7 +7,6 @@
 pub mod allowance;
 pub mod calltype;
 pub mod error;
-mod hash;
 pub mod increment;
 pub mod index;
 pub mod lines;

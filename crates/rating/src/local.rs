@@ -1,9 +1,8 @@
 //! Local calling areas (North America): which exchanges a caller reaches with a local call.
 
 use crate::error::ParseError;
-use crate::hash::FxBuild;
 use crate::number::MatchKey;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A NANP exchange, NPA-NXX: six digits whose first and fourth are 2-9.
@@ -42,37 +41,53 @@ impl fmt::Display for NpaNxx {
 
 /// The local calling table: pairs (caller's exchange, exchange reached as a local call).
 /// Pairs are directional, as published per exchange.
+///
+/// Grouped by caller: a customer's numbers sit in a few exchanges, so the few short lists its
+/// calls look in stay in cache, where a set of all pairs would be probed at random.
 #[derive(Debug, Clone, Default)]
 pub struct LocalCalling {
-    pairs: HashSet<u64, FxBuild>,
-}
-
-fn pair_key(from: NpaNxx, to: NpaNxx) -> u64 {
-    u64::from(from.0) << 32 | u64::from(to.0)
+    /// Caller's NPA-NXX → the NPA-NXX values it reaches locally, sorted.
+    by_caller: HashMap<u32, Box<[u32]>, foldhash::fast::FixedState>,
+    pairs: usize,
 }
 
 impl LocalCalling {
     pub fn new(pairs: impl IntoIterator<Item = (NpaNxx, NpaNxx)>) -> LocalCalling {
-        LocalCalling { pairs: pairs.into_iter().map(|(a, b)| pair_key(a, b)).collect() }
+        let mut lists: HashMap<u32, Vec<u32>, foldhash::fast::FixedState> = HashMap::default();
+        for (a, b) in pairs {
+            lists.entry(a.0).or_default().push(b.0);
+        }
+        let mut count = 0;
+        let by_caller = lists
+            .into_iter()
+            .map(|(a, mut list)| {
+                list.sort_unstable();
+                list.dedup();
+                count += list.len();
+                (a, list.into_boxed_slice())
+            })
+            .collect();
+        LocalCalling { by_caller, pairs: count }
     }
 
     /// Whether a table is loaded: with no rows there is no `local` call type.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.pairs == 0
     }
 
+    /// The number of distinct pairs.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.pairs
     }
 
     /// Whether a call from `local` (the customer's side) to `remote` is local: both NANP numbers
     /// (11 digits starting with `1`), in the same exchange or a listed pair. Never with no table.
     pub fn is_local(&self, local: &MatchKey, remote: &MatchKey) -> bool {
-        if self.pairs.is_empty() {
+        if self.pairs == 0 {
             return false;
         }
         match (NpaNxx::of_key(local), NpaNxx::of_key(remote)) {
-            (Some(a), Some(b)) => a == b || self.pairs.contains(&pair_key(a, b)),
+            (Some(a), Some(b)) => a == b || self.by_caller.get(&a.0).is_some_and(|l| l.binary_search(&b.0).is_ok()),
             _ => false,
         }
     }
