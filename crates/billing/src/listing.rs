@@ -1,5 +1,6 @@
 //! Listings for operators: the decks and the rates of a deck or customer.
 
+use crate::doc::RateDoc;
 use crate::error::{BillingError, Result};
 use crate::time::format_utc;
 use rating::{Owner, Rate};
@@ -39,18 +40,12 @@ pub fn list_decks<S: Store>(store: &mut S) -> Result<Vec<DeckRow>> {
     Ok(out)
 }
 
-/// One rate as listed.
+/// One rate as listed: the rate as shown with a call, and what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RateRow {
-    pub id: i64,
     pub call_type: String,
-    pub owner: String,
-    pub prefix: String,
-    pub local_prefix: String,
-    pub rate: String,
-    pub connection_fee: String,
-    pub initial_increment: u32,
-    pub subsequent_increment: u32,
+    #[serde(flatten)]
+    pub rate: RateDoc,
     pub effective_from: Option<String>,
     pub effective_to: Option<String>,
     pub description: String,
@@ -59,15 +54,8 @@ pub struct RateRow {
 impl RateRow {
     fn of(r: &Rate) -> RateRow {
         RateRow {
-            id: r.id,
             call_type: r.call_type.to_string(),
-            owner: r.owner.to_string(),
-            prefix: r.prefix.to_string(),
-            local_prefix: r.local_prefix.to_string(),
-            rate: r.price.to_string(),
-            connection_fee: r.connection_fee.to_string(),
-            initial_increment: r.increments.initial(),
-            subsequent_increment: r.increments.subsequent(),
+            rate: RateDoc::of(r),
             effective_from: r.window.from.map(format_utc),
             effective_to: r.window.to.map(format_utc),
             description: r.description.clone(),

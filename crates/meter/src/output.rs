@@ -291,19 +291,20 @@ pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
     let or_any = |s: &str| if s.is_empty() { "*".to_owned() } else { s.to_owned() };
     let rows: Vec<Vec<String>> = rates
         .iter()
-        .map(|r| {
+        .map(|row| {
+            let r = &row.rate;
             vec![
                 r.id.to_string(),
-                r.call_type.clone(),
+                row.call_type.clone(),
                 r.owner.clone(),
                 or_any(&r.prefix),
                 or_any(&r.local_prefix),
                 r.rate.clone(),
                 r.connection_fee.clone(),
                 format!("{}/{}", r.initial_increment, r.subsequent_increment),
-                r.effective_from.clone().unwrap_or_default(),
-                r.effective_to.clone().unwrap_or_default(),
-                r.description.clone(),
+                row.effective_from.clone().unwrap_or_default(),
+                row.effective_to.clone().unwrap_or_default(),
+                row.description.clone(),
             ]
         })
         .collect();

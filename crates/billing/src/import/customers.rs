@@ -1,6 +1,6 @@
 //! customers.csv
 
-use super::{is_id, Summary};
+use super::{is_id, tally, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
@@ -118,15 +118,9 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     f.into_result()?;
     let mut sum = Summary::default();
     for c in rows {
-        match existing.get(&c.id) {
-            None => sum.imported += 1,
-            Some(old) if *old == c => {
-                sum.duplicates += 1;
-                continue;
-            }
-            Some(_) => sum.updated += 1,
+        if tally(&mut sum, existing.get(&c.id), &c) {
+            tx.save_customer(&c)?;
         }
-        tx.save_customer(&c)?;
     }
     tx.commit()?;
     Ok(sum)

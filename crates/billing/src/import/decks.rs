@@ -1,6 +1,6 @@
 //! decks.csv and localcalling.csv
 
-use super::{is_id, Summary};
+use super::{is_id, tally, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use rating::NpaNxx;
@@ -41,15 +41,9 @@ pub fn import_decks<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
                 d.description = old.description.clone();
             }
         }
-        match existing.get(&d.id) {
-            None => sum.imported += 1,
-            Some(old) if *old == d => {
-                sum.duplicates += 1;
-                continue;
-            }
-            Some(_) => sum.updated += 1,
+        if tally(&mut sum, existing.get(&d.id), &d) {
+            tx.save_deck(&d)?;
         }
-        tx.save_deck(&d)?;
     }
     tx.commit()?;
     Ok(sum)

@@ -29,3 +29,17 @@ pub struct Summary {
 pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
+
+/// Counts a record of a file against the stored one with the same id (new → imported,
+/// unchanged → duplicate, changed → updated); returns whether it must be written.
+pub(crate) fn tally<T: PartialEq>(sum: &mut Summary, stored: Option<&T>, new: &T) -> bool {
+    match stored {
+        None => sum.imported += 1,
+        Some(old) if old == new => {
+            sum.duplicates += 1;
+            return false;
+        }
+        Some(_) => sum.updated += 1,
+    }
+    true
+}

@@ -1,6 +1,6 @@
 //! plans.csv
 
-use super::{is_id, Summary};
+use super::{is_id, tally, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use rating::CallType;
@@ -48,15 +48,9 @@ pub fn import_plans<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
     let existing: HashMap<String, Plan> = tx.plans()?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut sum = Summary::default();
     for p in plans {
-        match existing.get(&p.id) {
-            None => sum.imported += 1,
-            Some(old) if *old == p => {
-                sum.duplicates += 1;
-                continue;
-            }
-            Some(_) => sum.updated += 1,
+        if tally(&mut sum, existing.get(&p.id), &p) {
+            tx.save_plan(&p)?;
         }
-        tx.save_plan(&p)?;
     }
     tx.commit()?;
     Ok(sum)
