@@ -12,7 +12,8 @@
 //! The decks amendment adds: `rate_calls_decks`, the 10,000-prefix deck plus named decks that
 //! every customer is assigned to and rates with local prefixes (three tiers per lookup, local
 //! keys normalised); `local_calling/load`, building a local calling table of 200,000 NPA-NXX
-//! pairs; and `rate_calls_localcalling`, `rate_calls_decks` with that table loaded.
+//! pairs; and `rate_calls_localcalling`, `rate_calls_decks` with that table loaded (and, beside
+//! it, with a table of 1,000 pairs).
 //! Deterministic: a small xorshift PRNG, fixed seeds.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -543,6 +544,13 @@ fn decks_benches(c: &mut Criterion, batch: &[Call]) {
     group.bench_with_input(BenchmarkId::new("deck", n), &index, |b, index| {
         let with_local = true;
         b.iter(|| rate_batch(black_box(index), black_box(&table), with_local, black_box(batch), deck_of));
+    });
+    // The same calls with a table of only the first 1,000 pairs (those of the customers' own
+    // exchanges come first): what the size of a national table costs, beside what the `local`
+    // rule itself costs.
+    let small = LocalCalling::new(pairs.iter().take(1_000).copied());
+    group.bench_with_input(BenchmarkId::new("small_table", small.len()), &index, |b, index| {
+        b.iter(|| rate_batch(black_box(index), black_box(&small), true, black_box(batch), deck_of));
     });
     group.finish();
 }
