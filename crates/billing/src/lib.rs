@@ -2,6 +2,7 @@
 //! delete, the call listing and the billing cycle. The command line (and later the web app)
 //! calls only this crate.
 
+pub mod admin;
 pub mod calls;
 pub mod csvfile;
 pub mod cycle;

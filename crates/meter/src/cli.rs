@@ -59,6 +59,9 @@ pub enum Command {
         after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31"
     )]
     Calls(CallsCommand),
+    /// The database: verify its invariants, apply or list migrations.
+    #[command(subcommand, after_help = "Example:\n  meter db check\n  meter db status")]
+    Db(DbCommand),
     /// The billing cycle: invoice every customer whose billing day it is.
     #[command(subcommand, after_help = "Example:\n  meter cycle run --date 2026-02-01")]
     Cycle(CycleCommand),
@@ -220,6 +223,24 @@ pub enum CallsCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Verify the invariants money depends on (invoice totals, lines against billed calls,
+    /// allowance balances against draws, storage); exits 1 and lists what is wrong.
+    #[command(after_help = "Example:\n  meter db check --format json")]
+    Check {
+        /// Output: `text` or `json` (`{"ok": bool, "problems": [...]}`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Apply pending migrations (every other command also applies them when it opens the database).
+    #[command(after_help = "Example:\n  meter --db sqlite:///var/lib/meter/meter.db db migrate")]
+    Migrate,
+    /// List the migrations: applied (with when) or pending. Applies nothing.
+    #[command(after_help = "Example:\n  meter db status")]
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,7 @@
 //! Runs one command against the database named by `--db`.
 
 use crate::cli::{
-    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
+    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
     ListFormat, RatesCommand,
 };
 use crate::output;
@@ -13,6 +13,15 @@ use billing::BillingError;
 use chrono::Utc;
 use std::process::ExitCode;
 use store::SqliteStore;
+
+/// Connects to the store named by the URL without applying migrations.
+fn connect(url: &str) -> Result<SqliteStore> {
+    if url.starts_with("sqlite:") {
+        SqliteStore::connect_url(url).with_context(|| format!("opening {}", redact(url)))
+    } else {
+        open(url) // the same errors as every other command
+    }
+}
 
 /// Opens the store named by the URL.
 fn open(url: &str) -> Result<SqliteStore> {
@@ -26,6 +35,32 @@ fn open(url: &str) -> Result<SqliteStore> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Migrations are listed and applied on an unmigrated connection; every other command opens
+    // the database with its migrations applied.
+    match cli.command {
+        Command::Db(DbCommand::Status) => {
+            let mut store = connect(&cli.db)?;
+            for (name, applied) in store.migration_status()? {
+                match applied {
+                    Some(at) => println!("{name}  applied {at}"),
+                    None => println!("{name}  pending"),
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Db(DbCommand::Migrate) => {
+            let mut store = connect(&cli.db)?;
+            let applied = store.migrate()?;
+            if applied.is_empty() {
+                println!("the database is up to date");
+            }
+            for name in applied {
+                println!("applied {name}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let mut store = open(&cli.db).with_context(|| format!("opening {}", redact(&cli.db)))?;
     let now = Utc::now().timestamp_micros();
     match cli.command {
@@ -95,6 +130,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ListFormat::Text => output::calls_table(&list)?,
             }
         }
+        Command::Db(DbCommand::Check { format }) => {
+            let problems = billing::admin::check(&mut store)?;
+            match format {
+                Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
+                Format::Text if problems.is_empty() => println!("ok: no problems found"),
+                Format::Text => {
+                    println!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                    for p in &problems {
+                        println!("  - {p}");
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Db(DbCommand::Migrate | DbCommand::Status) => unreachable!("handled before opening"),
         Command::Cycle(CycleCommand::Run { date, format }) => {
             let report = billing::cycle::run_cycle(&mut store, date, now)?;
             for (customer, reason) in &report.skipped {

@@ -78,6 +78,9 @@ pub trait StoreTx {
     /// Live invoices of a customer whose range is exactly `from..=to`.
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
 
+    /// The invariants money depends on, verified: each problem found, in words (none: all good).
+    fn check(&mut self) -> Result<Vec<String>>;
+
     /// The named decks, by id (the default deck is implied, never stored).
     fn decks(&mut self) -> Result<Vec<Deck>>;
     /// Creates or updates a named deck.

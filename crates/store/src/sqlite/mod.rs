@@ -2,6 +2,7 @@
 //! concurrent `meter` processes wait for each other instead of failing.
 
 mod calls;
+mod check;
 mod customers;
 mod decks;
 mod invoices;
@@ -35,6 +36,13 @@ pub struct SqliteTx<'a> {
 impl SqliteStore {
     /// Opens `sqlite://PATH` (or `sqlite:PATH`), creating the file and applying migrations.
     pub fn open_url(url: &str) -> Result<SqliteStore> {
+        let mut store = Self::connect_url(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens `sqlite://PATH` without applying migrations (for `db status` and `db migrate`).
+    pub fn connect_url(url: &str) -> Result<SqliteStore> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -43,7 +51,7 @@ impl SqliteStore {
         if path.is_empty() {
             return Err(StoreError::Open { url: url.to_owned(), reason: "no file name".into() });
         }
-        Self::open(path).map_err(|e| match e {
+        Self::connect(path).map_err(|e| match e {
             StoreError::Sqlite(err) => StoreError::Open { url: url.to_owned(), reason: err.to_string() },
             other => other,
         })
@@ -51,6 +59,13 @@ impl SqliteStore {
 
     /// Opens (or creates) the database file at `path` and applies pending migrations.
     pub fn open(path: &str) -> Result<SqliteStore> {
+        let mut store = Self::connect(path)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens (or creates) the database file at `path`, without applying migrations.
+    fn connect(path: &str) -> Result<SqliteStore> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Takes effect only when the file is new (before the first table); 8 KiB pages measured
@@ -62,9 +77,29 @@ impl SqliteStore {
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut store = SqliteStore { conn };
-        store.migrate()?;
-        Ok(store)
+        Ok(SqliteStore { conn })
+    }
+
+    /// Every migration the program knows, with when it was applied (`None`: pending).
+    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
+        let table: Option<String> = self
+            .conn
+            .query_row("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meter_migrations'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let mut out = Vec::new();
+        for (name, _) in MIGRATIONS {
+            let applied = match table {
+                Some(_) => self
+                    .conn
+                    .query_row("SELECT applied_at FROM meter_migrations WHERE name = ?1", [name], |r| r.get(0))
+                    .optional()?,
+                None => None,
+            };
+            out.push((*name, applied));
+        }
+        Ok(out)
     }
 
     /// Applies the migrations not yet applied, each in the same write transaction as its record.
@@ -185,6 +220,9 @@ impl crate::StoreTx for SqliteTx<'_> {
     }
     fn decks(&mut self) -> Result<Vec<crate::Deck>> {
         self.decks_impl()
+    }
+    fn check(&mut self) -> Result<Vec<String>> {
+        self.check_impl()
     }
     fn save_deck(&mut self, deck: &crate::Deck) -> Result<()> {
         self.save_deck_impl(deck)

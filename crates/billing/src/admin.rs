@@ -1,0 +1,14 @@
+//! Operator tools: verifying a live database.
+
+use crate::error::Result;
+use store::{Store, StoreTx};
+
+/// Checks the invariants money depends on, in one consistent snapshot: every invoice total is
+/// the sum of its lines, every usage line the sum of the calls billed on it, every allowance
+/// balance the sum of the live invoices' draws, every billed call its invoice's customer's, and
+/// the storage itself sound. Returns each problem found, in words.
+pub fn check<S: Store>(store: &mut S) -> Result<Vec<String>> {
+    let _span = tracing::info_span!("db.check").entered();
+    let mut tx = store.read()?;
+    Ok(tx.check()?)
+}
