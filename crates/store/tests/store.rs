@@ -242,3 +242,29 @@ fn reopening_applies_no_migration_twice() {
     assert!(again.migrate().expect("migrate").is_empty());
     assert!(SqliteStore::open_url("mysql://x").is_err());
 }
+
+#[test]
+fn check_finds_what_does_not_add_up() {
+    let mut db = db();
+    let c = customer(&mut db.store, "c1");
+    import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
+    let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
+
+    // One call of 1.23 on a line of 1.23: consistent.
+    let mut good = invoice_for(c, &calls[..1], vec![]);
+    good.calls[0].charge = Charge::from_units(12_300);
+    let mut tx = db.store.write().expect("tx");
+    tx.insert_invoice(&good).expect("good");
+    assert_eq!(tx.check().expect("check"), Vec::<String>::new());
+
+    // A line of 1.23 over a call charged 0.615, and a balance no invoice drew.
+    let key = BalanceKey { plan: "biz".into(), position: 0, period_start: "2026-01-01".into() };
+    let bad = invoice_for(c, &calls[1..], vec![(key, 30)]);
+    let id = tx.insert_invoice(&bad).expect("bad");
+    let problems = tx.check().expect("check");
+    assert!(
+        problems.iter().any(|p| p.contains(&format!("{id} line domestic")) && p.contains("amount 123")),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("draws 30 s, included seconds on its lines 0 s")), "{problems:?}");
+}
