@@ -509,3 +509,325 @@ pub fn line_sums(invoice: &Value, field: &str) -> BTreeMap<String, u64> {
     }
     out
 }
+
+// ------------------------------------------------------------------------------------------
+// Helpers for the crash and race tests: processes started in the background and killed or
+// awaited with a time limit, a database snapshot to restore between rounds, the CSV call
+// listing (much cheaper than JSON for tens of thousands of calls), `db check`, and an audit of
+// a customer's billing through the CLI alone.
+
+/// Serialises the heavy tests of one test binary, so that each has the machine's cores to
+/// itself and its timings (and kill points) are not distorted by its neighbours.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A `meter` process running in the background. Its stdout and stderr are drained on threads,
+/// so it never blocks on a full pipe while the test sleeps or polls.
+pub struct Spawned {
+    pub args: Vec<String>,
+    child: std::process::Child,
+    out: Option<std::thread::JoinHandle<Vec<u8>>>,
+    err: Option<std::thread::JoinHandle<Vec<u8>>>,
+    pub started: std::time::Instant,
+}
+
+/// How a background process ended.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub run: Run,
+    /// The signal that ended it (9: our SIGKILL), `None` when it exited by itself.
+    pub signal: Option<i32>,
+    /// From start to the end of the wait.
+    pub elapsed: std::time::Duration,
+}
+
+impl Ended {
+    /// Whether our kill ended the process (rather than it exiting before the signal came).
+    pub fn was_killed(&self) -> bool {
+        self.signal == Some(9)
+    }
+}
+
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> Option<std::thread::JoinHandle<Vec<u8>>> {
+    pipe.map(|mut p| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = p.read_to_end(&mut buf);
+            buf
+        })
+    })
+}
+
+impl Env {
+    /// Starts `meter --db … ARGS` in the background.
+    pub fn spawn(&self, args: &[&str]) -> Spawned {
+        self.spawn_with_env(args, &[])
+    }
+
+    /// Starts `meter --db … ARGS` in the background with extra environment variables (such as
+    /// `METER_LOG=debug`, which logs each step of a use case on stderr as it ends).
+    pub fn spawn_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Spawned {
+        let mut cmd = self.command(args);
+        cmd.envs(vars.iter().copied());
+        let started = std::time::Instant::now();
+        let mut child = cmd.spawn().expect("starting meter");
+        let out = drain(child.stdout.take());
+        let err = drain(child.stderr.take());
+        Spawned { args: args.iter().map(|s| s.to_string()).collect(), child, out, err, started }
+    }
+
+    /// The path of the database file.
+    pub fn db_file(&self) -> PathBuf {
+        self.path("meter.db")
+    }
+
+    /// Copies the database (with its WAL and shared-memory files, if any) aside under `name`.
+    /// No `meter` process may be running.
+    pub fn snapshot(&self, name: &str) {
+        for suffix in ["", "-wal", "-shm"] {
+            let from = self.path(&format!("meter.db{suffix}"));
+            let to = self.path(&format!("{name}{suffix}"));
+            let _ = std::fs::remove_file(&to);
+            if from.exists() {
+                std::fs::copy(&from, &to).expect("copying the database aside");
+            }
+        }
+    }
+
+    /// Puts back the database saved by [`Env::snapshot`]. No `meter` process may be running.
+    pub fn restore(&self, name: &str) {
+        for suffix in ["", "-wal", "-shm"] {
+            let from = self.path(&format!("{name}{suffix}"));
+            let to = self.path(&format!("meter.db{suffix}"));
+            let _ = std::fs::remove_file(&to);
+            if from.exists() {
+                std::fs::copy(&from, &to).expect("restoring the database");
+            }
+        }
+    }
+
+    /// `meter db check --format json`, which must exit 0 and report no problem.
+    #[track_caller]
+    pub fn assert_db_clean(&self, context: &str) {
+        let run = self.meter(&["db", "check", "--format", "json"]);
+        let doc: Option<Value> = serde_json::from_str(&run.stdout).ok();
+        let ok = doc.as_ref().is_some_and(|d| d["ok"] == true && d["problems"] == serde_json::json!([]));
+        assert!(run.code == 0 && ok, "`meter db check` is not clean {context}: exit {}\n{}", run.code, run.dump());
+    }
+
+    /// `calls list --customer C [--from F --to T] --format csv`, parsed.
+    #[track_caller]
+    pub fn calls_csv(&self, customer: &str, range: Option<(&str, &str)>) -> Vec<Listed> {
+        let mut args = vec!["calls", "list", "--customer", customer, "--format", "csv"];
+        if let Some((from, to)) = range {
+            args.extend(["--from", from, "--to", to]);
+        }
+        let run = self.meter(&args);
+        run.assert_ok();
+        let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+        let headers = reader.headers().expect("a header row").clone();
+        let col = |name: &str| {
+            headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("calls list CSV has no column {name}"))
+        };
+        let (id, start, duration, call_type, status, billable, charge, invoice) = (
+            col("id"),
+            col("start"),
+            col("duration"),
+            col("call_type"),
+            col("status"),
+            col("billable_seconds"),
+            col("charge"),
+            col("invoice"),
+        );
+        reader
+            .records()
+            .map(|r| {
+                let r = r.expect("a CSV record");
+                let opt = |i: usize| Some(&r[i]).filter(|s| !s.is_empty());
+                Listed {
+                    id: r[id].to_owned(),
+                    start: r[start].to_owned(),
+                    duration: r[duration].parse().expect("a duration"),
+                    call_type: r[call_type].to_owned(),
+                    status: r[status].to_owned(),
+                    billable_seconds: opt(billable).map(|s| s.parse().expect("billable seconds")),
+                    charge_e4: opt(charge).map(|c| parse_fixed(c, 4)),
+                    invoice: opt(invoice).map(str::to_owned),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Spawned {
+    /// Whether the process is still running (not yet exited).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends SIGKILL (a no-op if it has already exited) and collects how it ended.
+    pub fn kill(mut self) -> Ended {
+        let _ = self.child.kill();
+        self.collect()
+    }
+
+    /// Waits for the process to end by itself; past `limit`, kills it and panics.
+    #[track_caller]
+    pub fn wait(mut self, limit: std::time::Duration) -> Ended {
+        while self.started.elapsed() < limit {
+            if !self.is_running() {
+                return self.collect();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let args = self.args.join(" ");
+        let ended = self.kill();
+        panic!("`meter {args}` did not finish within {limit:?}\n{}", ended.run.dump());
+    }
+
+    fn collect(&mut self) -> Ended {
+        use std::os::unix::process::ExitStatusExt;
+        let status = self.child.wait().expect("waiting for meter");
+        let elapsed = self.started.elapsed();
+        let text = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
+            h.map(|h| String::from_utf8_lossy(&h.join().unwrap_or_default()).into_owned()).unwrap_or_default()
+        };
+        let run = Run {
+            args: self.args.clone(),
+            code: status.code().unwrap_or(-1),
+            stdout: text(self.out.take()),
+            stderr: text(self.err.take()),
+        };
+        Ended { run, signal: status.signal(), elapsed }
+    }
+}
+
+/// One customer's billing as the CLI shows it: every call (`calls list`, CSV) and every invoice
+/// a call names (`invoice show`), checked for internal consistency on reading.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub calls: Vec<Listed>,
+    /// Invoice id → its document.
+    pub invoices: BTreeMap<String, Value>,
+}
+
+impl Ledger {
+    /// Reads and checks: a call is `billed` exactly when it names an invoice; `invoice show`
+    /// works for every invoice named; each of them has lines; per call type its lines hold
+    /// exactly the calls that name it (count, billable seconds, included + charged = billable,
+    /// amount = the calls' charges rounded to cents); its total is the sum of its lines.
+    #[track_caller]
+    pub fn read(env: &Env, customer: &str) -> Ledger {
+        let calls = env.calls_csv(customer, None);
+        let mut named: BTreeMap<String, Vec<&Listed>> = BTreeMap::new();
+        let mut ids = std::collections::BTreeSet::new();
+        for c in &calls {
+            assert!(ids.insert(c.id.as_str()), "call {} is listed twice", c.id);
+            match (c.status.as_str(), &c.invoice) {
+                ("billed", Some(inv)) => named.entry(inv.clone()).or_default().push(c),
+                ("billed", None) => panic!("call {} is billed on no invoice: {c:?}", c.id),
+                (status, Some(inv)) => panic!("{status} call {} names invoice {inv}: {c:?}", c.id),
+                (_, None) => {}
+            }
+        }
+        let mut invoices = BTreeMap::new();
+        for (id, on_it) in &named {
+            let run = env.meter(&["invoice", "show", id, "--format", "json"]);
+            assert_eq!(run.code, 0, "`invoice show {id}` fails, yet {} calls name it\n{}", on_it.len(), run.dump());
+            let doc = run.json();
+            check_invoice_against_calls(id, &doc, on_it);
+            invoices.insert(id.clone(), doc);
+        }
+        Ledger { calls, invoices }
+    }
+
+    pub fn billed(&self) -> impl Iterator<Item = &Listed> {
+        self.calls.iter().filter(|c| c.status == "billed")
+    }
+
+    /// The ids of the billed calls.
+    pub fn billed_ids(&self) -> std::collections::BTreeSet<String> {
+        self.billed().map(|c| c.id.clone()).collect()
+    }
+
+    /// The ids of the calls on one invoice.
+    pub fn on(&self, invoice: &str) -> std::collections::BTreeSet<String> {
+        self.billed().filter(|c| c.invoice.as_deref() == Some(invoice)).map(|c| c.id.clone()).collect()
+    }
+}
+
+/// The usage lines of an invoice document, per call type: (calls, billable, included, charged,
+/// amount in hundredths).
+pub fn usage_lines_of(doc: &Value) -> BTreeMap<String, (u64, u64, u64, u64, u64)> {
+    let mut out = BTreeMap::new();
+    for l in doc["lines"].as_array().expect("lines") {
+        let t = l["call_type"].as_str().expect("a usage line has a call type").to_owned();
+        let n = |k: &str| l[k].as_u64().unwrap_or_else(|| panic!("line field {k} in {l}"));
+        let amount = parse_fixed(l["amount"].as_str().expect("amount"), 2);
+        let previous = out.insert(
+            t.clone(),
+            (n("calls"), n("billable_seconds"), n("included_seconds"), n("charged_seconds"), amount),
+        );
+        assert!(previous.is_none(), "two usage lines for {t} in {doc}");
+    }
+    out
+}
+
+/// Checks one invoice document against the calls that name it.
+#[track_caller]
+pub fn check_invoice_against_calls(id: &str, doc: &Value, on_it: &[&Listed]) {
+    assert_eq!(doc["id"], id, "{doc}");
+    let lines = usage_lines_of(doc);
+    assert!(!lines.is_empty(), "invoice {id} has no lines: {doc}");
+    let mut from_calls: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for c in on_it {
+        let e = from_calls.entry(c.call_type.clone()).or_default();
+        e.0 += 1;
+        e.1 += c.billable_seconds.unwrap_or_else(|| panic!("billed call without billable seconds: {c:?}"));
+        e.2 += c.charge_e4.unwrap_or_else(|| panic!("billed call without a charge: {c:?}"));
+    }
+    let types_lines: Vec<&String> = lines.keys().collect();
+    let types_calls: Vec<&String> = from_calls.keys().collect();
+    assert_eq!(types_lines, types_calls, "invoice {id}: the lines' call types differ from its calls'");
+    let mut total = 0;
+    for (t, &(calls, billable, included, charged, amount)) in &lines {
+        let (n, b, charge_e4) = from_calls[t];
+        assert_eq!(calls, n, "invoice {id} {t}: the line counts {calls} calls, {n} calls name it");
+        assert_eq!(billable, b, "invoice {id} {t}: billable seconds of the line vs its calls");
+        assert_eq!(included + charged, billable, "invoice {id} {t}: included + charged != billable");
+        assert_eq!(amount, (charge_e4 + 50) / 100, "invoice {id} {t}: amount vs the sum of its calls' charges");
+        total += amount;
+    }
+    let stated = parse_fixed(doc["total"].as_str().expect("total"), 2);
+    assert_eq!(stated, total, "invoice {id}: the total is not the sum of its lines");
+}
+
+/// The steps whose end `METER_LOG=debug` logged on stderr, in order: the innermost span of each
+/// `close` line (`invoice.create{customer=acme}:read_calls: … close …` → `read_calls`).
+pub fn closed_spans(stderr: &str) -> Vec<String> {
+    let mut plain = String::with_capacity(stderr.len());
+    let mut chars = stderr.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An ANSI colour sequence: ESC [ … m.
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+        .lines()
+        .filter(|l| l.contains(" close "))
+        .filter_map(|l| {
+            let path = l.split_whitespace().nth(2)?.trim_end_matches(':');
+            let last = path.rsplit(':').next()?;
+            Some(last.split('{').next().unwrap_or(last).to_owned())
+        })
+        .collect()
+}

@@ -71,7 +71,7 @@ impl SqliteStore {
         // Takes effect only when the file is new (before the first table); 8 KiB pages measured
         // fastest for bulk call imports.
         conn.pragma_update(None, "page_size", 8192)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
@@ -104,6 +104,10 @@ impl SqliteStore {
 
     /// Applies the migrations not yet applied, each in the same write transaction as its record.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        // Most opens find nothing to do: say so from a read, without queueing for the write lock.
+        if self.migration_status()?.iter().all(|(_, applied)| applied.is_some()) {
+            return Ok(Vec::new());
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS meter_migrations (
@@ -157,6 +161,22 @@ fn multi_insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> Stri
     sql.push(' ');
     sql.push_str(tail);
     sql
+}
+
+/// Switches the file to WAL. On a brand-new file this needs the write lock, and SQLite answers
+/// "busy" at once, without waiting, when another process holds it: retry until the busy timeout.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Converts a stored integer that must fit a narrower type, or reports corruption.
