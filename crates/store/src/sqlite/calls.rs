@@ -1,28 +1,18 @@
 //! Call records: import and queries.
 
-use super::{multi_insert_sql, narrow, SqliteTx, CHUNK};
+use super::{narrow, MultiInsert, SqliteTx, CHUNK};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction};
 use rusqlite::{params, Row};
-use std::sync::OnceLock;
 
 /// Parameters per call row.
 const COLUMNS: usize = 10;
 
-fn insert_sql(rows: usize) -> String {
-    multi_insert_sql(
-        "calls (pk, source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
-        COLUMNS,
-        rows,
-        "ON CONFLICT (source, source_call_id) DO NOTHING",
-    )
-}
-
-/// The statement for a full chunk, built once.
-fn full_insert_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| insert_sql(CHUNK))
-}
+static INSERT: MultiInsert = MultiInsert::new(
+    "calls (pk, source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
+    COLUMNS,
+    "ON CONFLICT (source, source_call_id) DO NOTHING",
+);
 
 /// The stored form of a call's own type: NULL when it is to be classified.
 fn call_type_column(c: &NewCall) -> Option<&str> {
@@ -44,11 +34,7 @@ impl SqliteTx<'_> {
     /// row is new (the usual case) that is all; otherwise each row is looked at: a row with a
     /// number from this chunk was inserted by it, the others existed and are compared.
     fn import_chunk(&mut self, chunk: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let mut insert = if chunk.len() == CHUNK {
-            self.tx.prepare_cached(full_insert_sql())?
-        } else {
-            self.tx.prepare_cached(&insert_sql(chunk.len()))?
-        };
+        let mut insert = INSERT.prepare(&self.tx, chunk.len())?;
         for (n, c) in chunk.iter().enumerate() {
             let i = n * COLUMNS + 1;
             insert.raw_bind_parameter(i, first + n as i64)?;

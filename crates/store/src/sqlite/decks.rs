@@ -1,9 +1,12 @@
 //! Named rate decks and the local calling table.
 
-use super::{multi_insert_sql, SqliteTx, CHUNK};
+use super::{MultiInsert, SqliteTx, CHUNK};
 use crate::{Deck, Result, StoreError};
 use rating::NpaNxx;
 use rusqlite::params;
+
+static INSERT_PAIRS: MultiInsert =
+    MultiInsert::new("local_calling (npa_nxx, local_npa_nxx)", 2, "ON CONFLICT DO NOTHING");
 
 impl SqliteTx<'_> {
     pub(crate) fn decks_impl(&mut self) -> Result<Vec<Deck>> {
@@ -36,9 +39,7 @@ impl SqliteTx<'_> {
     pub(crate) fn replace_local_calling_impl(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
         self.tx.execute("DELETE FROM local_calling", [])?;
         for chunk in pairs.chunks(CHUNK) {
-            let sql =
-                multi_insert_sql("local_calling (npa_nxx, local_npa_nxx)", 2, chunk.len(), "ON CONFLICT DO NOTHING");
-            let mut st = self.tx.prepare_cached(&sql)?;
+            let mut st = INSERT_PAIRS.prepare(&self.tx, chunk.len())?;
             for (i, (a, b)) in chunk.iter().enumerate() {
                 st.raw_bind_parameter(2 * i + 1, a.value())?;
                 st.raw_bind_parameter(2 * i + 2, b.value())?;

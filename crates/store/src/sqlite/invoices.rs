@@ -1,29 +1,19 @@
 //! Invoices, their lines, the calls they bill and the allowance draws they make.
 
-use super::{multi_insert_sql, narrow, wide, SqliteTx, CHUNK};
+use super::{narrow, wide, MultiInsert, SqliteTx, CHUNK};
 use crate::{
     BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
 };
 use rating::Amount;
 use rusqlite::{params, OptionalExtension};
-use std::sync::OnceLock;
 
 const BILLED_COLUMNS: usize = 9;
 
-fn billed_sql(rows: usize) -> String {
-    multi_insert_sql(
-        "billed_calls (customer_pk, call_start_us, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)",
-        BILLED_COLUMNS,
-        rows,
-        "",
-    )
-}
-
-/// The statement for a full chunk, built once.
-fn full_billed_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| billed_sql(CHUNK))
-}
+static INSERT_BILLED: MultiInsert = MultiInsert::new(
+    "billed_calls (customer_pk, call_start_us, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4)",
+    BILLED_COLUMNS,
+    "",
+);
 
 impl SqliteTx<'_> {
     pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
@@ -80,11 +70,7 @@ impl SqliteTx<'_> {
         }
         // The primary key (the call's own key) makes a second billing of any call fail here.
         for chunk in inv.calls.chunks(CHUNK) {
-            let mut billed = if chunk.len() == CHUNK {
-                self.tx.prepare_cached(full_billed_sql())?
-            } else {
-                self.tx.prepare_cached(&billed_sql(chunk.len()))?
-            };
+            let mut billed = INSERT_BILLED.prepare(&self.tx, chunk.len())?;
             for (i, c) in chunk.iter().enumerate() {
                 let p = i * BILLED_COLUMNS;
                 billed.raw_bind_parameter(p + 1, inv.customer_pk)?;

@@ -145,6 +145,32 @@ impl Store for SqliteStore {
 /// parameters per statement.
 const CHUNK: usize = 256;
 
+/// A multi-row INSERT into one table, written in chunks of at most [`CHUNK`] rows; the text of
+/// the full chunk's statement is built once.
+struct MultiInsert {
+    head: &'static str,
+    columns: usize,
+    tail: &'static str,
+    full: std::sync::OnceLock<String>,
+}
+
+impl MultiInsert {
+    const fn new(head: &'static str, columns: usize, tail: &'static str) -> MultiInsert {
+        MultiInsert { head, columns, tail, full: std::sync::OnceLock::new() }
+    }
+
+    /// The prepared statement for `rows` rows; parameter `r * columns + c` (from 1) is column
+    /// `c` of row `r`.
+    fn prepare<'c>(&self, tx: &'c rusqlite::Transaction<'_>, rows: usize) -> Result<rusqlite::CachedStatement<'c>> {
+        let st = if rows == CHUNK {
+            tx.prepare_cached(self.full.get_or_init(|| multi_insert_sql(self.head, self.columns, CHUNK, self.tail)))
+        } else {
+            tx.prepare_cached(&multi_insert_sql(self.head, self.columns, rows, self.tail))
+        };
+        Ok(st?)
+    }
+}
+
 /// `INSERT INTO {head} VALUES (?1, …), (…) … {tail}` for `rows` rows of `columns` parameters.
 fn multi_insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     let mut sql = format!("INSERT INTO {head} VALUES ");
