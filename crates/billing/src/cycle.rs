@@ -35,7 +35,9 @@ pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Resul
     for c in customers {
         let Some((from, to)) = period_ending_before(date, c.billing_day) else { continue };
         let _span = info_span!("cycle.customer", customer = %c.id).entered();
-        let mut tx = store.write()?;
+        let mut tx = store.write_usage()?;
+        // The customer as it stands now, locked while its invoice is made.
+        let c = tx.customer_for_update(&c.id)?.unwrap_or(c);
         let (from_s, to_s) = (from.to_string(), to.to_string());
         if let Some(existing) = tx.invoices_for_range(c.pk, &from_s, &to_s)?.first() {
             report.skipped.push((c.id.clone(), format!("already invoiced for {from_s} to {to_s} ({existing})")));

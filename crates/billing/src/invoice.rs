@@ -291,8 +291,9 @@ pub(crate) fn create_in<T: StoreTx>(
 pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros) -> Result<InvoiceDoc> {
     let _span = info_span!("invoice.create", customer = %req.customer).entered();
     check_range(req)?;
-    let mut tx = store.write()?;
-    let customer = customer_of(&mut tx, &req.customer)?;
+    let mut tx = store.write_usage()?;
+    let customer =
+        tx.customer_for_update(&req.customer)?.ok_or_else(|| BillingError::UnknownCustomer(req.customer.clone()))?;
     let pricing = Pricing::load(&mut tx)?;
     let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now)?;
     tracing::debug_span!("commit").in_scope(|| tx.commit())?;
@@ -331,7 +332,7 @@ pub fn show<S: Store>(store: &mut S, id: &str) -> Result<InvoiceDoc> {
 /// Deletes a draft invoice; its calls can be billed again. Returns how many were released.
 pub fn delete<S: Store>(store: &mut S, id: &str) -> Result<u64> {
     let _span = info_span!("invoice.delete", invoice = %id).entered();
-    let mut tx = store.write()?;
+    let mut tx = store.write_usage()?;
     let iid = parse_id(id)?;
     match tx.delete_invoice(iid)? {
         DeleteOutcome::Deleted { calls_released } => {

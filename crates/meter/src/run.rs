@@ -6,32 +6,34 @@ use crate::cli::{
 };
 use crate::output;
 use crate::progress::Bar;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::BillingError;
 use chrono::Utc;
 use std::process::ExitCode;
-use store::SqliteStore;
+use store::{redact_url, AnyStore};
 
-/// Connects to the store named by the URL without applying migrations.
-fn connect(url: &str) -> Result<SqliteStore> {
-    if url.starts_with("sqlite:") {
-        SqliteStore::connect_url(url).with_context(|| format!("opening {}", redact(url)))
-    } else {
-        open(url) // the same errors as every other command
-    }
-}
-
-/// Opens the store named by the URL.
-fn open(url: &str) -> Result<SqliteStore> {
-    if url.starts_with("sqlite:") {
-        Ok(SqliteStore::open_url(url)?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("PostgreSQL is not supported by this build yet; use a sqlite:// URL")
+/// Checks the URL names a backend: a mistyped one is a usage error (exit 2).
+fn backend(url: &str) -> Result<()> {
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|scheme| url.starts_with(scheme)) {
+        Ok(())
     } else {
         Err(BillingError::Usage(format!("--db `{url}`: expected sqlite://FILE or postgres://…")).into())
     }
+}
+
+/// Connects to the store named by the URL without applying migrations.
+fn connect(url: &str) -> Result<AnyStore> {
+    backend(url)?;
+    AnyStore::connect_url(url).with_context(|| format!("opening {}", redact_url(url)))
+}
+
+/// Opens the store named by the URL, applying pending migrations.
+fn open(url: &str) -> Result<AnyStore> {
+    backend(url)?;
+    AnyStore::open_url(url).with_context(|| format!("opening {}", redact_url(url)))
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -61,7 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         _ => {}
     }
-    let mut store = open(&cli.db).with_context(|| format!("opening {}", redact(&cli.db)))?;
+    let mut store = open(&cli.db)?;
     let now = Utc::now().timestamp_micros();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {
@@ -156,18 +158,4 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }

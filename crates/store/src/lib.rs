@@ -1,12 +1,17 @@
-//! The storage interface of `meter` and its embedded SQLite backend.
+//! The storage interface of `meter` and its two backends: embedded SQLite (the default) and
+//! PostgreSQL (several processes and hosts sharing one database).
 //!
-//! Every use case runs in one transaction ([`Store::read`] or [`Store::write`]); the operations
-//! of [`StoreTx`] are the only way the rest of the program touches the database. A PostgreSQL
-//! backend implements the same traits.
+//! Every use case runs in one transaction ([`Store::read`], [`Store::write`] or
+//! [`Store::write_usage`]); the operations of [`StoreTx`] are the only way the rest of the
+//! program touches the database. [`AnyStore`] is the backend a URL names.
 
+mod any;
 mod model;
+pub mod postgres;
 pub mod sqlite;
 
+pub use self::postgres::PgStore;
+pub use any::{AnyStore, AnyTx};
 pub use model::*;
 pub use sqlite::SqliteStore;
 
@@ -15,6 +20,8 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", self::postgres::message(.0))]
+    Postgres(#[from] ::postgres::Error),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
     #[error("the database holds a value the program cannot read: {0}")]
@@ -34,9 +41,40 @@ pub trait Store {
     /// A transaction that reads a consistent snapshot.
     fn read(&mut self) -> Result<Self::Tx<'_>>;
 
-    /// A transaction that writes. It holds the write lock (SQLite) or locks what it reads for
-    /// update (PostgreSQL), so what it reads cannot change before it commits.
+    /// A transaction that changes reference data (customers, plans, decks, rates, the local
+    /// calling table): no other write transaction runs beside it, so what it reads cannot change
+    /// before it commits.
     fn write(&mut self) -> Result<Self::Tx<'_>>;
+
+    /// A transaction that imports calls or creates and deletes invoices. On PostgreSQL several
+    /// run at once, none beside a [`Store::write`]: imports number their calls one after another,
+    /// and invoices of one customer are serialised by [`StoreTx::customer_for_update`]. On SQLite
+    /// it is the same as [`Store::write`].
+    fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Converts a stored integer that must fit a narrower type, or reports corruption.
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
+    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} = {v}")))
+}
+
+/// Converts a count or number of seconds for storage (both backends store i64).
+fn wide(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// The operations of one transaction. Dropping it without [`StoreTx::commit`] rolls back.
@@ -46,6 +84,9 @@ pub trait StoreTx {
     /// Every customer, by id.
     fn customers(&mut self) -> Result<Vec<Customer>>;
     fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
+    /// The customer, locked until the transaction ends: invoices of one customer are created
+    /// and deleted one at a time, each seeing what the one before it committed.
+    fn customer_for_update(&mut self, id: &str) -> Result<Option<Customer>>;
     /// Inserts a customer (`pk` 0) or updates the one with that `pk`; returns its `pk`.
     fn save_customer(&mut self, customer: &Customer) -> Result<i64>;
 

@@ -72,7 +72,7 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
     if !f.has("customer") && !f.has("domain") {
         f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
     }
-    let mut tx = store.write()?;
+    let mut tx = store.write_usage()?;
     let customers = Customers::load(&mut tx, source)?;
     progress.start(f.size());
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewCall>>(4);

@@ -8,7 +8,7 @@ mod decks;
 mod invoices;
 mod rates;
 
-use crate::{Result, Store, StoreError};
+use crate::{narrow, wide, Result, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
@@ -139,6 +139,11 @@ impl Store for SqliteStore {
     fn write(&mut self) -> Result<SqliteTx<'_>> {
         Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)? })
     }
+
+    /// SQLite has one writer at a time: usage writes take the same write lock.
+    fn write_usage(&mut self) -> Result<SqliteTx<'_>> {
+        self.write()
+    }
 }
 
 /// Rows per multi-row INSERT: few statements for bulk writes, well under SQLite's limit of
@@ -205,16 +210,6 @@ fn set_wal(conn: &Connection) -> Result<()> {
     }
 }
 
-/// Converts a stored integer that must fit a narrower type, or reports corruption.
-fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
-    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} = {v}")))
-}
-
-/// Converts a count or number of seconds for storage (SQLite integers are i64).
-fn wide(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
 impl crate::StoreTx for SqliteTx<'_> {
     fn commit(self) -> Result<()> {
         Ok(self.tx.commit()?)
@@ -223,6 +218,10 @@ impl crate::StoreTx for SqliteTx<'_> {
         self.customers_impl()
     }
     fn customer(&mut self, id: &str) -> Result<Option<crate::Customer>> {
+        self.customer_impl(id)
+    }
+    /// The write lock already keeps every other writer out.
+    fn customer_for_update(&mut self, id: &str) -> Result<Option<crate::Customer>> {
         self.customer_impl(id)
     }
     fn save_customer(&mut self, customer: &crate::Customer) -> Result<i64> {

@@ -1,0 +1,142 @@
+//! The backend a database URL names: `sqlite://FILE` or `postgres://…`.
+
+use crate::postgres::PgTx;
+use crate::sqlite::SqliteTx;
+use crate::{
+    BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, Invoice, InvoiceId, NewCall, NewInvoice,
+    PgStore, Plan, Result, SqliteStore, Store, StoreError, StoreTx, StoredCall,
+};
+use rating::{Micros, NpaNxx, Rate};
+
+/// A store on either backend.
+#[derive(Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(Box<PgStore>),
+}
+
+/// A transaction on either backend.
+#[derive(Debug)]
+pub enum AnyTx<'a> {
+    Sqlite(SqliteTx<'a>),
+    Postgres(PgTx<'a>),
+}
+
+/// Which backend a URL names.
+fn is_postgres(url: &str) -> Result<bool> {
+    if url.starts_with("sqlite:") {
+        Ok(false)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(true)
+    } else {
+        Err(StoreError::Open { url: url.to_owned(), reason: "expected sqlite://FILE or postgres://…".into() })
+    }
+}
+
+impl AnyStore {
+    /// Opens the database of the URL and applies pending migrations.
+    pub fn open_url(url: &str) -> Result<AnyStore> {
+        Ok(if is_postgres(url)? {
+            AnyStore::Postgres(Box::new(PgStore::open_url(url)?))
+        } else {
+            AnyStore::Sqlite(SqliteStore::open_url(url)?)
+        })
+    }
+
+    /// Opens the database of the URL without applying migrations.
+    pub fn connect_url(url: &str) -> Result<AnyStore> {
+        Ok(if is_postgres(url)? {
+            AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
+        } else {
+            AnyStore::Sqlite(SqliteStore::connect_url(url)?)
+        })
+    }
+
+    /// Every migration the program knows, with when it was applied (`None`: pending).
+    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
+        match self {
+            AnyStore::Sqlite(s) => s.migration_status(),
+            AnyStore::Postgres(s) => s.migration_status(),
+        }
+    }
+
+    /// Applies the migrations not yet applied; returns their names.
+    pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        match self {
+            AnyStore::Sqlite(s) => s.migrate(),
+            AnyStore::Postgres(s) => s.migrate(),
+        }
+    }
+}
+
+impl Store for AnyStore {
+    type Tx<'a> = AnyTx<'a>;
+
+    fn read(&mut self) -> Result<AnyTx<'_>> {
+        Ok(match self {
+            AnyStore::Sqlite(s) => AnyTx::Sqlite(s.read()?),
+            AnyStore::Postgres(s) => AnyTx::Postgres(s.read()?),
+        })
+    }
+
+    fn write(&mut self) -> Result<AnyTx<'_>> {
+        Ok(match self {
+            AnyStore::Sqlite(s) => AnyTx::Sqlite(s.write()?),
+            AnyStore::Postgres(s) => AnyTx::Postgres(s.write()?),
+        })
+    }
+
+    fn write_usage(&mut self) -> Result<AnyTx<'_>> {
+        Ok(match self {
+            AnyStore::Sqlite(s) => AnyTx::Sqlite(s.write_usage()?),
+            AnyStore::Postgres(s) => AnyTx::Postgres(s.write_usage()?),
+        })
+    }
+}
+
+/// Forwards each operation to the backend's transaction.
+macro_rules! forward {
+    ($( fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        $(
+            fn $name(&mut self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    AnyTx::Sqlite(tx) => tx.$name($($arg),*),
+                    AnyTx::Postgres(tx) => tx.$name($($arg),*),
+                }
+            }
+        )*
+    };
+}
+
+impl StoreTx for AnyTx<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            AnyTx::Sqlite(tx) => tx.commit(),
+            AnyTx::Postgres(tx) => tx.commit(),
+        }
+    }
+
+    forward! {
+        fn customers(&mut self) -> Result<Vec<Customer>>;
+        fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
+        fn customer_for_update(&mut self, id: &str) -> Result<Option<Customer>>;
+        fn save_customer(&mut self, customer: &Customer) -> Result<i64>;
+        fn plans(&mut self) -> Result<Vec<Plan>>;
+        fn save_plan(&mut self, plan: &Plan) -> Result<()>;
+        fn rates(&mut self) -> Result<Vec<Rate>>;
+        fn insert_rate(&mut self, rate: &Rate) -> Result<i64>;
+        fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
+        fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
+        fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
+        fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
+        fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
+        fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
+        fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
+        fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
+        fn check(&mut self) -> Result<Vec<String>>;
+        fn decks(&mut self) -> Result<Vec<Deck>>;
+        fn save_deck(&mut self, deck: &Deck) -> Result<()>;
+        fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>>;
+        fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()>;
+    }
+}

@@ -1,0 +1,52 @@
+//! Named rate decks and the local calling table.
+
+use super::PgTx;
+use crate::{Deck, Result, StoreError};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use rating::NpaNxx;
+
+impl PgTx<'_> {
+    pub(crate) fn decks_impl(&mut self) -> Result<Vec<Deck>> {
+        let st = self.prepared("SELECT id, description FROM decks ORDER BY id")?;
+        let rows = self.tx.query(&st, &[])?;
+        rows.iter().map(|r| Ok(Deck { id: r.try_get(0)?, description: r.try_get(1)? })).collect()
+    }
+
+    pub(crate) fn save_deck_impl(&mut self, deck: &Deck) -> Result<()> {
+        let st = self.prepared(
+            "INSERT INTO decks (id, description) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET description = excluded.description",
+        )?;
+        self.tx.execute(&st, &[&deck.id, &deck.description])?;
+        Ok(())
+    }
+
+    pub(crate) fn local_calling_impl(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
+        let st = self.prepared("SELECT npa_nxx, local_npa_nxx FROM local_calling")?;
+        let parse =
+            |v: i32| NpaNxx::parse(&format!("{v:06}")).map_err(|e| StoreError::Corrupt(format!("local_calling: {e}")));
+        let rows = self.tx.query(&st, &[])?;
+        rows.iter().map(|r| Ok((parse(r.try_get(0)?)?, parse(r.try_get(1)?)?))).collect()
+    }
+
+    /// Replaces the table with one COPY of the pairs, without repeats.
+    pub(crate) fn replace_local_calling_impl(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
+        let mut rows: Vec<(i32, i32)> = pairs.iter().map(|(a, b)| (as_int(*a), as_int(*b))).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        self.tx.execute("DELETE FROM local_calling", &[])?;
+        let sink = self.tx.copy_in("COPY local_calling (npa_nxx, local_npa_nxx) FROM STDIN BINARY")?;
+        let mut writer = BinaryCopyInWriter::new(sink, &[Type::INT4, Type::INT4]);
+        for (a, b) in &rows {
+            writer.write(&[a, b])?;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+}
+
+/// An NPA-NXX (six digits) as a stored integer.
+fn as_int(n: NpaNxx) -> i32 {
+    i32::try_from(n.value()).unwrap_or(i32::MAX)
+}

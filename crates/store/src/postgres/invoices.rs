@@ -1,0 +1,195 @@
+//! Invoices, their lines, the calls they bill and the allowance draws they make.
+
+use super::{at, date, narrow, wide, PgTx};
+use crate::{
+    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use rating::Amount;
+
+impl PgTx<'_> {
+    pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
+        let st = self.prepared(
+            "SELECT plan_id, position, period_start, used_seconds FROM allowance_balances WHERE customer_pk = $1",
+        )?;
+        let mut out = Vec::new();
+        for r in self.tx.query(&st, &[&customer_pk])? {
+            let key = BalanceKey {
+                plan: r.try_get(0)?,
+                position: narrow(r.try_get(1)?, "allowance_balances.position")?,
+                period_start: r.try_get::<_, NaiveDate>(2)?.to_string(),
+            };
+            out.push((key, narrow(r.try_get(3)?, "allowance_balances.used_seconds")?));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+        let st = self.prepared(
+            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk",
+        )?;
+        let row = self.tx.query_one(
+            &st,
+            &[
+                &inv.customer_pk,
+                &date(&inv.from)?,
+                &date(&inv.to)?,
+                &inv.call_types.as_ref().map(|t| t.join("|")),
+                &inv.kind.as_str(),
+                &inv.currency,
+                &inv.total.units(),
+                &inv.warnings,
+                &at(inv.created_at)?,
+            ],
+        )?;
+        let pk: i64 = row.try_get(0)?;
+        let st = self.prepared(
+            "INSERT INTO invoice_lines (invoice_pk, position, kind, call_type, description, calls, billable_seconds,
+                 included_seconds, charged_seconds, amount_e2) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )?;
+        for (i, l) in inv.lines.iter().enumerate() {
+            self.tx.execute(
+                &st,
+                &[
+                    &pk,
+                    &(i as i64),
+                    &l.kind.as_str(),
+                    &l.call_type,
+                    &l.description,
+                    &wide(l.calls),
+                    &wide(l.billable_seconds),
+                    &wide(l.included_seconds),
+                    &wide(l.charged_seconds),
+                    &l.amount.units(),
+                ],
+            )?;
+        }
+        // The primary key (the call's own key) makes a second billing of any call fail here.
+        let sink = self.tx.copy_in(
+            "COPY billed_calls (customer_pk, call_start_at, call_pk, invoice_pk, call_type, rate_id, billable_seconds,
+                 included_seconds, charge_e4) FROM STDIN BINARY",
+        )?;
+        let types = [
+            Type::INT8,
+            Type::TIMESTAMPTZ,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+        ];
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        for c in &inv.calls {
+            let row: [&(dyn ToSql + Sync); 9] = [
+                &inv.customer_pk,
+                &at(c.call_start)?,
+                &c.call_pk,
+                &pk,
+                &c.call_type,
+                &c.rate_id,
+                &wide(c.billable_seconds),
+                &wide(c.included_seconds),
+                &c.charge.units(),
+            ];
+            writer.write(&row)?;
+        }
+        writer.finish()?;
+        let draw = self.prepared(
+            "INSERT INTO invoice_draws (invoice_pk, plan_id, position, period_start, seconds) VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        let balance = self.prepared(
+            "INSERT INTO allowance_balances (customer_pk, plan_id, position, period_start, used_seconds)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (customer_pk, plan_id, position, period_start)
+             DO UPDATE SET used_seconds = allowance_balances.used_seconds + excluded.used_seconds",
+        )?;
+        for (key, seconds) in &inv.draws {
+            let (position, period, seconds) = (i64::from(key.position), date(&key.period_start)?, wide(*seconds));
+            self.tx.execute(&draw, &[&pk, &key.plan, &position, &period, &seconds])?;
+            self.tx.execute(&balance, &[&inv.customer_pk, &key.plan, &position, &period, &seconds])?;
+        }
+        Ok(InvoiceId(pk))
+    }
+
+    pub(crate) fn invoice_impl(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+        let st = self.prepared(
+            "SELECT c.id, i.from_date, i.to_date, i.call_types, i.kind, i.status, i.currency, i.total_e2,
+                    i.warnings, i.created_at
+             FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = $1",
+        )?;
+        let Some(r) = self.tx.query_opt(&st, &[&id.0])? else { return Ok(None) };
+        let mut inv = Invoice {
+            id,
+            customer: r.try_get(0)?,
+            from: r.try_get::<_, NaiveDate>(1)?.to_string(),
+            to: r.try_get::<_, NaiveDate>(2)?.to_string(),
+            call_types: r.try_get::<_, Option<&str>>(3)?.map(|t| t.split('|').map(str::to_owned).collect()),
+            kind: if r.try_get::<_, &str>(4)? == "cycle" { InvoiceKind::Cycle } else { InvoiceKind::Manual },
+            status: r.try_get(5)?,
+            currency: r.try_get(6)?,
+            lines: Vec::new(),
+            total: Amount::from_units(r.try_get(7)?),
+            warnings: r.try_get(8)?,
+            created_at: r.try_get::<_, DateTime<Utc>>(9)?.timestamp_micros(),
+        };
+        let st = self.prepared(
+            "SELECT kind, call_type, description, calls, billable_seconds, included_seconds, charged_seconds, amount_e2
+             FROM invoice_lines WHERE invoice_pk = $1 ORDER BY position",
+        )?;
+        for r in self.tx.query(&st, &[&id.0])? {
+            let kind: &str = r.try_get(0)?;
+            inv.lines.push(InvoiceLine {
+                kind: LineKind::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("line kind {kind}")))?,
+                call_type: r.try_get(1)?,
+                description: r.try_get(2)?,
+                calls: narrow(r.try_get(3)?, "invoice_lines.calls")?,
+                billable_seconds: narrow(r.try_get(4)?, "invoice_lines.billable_seconds")?,
+                included_seconds: narrow(r.try_get(5)?, "invoice_lines.included_seconds")?,
+                charged_seconds: narrow(r.try_get(6)?, "invoice_lines.charged_seconds")?,
+                amount: Amount::from_units(r.try_get(7)?),
+            });
+        }
+        Ok(Some(inv))
+    }
+
+    /// Locks the invoice and its customer's row first, so that a deletion and a creation for the
+    /// same customer run one after the other.
+    pub(crate) fn delete_invoice_impl(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
+        let st = self.prepared(
+            "SELECT i.status FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = $1 FOR UPDATE",
+        )?;
+        let status: Option<String> = self.tx.query_opt(&st, &[&id.0])?.map(|r| r.try_get(0)).transpose()?;
+        match status.as_deref() {
+            None => return Ok(DeleteOutcome::NotFound),
+            Some("draft") => {}
+            Some(_) => return Ok(DeleteOutcome::NotDraft),
+        }
+        let st = self.prepared("SELECT count(*) FROM billed_calls WHERE invoice_pk = $1")?;
+        let released: i64 = self.tx.query_one(&st, &[&id.0])?.try_get(0)?;
+        let st = self.prepared(
+            "UPDATE allowance_balances AS b SET used_seconds = b.used_seconds - d.seconds
+             FROM invoice_draws d, invoices i
+             WHERE d.invoice_pk = $1 AND i.pk = d.invoice_pk AND b.customer_pk = i.customer_pk
+               AND b.plan_id = d.plan_id AND b.position = d.position AND b.period_start = d.period_start",
+        )?;
+        self.tx.execute(&st, &[&id.0])?;
+        // Lines, billed-call links and draws go with the invoice (ON DELETE CASCADE).
+        let st = self.prepared("DELETE FROM invoices WHERE pk = $1")?;
+        self.tx.execute(&st, &[&id.0])?;
+        Ok(DeleteOutcome::Deleted { calls_released: narrow(released, "released calls")? })
+    }
+
+    pub(crate) fn invoices_for_range_impl(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
+        let st = self.prepared(
+            "SELECT pk FROM invoices WHERE customer_pk = $1 AND from_date = $2 AND to_date = $3
+               AND status <> 'void' ORDER BY pk",
+        )?;
+        let rows = self.tx.query(&st, &[&customer_pk, &date(from)?, &date(to)?])?;
+        rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()
+    }
+}
