@@ -20,14 +20,21 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database error: {}", self::postgres::message(.0))]
-    Postgres(#[from] ::postgres::Error),
+    /// PostgreSQL's own words (severity, message, detail), which already say everything.
+    #[error("database error: {0}")]
+    Postgres(String),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
     #[error("the database holds a value the program cannot read: {0}")]
     Corrupt(String),
     #[error("migration {name} failed: {reason}")]
     Migration { name: String, reason: String },
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> StoreError {
+        StoreError::Postgres(self::postgres::message(&e))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

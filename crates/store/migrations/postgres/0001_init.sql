@@ -117,26 +117,85 @@ CREATE TABLE invoice_lines (
     PRIMARY KEY (invoice_pk, position)
 );
 
--- The link from a billed call to its invoice. Its primary key is the call's own key, with a
--- foreign key to it: the database's guarantee that a call is billed at most once, and that a
--- billed call cannot move to another customer or time. Deleting the invoice deletes the link
--- and so releases the call.
+-- The link from a billed call to its invoice. Its primary key is the call's own key: the
+-- database's guarantee that a call is billed at most once. That it refers to a call and an
+-- invoice, that a billed call cannot move to another customer or time, and that deleting the
+-- invoice deletes the link (releasing the call) are kept by the statement-level triggers below:
+-- the same rules as SQLite's foreign keys, checked once per statement instead of once per row
+-- (a row-by-row foreign key check cost more than the insert of an invoice's calls itself).
 CREATE TABLE billed_calls (
     customer_pk      bigint NOT NULL,
     call_start_at    timestamptz NOT NULL,
     call_pk          bigint NOT NULL,
-    invoice_pk       bigint NOT NULL REFERENCES invoices(pk) ON DELETE CASCADE,
+    invoice_pk       bigint NOT NULL,
     call_type        text COLLATE "C" NOT NULL,
     rate_id          bigint NOT NULL,
     billable_seconds bigint NOT NULL,
     included_seconds bigint NOT NULL,
     charge_e4        bigint NOT NULL CONSTRAINT billed_calls_charge CHECK (charge_e4 >= 0),
     CONSTRAINT billed_calls_once PRIMARY KEY (customer_pk, call_start_at, call_pk),
-    CONSTRAINT billed_calls_call FOREIGN KEY (customer_pk, call_start_at, call_pk)
-        REFERENCES calls (customer_pk, start_at, pk),
     CONSTRAINT billed_calls_included CHECK (included_seconds BETWEEN 0 AND billable_seconds)
 );
 CREATE INDEX billed_calls_invoice ON billed_calls (invoice_pk);
+
+-- New billed calls must name an existing call and invoice.
+CREATE FUNCTION billed_calls_refer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (
+                   SELECT 1 FROM calls c
+                   WHERE c.customer_pk = n.customer_pk AND c.start_at = n.call_start_at AND c.pk = n.call_pk)) THEN
+        RAISE EXCEPTION 'billed_calls_call: a billed call refers to no call' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.pk = n.invoice_pk)) THEN
+        RAISE EXCEPTION 'billed_calls_invoice: a billed call refers to no invoice' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER billed_calls_insert AFTER INSERT ON billed_calls
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION billed_calls_refer();
+
+-- The link never changes: an invoice is deleted and made again instead.
+CREATE FUNCTION billed_calls_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'billed_calls: billed calls are not updated' USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE TRIGGER billed_calls_update BEFORE UPDATE ON billed_calls
+    FOR EACH STATEMENT EXECUTE FUNCTION billed_calls_fixed();
+
+-- Deleting invoices deletes their billed-call links, releasing the calls.
+CREATE FUNCTION invoices_release() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM billed_calls b USING old_rows o WHERE b.invoice_pk = o.pk;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER invoices_delete AFTER DELETE ON invoices
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION invoices_release();
+
+-- A billed call keeps its key (customer, start, number) and is never deleted. Imports lock the
+-- customers whose calls they change, as invoicing does, so the rule holds under concurrency.
+CREATE FUNCTION calls_keep_billed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM old_rows o
+               JOIN billed_calls b ON b.customer_pk = o.customer_pk AND b.call_start_at = o.start_at AND b.call_pk = o.pk
+               WHERE NOT EXISTS (SELECT 1 FROM new_rows n
+                                 WHERE n.customer_pk = o.customer_pk AND n.start_at = o.start_at AND n.pk = o.pk)) THEN
+        RAISE EXCEPTION 'billed_calls_call: a billed call cannot move' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER calls_update AFTER UPDATE ON calls
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION calls_keep_billed();
+
+CREATE FUNCTION calls_keep_billed_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM old_rows o
+               JOIN billed_calls b ON b.customer_pk = o.customer_pk AND b.call_start_at = o.start_at AND b.call_pk = o.pk) THEN
+        RAISE EXCEPTION 'billed_calls_call: a billed call cannot be deleted' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER calls_delete AFTER DELETE ON calls
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION calls_keep_billed_rows();
 
 -- Seconds used per customer, allowance and billing period, by live invoices.
 CREATE TABLE allowance_balances (

@@ -85,7 +85,17 @@ impl PgTx<'_> {
             outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
             return Ok(());
         }
-        // Calls that existed before this batch and changed, unless billed: updated in place.
+        // Calls that existed before this batch and changed, unless billed: updated in place, once
+        // their customers (before and after) are locked as invoicing locks them, so that no
+        // invoice bills one of them meanwhile.
+        let st = self.prepared(&format!(
+            "SELECT pk FROM customers WHERE pk IN (
+                 SELECT unnest(ARRAY[c.customer_pk, s.customer_pk]) FROM calls_staging s
+                 JOIN calls c ON c.source = s.source AND c.source_call_id = s.source_call_id
+                 WHERE c.pk < $1 AND NOT ({SAME}))
+             ORDER BY pk FOR UPDATE"
+        ))?;
+        self.tx.query(&st, &[&first])?;
         let st = self.prepared(&format!(
             "UPDATE calls c SET customer_pk = s.customer_pk, start_at = s.start_at, duration = s.duration,
                  direction = s.direction, from_number = s.from_number, to_number = s.to_number, call_type = s.call_type

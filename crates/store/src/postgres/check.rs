@@ -1,5 +1,5 @@
 //! `db check`: the invariants money depends on, verified on a live database. The same checks as
-//! on SQLite; the server itself enforces foreign keys and keeps its storage sound.
+//! on SQLite; the links SQLite keeps with foreign keys are checked here as queries.
 
 use super::PgTx;
 use crate::Result;
@@ -141,6 +141,30 @@ const CHECKS: &[Check] = &[
                 r.try_get::<_, String>(3)?,
                 r.try_get::<_, i64>(4)?,
                 r.try_get::<_, i64>(5)?
+            ))
+        },
+    },
+    // What SQLite's foreign keys keep; here the statement-level triggers of the schema.
+    Check {
+        sql: "SELECT b.invoice_pk, b.call_pk FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM calls c
+                                WHERE c.customer_pk = b.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk)",
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} bills call #{}, which is not among the calls (moved or missing)",
+                r.try_get::<_, i64>(0)?,
+                r.try_get::<_, i64>(1)?
+            ))
+        },
+    },
+    Check {
+        sql: "SELECT b.invoice_pk, count(*) FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.pk = b.invoice_pk) GROUP BY b.invoice_pk",
+        describe: |r| {
+            Ok(format!(
+                "{} calls are marked billed on INV-{:06}, which does not exist",
+                r.try_get::<_, i64>(1)?,
+                r.try_get::<_, i64>(0)?
             ))
         },
     },

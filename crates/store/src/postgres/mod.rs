@@ -187,8 +187,11 @@ impl TempDatabase {
     pub fn create(admin_url: &str, label: &str) -> Result<TempDatabase> {
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let label: String =
-            label.chars().take(30).map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        let label: String = label
+            .chars()
+            .take(30)
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .collect();
         let name = format!("meter_{label}_{}_{n}", std::process::id());
         let db = TempDatabase {
             admin_url: admin_url.to_owned(),
@@ -229,7 +232,8 @@ impl TempDatabase {
     }
 
     fn copy_name(&self, copy: &str) -> String {
-        let copy: String = copy.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        let copy: String =
+            copy.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
         format!("{}_{copy}", self.name)
     }
 
