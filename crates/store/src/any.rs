@@ -124,7 +124,7 @@ impl StoreTx for AnyTx<'_> {
         fn plans(&mut self) -> Result<Vec<Plan>>;
         fn save_plan(&mut self, plan: &Plan) -> Result<()>;
         fn rates(&mut self) -> Result<Vec<Rate>>;
-        fn insert_rate(&mut self, rate: &Rate) -> Result<i64>;
+        fn insert_rates(&mut self, rates: &[Rate]) -> Result<Vec<i64>>;
         fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
         fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
         fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;

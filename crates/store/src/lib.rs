@@ -104,8 +104,8 @@ pub trait StoreTx {
 
     /// The whole rate deck, in insertion order.
     fn rates(&mut self) -> Result<Vec<rating::Rate>>;
-    /// Adds a rate; returns its id.
-    fn insert_rate(&mut self, rate: &rating::Rate) -> Result<i64>;
+    /// Adds rates, in order; returns their ids, in the same order.
+    fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>>;
     /// Sets the end of an open-ended rate's window.
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()>;
 

@@ -115,19 +115,13 @@ pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
         }
     }
     f.into_result()?;
-    for e in &deck {
-        match e.origin {
-            Origin::Stored if e.closed => {
-                if let Some(to) = e.rate.window.to {
-                    tx.close_rate(e.rate.id, to)?;
-                }
-            }
-            Origin::Stored => {}
-            Origin::Line(_) => {
-                tx.insert_rate(&e.rate)?;
-            }
+    for e in deck.iter().filter(|e| e.origin == Origin::Stored && e.closed) {
+        if let Some(to) = e.rate.window.to {
+            tx.close_rate(e.rate.id, to)?;
         }
     }
+    let new: Vec<Rate> = deck.into_iter().filter(|e| e.origin != Origin::Stored).map(|e| e.rate).collect();
+    tx.insert_rates(&new)?;
     tx.commit()?;
     Ok(sum)
 }

@@ -297,8 +297,8 @@ impl crate::StoreTx for PgTx<'_> {
     fn rates(&mut self) -> Result<Vec<rating::Rate>> {
         self.rates_impl()
     }
-    fn insert_rate(&mut self, rate: &rating::Rate) -> Result<i64> {
-        self.insert_rate_impl(rate)
+    fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>> {
+        self.insert_rates_impl(rates)
     }
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()> {
         self.close_rate_impl(id, effective_to)

@@ -5,6 +5,24 @@ use crate::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use rating::number::Prefix;
 use rating::{CallType, Increments, Micros, Owner, Price, Rate, Window};
+use std::collections::HashMap;
+
+/// The rates to insert, column by column.
+#[derive(Default)]
+struct RateColumns<'a> {
+    call_type: Vec<&'a str>,
+    prefix: Vec<&'a str>,
+    customer_pk: Vec<Option<i64>>,
+    from: Vec<Option<DateTime<Utc>>>,
+    to: Vec<Option<DateTime<Utc>>>,
+    rate: Vec<i64>,
+    fee: Vec<i64>,
+    initial: Vec<i64>,
+    subsequent: Vec<i64>,
+    description: Vec<&'a str>,
+    deck: Vec<Option<&'a str>>,
+    local_prefix: Vec<&'a str>,
+}
 
 impl PgTx<'_> {
     pub(crate) fn rates_impl(&mut self) -> Result<Vec<Rate>> {
@@ -46,44 +64,81 @@ impl PgTx<'_> {
         Ok(out)
     }
 
-    pub(crate) fn insert_rate_impl(&mut self, rate: &Rate) -> Result<i64> {
-        let deck: Option<&str> = match &rate.owner {
-            Owner::Deck(id) => Some(id),
-            _ => None,
-        };
-        let customer_pk: Option<i64> = match &rate.owner {
-            Owner::Default | Owner::Deck(_) => None,
-            Owner::Customer(id) => {
-                let st = self.prepared("SELECT pk FROM customers WHERE id = $1")?;
-                let row = self.tx.query_opt(&st, &[id])?;
-                Some(row.ok_or_else(|| StoreError::Corrupt(format!("rate for unknown customer {id}")))?.try_get(0)?)
-            }
-        };
+    /// Inserts the rates with one statement over arrays of their columns; identities are handed
+    /// out in the arrays' order, so the new ids in ascending order are the rates' ids in order.
+    pub(crate) fn insert_rates_impl(&mut self, rates: &[Rate]) -> Result<Vec<i64>> {
+        if rates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let customers: Vec<&str> = rates
+            .iter()
+            .filter_map(|r| match &r.owner {
+                Owner::Customer(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let st = self.prepared("SELECT id, pk FROM customers WHERE id = ANY($1)")?;
+        let mut pks: HashMap<String, i64> = HashMap::new();
+        for r in self.tx.query(&st, &[&customers])? {
+            pks.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+        let mut columns = RateColumns::default();
+        for rate in rates {
+            let (customer_pk, deck) = match &rate.owner {
+                Owner::Default => (None, None),
+                Owner::Deck(id) => (None, Some(id.as_str())),
+                Owner::Customer(id) => {
+                    let pk =
+                        pks.get(id).ok_or_else(|| StoreError::Corrupt(format!("rate for unknown customer {id}")))?;
+                    (Some(*pk), None)
+                }
+            };
+            columns.call_type.push(rate.call_type.as_str());
+            columns.prefix.push(rate.prefix.as_str());
+            columns.customer_pk.push(customer_pk);
+            columns.from.push(rate.window.from.map(at).transpose()?);
+            columns.to.push(rate.window.to.map(at).transpose()?);
+            columns.rate.push(rate.price.units());
+            columns.fee.push(rate.connection_fee.units());
+            columns.initial.push(i64::from(rate.increments.initial()));
+            columns.subsequent.push(i64::from(rate.increments.subsequent()));
+            columns.description.push(rate.description.as_str());
+            columns.deck.push(deck);
+            columns.local_prefix.push(rate.local_prefix.as_str());
+        }
         let st = self.prepared(
             "INSERT INTO rates (call_type, prefix, customer_pk, effective_from, effective_to, rate_e8,
                  connection_fee_e8, initial_increment, subsequent_increment, description, deck_id, local_prefix)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             SELECT call_type, prefix, customer_pk, effective_from, effective_to, rate_e8, connection_fee_e8,
+                    initial_increment, subsequent_increment, description, deck_id, local_prefix
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::bigint[],
+                         $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[])
+                  WITH ORDINALITY AS r (call_type, prefix, customer_pk, effective_from, effective_to, rate_e8,
+                      connection_fee_e8, initial_increment, subsequent_increment, description, deck_id, local_prefix, n)
+             ORDER BY n
+             RETURNING id",
         )?;
-        let from = rate.window.from.map(at).transpose()?;
-        let to = rate.window.to.map(at).transpose()?;
-        let row = self.tx.query_one(
+        let c = &columns;
+        let rows = self.tx.query(
             &st,
             &[
-                &rate.call_type.as_str(),
-                &rate.prefix.as_str(),
-                &customer_pk,
-                &from,
-                &to,
-                &rate.price.units(),
-                &rate.connection_fee.units(),
-                &i64::from(rate.increments.initial()),
-                &i64::from(rate.increments.subsequent()),
-                &rate.description,
-                &deck,
-                &rate.local_prefix.as_str(),
+                &c.call_type,
+                &c.prefix,
+                &c.customer_pk,
+                &c.from,
+                &c.to,
+                &c.rate,
+                &c.fee,
+                &c.initial,
+                &c.subsequent,
+                &c.description,
+                &c.deck,
+                &c.local_prefix,
             ],
         )?;
-        Ok(row.try_get(0)?)
+        let mut ids = rows.iter().map(|r| r.try_get(0)).collect::<Result<Vec<i64>, _>>()?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     pub(crate) fn close_rate_impl(&mut self, id: i64, effective_to: Micros) -> Result<()> {

@@ -236,8 +236,8 @@ impl crate::StoreTx for SqliteTx<'_> {
     fn rates(&mut self) -> Result<Vec<rating::Rate>> {
         self.rates_impl()
     }
-    fn insert_rate(&mut self, rate: &rating::Rate) -> Result<i64> {
-        self.insert_rate_impl(rate)
+    fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>> {
+        rates.iter().map(|r| self.insert_rate_impl(r)).collect()
     }
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()> {
         self.close_rate_impl(id, effective_to)
