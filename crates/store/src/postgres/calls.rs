@@ -1,9 +1,11 @@
 //! Call records: import and queries.
 //!
-//! An import batch is copied (COPY, binary) into a session-local staging table, then moved into
-//! `calls` with one INSERT … ON CONFLICT DO NOTHING. When every record was new (the usual case)
-//! that is all; otherwise one UPDATE refreshes the changed unbilled calls and one SELECT tells
-//! each record's outcome.
+//! A batch of new records (the usual case: one probe of the unique index finds none of them, and
+//! no id repeats within the batch) is copied (COPY, binary) straight into `calls`. Any other
+//! batch is copied into a session-local staging table and moved into `calls` with one INSERT …
+//! ON CONFLICT DO NOTHING; then one UPDATE refreshes the changed unbilled calls and one SELECT
+//! tells each record's outcome. Imports hold the call counter's row lock, so no other import can
+//! add an id between the probe and the copy.
 
 use super::{at, narrow, PgTx};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
@@ -21,6 +23,9 @@ const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS calls_staging (
 ) ON COMMIT DELETE ROWS";
 
 const COPY_STAGING: &str = "COPY calls_staging (pk, source, source_call_id, customer_pk, start_at, duration, direction,
+    from_number, to_number, call_type) FROM STDIN BINARY";
+
+const COPY_CALLS: &str = "COPY calls (pk, source, source_call_id, customer_pk, start_at, duration, direction,
     from_number, to_number, call_type) FROM STDIN BINARY";
 
 const STAGING_TYPES: &[Type] = &[
@@ -41,6 +46,46 @@ const SAME: &str = "c.customer_pk = s.customer_pk AND c.start_at = s.start_at AN
     AND c.direction = s.direction AND c.from_number = s.from_number AND c.to_number = s.to_number
     AND c.call_type IS NOT DISTINCT FROM s.call_type";
 
+/// Stored calls a batch changes, column by column: where they are now and what they become.
+#[derive(Default)]
+struct Changed<'a> {
+    index: Vec<usize>,
+    pk: Vec<i64>,
+    old_customer: Vec<i64>,
+    old_start: Vec<DateTime<Utc>>,
+    customer: Vec<i64>,
+    start: Vec<DateTime<Utc>>,
+    duration: Vec<i64>,
+    direction: Vec<i16>,
+    from: Vec<&'a str>,
+    to: Vec<&'a str>,
+    call_type: Vec<Option<&'a str>>,
+}
+
+impl<'a> Changed<'a> {
+    fn push(
+        &mut self,
+        index: usize,
+        pk: i64,
+        old_customer: i64,
+        old_start: DateTime<Utc>,
+        c: &'a NewCall,
+    ) -> Result<()> {
+        self.index.push(index);
+        self.pk.push(pk);
+        self.old_customer.push(old_customer);
+        self.old_start.push(old_start);
+        self.customer.push(c.customer_pk);
+        self.start.push(at(c.start)?);
+        self.duration.push(i64::from(c.duration));
+        self.direction.push(direction_code(c.direction));
+        self.from.push(&c.from);
+        self.to.push(&c.to);
+        self.call_type.push(c.call_type.as_ref().map(CallType::as_str));
+        Ok(())
+    }
+}
+
 impl PgTx<'_> {
     pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         if calls.is_empty() {
@@ -49,9 +94,130 @@ impl PgTx<'_> {
         // The counter's row lock is held to commit: imports number their calls one after another.
         let st = self.prepared("SELECT next FROM counters WHERE name = 'calls' FOR UPDATE")?;
         let first: i64 = self.tx.query_one(&st, &[])?.try_get(0)?;
+        let next = first + calls.len() as i64;
+        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
+        self.tx.execute(&st, &[&next])?;
+        if self.all_new(calls)? {
+            self.copy_calls(COPY_CALLS, calls, first)?;
+            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
+            return Ok(());
+        }
         self.tx.batch_execute(STAGING)?;
         self.tx.batch_execute("TRUNCATE calls_staging")?;
-        let sink = self.tx.copy_in(COPY_STAGING)?;
+        self.copy_calls(COPY_STAGING, calls, first)?;
+        let st = self.prepared(
+            "INSERT INTO calls (pk, source, source_call_id, customer_pk, start_at, duration, direction, from_number,
+                 to_number, call_type)
+             SELECT pk, source, source_call_id, customer_pk, start_at, duration, direction, from_number, to_number,
+                    call_type
+             FROM calls_staging ORDER BY customer_pk, start_at, pk
+             ON CONFLICT (source, source_call_id) DO NOTHING",
+        )?;
+        let inserted = self.tx.execute(&st, &[])?;
+        if inserted == calls.len() as u64 {
+            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
+            return Ok(());
+        }
+        // Each record against the call it matched: inserted by this batch, the same, or changed.
+        // (Joined from the staging side, one probe of the unique index per record.)
+        let st = self.prepared(&format!(
+            "SELECT s.pk, c.pk, c.customer_pk, c.start_at, {SAME}
+             FROM calls_staging s JOIN calls c ON c.source = s.source AND c.source_call_id = s.source_call_id
+             ORDER BY s.pk"
+        ))?;
+        let rows = self.tx.query(&st, &[])?;
+        if rows.len() != calls.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} of {} staged calls found after import",
+                rows.len(),
+                calls.len()
+            )));
+        }
+        let start = outcomes.len();
+        let mut changed = Changed::default();
+        for r in rows {
+            let n = usize::try_from(r.try_get::<_, i64>(0)? - first).unwrap_or(usize::MAX);
+            let stored: i64 = r.try_get(1)?;
+            let outcome = if stored >= first {
+                CallOutcome::Imported
+            } else if r.try_get(4)? {
+                CallOutcome::Duplicate
+            } else {
+                let c = calls.get(n).ok_or_else(|| StoreError::Corrupt(format!("staged call {n}")))?;
+                changed.push(n, stored, r.try_get(2)?, r.try_get(3)?, c)?;
+                CallOutcome::Conflict // unless updated below
+            };
+            outcomes.push(outcome);
+        }
+        if changed.pk.is_empty() {
+            return Ok(());
+        }
+        // Changed calls, unless billed, are updated in place once their customers (before and
+        // after) are locked as invoicing locks them, so that no invoice bills one meanwhile.
+        let mut customers: Vec<i64> = changed.old_customer.iter().chain(&changed.customer).copied().collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let st = self.prepared("SELECT pk FROM customers WHERE pk = ANY($1) ORDER BY pk FOR UPDATE")?;
+        self.tx.query(&st, &[&customers])?;
+        let st = self.prepared(
+            "UPDATE calls c SET customer_pk = u.customer_pk, start_at = u.start_at, duration = u.duration,
+                 direction = u.direction, from_number = u.from_number, to_number = u.to_number, call_type = u.call_type
+             FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::bigint[],
+                         $7::smallint[], $8::text[], $9::text[], $10::text[])
+                  AS u (old_customer, old_start, pk, customer_pk, start_at, duration, direction, from_number,
+                        to_number, call_type)
+             WHERE c.customer_pk = u.old_customer AND c.start_at = u.old_start AND c.pk = u.pk
+               AND NOT EXISTS (SELECT 1 FROM billed_calls b
+                               WHERE b.customer_pk = c.customer_pk AND b.call_start_at = c.start_at AND b.call_pk = c.pk)
+             RETURNING c.pk",
+        )?;
+        let k = &changed;
+        let updated: HashSet<i64> = self
+            .tx
+            .query(
+                &st,
+                &[
+                    &k.old_customer,
+                    &k.old_start,
+                    &k.pk,
+                    &k.customer,
+                    &k.start,
+                    &k.duration,
+                    &k.direction,
+                    &k.from,
+                    &k.to,
+                    &k.call_type,
+                ],
+            )?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        for (n, pk) in changed.index.iter().zip(&changed.pk) {
+            if updated.contains(pk) {
+                outcomes[start + n] = CallOutcome::Updated;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether no record of the batch is stored yet and no id repeats within it.
+    fn all_new(&mut self, calls: &[NewCall]) -> Result<bool> {
+        let mut seen = HashSet::with_capacity(calls.len());
+        if !calls.iter().all(|c| seen.insert((c.source, c.source_call_id.as_str()))) {
+            return Ok(false);
+        }
+        let sources: Vec<i16> = calls.iter().map(|c| source_code(c.source)).collect();
+        let ids: Vec<&str> = calls.iter().map(|c| c.source_call_id.as_str()).collect();
+        let st = self.prepared(
+            "SELECT NOT EXISTS (SELECT 1 FROM unnest($1::smallint[], $2::text[]) AS k (source, id)
+                                JOIN calls c ON c.source = k.source AND c.source_call_id = k.id)",
+        )?;
+        Ok(self.tx.query_one(&st, &[&sources, &ids])?.try_get(0)?)
+    }
+
+    /// Copies the batch into `calls` or the staging table, numbering its calls from `first`.
+    fn copy_calls(&mut self, copy: &str, calls: &[NewCall], first: i64) -> Result<()> {
+        let sink = self.tx.copy_in(copy)?;
         let mut writer = BinaryCopyInWriter::new(sink, STAGING_TYPES);
         for (n, c) in calls.iter().enumerate() {
             let row: [&(dyn ToSql + Sync); 10] = [
@@ -69,70 +235,6 @@ impl PgTx<'_> {
             writer.write(&row)?;
         }
         writer.finish()?;
-        let st = self.prepared(
-            "INSERT INTO calls (pk, source, source_call_id, customer_pk, start_at, duration, direction, from_number,
-                 to_number, call_type)
-             SELECT pk, source, source_call_id, customer_pk, start_at, duration, direction, from_number, to_number,
-                    call_type
-             FROM calls_staging ORDER BY customer_pk, start_at, pk
-             ON CONFLICT (source, source_call_id) DO NOTHING",
-        )?;
-        let inserted = self.tx.execute(&st, &[])?;
-        let next = first + calls.len() as i64;
-        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
-        self.tx.execute(&st, &[&next])?;
-        if inserted == calls.len() as u64 {
-            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
-            return Ok(());
-        }
-        // Calls that existed before this batch and changed, unless billed: updated in place, once
-        // their customers (before and after) are locked as invoicing locks them, so that no
-        // invoice bills one of them meanwhile.
-        let st = self.prepared(&format!(
-            "SELECT pk FROM customers WHERE pk IN (
-                 SELECT unnest(ARRAY[c.customer_pk, s.customer_pk]) FROM calls_staging s
-                 JOIN calls c ON c.source = s.source AND c.source_call_id = s.source_call_id
-                 WHERE c.pk < $1 AND NOT ({SAME}))
-             ORDER BY pk FOR UPDATE"
-        ))?;
-        self.tx.query(&st, &[&first])?;
-        let st = self.prepared(&format!(
-            "UPDATE calls c SET customer_pk = s.customer_pk, start_at = s.start_at, duration = s.duration,
-                 direction = s.direction, from_number = s.from_number, to_number = s.to_number, call_type = s.call_type
-             FROM calls_staging s
-             WHERE c.source = s.source AND c.source_call_id = s.source_call_id AND c.pk < $1 AND NOT ({SAME})
-               AND NOT EXISTS (SELECT 1 FROM billed_calls b
-                               WHERE b.customer_pk = c.customer_pk AND b.call_start_at = c.start_at AND b.call_pk = c.pk)
-             RETURNING s.pk"
-        ))?;
-        let updated: HashSet<i64> =
-            self.tx.query(&st, &[&first])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-        let st = self.prepared(&format!(
-            "SELECT s.pk, c.pk, {SAME} FROM calls_staging s
-             JOIN calls c ON c.source = s.source AND c.source_call_id = s.source_call_id ORDER BY s.pk"
-        ))?;
-        let rows = self.tx.query(&st, &[])?;
-        if rows.len() != calls.len() {
-            return Err(StoreError::Corrupt(format!(
-                "{} of {} staged calls found after import",
-                rows.len(),
-                calls.len()
-            )));
-        }
-        for r in rows {
-            let staged: i64 = r.try_get(0)?;
-            let stored: i64 = r.try_get(1)?;
-            let outcome = if stored >= first {
-                CallOutcome::Imported
-            } else if updated.contains(&staged) {
-                CallOutcome::Updated
-            } else if r.try_get(2)? {
-                CallOutcome::Duplicate
-            } else {
-                CallOutcome::Conflict
-            };
-            outcomes.push(outcome);
-        }
         Ok(())
     }
 
