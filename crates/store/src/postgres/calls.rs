@@ -99,6 +99,7 @@ impl PgTx<'_> {
         self.tx.execute(&st, &[&next])?;
         if self.all_new(calls)? {
             self.copy_calls(COPY_CALLS, calls, first)?;
+            self.new_calls += calls.len();
             outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
             return Ok(());
         }
@@ -114,6 +115,7 @@ impl PgTx<'_> {
              ON CONFLICT (source, source_call_id) DO NOTHING",
         )?;
         let inserted = self.tx.execute(&st, &[])?;
+        self.new_calls += usize::try_from(inserted).unwrap_or(usize::MAX);
         if inserted == calls.len() as u64 {
             outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
             return Ok(());
