@@ -3,10 +3,40 @@
 //! Every bad file must be rejected as a whole: exit status 1, every bad row named on stderr as
 //! `FILE:LINE: column COL: reason`, and nothing imported, which each test checks through the
 //! CLI itself (the calls listed, an invoice preview, or the counts of a later good import).
+//!
+//! Every test runs on both backends (`sqlite::NAME`, `postgres::NAME`), the usage errors too:
+//! each of them also checks, through the database, that nothing was billed or imported, and
+//! some (a reversed range, an unknown invoice) are found only once the database is open.
 
 mod common;
 
 use common::*;
+
+on_both_backends! {
+    a_missing_required_column_is_reported_on_the_header_line,
+    a_cdrs_file_with_neither_customer_nor_domain_is_rejected,
+    an_unknown_column_is_reported_on_the_header_line,
+    a_bad_timestamp_names_its_line_and_column,
+    a_negative_duration_names_its_line_and_column,
+    an_unknown_customer_names_its_line_and_column,
+    an_unknown_domain_names_its_line_and_column,
+    a_bad_call_type_code_names_its_line_and_column,
+    an_id_repeated_within_one_file_names_both_lines,
+    a_non_numeric_rate_names_its_line_and_column,
+    a_rates_row_conflicting_with_an_earlier_row_names_both_lines,
+    a_rates_row_conflicting_with_a_stored_rate_names_it,
+    an_unknown_plan_in_customers_csv_names_its_line_and_column,
+    every_bad_row_of_a_file_is_reported_not_only_the_first,
+    one_bad_row_among_thousands_of_good_ones_imports_nothing,
+    a_reversed_range_is_a_usage_error,
+    a_malformed_date_is_a_usage_error,
+    a_malformed_call_type_code_is_a_usage_error,
+    an_unknown_source_is_a_usage_error,
+    an_unknown_invoice_id_exits_1,
+    an_unknown_customer_exits_1,
+    creating_an_invoice_with_nothing_to_bill_exits_1_with_the_reason,
+    the_headline_counts_bad_rows_not_bad_values,
+}
 
 /// Asserts that the customer has no calls at all.
 #[track_caller]
@@ -22,9 +52,8 @@ g2,2026-01-06T10:00:00Z,120,outbound,12025550199,+442079460000,acme,
 
 // ---------------------------------------------------------------- header errors (line 1)
 
-#[test]
-fn a_missing_required_column_is_reported_on_the_header_line() {
-    let env = Env::seeded();
+fn a_missing_required_column_is_reported_on_the_header_line(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // No `start` column.
     let file = env.write(
         "cdrs.csv",
@@ -51,9 +80,8 @@ a2,60,outbound,12025550199,12125550100,acme
     env.meter(&["calls", "list", "--customer", "initech"]).assert_code(1).assert_stderr_has("unknown customer");
 }
 
-#[test]
-fn a_cdrs_file_with_neither_customer_nor_domain_is_rejected() {
-    let env = Env::seeded();
+fn a_cdrs_file_with_neither_customer_nor_domain_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to
@@ -64,9 +92,8 @@ a1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100
     assert_no_calls(&env, "acme");
 }
 
-#[test]
-fn an_unknown_column_is_reported_on_the_header_line() {
-    let env = Env::seeded();
+fn an_unknown_column_is_reported_on_the_header_line(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,colour
@@ -85,9 +112,8 @@ a1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100,acme,blue
 
 // ---------------------------------------------------------------- bad values in cdrs.csv
 
-#[test]
-fn a_bad_timestamp_names_its_line_and_column() {
-    let env = Env::seeded();
+fn a_bad_timestamp_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -115,9 +141,8 @@ a1,2026-01-05T10:00:00,60,outbound,12025550199,12125550100,acme
     assert_no_calls(&env, "acme");
 }
 
-#[test]
-fn a_negative_duration_names_its_line_and_column() {
-    let env = Env::seeded();
+fn a_negative_duration_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -131,9 +156,8 @@ a2,2026-01-05T10:05:00Z,-30,outbound,12025550199,12125550100,acme,
     assert_eq!(preview["lines"], serde_json::json!([]), "a preview still finds calls: {preview:#}");
 }
 
-#[test]
-fn an_unknown_customer_names_its_line_and_column() {
-    let env = Env::seeded();
+fn an_unknown_customer_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -147,9 +171,8 @@ a3,2026-01-05T10:10:00Z,60,outbound,12025550199,12125550100,globex,
     assert_no_calls(&env, "globex");
 }
 
-#[test]
-fn an_unknown_domain_names_its_line_and_column() {
-    let env = Env::seeded();
+fn an_unknown_domain_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // acme's NetSapiens domain resolves (ignoring case); an unknown domain does not, and neither
     // does globex's domain, which is on Brightlink, not on the source named by --source.
     let contents = "id,start,duration,direction,from,to,domain
@@ -181,9 +204,8 @@ n1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100,ACME.pbx.example
     assert_eq!(calls[0]["source"], "netsapiens");
 }
 
-#[test]
-fn a_bad_call_type_code_names_its_line_and_column() {
-    let env = Env::seeded();
+fn a_bad_call_type_code_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -200,9 +222,8 @@ a2,2026-01-05T10:05:00Z,60,outbound,12025550199,19005550100,acme,Premium-Rate
     assert_no_calls(&env, "acme");
 }
 
-#[test]
-fn an_id_repeated_within_one_file_names_both_lines() {
-    let env = Env::seeded();
+fn an_id_repeated_within_one_file_names_both_lines(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -230,9 +251,8 @@ a1,2026-01-05T10:10:00Z,90,outbound,12025550199,12125550100,acme,
 
 // ---------------------------------------------------------------- rates.csv
 
-#[test]
-fn a_non_numeric_rate_names_its_line_and_column() {
-    let env = Env::seeded();
+fn a_non_numeric_rate_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok(
         "cdrs",
         "cdrs.csv",
@@ -266,9 +286,8 @@ p1,2026-01-05T10:00:00Z,60,outbound,12025550199,19005550100,acme,premium
     );
 }
 
-#[test]
-fn a_rates_row_conflicting_with_an_earlier_row_names_both_lines() {
-    let env = Env::seeded();
+fn a_rates_row_conflicting_with_an_earlier_row_names_both_lines(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok(
         "cdrs",
         "cdrs.csv",
@@ -309,9 +328,8 @@ premium,0.90,1901,,,,,,,Other premium
     assert_eq!(parse_fixed(rate, 8), 50_000_000, "the January rate (0.50 for prefix 1900) applies: {calls:#?}");
 }
 
-#[test]
-fn a_rates_row_conflicting_with_a_stored_rate_names_it() {
-    let env = Env::seeded();
+fn a_rates_row_conflicting_with_a_stored_rate_names_it(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("cdrs", "cdrs.csv", GOOD_CALLS);
     // The stored default domestic rate is open-ended; a second one from March overlaps it.
     let contents = format!(
@@ -346,9 +364,8 @@ domestic,0.07,,,1,1,2026-03-01,,,Domestic from March
 
 // ---------------------------------------------------------------- customers.csv
 
-#[test]
-fn an_unknown_plan_in_customers_csv_names_its_line_and_column() {
-    let env = Env::seeded();
+fn an_unknown_plan_in_customers_csv_names_its_line_and_column(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let contents = "id,name,timezone,billing_day,currency,plans
 acme,Acme Corporation,UTC,1,USD,basic|world
 initech,Initech,UTC,1,USD,basic
@@ -374,9 +391,8 @@ newco,Newco,UTC,1,USD,basic|gold
 
 // ---------------------------------------------------------------- many rows
 
-#[test]
-fn every_bad_row_of_a_file_is_reported_not_only_the_first() {
-    let env = Env::seeded();
+fn every_bad_row_of_a_file_is_reported_not_only_the_first(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -400,9 +416,8 @@ a8,2026-01-05T10:35:00Z,60,outbound,12025550199,12125550100,acme,
     assert_no_calls(&env, "acme");
 }
 
-#[test]
-fn one_bad_row_among_thousands_of_good_ones_imports_nothing() {
-    let env = Env::seeded();
+fn one_bad_row_among_thousands_of_good_ones_imports_nothing(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // More good rows than one write batch, so that rows were already written in the import's
     // transaction when the bad one is found.
     let n = 5000;
@@ -440,11 +455,11 @@ fn one_bad_row_among_thousands_of_good_ones_imports_nothing() {
 
 // ---------------------------------------------------------------- usage errors (exit 2)
 
-/// Seeds acme with two calls and returns the environment.
-fn with_calls() -> Env {
-    let env = Env::seeded();
+/// Seeds acme with two calls and returns the environment (`None`: PostgreSQL not configured).
+fn with_calls(backend: Backend) -> Option<Env> {
+    let env = Env::seeded_on(backend)?;
     env.import_ok("cdrs", "cdrs.csv", GOOD_CALLS);
-    env
+    Some(env)
 }
 
 #[track_caller]
@@ -454,9 +469,8 @@ fn assert_nothing_billed(env: &Env) {
     }
 }
 
-#[test]
-fn a_reversed_range_is_a_usage_error() {
-    let env = with_calls();
+fn a_reversed_range_is_a_usage_error(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
     for cmd in ["preview", "create"] {
         env.meter(&["invoice", cmd, "--customer", "acme", "--from", "2026-01-31", "--to", "2026-01-01"])
             .assert_usage_error()
@@ -485,9 +499,8 @@ fn a_reversed_range_is_a_usage_error() {
     assert_nothing_billed(&env);
 }
 
-#[test]
-fn a_malformed_date_is_a_usage_error() {
-    let env = with_calls();
+fn a_malformed_date_is_a_usage_error(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
     for bad in ["2026-1-5", "2026-01-32", "01/05/2026", "2026-01-05T00:00:00Z", ""] {
         env.meter(&["invoice", "create", "--customer", "acme", "--from", bad, "--to", "2026-01-31"])
             .assert_usage_error()
@@ -501,9 +514,8 @@ fn a_malformed_date_is_a_usage_error() {
     assert_nothing_billed(&env);
 }
 
-#[test]
-fn a_malformed_call_type_code_is_a_usage_error() {
-    let env = with_calls();
+fn a_malformed_call_type_code_is_a_usage_error(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
     for bad in ["Domestic", "toll-free", "domestic,Intl", "domestic;international", "on net"] {
         for cmd in ["preview", "create"] {
             env.meter(&[
@@ -540,9 +552,8 @@ fn a_malformed_call_type_code_is_a_usage_error() {
     run.assert_code(1).assert_no_stdout();
 }
 
-#[test]
-fn an_unknown_source_is_a_usage_error() {
-    let env = Env::seeded();
+fn an_unknown_source_is_a_usage_error(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write("cdrs.csv", GOOD_CALLS);
     for bad in ["asterisk", "FILE", ""] {
         env.meter(&["cdrs", "import", &file, "--source", bad, "--format", "json"])
@@ -556,9 +567,8 @@ fn an_unknown_source_is_a_usage_error() {
 
 // ---------------------------------------------------------------- other errors (exit 1)
 
-#[test]
-fn an_unknown_invoice_id_exits_1() {
-    let env = with_calls();
+fn an_unknown_invoice_id_exits_1(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
     for id in ["INV-000042", "42", "not-an-invoice"] {
         env.meter(&["invoice", "show", id]).assert_code(1).assert_stderr_has("unknown invoice").assert_no_stdout();
         env.meter(&["invoice", "show", id, "--format", "json"]).assert_code(1).assert_no_stdout();
@@ -573,9 +583,8 @@ fn an_unknown_invoice_id_exits_1() {
     assert_nothing_billed(&env);
 }
 
-#[test]
-fn an_unknown_customer_exits_1() {
-    let env = with_calls();
+fn an_unknown_customer_exits_1(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
     for cmd in ["preview", "create"] {
         env.meter(&["invoice", cmd, "--customer", "nobody", "--from", "2026-01-01", "--to", "2026-01-31"])
             .assert_code(1)
@@ -585,9 +594,8 @@ fn an_unknown_customer_exits_1() {
     env.meter(&["calls", "list", "--customer", "nobody"]).assert_code(1).assert_stderr_has("unknown customer");
 }
 
-#[test]
-fn creating_an_invoice_with_nothing_to_bill_exits_1_with_the_reason() {
-    let env = with_calls();
+fn creating_an_invoice_with_nothing_to_bill_exits_1_with_the_reason(backend: Backend) {
+    let Some(env) = with_calls(backend) else { return };
 
     // No calls in range: a preview shows an empty document, a creation fails.
     let preview = env.preview("acme", "2026-02-01", "2026-02-28");
@@ -626,9 +634,8 @@ p1,2026-03-05T10:00:00Z,60,outbound,12025550199,19005550100,acme,premium
     assert_eq!(invoices.len(), 1, "{invoices:?}");
 }
 
-#[test]
-fn the_headline_counts_bad_rows_not_bad_values() {
-    let env = Env::seeded();
+fn the_headline_counts_bad_rows_not_bad_values(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // Two data rows, each with three bad values.
     let file = env.write(
         "cdrs.csv",

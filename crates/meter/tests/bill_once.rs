@@ -1,12 +1,19 @@
 //! "A call is billed at most once, whatever runs at the same time" (contract sections 4 and 5),
 //! checked with real `meter invoice create` processes started together on overlapping ranges of
-//! one customer, then audited through `calls list` and `invoice show`.
+//! one customer, then audited through `calls list`, `invoice show` and `db check`, on SQLite and
+//! on PostgreSQL.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+on_both_backends! {
+    two_concurrent_overlapping_invoices_bill_each_call_once,
+    six_concurrent_overlapping_invoices_bill_each_call_once_across_two_periods,
+    deleting_an_invoice_releases_its_calls_and_gives_the_allowance_back,
+}
 
 /// The standard allowances (see `common::STANDARD_PLANS`): call types and seconds per period.
 fn standard_allowances() -> Vec<(&'static [&'static str], u64)> {
@@ -237,18 +244,20 @@ fn created_ids(runs: &[Run]) -> Vec<String> {
     ids
 }
 
-/// Imports `count` calls over `days` for acme into a seeded database.
-fn seeded_with_calls(seed: u64, days: &[(i32, u32, u32)], count: usize) -> (Env, Vec<Cdr>) {
-    let env = Env::seeded();
+/// Imports `count` calls over `days` for acme into a seeded database on `backend`; `None` when
+/// the backend is not configured.
+fn seeded_with_calls(backend: Backend, seed: u64, days: &[(i32, u32, u32)], count: usize) -> Option<(Env, Vec<Cdr>)> {
+    let env = Env::seeded_on(backend)?;
     let data = random_calls(&mut Rng::new(seed), "acme", days, count);
     assert_eq!(env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data)), Summary::imported(count as u64));
-    (env, data)
+    Some((env, data))
 }
 
-#[test]
-fn two_concurrent_overlapping_invoices_bill_each_call_once() {
+fn two_concurrent_overlapping_invoices_bill_each_call_once(backend: Backend) {
     for round in 0..3 {
-        let (env, data) = seeded_with_calls(100 + round, &month_days(2026, 1, 31), 3000);
+        let Some((env, data)) = seeded_with_calls(backend, 100 + round, &month_days(2026, 1, 31), 3000) else {
+            return;
+        };
         let runs = create_concurrently(&env, "acme", &[("2026-01-01", "2026-01-20"), ("2026-01-10", "2026-01-31")]);
         // Each range has days of its own, so both have something to bill.
         for run in &runs {
@@ -268,14 +277,14 @@ fn two_concurrent_overlapping_invoices_bill_each_call_once() {
         let preview = env.preview("acme", "2026-01-01", "2026-01-31");
         assert_eq!(preview["lines"], serde_json::json!([]), "{preview:#}");
         env.create("acme", "2026-01-01", "2026-01-31").assert_code(1).assert_no_stdout();
+        env.assert_db_clean(&format!("after round {round}"));
     }
 }
 
-#[test]
-fn six_concurrent_overlapping_invoices_bill_each_call_once_across_two_periods() {
+fn six_concurrent_overlapping_invoices_bill_each_call_once_across_two_periods(backend: Backend) {
     let mut days: Vec<(i32, u32, u32)> = (15..=31).map(|d| (2025, 12, d)).collect();
     days.extend(month_days(2026, 1, 31));
-    let (env, data) = seeded_with_calls(7, &days, 4000);
+    let Some((env, data)) = seeded_with_calls(backend, 7, &days, 4000) else { return };
     let ranges = [
         ("2025-12-15", "2026-01-10"),
         ("2026-01-01", "2026-01-20"),
@@ -293,11 +302,11 @@ fn six_concurrent_overlapping_invoices_bill_each_call_once_across_two_periods() 
     audit.check_allowances(&standard_allowances());
     let preview = env.preview("acme", "2025-12-01", "2026-01-31");
     assert_eq!(preview["lines"], serde_json::json!([]), "{preview:#}");
+    env.assert_db_clean("after the creations");
 }
 
-#[test]
-fn deleting_an_invoice_releases_its_calls_and_gives_the_allowance_back() {
-    let (env, data) = seeded_with_calls(42, &month_days(2026, 1, 31), 2000);
+fn deleting_an_invoice_releases_its_calls_and_gives_the_allowance_back(backend: Backend) {
+    let Some((env, data)) = seeded_with_calls(backend, 42, &month_days(2026, 1, 31), 2000) else { return };
     let covered = |t: &str| t == "domestic" || t == "on_net";
     let basic_included = |doc: &Value| -> u64 {
         line_sums(doc, "included_seconds").iter().filter(|(t, _)| covered(t)).map(|(_, s)| s).sum()
@@ -328,6 +337,7 @@ fn deleting_an_invoice_releases_its_calls_and_gives_the_allowance_back() {
         deleted.dump()
     );
     env.meter(&["invoice", "show", &a_id]).assert_code(1);
+    env.assert_db_clean("after the delete");
     for c in env.calls("acme").iter().map(Listed::of) {
         if a_calls.contains(&c.id) {
             assert_eq!(c.status, "unbilled", "a released call is still billed: {c:?}");
@@ -389,6 +399,7 @@ fn deleting_an_invoice_releases_its_calls_and_gives_the_allowance_back() {
     let live = [b_id.clone(), c_id.clone()];
     let audit = Audit::read(&env, "acme", &live);
     audit.check_range_count(&data);
+    env.assert_db_clean("at the end");
 }
 
 impl Audit {

@@ -1,25 +1,34 @@
 //! Crash safety: a `meter` process killed with SIGKILL at a random point of its run leaves the
 //! database as if the command had never run or had run in full, never in between; `meter db
 //! check` stays clean; and running the command again finishes the work (contract section 7: each
-//! use case is one transaction).
+//! use case is one transaction). Every test runs on SQLite and on PostgreSQL.
 //!
 //! Each test first measures uninterrupted runs of its command (the median of three), then kills
 //! at least [`KILLS`] runs at delays drawn (with a generator seeded per test) from 0 to 1.2 times
-//! that run time, so that kills land before the transaction, during it, and after the commit.
-//! Every round starts from the same saved database. After each kill the state is audited
-//! through the CLI alone (`db check`, `calls list`, `invoice show`), then the command is run
-//! again and must finish the work. The runs log their steps (`METER_LOG=debug`), which tells
-//! where each kill landed.
+//! that run time (a span that then follows the runs as they get slower or quicker, see
+//! [`Delays`]), so that kills land before the transaction, during it, and after the commit. Every round starts from
+//! the same saved database (SQLite: a copy of the file; PostgreSQL: a template database). After
+//! each kill the killed process's PostgreSQL session is waited for ([`Env::settle`]: a COMMIT it
+//! had sent may still land), then the state is audited through the CLI alone (`db check`, `calls
+//! list`, `invoice show`), then the command is run again and must finish the work. The runs log
+//! their steps (`METER_LOG=debug`), which tells where each kill landed.
 //!
-//! The data is sized so that one run takes about 0.05-0.4 s in the debug build: enough for the
+//! The data is sized so that one run takes about 0.03-0.3 s in the debug build: enough for the
 //! kills to land in every phase, small enough for 50 kills and their audits to take well under
-//! a minute per test.
+//! a minute per test and backend (each round restores, kills, checks, lists every call, reruns
+//! and checks again).
 
 mod common;
 
 use common::*;
 use std::collections::BTreeSet;
 use std::time::Duration;
+
+on_both_backends! {
+    a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it,
+    a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_it,
+    a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it,
+}
 
 /// Runs actually interrupted by our SIGKILL, per command kind.
 const KILLS: usize = 50;
@@ -74,18 +83,44 @@ impl Tally {
         self.kills() < KILLS
     }
 
-    /// Kills landed both before the commit and after the run (or the commit).
-    fn assert_spread(&self, what: &str) {
+    /// Kills landed both before the commit and after the run (or the commit). Reports the
+    /// rounds and the time the test took since `clock`.
+    fn assert_spread(&self, what: &str, delays: &Delays, clock: std::time::Instant) {
         assert!(self.killed_absent > 0, "{what}: no kill landed before the commit: {self:?}");
         assert!(self.killed_done + self.finished > 0, "{what}: no kill landed after the commit: {self:?}");
-        eprintln!("{what}: {self:?}");
+        eprintln!("{what}: {self:?}, delays up to {:?} at the end, in {:.1?}", delays.span, clock.elapsed());
     }
 }
 
-/// A delay drawn from 0 to 1.2 × `run`.
-fn kill_delay(rng: &mut Rng, run: Duration) -> Duration {
-    let span = (run.as_micros() as u64 * 12 / 10).max(1);
-    Duration::from_micros(rng.below(span))
+/// The kill delays of a test: drawn from 0 to a span that starts at 1.2 × the measured median
+/// run time and then follows the runs as the machine gets slower or quicker: it grows by a
+/// quarter whenever a run had not committed yet at a kill in the last tenth of the span, and
+/// shrinks by a tenth whenever a run ended by itself before the last twentieth of it. The span
+/// settles a little past the runs' end, so that kills keep landing on both sides of the commit
+/// (a measurement in a quiet moment cannot keep every kill before it) and few rounds go to runs
+/// that finish.
+struct Delays {
+    rng: Rng,
+    span: Duration,
+}
+
+impl Delays {
+    fn new(seed: u64, run: Duration) -> Delays {
+        Delays { rng: Rng::new(seed), span: run * 6 / 5 }
+    }
+
+    fn next(&mut self) -> Duration {
+        Duration::from_micros(self.rng.below(self.span.as_micros().max(1) as u64))
+    }
+
+    /// Learns from a round: `done` is whether the work was complete after it.
+    fn saw(&mut self, delay: Duration, ended: &Ended, done: bool) {
+        if ended.was_killed() && !done && delay > self.span * 9 / 10 {
+            self.span += self.span / 4;
+        } else if !ended.was_killed() && delay < self.span * 19 / 20 {
+            self.span -= self.span / 10;
+        }
+    }
 }
 
 /// Every run here logs the end of each of its steps on stderr, to tell where a kill landed.
@@ -132,16 +167,22 @@ fn id_of(run: &Run) -> String {
 /// acme's January: `count` calls over January and the first days of February (outside the
 /// range billed), with unanswered and unrated ones; acme has the standard calling plans.
 /// Returns the environment and the ids of the calls a January invoice bills.
-fn acme_with_calls(seed: u64, count: usize) -> (Env, BTreeSet<String>) {
-    let env = Env::seeded();
+fn acme_with_calls(backend: Backend, seed: u64, count: usize) -> Option<(Env, BTreeSet<String>)> {
+    let env = Env::seeded_on(backend)?;
     let mut days = month_days(2026, 1, 31);
     days.extend([(2026, 2, 1), (2026, 2, 2)]);
     let data = random_calls(&mut Rng::new(seed), "acme", &days, count);
     assert_eq!(env.import_ok("cdrs", "acme.csv", &cdrs_csv(&data)), Summary::imported(count as u64));
     let expected =
         data.iter().filter(|d| billable(d) && d.start.starts_with("2026-01")).map(|d| d.id.clone()).collect();
-    (env, expected)
+    Some((env, expected))
 }
+
+/// acme's calls in the invoice create kill test.
+const CREATE_CALLS: usize = 3_000;
+
+/// acme's calls in the invoice delete kill test.
+const DELETE_CALLS: usize = 3_000;
 
 const CREATE_JANUARY: &[&str] =
     &["invoice", "create", "--customer", "acme", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "json"];
@@ -167,11 +208,11 @@ fn audit_all_or_nothing(env: &Env, expected: &BTreeSet<String>, reference: &serd
     }
 }
 
-#[test]
-fn a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it() {
+fn a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it(backend: Backend) {
     let _alone = one_at_a_time();
-    let (env, expected) = acme_with_calls(2024, 20_000);
-    assert!(expected.len() > 14_000, "{} calls to bill", expected.len());
+    let clock = std::time::Instant::now();
+    let Some((env, expected)) = acme_with_calls(backend, 2024, CREATE_CALLS) else { return };
+    assert!(expected.len() > CREATE_CALLS * 7 / 10, "{} calls to bill", expected.len());
     env.snapshot("unbilled.db");
 
     // Uninterrupted runs: their time and the reference invoice.
@@ -184,17 +225,18 @@ fn a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it() {
     env.assert_db_clean("after the reference run");
     eprintln!("invoice create: {} calls in {time:?}", expected.len());
 
-    let mut rng = Rng::new(0xC4EA7E);
+    let mut delays = Delays::new(0xC4EA7E, time);
     let mut tally = Tally::default();
     let mut phases: std::collections::BTreeMap<&str, usize> = Default::default();
     while tally.more() {
         env.restore("unbilled.db");
-        let delay = kill_delay(&mut rng, time);
+        let delay = delays.next();
         let ended = run_and_kill(&env, CREATE_JANUARY, delay);
         let context = format!("after killing `invoice create` at {delay:?} ({:?})", ended.signal);
-        env.assert_db_clean(&context);
+        env.assert_db_clean_after_kill(&context);
         let created = audit_all_or_nothing(&env, &expected, &reference);
         tally.count(&ended, created.is_some());
+        delays.saw(delay, &ended, created.is_some());
         // Where the kill landed, from the steps the run logged as ended.
         let steps = closed_spans(&ended.run.stderr);
         let phase = match steps.last().map(String::as_str) {
@@ -225,7 +267,7 @@ fn a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it() {
         }
         env.assert_db_clean(&format!("{context} and rerunning it"));
     }
-    tally.assert_spread("invoice create");
+    tally.assert_spread(&format!("{backend:?} invoice create"), &delays, clock);
     eprintln!("invoice create, where the kills landed: {phases:?}");
     let inside = ["reading the calls", "rating", "writing the invoice", "committing"];
     assert!(
@@ -239,10 +281,10 @@ fn a_killed_invoice_create_leaves_no_partial_invoice_and_a_rerun_creates_it() {
     env.assert_db_clean("at the end");
 }
 
-#[test]
-fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_it() {
+fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_it(backend: Backend) {
     let _alone = one_at_a_time();
-    let (env, expected) = acme_with_calls(2025, 12_000);
+    let clock = std::time::Instant::now();
+    let Some((env, expected)) = acme_with_calls(backend, 2025, DELETE_CALLS) else { return };
     let reference = env.create_ok("acme", "2026-01-01", "2026-01-31");
     let id = reference["id"].as_str().expect("id").to_owned();
     env.snapshot("billed.db");
@@ -259,14 +301,14 @@ fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_
     env.assert_db_clean("after the reference run");
     eprintln!("invoice delete: {} calls in {time:?}", expected.len());
 
-    let mut rng = Rng::new(0xDE1E7E);
+    let mut delays = Delays::new(0xDE1E7E, time);
     let mut tally = Tally::default();
     while tally.more() {
         env.restore("billed.db");
-        let delay = kill_delay(&mut rng, time);
+        let delay = delays.next();
         let ended = run_and_kill(&env, delete, delay);
         let context = format!("after killing `invoice delete {id}` at {delay:?} ({:?})", ended.signal);
-        env.assert_db_clean(&context);
+        env.assert_db_clean_after_kill(&context);
         let left = audit_all_or_nothing(&env, &expected, &reference);
         if let Some(other) = &left {
             assert_eq!(other, &id, "{context}: another invoice appeared");
@@ -278,6 +320,7 @@ fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_
             );
         }
         tally.count(&ended, left.is_none());
+        delays.saw(delay, &ended, left.is_none());
 
         // The rerun deletes the invoice, or finds it already gone.
         let rerun = env.meter(delete);
@@ -293,7 +336,7 @@ fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_
         env.meter(&["invoice", "show", &id]).assert_code(1);
         env.assert_db_clean(&format!("{context} and rerunning it"));
     }
-    tally.assert_spread("invoice delete");
+    tally.assert_spread(&format!("{backend:?} invoice delete"), &delays, clock);
     // Everything was released, and the allowances given back in full: a new invoice equals
     // the reference.
     assert_eq!(audit_all_or_nothing(&env, &expected, &reference), None);
@@ -303,15 +346,15 @@ fn a_killed_invoice_delete_leaves_the_invoice_whole_or_gone_and_a_rerun_deletes_
 }
 
 /// Rows of the call file imported in the kill test.
-const IMPORT_ROWS: usize = 40_000;
+const IMPORT_ROWS: usize = 6_000;
 
 /// The day whose calls are counted after each kill (the rerun's summary counts the whole file).
 const SAMPLE_DAY: &str = "2026-01-15";
 
-#[test]
-fn a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it() {
+fn a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it(backend: Backend) {
     let _alone = one_at_a_time();
-    let env = Env::seeded();
+    let clock = std::time::Instant::now();
+    let Some(env) = Env::seeded_on(backend) else { return };
     // A few calls of acme already there, and the database saved as every round's start.
     let before = random_calls(&mut Rng::new(1), "acme", &month_days(2026, 1, 31), 500);
     env.import_ok("cdrs", "before.csv", &cdrs_csv(&before));
@@ -325,7 +368,7 @@ fn a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it(
         c.id = format!("big-{}", c.id);
     }
     let on_day = file.iter().filter(|c| c.start.starts_with(SAMPLE_DAY)).count();
-    assert!(on_day > 1000);
+    assert!(on_day > IMPORT_ROWS / 40, "{on_day} calls on {SAMPLE_DAY}");
     let path = env.write("big.csv", &cdrs_csv(&file));
     let import: &[&str] = &["cdrs", "import", &path, "--format", "json"];
     let rows = IMPORT_ROWS as u64;
@@ -345,18 +388,19 @@ fn a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it(
         ours
     };
 
-    let mut rng = Rng::new(0x1A9087);
+    let mut delays = Delays::new(0x1A9087, time);
     let mut tally = Tally::default();
     while tally.more() {
         env.restore("start.db");
-        let delay = kill_delay(&mut rng, time);
+        let delay = delays.next();
         let ended = run_and_kill(&env, import, delay);
         let context = format!("after killing `cdrs import` at {delay:?} ({:?})", ended.signal);
-        env.assert_db_clean(&context);
+        env.assert_db_clean_after_kill(&context);
         let found = count_on_day(&context);
         assert!(found == 0 || found == on_day, "{context}: {found} of the day's {on_day} calls were imported");
         let done = found == on_day;
         tally.count(&ended, done);
+        delays.saw(delay, &ended, done);
         if closed_spans(&ended.run.stderr).iter().any(|s| s == "commit") {
             assert!(done, "{context}: the commit ended, yet the calls are absent");
         }
@@ -384,5 +428,5 @@ fn a_killed_cdrs_import_leaves_all_or_none_of_the_file_and_a_rerun_completes_it(
     assert_eq!(Summary::of(&again.json()), Summary { imported: 0, updated: 0, duplicates: rows, conflicts: 0 });
     assert_eq!(count_on_day("at the end"), on_day);
     env.assert_db_clean("at the end");
-    tally.assert_spread("cdrs import");
+    tally.assert_spread(&format!("{backend:?} cdrs import"), &delays, clock);
 }

@@ -6,12 +6,39 @@
 //! the CLI itself: `decks list`, `rates list`, `calls list`, or a later import). The second half
 //! checks the behaviour: which tier prices a call, the import summaries, the listings, the
 //! `rate` object of `calls list`, and the explanation of unrated calls in the preview.
+//!
+//! Every test runs on both backends (`sqlite::NAME`, `postgres::NAME`).
 
 mod common;
 
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+on_both_backends! {
+    decks_csv_naming_default_is_rejected,
+    a_deck_repeated_in_decks_csv_names_both_lines,
+    an_invalid_deck_id_is_rejected,
+    customers_csv_with_an_unknown_deck_is_rejected,
+    customers_csv_assigning_the_default_deck_is_rejected,
+    rates_csv_with_an_unknown_deck_is_rejected,
+    rates_csv_with_both_deck_and_customer_on_a_row_is_rejected,
+    rates_csv_with_a_non_digit_local_prefix_is_rejected,
+    two_rates_conflicting_within_one_deck_name_both_lines,
+    the_same_slot_in_two_decks_or_with_another_local_prefix_is_no_conflict,
+    a_malformed_npa_nxx_is_rejected,
+    a_malformed_local_npa_nxx_is_rejected,
+    the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck,
+    a_tier_with_rates_for_the_type_but_no_candidate_is_passed_over,
+    within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix,
+    importing_decks_twice_counts_duplicates_and_updates,
+    decks_list_shows_rate_counts_and_assigned_customers,
+    rates_list_filters_by_deck_customer_and_call_type,
+    a_localcalling_import_replaces_the_whole_table,
+    calls_list_shows_the_rate_that_priced_each_call,
+    the_preview_names_the_tiers_tried_for_an_unrated_call_type,
+    data_without_decks_or_local_calling_rates_as_before,
+}
 
 // ---------------------------------------------------------------- fixtures and helpers
 
@@ -30,9 +57,10 @@ const WINDOWED_HEADER: &str = "call_type,rate,prefix,local_prefix,deck,customer,
 
 /// The standard data (default deck: domestic 0.06, international 0.60, on-net 0.006, all
 /// per second) plus the decks `wholesale` and `retail`; `acme` (plans basic and world) and
-/// `initech` (no plans) are assigned `wholesale`; `globex` (no plans) has no deck.
-fn with_decks() -> Env {
-    let env = Env::seeded();
+/// `initech` (no plans) are assigned `wholesale`; `globex` (no plans) has no deck. `None`:
+/// PostgreSQL not configured.
+fn with_decks(backend: Backend) -> Option<Env> {
+    let env = Env::seeded_on(backend)?;
     assert_eq!(env.import_ok("decks", "decks.csv", DECKS), Summary::imported(2));
     let sum = env.import_ok(
         "customers",
@@ -43,7 +71,7 @@ initech,Initech,wholesale
 ",
     );
     assert_eq!(sum, Summary { imported: 1, updated: 1, duplicates: 0, conflicts: 0 });
-    env
+    Some(env)
 }
 
 /// A rates file with [`DECK_RATES_HEADER`] and the given rows.
@@ -157,9 +185,8 @@ fn assert_only_default_deck(env: &Env) {
 
 // ---------------------------------------------------------------- decks.csv
 
-#[test]
-fn decks_csv_naming_default_is_rejected() {
-    let env = Env::seeded();
+fn decks_csv_naming_default_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write("decks.csv", "deck,description\nwholesale,Wholesale\ndefault,Everyone\n");
     env.meter(&["decks", "import", &file, "--format", "json"]).assert_bad_cell(&file, 3, "deck", "`default`");
     assert_only_default_deck(&env);
@@ -170,9 +197,8 @@ fn decks_csv_naming_default_is_rejected() {
     assert_eq!(Summary::of(&run.json()), Summary::imported(1));
 }
 
-#[test]
-fn a_deck_repeated_in_decks_csv_names_both_lines() {
-    let env = Env::seeded();
+fn a_deck_repeated_in_decks_csv_names_both_lines(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write("decks.csv", "deck,description\nwholesale,Wholesale\nretail,Retail\nwholesale,Again\n");
     let run = env.meter(&["decks", "import", &file]);
     run.assert_bad_cell(&file, 4, "deck", "line 2");
@@ -181,9 +207,8 @@ fn a_deck_repeated_in_decks_csv_names_both_lines() {
     assert_only_default_deck(&env);
 }
 
-#[test]
-fn an_invalid_deck_id_is_rejected() {
-    let env = Env::seeded();
+fn an_invalid_deck_id_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let file = env.write("decks.csv", "deck,description\nwhole sale,Spaces\nretail,Retail\neu/retail,Slash\n");
     let run = env.meter(&["decks", "import", &file, "--format", "json"]);
     run.assert_bad_cell(&file, 2, "deck", "`whole sale` is not a deck id");
@@ -194,9 +219,8 @@ fn an_invalid_deck_id_is_rejected() {
 
 // ---------------------------------------------------------------- customers.csv
 
-#[test]
-fn customers_csv_with_an_unknown_deck_is_rejected() {
-    let env = Env::seeded();
+fn customers_csv_with_an_unknown_deck_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     let file = env.write(
         "customers.csv",
@@ -216,9 +240,8 @@ newco,Newco,platinum
     assert!(deck_customers(&decks["retail"]).is_empty(), "initech was assigned from a rejected file: {decks:#?}");
 }
 
-#[test]
-fn customers_csv_assigning_the_default_deck_is_rejected() {
-    let env = Env::seeded();
+fn customers_csv_assigning_the_default_deck_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     let file = env.write(
         "customers.csv",
@@ -240,9 +263,8 @@ globex,Globex Inc,default
 
 // ---------------------------------------------------------------- rates.csv
 
-#[test]
-fn rates_csv_with_an_unknown_deck_is_rejected() {
-    let env = Env::seeded();
+fn rates_csv_with_an_unknown_deck_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     let contents = deck_rates(&["premium,0.50,1900,,wholesale,,,1,1", "premium,0.70,1900,,platinum,,,1,1"]);
     let file = env.write("rates.csv", &contents);
@@ -250,9 +272,8 @@ fn rates_csv_with_an_unknown_deck_is_rejected() {
     assert!(rates_listed(&env, &["--call-type", "premium"]).is_empty(), "a rate was imported from a rejected file");
 }
 
-#[test]
-fn rates_csv_with_both_deck_and_customer_on_a_row_is_rejected() {
-    let env = Env::seeded();
+fn rates_csv_with_both_deck_and_customer_on_a_row_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     let contents = deck_rates(&[
         "premium,0.50,1900,,wholesale,,,1,1",
@@ -266,9 +287,8 @@ fn rates_csv_with_both_deck_and_customer_on_a_row_is_rejected() {
     assert!(rates_listed(&env, &["--call-type", "premium"]).is_empty(), "a rate was imported from a rejected file");
 }
 
-#[test]
-fn rates_csv_with_a_non_digit_local_prefix_is_rejected() {
-    let env = Env::seeded();
+fn rates_csv_with_a_non_digit_local_prefix_is_rejected(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let contents = deck_rates(&[
         "premium,0.50,1900,1212,,,,1,1",
         "premium,0.60,1900,12a,,,,1,1",
@@ -282,9 +302,8 @@ fn rates_csv_with_a_non_digit_local_prefix_is_rejected() {
     assert!(rates_listed(&env, &["--call-type", "premium"]).is_empty(), "a rate was imported from a rejected file");
 }
 
-#[test]
-fn two_rates_conflicting_within_one_deck_name_both_lines() {
-    let env = Env::seeded();
+fn two_rates_conflicting_within_one_deck_name_both_lines(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     // Lines 2 and 4: same type, prefix, local prefix and deck; March lies inside the open
     // window from January.
@@ -328,9 +347,8 @@ international,0.20,44,,wholesale,,2026-03-01,2026-04-01
     assert_eq!(field(&listed, "prefix"), vec!["44"], "a rate was imported from a rejected file: {listed:#?}");
 }
 
-#[test]
-fn the_same_slot_in_two_decks_or_with_another_local_prefix_is_no_conflict() {
-    let env = Env::seeded();
+fn the_same_slot_in_two_decks_or_with_another_local_prefix_is_no_conflict(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     env.import_ok("decks", "decks.csv", DECKS);
     // international/44 open-ended in the default deck, both named decks and a customer, and
     // in wholesale again with two different local prefixes: seven rates, no conflict.
@@ -364,9 +382,10 @@ international,0.26,44,1212,,acme,,
 // ---------------------------------------------------------------- localcalling.csv
 
 /// A database whose local calling table makes 202555 → 212555 local, with two calls of acme
-/// from 202-555: `c1` to 212-555 (local) and `c2` to 303-555 (domestic).
-fn with_local_table() -> Env {
-    let env = Env::seeded();
+/// from 202-555: `c1` to 212-555 (local) and `c2` to 303-555 (domestic). `None`: PostgreSQL not
+/// configured.
+fn with_local_table(backend: Backend) -> Option<Env> {
+    let env = Env::seeded_on(backend)?;
     env.import_ok("localcalling", "localcalling.csv", "npa_nxx,local_npa_nxx\n202555,212555\n");
     env.import_ok(
         "cdrs",
@@ -376,7 +395,7 @@ fn with_local_table() -> Env {
             call("c2", "acme", "outbound", "12025550199", "13035550100"),
         ]),
     );
-    env
+    Some(env)
 }
 
 #[track_caller]
@@ -399,8 +418,8 @@ const BAD_NPA_NXX: &[(&str, &str)] = &[
 ];
 
 #[track_caller]
-fn assert_bad_npa_nxx_rejected(column: &str) {
-    let env = with_local_table();
+fn assert_bad_npa_nxx_rejected(backend: Backend, column: &str) {
+    let Some(env) = with_local_table(backend) else { return };
     for (i, (bad, why)) in BAD_NPA_NXX.iter().enumerate() {
         let row = if column == "npa_nxx" { format!("{bad},212555") } else { format!("202555,{bad}") };
         let name = format!("localcalling-bad-{i}.csv");
@@ -413,21 +432,18 @@ fn assert_bad_npa_nxx_rejected(column: &str) {
     }
 }
 
-#[test]
-fn a_malformed_npa_nxx_is_rejected() {
-    assert_bad_npa_nxx_rejected("npa_nxx");
+fn a_malformed_npa_nxx_is_rejected(backend: Backend) {
+    assert_bad_npa_nxx_rejected(backend, "npa_nxx");
 }
 
-#[test]
-fn a_malformed_local_npa_nxx_is_rejected() {
-    assert_bad_npa_nxx_rejected("local_npa_nxx");
+fn a_malformed_local_npa_nxx_is_rejected(backend: Backend) {
+    assert_bad_npa_nxx_rejected(backend, "local_npa_nxx");
 }
 
 // ---------------------------------------------------------------- which rate prices a call
 
-#[test]
-fn the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck() {
-    let env = with_decks();
+fn the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = deck_rates(&[
         // The default deck has a longer domestic prefix than the deck.
         "domestic,0.03,1212,,,,,1,1",
@@ -475,9 +491,8 @@ fn the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck() {
     assert_priced_by(&initech["i1"], "deck:wholesale", "1", "", "0.12");
 }
 
-#[test]
-fn a_tier_with_rates_for_the_type_but_no_candidate_is_passed_over() {
-    let env = with_decks();
+fn a_tier_with_rates_for_the_type_but_no_candidate_is_passed_over(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = format!(
         "{WINDOWED_HEADER}
 international,0.30,44,,wholesale,,,
@@ -504,9 +519,8 @@ international,0.50,49,,wholesale,,2026-02-01,
     assert_priced_by(&c["i4"], "deck:default", "", "", "0.60");
 }
 
-#[test]
-fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix() {
-    let env = with_decks();
+fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = deck_rates(&[
         "domestic,0.10,1212,,wholesale,,,1,1",
         "domestic,0.11,1212,1202,wholesale,,,1,1",
@@ -544,9 +558,8 @@ fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix() {
 
 // ---------------------------------------------------------------- decks import and listing
 
-#[test]
-fn importing_decks_twice_counts_duplicates_and_updates() {
-    let env = Env::seeded();
+fn importing_decks_twice_counts_duplicates_and_updates(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     let run = env.import("decks", "decks.csv", DECKS);
     run.assert_ok();
     assert_eq!(Summary::of(&run.json()), Summary::imported(2));
@@ -576,9 +589,8 @@ partner,Partners
     assert!(run.stdout.contains("0 imported, 0 updated, 3 duplicates"), "{}", run.dump());
 }
 
-#[test]
-fn decks_list_shows_rate_counts_and_assigned_customers() {
-    let env = with_decks();
+fn decks_list_shows_rate_counts_and_assigned_customers(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = deck_rates(&[
         "domestic,0.12,1,,wholesale,,,1,1",
         "international,0.30,44,,wholesale,,,1,1",
@@ -612,9 +624,8 @@ fn decks_list_shows_rate_counts_and_assigned_customers() {
     assert_priced_by(&calls_by_id(&env, "acme")["a1"], "deck:default", "", "", "0.06");
 }
 
-#[test]
-fn rates_list_filters_by_deck_customer_and_call_type() {
-    let env = with_decks();
+fn rates_list_filters_by_deck_customer_and_call_type(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = deck_rates(&[
         "domestic,0.12,1,,wholesale,,,1,1",
         "international,0.30,44,,wholesale,,,1,1",
@@ -680,9 +691,8 @@ fn rates_list_filters_by_deck_customer_and_call_type() {
 
 // ---------------------------------------------------------------- local calling
 
-#[test]
-fn a_localcalling_import_replaces_the_whole_table() {
-    let env = Env::seeded();
+fn a_localcalling_import_replaces_the_whole_table(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // A local rate, so that local calls are rated.
     env.import_ok("rates", "rates.csv", &deck_rates(&["local,0.012,,,,,,1,1"]));
     env.import_ok(
@@ -739,9 +749,8 @@ fn a_localcalling_import_replaces_the_whole_table() {
 
 // ---------------------------------------------------------------- calls list: the rate object
 
-#[test]
-fn calls_list_shows_the_rate_that_priced_each_call() {
-    let env = with_decks();
+fn calls_list_shows_the_rate_that_priced_each_call(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     let rates = deck_rates(&["domestic,0.12,1212,,wholesale,,0.05,30,6", "domestic,0.24,1212555,1202,,acme,,1,1"]);
     env.import_ok("rates", "rates.csv", &rates);
     env.import_ok(
@@ -784,9 +793,8 @@ fn calls_list_shows_the_rate_that_priced_each_call() {
 
 // ---------------------------------------------------------------- the preview explains unrated calls
 
-#[test]
-fn the_preview_names_the_tiers_tried_for_an_unrated_call_type() {
-    let env = with_decks();
+fn the_preview_names_the_tiers_tried_for_an_unrated_call_type(backend: Backend) {
+    let Some(env) = with_decks(backend) else { return };
     // The deck has premium rates, but only for 1900 numbers.
     env.import_ok("rates", "rates.csv", &deck_rates(&["premium,0.50,1900,,wholesale,,,1,1"]));
     env.import_ok(
@@ -859,9 +867,8 @@ fn the_preview_names_the_tiers_tried_for_an_unrated_call_type() {
 
 // ---------------------------------------------------------------- backward compatibility
 
-#[test]
-fn data_without_decks_or_local_calling_rates_as_before() {
-    let env = Env::seeded();
+fn data_without_decks_or_local_calling_rates_as_before(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
     // A customer rate in the old format (no deck, no local_prefix column).
     let old = format!("{RATES_HEADER}\ndomestic,0.03,1212,,1,1,,,globex,Globex New York\n");
     assert_eq!(env.import_ok("rates", "rates-old.csv", &old), Summary::imported(1));

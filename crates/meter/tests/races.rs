@@ -3,13 +3,20 @@
 //! concurrent invoice creations with overlapping ranges and call-type filters, a deletion
 //! racing a creation over the same calls, and an import racing a creation for the same
 //! customer and range. Everything is audited through the CLI: `calls list`, `invoice show` and
-//! `db check`.
+//! `db check`. Every test runs on SQLite and on PostgreSQL.
 
 mod common;
 
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+
+on_both_backends! {
+    eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_at_most_once,
+    an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice,
+    a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing,
+    opening_a_new_database_waits_for_another_writer_instead_of_failing,
+}
 
 /// The limit for any one run; far above the measured times.
 const LIMIT: Duration = Duration::from_secs(50);
@@ -128,9 +135,9 @@ fn create_all_at_once(env: &Env, requests: &[Request]) -> Vec<Run> {
     children.into_iter().map(|c| c.wait(LIMIT).run).collect()
 }
 
-#[test]
-fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_at_most_once() {
+fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_at_most_once(backend: Backend) {
     let _alone = one_at_a_time();
+    let clock = std::time::Instant::now();
     let requests = [
         Request { customer: "acme", from: "2026-01-01", to: "2026-01-20", types: None },
         Request { customer: "globex", from: "2026-01-01", to: "2026-01-15", types: None },
@@ -142,16 +149,17 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
         Request { customer: "globex", from: "2026-01-12", to: "2026-01-20", types: None },
     ];
     let globex_days: Vec<(i32, u32, u32)> = (2..=31).map(|d| (2026, 1, d)).collect();
+    const PER_CUSTOMER: usize = 3000;
     for round in 0..8u64 {
-        let env = Env::seeded();
+        let Some(env) = Env::seeded_on(backend) else { return };
         let mut rng = Rng::new(900 + round);
-        let mut data = random_calls(&mut rng, "acme", &month_days(2026, 1, 31), 4000);
-        let mut globex = random_calls(&mut rng, "globex", &globex_days, 4000);
+        let mut data = random_calls(&mut rng, "acme", &month_days(2026, 1, 31), PER_CUSTOMER);
+        let mut globex = random_calls(&mut rng, "globex", &globex_days, PER_CUSTOMER);
         for c in &mut globex {
             c.id = format!("g{}", c.id);
         }
         data.extend(globex);
-        assert_eq!(env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data)), Summary::imported(8000));
+        assert_eq!(env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data)), Summary::imported(2 * PER_CUSTOMER as u64));
 
         let runs = create_all_at_once(&env, &requests);
         // Invoice id → the request that created it.
@@ -169,8 +177,17 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
         let by_id: BTreeMap<&str, &Cdr> = data.iter().map(|d| (d.id.as_str(), d)).collect();
         let mut line_calls = 0;
         let mut found = BTreeSet::new();
+        // Call id → the invoice it is billed on, over both customers' listings.
+        let mut billed_on: BTreeMap<String, String> = BTreeMap::new();
         for customer in ["acme", "globex"] {
+            // Reads every call and every invoice a call names (`invoice show` must work for it).
             let ledger = Ledger::read(&env, customer);
+            for c in ledger.billed() {
+                let inv = c.invoice.clone().expect("a billed call names its invoice");
+                assert!(ledger.invoices.contains_key(&inv), "round {round}: call {} is on {inv}, which is gone", c.id);
+                let previous = billed_on.insert(c.id.clone(), inv.clone());
+                assert!(previous.is_none(), "round {round}: call {} is on {inv} and on {previous:?}", c.id);
+            }
             for c in &ledger.calls {
                 let d = by_id[c.id.as_str()];
                 let wanted = requests.iter().any(|r| r.covers(d));
@@ -217,14 +234,22 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
             line_calls, billed,
             "round {round}: the invoices' lines count {line_calls} calls, {billed} are billed"
         );
+        assert_eq!(billed_on.len() as u64, billed, "round {round}: the listings show {} billed calls", billed_on.len());
+        // Each invoice's lines hold exactly the calls that name it (checked by `Ledger::read`),
+        // so with the counts equal no call is counted on a second invoice.
+        for (id, req) in &made {
+            let named = billed_on.values().filter(|inv| *inv == id).count();
+            assert!(named > 0, "round {round}: {id} ({req:?}) bills no call");
+        }
     }
+    eprintln!("{backend:?} eight concurrent creates: {:.1?}", clock.elapsed());
 }
 
-#[test]
-fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice() {
+fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice(backend: Backend) {
     let _alone = one_at_a_time();
-    let env = Env::seeded();
-    let data = random_calls(&mut Rng::new(31), "acme", &month_days(2026, 1, 31), 6000);
+    let clock = std::time::Instant::now();
+    let Some(env) = Env::seeded_on(backend) else { return };
+    let data = random_calls(&mut Rng::new(31), "acme", &month_days(2026, 1, 31), 4000);
     env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data));
     let ids = |from: &str, to: &str| -> BTreeSet<String> {
         data.iter()
@@ -303,22 +328,28 @@ fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice
         // seconds X gives back stay in the balance for later invoices.
         check_acme_allowances(&ledger, on_y == whole);
     }
-    eprintln!("create before delete: {} rounds, after: {} rounds", seen.0, seen.1);
+    eprintln!(
+        "{backend:?} create before delete: {} rounds, after: {} rounds, in {:.1?}",
+        seen.0,
+        seen.1,
+        clock.elapsed()
+    );
     assert!(seen.0 > 0 && seen.1 > 0, "the race went one way only: {seen:?}");
 }
 
-#[test]
-fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing() {
+fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing(backend: Backend) {
     let _alone = one_at_a_time();
-    let env = Env::seeded();
+    let clock = std::time::Instant::now();
+    let Some(env) = Env::seeded_on(backend) else { return };
     let base = random_calls(&mut Rng::new(5), "acme", &month_days(2026, 1, 31), 3000);
     env.import_ok("cdrs", "base.csv", &cdrs_csv(&base));
     let base_billable: BTreeSet<String> = base.iter().filter(|d| billable(d)).map(|d| d.id.clone()).collect();
     env.snapshot("base.db");
     let create = Request { customer: "acme", from: "2026-01-01", to: "2026-01-31", types: None };
 
-    // How long an import of one file takes, to spread the second start over it.
-    const ROWS: usize = 15_000;
+    // How long an import of one file takes (the median of three), to spread the second start
+    // over it.
+    const ROWS: usize = 8_000;
     let file_of = |round: u64| -> (String, Vec<Cdr>) {
         let mut calls = random_calls(&mut Rng::new(1000 + round), "acme", &month_days(2026, 1, 31), ROWS);
         for c in &mut calls {
@@ -327,18 +358,36 @@ fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing() {
         (env.write(&format!("round{round}.csv"), &cdrs_csv(&calls)), calls)
     };
     let (path, _) = file_of(99);
-    let import_time = env.spawn(&["cdrs", "import", &path, "--format", "json"]).wait(LIMIT).elapsed;
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            env.restore("base.db");
+            env.spawn(&["cdrs", "import", &path, "--format", "json"]).wait(LIMIT).elapsed
+        })
+        .collect();
+    times.sort();
+    let import_time = times[1];
 
+    // Rounds alternate which command starts first. The second start is spread over equal
+    // stripes of a span, one round per stripe (and a random point in it): a creation started
+    // during the import overlaps it (SQLite: it waits for the import's write lock, or takes it
+    // first; PostgreSQL: it runs beside the import and reads the calls committed when it reads
+    // them), and the last stripes of the import-first rounds start past the import's commit,
+    // where the creation must bill the whole file.
+    const ROUNDS: u64 = 10;
+    let stripes = ROUNDS / 2;
     let mut rng = Rng::new(0x1A9);
     let mut seen = (0, 0);
-    for round in 0..10 {
+    for round in 0..ROUNDS {
         env.restore("base.db");
         let (path, calls) = file_of(round);
         let ours: BTreeSet<String> = calls.iter().filter(|d| billable(d)).map(|d| d.id.clone()).collect();
         let import_args = ["cdrs", "import", path.as_str(), "--format", "json"];
         let create_args = create.args();
-        let import_first = rng.below(2) == 0;
-        let delay = Duration::from_micros(rng.below(import_time.as_micros() as u64 / 2 + 1));
+        let import_first = round % 2 == 0;
+        // Import first: over 1.5 × the import's time; create first: over half of it.
+        let span = if import_first { import_time * 3 / 2 } else { import_time / 2 };
+        let stripe = span.as_micros() as u64 / stripes;
+        let delay = Duration::from_micros(stripe * (round / 2) + rng.below(stripe.max(1)));
         let (a, b) = if import_first {
             let a = env.spawn(&import_args);
             std::thread::sleep(delay);
@@ -380,39 +429,85 @@ fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing() {
         let left: u64 = usage_lines_of(&rest).values().map(|l| l.0).sum();
         assert_eq!(left as usize, ours.len() - billed_of_file, "{context}: {rest:#}");
     }
-    eprintln!("the invoice billed none of the file: {} rounds, all of it: {} rounds", seen.0, seen.1);
+    eprintln!(
+        "{backend:?} import racing create: the invoice billed none of the file in {} rounds, all of it in {} \
+         rounds, in {:.1?}",
+        seen.0,
+        seen.1,
+        clock.elapsed()
+    );
     assert!(seen.0 > 0 && seen.1 > 0, "the race went one way only: {seen:?}");
 }
 
-/// A process that opens a new database while another connection holds a write lock on it
-/// must wait for that lock (the 60 s busy timeout), like every other wait between processes.
+/// A process that opens a new database while another holds a lock on it must wait for that
+/// lock, like every other wait between processes, instead of failing.
 ///
-/// On a new file (still in rollback mode) switching to WAL must upgrade a read lock to a write
-/// lock, and SQLite answers busy there at once, without its busy handler; `meter` retries. In
-/// practice the other writer is another `meter` process opening the same new file; here it is
-/// a Python `sqlite3` connection, which makes the contention certain.
-#[test]
-fn opening_a_new_database_waits_for_another_writer_instead_of_failing() {
+/// SQLite: on a new file (still in rollback mode) switching to WAL must upgrade a read lock to a
+/// write lock, and SQLite answers busy there at once, without its busy handler; `meter` retries
+/// (up to the 60 s busy timeout). In practice the other writer is another `meter` process
+/// opening the same new file; here it is a Python `sqlite3` connection holding a write lock,
+/// which makes the contention certain.
+///
+/// PostgreSQL: the openers of a new database apply the migrations one at a time under a
+/// transaction-level advisory lock; here `psql` holds that lock (`LOCK_MIGRATIONS` of
+/// `crates/store/src/postgres/mod.rs`) as another `meter` applying them would. Waiting at least
+/// most of the hold shows the lock was really contended.
+fn opening_a_new_database_waits_for_another_writer_instead_of_failing(backend: Backend) {
     let _alone = one_at_a_time();
-    let env = Env::new();
-    let hold = "import sqlite3, sys, time\n\
-                c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-                c.execute('BEGIN IMMEDIATE')\n\
-                print('locked', flush=True)\n\
-                time.sleep(1.0)\n\
-                c.execute('COMMIT')\n";
-    let mut holder = std::process::Command::new("python3")
-        .args(["-c", hold])
-        .arg(env.db_file())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
+    let clock = std::time::Instant::now();
+    let Some(env) = Env::on(backend) else { return };
+    const HOLD: Duration = Duration::from_secs(1);
+    let mut holder = match backend {
+        Backend::Sqlite => {
+            let hold = format!(
+                "import sqlite3, sys, time\n\
+                 c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                 c.execute('BEGIN IMMEDIATE')\n\
+                 print('locked', flush=True)\n\
+                 time.sleep({})\n\
+                 c.execute('COMMIT')\n",
+                HOLD.as_secs_f64()
+            );
+            std::process::Command::new("python3")
+                .args(["-c", &hold])
+                .arg(env.db_file())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("python3 runs")
+        }
+        Backend::Postgres => {
+            const LOCK_MIGRATIONS: i64 = 0x6d_65_74_65_72_00_02;
+            let script = format!(
+                "BEGIN;\n\
+                 SELECT pg_advisory_xact_lock({LOCK_MIGRATIONS});\n\
+                 \\echo locked\n\
+                 SELECT pg_sleep({});\n\
+                 COMMIT;\n",
+                HOLD.as_secs_f64()
+            );
+            let mut holder = std::process::Command::new(psql())
+                .args(["-XqAt", "-v", "ON_ERROR_STOP=1", "-d", env.db_url()])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("psql runs");
+            std::io::Write::write_all(&mut holder.stdin.take().expect("stdin"), script.as_bytes())
+                .expect("writing the script");
+            holder
+        }
+    };
+    let mut reader = std::io::BufReader::new(holder.stdout.take().expect("stdout"));
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.take().expect("stdout")), &mut line)
-        .expect("the holder's first line");
+    while line.trim().is_empty() {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut reader, &mut line).expect("the holder's output");
+        assert!(n > 0, "the holder ended without taking the lock");
+    }
     assert_eq!(line.trim(), "locked");
     let run = env.spawn(&["db", "check"]).wait(LIMIT);
-    let _ = holder.wait();
+    let held = holder.wait().expect("the holder ends");
+    assert!(held.success(), "the holder failed: {held:?}");
     assert_eq!(
         run.run.code,
         0,
@@ -420,5 +515,7 @@ fn opening_a_new_database_waits_for_another_writer_instead_of_failing() {
         run.elapsed,
         run.run.dump()
     );
+    assert!(run.elapsed >= HOLD / 2, "`meter db check` ended after {:?}: it did not wait for the lock", run.elapsed);
     env.assert_db_clean("after the wait");
+    eprintln!("{backend:?} opening waited {:.2?}, in {:.1?}", run.elapsed, clock.elapsed());
 }

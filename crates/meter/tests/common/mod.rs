@@ -1,10 +1,17 @@
-//! Shared helpers for the `meter` integration tests: a fresh SQLite database in a temporary
-//! directory per test, files written next to it, and the real binary run against it.
+//! Shared helpers for the `meter` integration tests: a fresh database per test (an SQLite file
+//! in a temporary directory, or a new PostgreSQL database), files written in that directory, and
+//! the real binary run against it.
+//!
+//! Every behavioural test runs on both backends: it is written once as `fn name(backend:
+//! Backend)` and listed in [`on_both_backends!`]. The PostgreSQL runs need
+//! `METER_TEST_POSTGRES_URL` (an administrator's URL, e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`); without it they report themselves skipped,
+//! except under CI, where a missing server is a failure.
 //!
 //! A test reads as a story:
 //!
 //! ```ignore
-//! let env = Env::seeded();
+//! let Some(env) = Env::seeded_on(backend) else { return };
 //! let cdrs = env.write("cdrs.csv", "id,start,duration,direction,to,customer\n...");
 //! let run = env.meter(&["cdrs", "import", &cdrs, "--format", "json"]);
 //! run.assert_ok();
@@ -14,6 +21,7 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -168,18 +176,78 @@ impl Run {
     }
 }
 
-/// A fresh database in its own temporary directory.
+/// The storage backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Postgres) } )*
+        }
+    };
+}
+
+/// The administrator's URL of the PostgreSQL server for tests, or `None` (and a notice on the
+/// terminal, past the test harness's capture) when it is not set. Under CI a missing URL fails.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("METER_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but METER_TEST_POSTGRES_URL is not: the PostgreSQL tests would not run"
+            );
+            let test = std::thread::current().name().unwrap_or("a test").to_owned();
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: set METER_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database in its own temporary directory (SQLite: the file is there; PostgreSQL: a new
+/// database, dropped with the value).
 pub struct Env {
     dir: tempfile::TempDir,
     db: String,
+    pub backend: Backend,
+    postgres: Option<store::postgres::TempDatabase>,
 }
 
 impl Env {
-    /// An empty database (created by the first command).
+    /// An empty SQLite database (created by the first command).
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let db = format!("sqlite://{}", dir.path().join("meter.db").display());
-        Env { dir, db }
+        Env { dir, db, backend: Backend::Sqlite, postgres: None }
+    }
+
+    /// An empty database on `backend`; `None` when PostgreSQL tests are not configured.
+    pub fn on(backend: Backend) -> Option<Env> {
+        match backend {
+            Backend::Sqlite => Some(Env::new()),
+            Backend::Postgres => {
+                let admin = postgres_url()?;
+                let test =
+                    std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap_or("test").to_owned();
+                let pg = store::postgres::TempDatabase::create(&admin, &test)
+                    .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", store::redact_url(&admin)));
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                Some(Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) })
+            }
+        }
     }
 
     /// A database with the standard plans, customers and rates imported.
@@ -187,6 +255,13 @@ impl Env {
         let env = Env::new();
         env.seed_standard();
         env
+    }
+
+    /// [`Env::seeded`] on `backend`; `None` when PostgreSQL tests are not configured.
+    pub fn seeded_on(backend: Backend) -> Option<Env> {
+        let env = Env::on(backend)?;
+        env.seed_standard();
+        Some(env)
     }
 
     /// Imports the standard plans, customers and rates (see the constants above).
@@ -578,7 +653,7 @@ impl Env {
         Spawned { args: args.iter().map(|s| s.to_string()).collect(), child, out, err, started }
     }
 
-    /// The path of the database file.
+    /// The path of the database file (SQLite).
     pub fn db_file(&self) -> PathBuf {
         self.path("meter.db")
     }
@@ -586,6 +661,10 @@ impl Env {
     /// Copies the database (with its WAL and shared-memory files, if any) aside under `name`.
     /// No `meter` process may be running.
     pub fn snapshot(&self, name: &str) {
+        if let Some(pg) = &self.postgres {
+            pg.save(name).expect("copying the database aside");
+            return;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let from = self.path(&format!("meter.db{suffix}"));
             let to = self.path(&format!("{name}{suffix}"));
@@ -598,6 +677,10 @@ impl Env {
 
     /// Puts back the database saved by [`Env::snapshot`]. No `meter` process may be running.
     pub fn restore(&self, name: &str) {
+        if let Some(pg) = &self.postgres {
+            pg.restore(name).expect("restoring the database");
+            return;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let from = self.path(&format!("{name}{suffix}"));
             let to = self.path(&format!("meter.db{suffix}"));
@@ -830,4 +913,66 @@ pub fn closed_spans(stderr: &str) -> Vec<String> {
             Some(last.split('{').next().unwrap_or(last).to_owned())
         })
         .collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// Helpers for the crash and race tests on both backends (bill_once.rs, races.rs, crash.rs).
+
+impl Env {
+    /// Waits until no `meter` session is left on the database. A PostgreSQL session outlives
+    /// its killed client until the server notices (at the end of the statement it is running,
+    /// or at once when idle), and a COMMIT the client had sent may still be applied then; after
+    /// this, the database holds all of the killed command's work or none of it, for good. On
+    /// SQLite there is nothing to wait for: a killed process holds no lock, and the next opener
+    /// rolls back what it left in the journal. Uses `psql` (as CI and the golden runner do).
+    #[track_caller]
+    pub fn settle(&self, limit: std::time::Duration) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
+        loop {
+            let out = Command::new(psql())
+                .args(["-XqAt", "-d", &self.db, "-c", sql])
+                .stdin(Stdio::null())
+                .output()
+                .expect("running psql (needed by the PostgreSQL crash tests)");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+            if text.trim() == "0" {
+                return;
+            }
+            assert!(started.elapsed() < limit, "{} session(s) still on the database after {limit:?}", text.trim());
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// A clean `meter db check` once a killed process's session has ended (see [`Env::settle`]).
+    #[track_caller]
+    pub fn assert_db_clean_after_kill(&self, context: &str) {
+        self.settle(std::time::Duration::from_secs(60));
+        self.assert_db_clean(context);
+    }
+}
+
+/// The `psql` program: on Debian-style installations the versioned binary itself (the `psql` on
+/// the PATH is a Perl wrapper that takes three times as long to start), else `psql`.
+pub fn psql() -> &'static std::path::Path {
+    static PSQL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PSQL.get_or_init(|| {
+        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let version = e.file_name().to_str()?.parse().ok()?;
+                let bin = e.path().join("bin/psql");
+                bin.is_file().then_some((version, bin))
+            })
+            .collect();
+        found.sort();
+        found.pop().map_or_else(|| PathBuf::from("psql"), |(_, bin)| bin)
+    })
 }
