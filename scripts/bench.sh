@@ -6,16 +6,20 @@
 #
 #   --calls N     call records to generate and import (default 1000000)
 #   --db URL      database to benchmark (default sqlite://bench-out/bench.db, removed first).
-#                 A postgres:// URL must name an empty database.
+#                 A postgres://…/NAME URL: NAME must contain "bench"; the script drops and
+#                 recreates it (and NAME_floor for the floor) through the server's `postgres`
+#                 database, with psql.
 #   --repeat N    times the cdrs import and the floor are measured, each into a fresh database;
-#                 the median is reported with the spread (default 3; 1 for a non-SQLite --db)
+#                 the median is reported with the spread (default 3)
 #   --no-build    use target/release/meter as it is (default: cargo build --release first)
 #
 # Stages, each timed (wall clock from `date +%s.%N`) with peak RSS from /usr/bin/time -v:
 #   import plans, customers, rates (10,000-prefix deck), cdrs; then one
 #   `meter invoice create --format json` per customer for 2026-10-01..2026-10-31, sequentially;
-#   then the floor: sqlite3's .import of the same cdrs.csv into an equivalent table with a unique
-#   index on the id and an index on (customer, start), and the same without indexes.
+#   then the invoices of 8 customers deleted and created again, one after another and then all 8
+#   at once (the scaling of concurrent invoicing); then the floor: the same cdrs.csv loaded into
+#   an equivalent table with a unique index on the id and an index on (customer, start), and the
+#   same without indexes, by sqlite3's .import (SQLite) or psql's \copy (PostgreSQL).
 # Everything goes to bench-out/ (gitignored): the data, the databases, the invoices and logs.
 set -euo pipefail
 
@@ -127,14 +131,37 @@ RATE_ROWS=$(($(wc -l <"$OUT/rates.csv") - 1))
 median_spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, v[1], v[NR] }'; }
 
-# fresh_db: removes a SQLite database; any other database must be empty (nothing is dropped).
+# PostgreSQL: the server's URL (PG_SERVER/postgres is the maintenance database) and the name.
+case "$DB" in
+    sqlite://*) BACKEND=sqlite ;;
+    postgres://*|postgresql://*)
+        BACKEND=postgres
+        PG_SERVER="${DB%%\?*}"
+        PG_NAME="${PG_SERVER##*/}"
+        PG_SERVER="${PG_SERVER%/*}"
+        case "$PG_NAME" in
+            *bench*) ;;
+            *) echo "bench: the database name in --db must contain 'bench' (it is dropped and recreated)" >&2; exit 2 ;;
+        esac
+        command -v psql >/dev/null || { echo "bench: psql is needed for a postgres:// --db" >&2; exit 1; }
+        ;;
+    *) echo "bench: --db must be sqlite://FILE or postgres://…/NAME" >&2; exit 2 ;;
+esac
+
+# pg_recreate NAME: drops and creates database NAME on the server.
+pg_recreate() {
+    psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null
+    psql "$PG_SERVER/postgres" -qc "CREATE DATABASE \"$1\"" >/dev/null
+}
+
+# fresh_db: an empty database at $DB.
 fresh_db() {
-    case "$DB" in
-        sqlite://*)
+    case "$BACKEND" in
+        sqlite)
             f="${DB#sqlite://}"
             rm -f "$f" "$f-wal" "$f-shm" "$f-journal"
             ;;
-        *) echo "note: $DB is not SQLite: it must be an empty database (nothing is dropped)"; REPEAT=1 ;;
+        postgres) pg_recreate "$PG_NAME" ;;
     esac
 }
 
@@ -174,37 +201,53 @@ record "import cdrs (median of ${#IMPORT_RUNS[@]})" "$CALLS" "$IMPORT_SECONDS" "
 
 # ---- the floor, right after the import it is compared with ----------------------------------
 FLOOR_SECONDS=""
-if [ -n "$SQLITE3" ]; then
-    echo "running: sqlite3 .import bench-out/cdrs.csv (the floor, with and without indexes)"
+FLOOR_TOOL=""
+FLOOR_SCHEMA='CREATE TABLE calls (id TEXT NOT NULL, start TEXT NOT NULL, duration INTEGER NOT NULL,
+    direction TEXT NOT NULL, "from" TEXT, "to" TEXT NOT NULL, customer TEXT NOT NULL, call_type TEXT);'
+FLOOR_INDEXES='CREATE UNIQUE INDEX calls_id ON calls (id); CREATE INDEX calls_customer_start ON calls (customer, start);'
+if [ "$BACKEND" = sqlite ] && [ -n "$SQLITE3" ]; then
+    FLOOR_TOOL="sqlite3 .import"
+elif [ "$BACKEND" = postgres ]; then
+    FLOOR_TOOL="psql \copy"
+fi
+if [ -n "$FLOOR_TOOL" ]; then
+    echo "running: $FLOOR_TOOL of bench-out/cdrs.csv (the floor, with and without indexes)"
     FLOOR_RUNS=()
     for variant in $(for _ in $(seq 1 "$REPEAT"); do echo indexed; done) plain; do
-        fdb="$OUT/floor-$variant.db"
-        rm -f "$fdb" "$fdb-journal" "$fdb-wal"
-        schema='CREATE TABLE calls (id TEXT NOT NULL, start TEXT NOT NULL, duration INTEGER NOT NULL,
-            direction TEXT NOT NULL, "from" TEXT, "to" TEXT NOT NULL, customer TEXT NOT NULL, call_type TEXT);'
-        if [ "$variant" = indexed ]; then
-            schema="$schema CREATE UNIQUE INDEX calls_id ON calls (id);
-                CREATE INDEX calls_customer_start ON calls (customer, start);"
-        fi
-        "$SQLITE3" "$fdb" "$schema"
-        # The command of docs/performance.md, run where cdrs.csv is.
+        schema="$FLOOR_SCHEMA"
+        [ "$variant" = indexed ] && schema="$schema $FLOOR_INDEXES"
+        # The commands of docs/performance.md, run where cdrs.csv is.
         cd "$OUT"
-        timed "floor_$variant" "$SQLITE3" "$fdb" -cmd ".mode csv" "PRAGMA cache_size=-262144" \
-            "BEGIN" ".import --skip 1 cdrs.csv calls" "COMMIT"
+        if [ "$BACKEND" = sqlite ]; then
+            fdb="$OUT/floor-$variant.db"
+            rm -f "$fdb" "$fdb-journal" "$fdb-wal"
+            "$SQLITE3" "$fdb" "$schema"
+            timed "floor_$variant" "$SQLITE3" "$fdb" -cmd ".mode csv" "PRAGMA cache_size=-262144" \
+                "BEGIN" ".import --skip 1 cdrs.csv calls" "COMMIT"
+            loaded="$("$SQLITE3" "$fdb" 'SELECT count(*) FROM calls')"
+        else
+            fdb="$PG_SERVER/${PG_NAME}_floor"
+            pg_recreate "${PG_NAME}_floor"
+            psql "$fdb" -qc "$schema" >/dev/null
+            timed "floor_$variant" psql "$fdb" -qc "\copy calls FROM 'cdrs.csv' CSV HEADER"
+            loaded="$(psql "$fdb" -qAtc 'SELECT count(*) FROM calls')"
+        fi
         cd - >/dev/null
         must "floor_$variant"
         secs="$LAST_SECONDS" kb="$LAST_PEAK_KB"
-        loaded="$("$SQLITE3" "$fdb" 'SELECT count(*) FROM calls')"
         [ "$loaded" = "$CALLS" ] || { echo "bench: the floor loaded $loaded rows, expected $CALLS" >&2; exit 1; }
         if [ "$variant" = indexed ]; then
             FLOOR_RUNS+=("$secs")
             FLOOR_PEAK_KB="$kb"
         else
             read -r FLOOR_SECONDS FLOOR_MIN FLOOR_MAX <<<"$(median_spread "${FLOOR_RUNS[@]}")"
-            record "floor: sqlite3 .import (indexed, median of ${#FLOOR_RUNS[@]})" "$CALLS" "$FLOOR_SECONDS" "${FLOOR_PEAK_KB:-}"
-            record "floor: sqlite3 .import (no index)" "$CALLS" "$secs" "${kb:-}"
+            record "floor: $FLOOR_TOOL (indexed, median of ${#FLOOR_RUNS[@]})" "$CALLS" "$FLOOR_SECONDS" "${FLOOR_PEAK_KB:-}"
+            record "floor: $FLOOR_TOOL (no index)" "$CALLS" "$secs" "${kb:-}"
         fi
     done
+    if [ "$BACKEND" = postgres ]; then
+        psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"${PG_NAME}_floor\"" >/dev/null
+    fi
 fi
 
 # ---- invoices: one per customer, sequentially -------------------------------------------
@@ -240,10 +283,50 @@ EOF
 [ "$inv_peak" = 0 ] && inv_peak=""
 record "invoice create, $CUSTOMERS customers (calls billed)" "$billed" "$inv_total" "$inv_peak"
 
+# ---- concurrent invoicing: 8 customers one after another, then the same 8 at once ---------
+PARALLEL=8
+SCALE=""
+if [ "$invoices" -ge "$PARALLEL" ]; then
+    mapfile -t SCALE_CUSTOMERS < <(find "$OUT/invoices" -name '*.json' -printf '%f\n' | sort | head -n "$PARALLEL" | sed 's/\.json$//')
+    # delete_scale_invoices: deletes the current invoices of those customers (ids in invoices/).
+    delete_scale_invoices() {
+        for c in "${SCALE_CUSTOMERS[@]}"; do
+            id="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])' <"$OUT/invoices/$c.json")"
+            "$METER" --db "$DB" invoice delete "$id" >/dev/null
+        done
+    }
+    create_one() {
+        "$METER" --db "$DB" invoice create --customer "$1" --from 2026-10-01 --to 2026-10-31 --format json \
+            >"$OUT/invoices/$1.json" 2>"$OUT/logs/scale-$1.err"
+    }
+    echo "running: invoice create for $PARALLEL customers, one after another, then all at once"
+    delete_scale_invoices
+    t0="$(now)"
+    for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c"; done
+    SEQ_SECONDS="$(sub "$(now)" "$t0")"
+    delete_scale_invoices
+    t0="$(now)"
+    pids=()
+    for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c" & pids+=($!); done
+    for p in "${pids[@]}"; do
+        wait "$p" || { echo "bench: a concurrent invoice create failed" >&2; cat "$OUT"/logs/scale-*.err >&2; exit 1; }
+    done
+    PAR_SECONDS="$(sub "$(now)" "$t0")"
+    scale_calls="$("$PY" -c '
+import json, os, sys
+print(sum(l.get("calls", 0) for c in sys.argv[2:]
+          for l in json.load(open(os.path.join(sys.argv[1], c + ".json")))["lines"] if l.get("kind") == "usage"))
+' "$OUT/invoices" "${SCALE_CUSTOMERS[@]}")"
+    record "invoice create, $PARALLEL customers one after another" "$scale_calls" "$SEQ_SECONDS" ""
+    record "invoice create, the same $PARALLEL at once" "$scale_calls" "$PAR_SECONDS" ""
+    SCALE="$(awk -v s="$SEQ_SECONDS" -v p="$PAR_SECONDS" 'BEGIN { printf "%.2f", s / p }')"
+fi
+
 # ---- report ------------------------------------------------------------------------------
 echo
 echo "meter benchmark: $CALLS calls, $CUSTOMERS customers, $RATE_ROWS rates; db $DB"
 echo "machine: $(nproc) CPUs, $(uname -sr); meter $("$METER" --version 2>/dev/null | awk '{print $2}')${SQLITE3:+; sqlite3 $("$SQLITE3" --version | awk '{print $1}')}"
+if [ "$BACKEND" = postgres ]; then echo "server: PostgreSQL $(psql "$PG_SERVER/postgres" -qAtc 'SHOW server_version')"; fi
 echo
 "$PY" - "$RESULTS" <<'EOF'
 import sys
@@ -259,11 +342,14 @@ for stage, n, secs, kb in rows:
 EOF
 echo
 if [ -n "$FLOOR_SECONDS" ]; then
-    awk -v m="$IMPORT_SECONDS" -v f="$FLOOR_SECONDS" 'BEGIN {
-        printf "cdrs import / SQLite floor (indexed) = %.2f s / %.2f s = %.2fx  (at or under 1.00x is the aim)\n", m, f, m / f }'
+    FLOOR_TOOL="$FLOOR_TOOL" awk -v m="$IMPORT_SECONDS" -v f="$FLOOR_SECONDS" 'BEGIN { t = ENVIRON["FLOOR_TOOL"];
+        printf "cdrs import / floor (%s, indexed) = %.2f s / %.2f s = %.2fx  (at or under 1.00x is the aim)\n", t, m, f, m / f }'
     echo "spread over the runs: cdrs import $IMPORT_MIN-$IMPORT_MAX s, floor $FLOOR_MIN-$FLOOR_MAX s"
 else
-    echo "cdrs import / SQLite floor: not measured (no sqlite3 CLI)"
+    echo "cdrs import / floor: not measured (no sqlite3 CLI)"
+fi
+if [ -n "$SCALE" ]; then
+    echo "concurrent invoicing: $PARALLEL creations one after another $SEQ_SECONDS s, all at once $PAR_SECONDS s: ${SCALE}x on $(nproc) CPUs"
 fi
 if [ "$invoices" -gt 0 ]; then
     awk -v s="$inv_total" -v n="$CUSTOMERS" -v i="$invoices" -v c="$billed" 'BEGIN {
@@ -271,8 +357,8 @@ if [ "$invoices" -gt 0 ]; then
 fi
 [ -n "$TIME_BIN" ] || echo "note: peak RSS n/a because /usr/bin/time is missing (Debian package 'time')"
 if [ "$nothing" -gt 0 ]; then echo "note: $nothing customers had nothing to bill"; fi
-case "$DB" in
-    sqlite://*)
+case "$BACKEND" in
+    sqlite)
         f="${DB#sqlite://}"
         sizes="meter db $(du -m "$f" | cut -f1) MB"
         [ -f "$OUT/floor-indexed.db" ] && sizes="$sizes; floor db (indexed) $(du -m "$OUT/floor-indexed.db" | cut -f1) MB"
