@@ -42,6 +42,7 @@ on_both_backends! {
     reimport_counts_duplicates_updates_and_conflicts,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     a_call_cannot_be_billed_twice,
+    a_billed_call_must_be_a_stored_call,
     deleting_an_invoice_releases_calls_and_gives_back_allowance,
     reopening_applies_no_migration_twice,
     check_finds_what_does_not_add_up,
@@ -504,6 +505,32 @@ fn a_call_cannot_be_billed_twice(backend: Backend) {
     assert!(tx.insert_invoice(&invoice_for(c, &[pk], vec![])).is_err(), "the database refuses a second billing");
     drop(tx);
     assert!(unbilled(&mut db.store, c).is_empty());
+}
+
+/// Billing a key that names no call (another start time, another number, another customer's
+/// call) is refused, so that a real call cannot stay unbilled behind a link to nothing; the
+/// same invoice with the right keys is accepted.
+fn a_billed_call_must_be_a_stored_call(backend: Backend) {
+    let Some(mut db) = db(backend) else { return };
+    let c1 = customer(&mut db.store, "c1");
+    let c2 = customer(&mut db.store, "c2");
+    import(&mut db.store, &[call(c1, "a", 1_000_000, 60), call(c1, "b", 2_000_000, 60), call(c2, "z", 1_000_000, 60)]);
+    let keys: Vec<(i64, i64)> = unbilled(&mut db.store, c1).iter().map(|s| (s.pk, s.call.start)).collect();
+    let other = unbilled(&mut db.store, c2)[0].pk;
+    let wrong = [
+        vec![keys[0], (keys[1].0, keys[1].1 + 1)],
+        vec![keys[0], (keys[1].0 + 100, keys[1].1)],
+        vec![keys[0], (other, keys[0].1)],
+    ];
+    for calls in &wrong {
+        let mut tx = db.store.write().expect("tx");
+        assert!(tx.insert_invoice(&invoice_for(c1, calls, vec![])).is_err(), "billing {calls:?} was accepted");
+    }
+    let mut tx = db.store.write().expect("tx");
+    tx.insert_invoice(&invoice_for(c1, &keys, vec![])).expect("the right keys");
+    tx.commit().expect("commit");
+    assert!(unbilled(&mut db.store, c1).is_empty());
+    assert_eq!(db.store.read().expect("tx").check().expect("check"), Vec::<String>::new());
 }
 
 fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend) {
