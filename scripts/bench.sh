@@ -14,12 +14,13 @@
 #   --no-build    use target/release/meter as it is (default: cargo build --release first)
 #
 # Stages, each timed (wall clock from `date +%s.%N`) with peak RSS from /usr/bin/time -v:
-#   import plans, customers, rates (10,000-prefix deck), cdrs; then one
-#   `meter invoice create --format json` per customer for 2026-10-01..2026-10-31, sequentially;
-#   then the invoices of 8 customers deleted and created again, one after another and then all 8
-#   at once (the scaling of concurrent invoicing); then the floor: the same cdrs.csv loaded into
-#   an equivalent table with a unique index on the id and an index on (customer, start), and the
-#   same without indexes, by sqlite3's .import (SQLite) or psql's \copy (PostgreSQL).
+#   import plans, customers, rates (10,000-prefix deck), cdrs; the floor right after: the same
+#   cdrs.csv loaded into an equivalent table with a unique index on the id and an index on
+#   (customer, start), and the same without indexes, by sqlite3's .import (SQLite) or psql's
+#   \copy (PostgreSQL); then one `meter invoice create --format json` per customer for
+#   2026-10-01..2026-10-31, sequentially; then the invoices of 8 customers deleted and created
+#   again, one after another and then all 8 at once, in at least 5 rounds (the scaling of
+#   concurrent invoicing, as a median).
 # Everything goes to bench-out/ (gitignored): the data, the databases, the invoices and logs.
 set -euo pipefail
 
@@ -299,27 +300,36 @@ if [ "$invoices" -ge "$PARALLEL" ]; then
         "$METER" --db "$DB" invoice create --customer "$1" --from 2026-10-01 --to 2026-10-31 --format json \
             >"$OUT/invoices/$1.json" 2>"$OUT/logs/scale-$1.err"
     }
-    echo "running: invoice create for $PARALLEL customers, one after another, then all at once"
-    delete_scale_invoices
-    t0="$(now)"
-    for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c"; done
-    SEQ_SECONDS="$(sub "$(now)" "$t0")"
-    delete_scale_invoices
-    t0="$(now)"
-    pids=()
-    for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c" & pids+=($!); done
-    for p in "${pids[@]}"; do
-        wait "$p" || { echo "bench: a concurrent invoice create failed" >&2; cat "$OUT"/logs/scale-*.err >&2; exit 1; }
+    # Rounds of both, alternating; the medians are reported (the ratio varies with the machine).
+    ROUNDS=$((REPEAT > 5 ? REPEAT : 5))
+    echo "running: invoice create for $PARALLEL customers, one after another, then all at once ($ROUNDS rounds)"
+    SEQ_RUNS=() PAR_RUNS=() RATIOS=()
+    for _ in $(seq 1 "$ROUNDS"); do
+        delete_scale_invoices
+        t0="$(now)"
+        for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c"; done
+        seq_s="$(sub "$(now)" "$t0")"
+        delete_scale_invoices
+        t0="$(now)"
+        pids=()
+        for c in "${SCALE_CUSTOMERS[@]}"; do create_one "$c" & pids+=($!); done
+        for p in "${pids[@]}"; do
+            wait "$p" || { echo "bench: a concurrent invoice create failed" >&2; cat "$OUT"/logs/scale-*.err >&2; exit 1; }
+        done
+        par_s="$(sub "$(now)" "$t0")"
+        SEQ_RUNS+=("$seq_s") PAR_RUNS+=("$par_s")
+        RATIOS+=("$(awk -v s="$seq_s" -v p="$par_s" 'BEGIN { printf "%.2f", s / p }')")
     done
-    PAR_SECONDS="$(sub "$(now)" "$t0")"
+    read -r SEQ_SECONDS _ _ <<<"$(median_spread "${SEQ_RUNS[@]}")"
+    read -r PAR_SECONDS _ _ <<<"$(median_spread "${PAR_RUNS[@]}")"
+    read -r SCALE SCALE_MIN SCALE_MAX <<<"$(median_spread "${RATIOS[@]}")"
     scale_calls="$("$PY" -c '
 import json, os, sys
 print(sum(l.get("calls", 0) for c in sys.argv[2:]
           for l in json.load(open(os.path.join(sys.argv[1], c + ".json")))["lines"] if l.get("kind") == "usage"))
 ' "$OUT/invoices" "${SCALE_CUSTOMERS[@]}")"
-    record "invoice create, $PARALLEL customers one after another" "$scale_calls" "$SEQ_SECONDS" ""
-    record "invoice create, the same $PARALLEL at once" "$scale_calls" "$PAR_SECONDS" ""
-    SCALE="$(awk -v s="$SEQ_SECONDS" -v p="$PAR_SECONDS" 'BEGIN { printf "%.2f", s / p }')"
+    record "invoice create, $PARALLEL customers one after another (median)" "$scale_calls" "$SEQ_SECONDS" ""
+    record "invoice create, the same $PARALLEL at once (median)" "$scale_calls" "$PAR_SECONDS" ""
 fi
 
 # ---- report ------------------------------------------------------------------------------
@@ -349,7 +359,8 @@ else
     echo "cdrs import / floor: not measured (no sqlite3 CLI)"
 fi
 if [ -n "$SCALE" ]; then
-    echo "concurrent invoicing: $PARALLEL creations one after another $SEQ_SECONDS s, all at once $PAR_SECONDS s: ${SCALE}x on $(nproc) CPUs"
+    echo "concurrent invoicing: $PARALLEL creations one after another $SEQ_SECONDS s, all at once $PAR_SECONDS s (medians);"
+    echo "  speed-up ${SCALE}x on $(nproc) CPUs, median of ${#RATIOS[@]} rounds (${SCALE_MIN}-${SCALE_MAX}x): ${RATIOS[*]}"
 fi
 if [ "$invoices" -gt 0 ]; then
     awk -v s="$inv_total" -v n="$CUSTOMERS" -v i="$invoices" -v c="$billed" 'BEGIN {
