@@ -19,7 +19,7 @@ fn golden_scenarios_pass(backend: Backend) {
     let server = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let Some(admin) = postgres_url() else { return };
+            let Some(admin) = store::postgres::test_server_url() else { return };
             let psql = Command::new("psql").arg("--version").output();
             assert!(
                 psql.is_ok_and(|o| o.status.success()),

@@ -8,7 +8,6 @@
 
 use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
-use std::io::Write as _;
 use store::postgres::TempDatabase;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, LineKind,
@@ -48,27 +47,6 @@ on_both_backends! {
     check_finds_what_does_not_add_up,
 }
 
-/// The administrator's URL of the PostgreSQL server for tests, or `None` (and a notice written
-/// straight to stderr, past the test harness's capture) when it is not set. Under CI a missing
-/// URL fails the test.
-fn postgres_url() -> Option<String> {
-    match std::env::var("METER_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but METER_TEST_POSTGRES_URL is not: the PostgreSQL tests would not run"
-            );
-            let test = std::thread::current().name().unwrap_or("a test").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: set METER_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
-            );
-            None
-        }
-    }
-}
-
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
 /// database goes.
 struct Db {
@@ -88,11 +66,7 @@ fn db(backend: Backend) -> Option<Db> {
             Some(Db { store, url, _dir: Some(dir), _pg: None })
         }
         Backend::Postgres => {
-            let admin = postgres_url()?;
-            let test =
-                std::thread::current().name().unwrap_or("store").rsplit("::").next().unwrap_or("store").to_owned();
-            let pg = TempDatabase::create(&admin, &test)
-                .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", store::redact_url(&admin)));
+            let pg = TempDatabase::for_test()?;
             let url = pg.url().to_owned();
             let store = AnyStore::open_url(&url).expect("open");
             Some(Db { store, url, _dir: None, _pg: Some(pg) })

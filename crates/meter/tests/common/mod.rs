@@ -21,7 +21,6 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -197,26 +196,6 @@ macro_rules! on_both_backends {
     };
 }
 
-/// The administrator's URL of the PostgreSQL server for tests, or `None` (and a notice on the
-/// terminal, past the test harness's capture) when it is not set. Under CI a missing URL fails.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("METER_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but METER_TEST_POSTGRES_URL is not: the PostgreSQL tests would not run"
-            );
-            let test = std::thread::current().name().unwrap_or("a test").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: set METER_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
-            );
-            None
-        }
-    }
-}
-
 /// A fresh database in its own temporary directory (SQLite: the file is there; PostgreSQL: a new
 /// database, dropped with the value).
 pub struct Env {
@@ -239,11 +218,7 @@ impl Env {
         match backend {
             Backend::Sqlite => Some(Env::new()),
             Backend::Postgres => {
-                let admin = postgres_url()?;
-                let test =
-                    std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap_or("test").to_owned();
-                let pg = store::postgres::TempDatabase::create(&admin, &test)
-                    .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", store::redact_url(&admin)));
+                let pg = store::postgres::TempDatabase::for_test()?;
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 Some(Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) })
             }

@@ -187,7 +187,40 @@ pub struct TempDatabase {
     copies: std::sync::Mutex<Vec<String>>,
 }
 
+/// The administrator's URL of the PostgreSQL server for tests, `METER_TEST_POSTGRES_URL`, or
+/// `None` when it is not set, after a notice written straight to stderr (past the test
+/// harness's capture) that the calling test is skipped. Under CI (`CI` set) a missing URL is a
+/// failure: the PostgreSQL half of the suite must not be skipped silently.
+pub fn test_server_url() -> Option<String> {
+    use std::io::Write as _;
+    match std::env::var("METER_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but METER_TEST_POSTGRES_URL is not: the PostgreSQL tests would not run"
+            );
+            let test = std::thread::current().name().unwrap_or("a test").to_owned();
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: set METER_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
+            );
+            None
+        }
+    }
+}
+
 impl TempDatabase {
+    /// A database for the running test, named after it, on the server of
+    /// [`test_server_url`]; `None` (the test is skipped) when that is not set.
+    pub fn for_test() -> Option<TempDatabase> {
+        let admin = test_server_url()?;
+        let test = std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap_or("test").to_owned();
+        let db = TempDatabase::create(&admin, &test)
+            .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", crate::redact_url(&admin)));
+        Some(db)
+    }
+
     /// Creates database `meter_{label}_{pid}_{n}` on the server of `admin_url`.
     pub fn create(admin_url: &str, label: &str) -> Result<TempDatabase> {
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
