@@ -3,9 +3,9 @@
 //! A batch of new records (the usual case: one probe of the unique index finds none of them, and
 //! no id repeats within the batch) is copied (COPY, binary) straight into `calls`. Any other
 //! batch is copied into a session-local staging table and moved into `calls` with one INSERT …
-//! ON CONFLICT DO NOTHING; then one UPDATE refreshes the changed unbilled calls and one SELECT
-//! tells each record's outcome. Imports hold the call counter's row lock, so no other import can
-//! add an id between the probe and the copy.
+//! ON CONFLICT DO NOTHING; one join from the staging side then tells each record's outcome, and
+//! the changed unbilled calls are updated through their primary key. Imports hold the call
+//! counter's row lock, so no other import can add an id between the probe and the copy.
 
 use super::{at, narrow, PgTx};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
@@ -28,7 +28,8 @@ const COPY_STAGING: &str = "COPY calls_staging (pk, source, source_call_id, cust
 const COPY_CALLS: &str = "COPY calls (pk, source, source_call_id, customer_pk, start_at, duration, direction,
     from_number, to_number, call_type) FROM STDIN BINARY";
 
-const STAGING_TYPES: &[Type] = &[
+/// The types of the copied columns, in the order of `COPY_CALLS` and `COPY_STAGING`.
+const COPY_TYPES: &[Type] = &[
     Type::INT8,
     Type::INT2,
     Type::TEXT,
@@ -220,7 +221,7 @@ impl PgTx<'_> {
     /// Copies the batch into `calls` or the staging table, numbering its calls from `first`.
     fn copy_calls(&mut self, copy: &str, calls: &[NewCall], first: i64) -> Result<()> {
         let sink = self.tx.copy_in(copy)?;
-        let mut writer = BinaryCopyInWriter::new(sink, STAGING_TYPES);
+        let mut writer = BinaryCopyInWriter::new(sink, COPY_TYPES);
         for (n, c) in calls.iter().enumerate() {
             let row: [&(dyn ToSql + Sync); 10] = [
                 &(first + n as i64),
