@@ -6,6 +6,7 @@
 //! program touches the database. [`AnyStore`] is the backend a URL names.
 
 mod any;
+mod check;
 mod model;
 pub mod postgres;
 pub mod sqlite;

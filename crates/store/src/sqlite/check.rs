@@ -1,181 +1,29 @@
-//! `db check`: the invariants money depends on, verified on a live database.
+//! `db check` on SQLite: the shared invariants' queries, run in one read transaction.
 
 use super::SqliteTx;
+use crate::check::{Cell, Problem, INVARIANTS};
 use crate::Result;
-
-/// Each check is a query whose rows are problems, rendered by `describe`.
-struct Check {
-    sql: &'static str,
-    describe: fn(&rusqlite::Row<'_>) -> rusqlite::Result<String>,
-}
-
-const CHECKS: &[Check] = &[
-    Check {
-        sql: "SELECT i.pk, i.total_e2, coalesce(sum(l.amount_e2), 0) FROM invoices i
-              LEFT JOIN invoice_lines l ON l.invoice_pk = i.pk
-              GROUP BY i.pk HAVING i.total_e2 <> coalesce(sum(l.amount_e2), 0)",
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06}: total {} is not the sum of its lines {} (hundredths)",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)",
-        describe: |r| Ok(format!("invoice INV-{:06} has no lines", r.get::<_, i64>(0)?)),
-    },
-    // A usage line must be exactly the sum of the calls billed on it, by call type.
-    Check {
-        sql: "WITH billed AS (
-                  SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds) AS billable,
-                         sum(included_seconds) AS included, (sum(charge_e4) + 50) / 100 AS amount
-                  FROM billed_calls GROUP BY invoice_pk, call_type)
-              SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
-                     l.included_seconds, b.included, l.amount_e2, b.amount
-              FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
-              WHERE l.kind = 'usage' AND (b.calls IS NULL OR l.calls <> b.calls OR l.billable_seconds <> b.billable
-                 OR l.included_seconds <> b.included OR l.charged_seconds <> b.billable - b.included
-                 OR l.amount_e2 <> b.amount)",
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06} line {}: calls {} / billed {:?}, billable {} / {:?}, included {} / {:?}, amount {} / {:?}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, Option<i64>>(7)?,
-                r.get::<_, i64>(8)?,
-                r.get::<_, Option<i64>>(9)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT b.invoice_pk, b.call_type, count(*) FROM billed_calls b
-              WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = b.invoice_pk
-                                AND l.kind = 'usage' AND l.call_type = b.call_type)
-              GROUP BY b.invoice_pk, b.call_type",
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06}: {} billed {} calls have no usage line",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(1)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
-              WHERE b.customer_pk <> i.customer_pk",
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06} bills call #{} of another customer",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?
-            ))
-        },
-    },
-    // Balances are what the live invoices drew, no more, no less.
-    Check {
-        sql: "WITH drawn AS (
-                  SELECT i.customer_pk, d.plan_id, d.position, d.period_start, sum(d.seconds) AS seconds
-                  FROM invoice_draws d JOIN invoices i ON i.pk = d.invoice_pk
-                  GROUP BY i.customer_pk, d.plan_id, d.position, d.period_start),
-              keys AS (
-                  SELECT customer_pk, plan_id, position, period_start FROM allowance_balances
-                  UNION SELECT customer_pk, plan_id, position, period_start FROM drawn)
-              SELECT c.id, k.plan_id, k.position, k.period_start, coalesce(b.used_seconds, 0), coalesce(d.seconds, 0)
-              FROM keys k JOIN customers c ON c.pk = k.customer_pk
-              LEFT JOIN allowance_balances b ON b.customer_pk = k.customer_pk AND b.plan_id = k.plan_id
-                   AND b.position = k.position AND b.period_start = k.period_start
-              LEFT JOIN drawn d ON d.customer_pk = k.customer_pk AND d.plan_id = k.plan_id
-                   AND d.position = k.position AND d.period_start = k.period_start
-              WHERE coalesce(b.used_seconds, 0) <> coalesce(d.seconds, 0)",
-        describe: |r| {
-            Ok(format!(
-                "customer {} plan {} allowance {} period {}: balance used {} s, live invoices drew {} s",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?
-            ))
-        },
-    },
-    // The draws on one invoice match the included seconds of its lines.
-    Check {
-        sql: "SELECT i.pk, coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0),
-                     coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)
-              FROM invoices i
-              WHERE coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0)
-                 <> coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)",
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06}: allowance draws {} s, included seconds on its lines {} s",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT c.id, b.plan_id, b.position, b.period_start, b.used_seconds, a.included_minutes * 60
-              FROM allowance_balances b JOIN customers c ON c.pk = b.customer_pk
-              JOIN allowances a ON a.plan_id = b.plan_id AND a.position = b.position
-              WHERE b.used_seconds > a.included_minutes * 60",
-        describe: |r| {
-            Ok(format!(
-                "customer {} plan {} allowance {} period {}: {} s used of {} s included",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT next, (SELECT max(pk) FROM calls) FROM counters WHERE name = 'calls' AND next <= (SELECT coalesce(max(pk), 0) FROM calls)",
-        describe: |r| {
-            Ok(format!(
-                "the call counter {} is not above the largest call number {}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check",
-        describe: |r| {
-            Ok(format!(
-                "{} row {:?} refers to a missing {}",
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, String>(2)?
-            ))
-        },
-    },
-    Check {
-        sql: "SELECT quick_check FROM pragma_quick_check WHERE quick_check <> 'ok'",
-        describe: |r| Ok(format!("storage: {}", r.get::<_, String>(0)?)),
-    },
-];
+use rusqlite::types::ValueRef;
 
 impl SqliteTx<'_> {
     pub(crate) fn check_impl(&mut self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        for check in CHECKS {
-            let mut st = self.tx.prepare(check.sql)?;
+        for invariant in INVARIANTS {
+            let Some(sql) = invariant.sqlite else { continue };
+            let mut st = self.tx.prepare(sql)?;
+            let columns = st.column_count();
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                problems.push((check.describe)(r)?);
+                let cells = (0..columns)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            ValueRef::Integer(v) => Cell::Int(v),
+                            ValueRef::Null => Cell::Null,
+                            other => Cell::Text(other.as_str().unwrap_or_default().to_owned()),
+                        })
+                    })
+                    .collect::<rusqlite::Result<_>>()?;
+                problems.push((invariant.describe)(&Problem(cells))?);
             }
         }
         Ok(problems)

@@ -1,0 +1,284 @@
+//! `db check`: the invariants money depends on, verified on a live database. Each invariant has
+//! the query that finds the rows breaking it in each backend's dialect (or none, where the
+//! backend keeps it otherwise) and one wording of the problem, shared.
+
+use crate::{Result, StoreError};
+
+/// A value of a row that breaks an invariant.
+#[derive(Debug)]
+pub(crate) enum Cell {
+    Int(i64),
+    Text(String),
+    Null,
+}
+
+/// A row that breaks an invariant, column by column.
+pub(crate) struct Problem(pub(crate) Vec<Cell>);
+
+impl Problem {
+    fn cell(&self, i: usize) -> Result<&Cell> {
+        self.0.get(i).ok_or_else(|| StoreError::Corrupt(format!("db check: no column {i}")))
+    }
+
+    fn int(&self, i: usize) -> Result<i64> {
+        match self.cell(i)? {
+            Cell::Int(v) => Ok(*v),
+            other => Err(StoreError::Corrupt(format!("db check: column {i} is {other:?}, not an integer"))),
+        }
+    }
+
+    fn opt(&self, i: usize) -> Result<Option<i64>> {
+        match self.cell(i)? {
+            Cell::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    fn text(&self, i: usize) -> Result<String> {
+        match self.cell(i)? {
+            Cell::Text(v) => Ok(v.clone()),
+            other => Err(StoreError::Corrupt(format!("db check: column {i} is {other:?}, not text"))),
+        }
+    }
+}
+
+/// One invariant: the query per backend whose rows break it, and how a row reads.
+pub(crate) struct Invariant {
+    pub(crate) sqlite: Option<&'static str>,
+    pub(crate) postgres: Option<&'static str>,
+    pub(crate) describe: fn(&Problem) -> Result<String>,
+}
+
+pub(crate) const INVARIANTS: &[Invariant] = &[
+    Invariant {
+        sqlite: Some("SELECT i.pk, i.total_e2, coalesce(sum(l.amount_e2), 0) FROM invoices i
+              LEFT JOIN invoice_lines l ON l.invoice_pk = i.pk
+              GROUP BY i.pk HAVING i.total_e2 <> coalesce(sum(l.amount_e2), 0)"),
+        postgres: Some("SELECT i.pk, i.total_e2, coalesce(sum(l.amount_e2), 0)::bigint FROM invoices i
+              LEFT JOIN invoice_lines l ON l.invoice_pk = i.pk
+              GROUP BY i.pk HAVING i.total_e2 <> coalesce(sum(l.amount_e2), 0)"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06}: total {} is not the sum of its lines {} (hundredths)",
+                r.int(0)?,
+                r.int(1)?,
+                r.int(2)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
+        postgres: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
+        describe: |r| Ok(format!("invoice INV-{:06} has no lines", r.int(0)?)),
+    },
+    // A usage line must be exactly the sum of the calls billed on it, by call type.
+    Invariant {
+        sqlite: Some("WITH billed AS (
+                  SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds) AS billable,
+                         sum(included_seconds) AS included, (sum(charge_e4) + 50) / 100 AS amount
+                  FROM billed_calls GROUP BY invoice_pk, call_type)
+              SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
+                     l.included_seconds, b.included, l.amount_e2, b.amount
+              FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
+              WHERE l.kind = 'usage' AND (b.calls IS NULL OR l.calls <> b.calls OR l.billable_seconds <> b.billable
+                 OR l.included_seconds <> b.included OR l.charged_seconds <> b.billable - b.included
+                 OR l.amount_e2 <> b.amount)"),
+        postgres: Some("WITH billed AS (
+                  SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds)::bigint AS billable,
+                         sum(included_seconds)::bigint AS included, div(sum(charge_e4) + 50, 100)::bigint AS amount
+                  FROM billed_calls GROUP BY invoice_pk, call_type)
+              SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
+                     l.included_seconds, b.included, l.amount_e2, b.amount
+              FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
+              WHERE l.kind = 'usage' AND (b.calls IS NULL OR l.calls <> b.calls OR l.billable_seconds <> b.billable
+                 OR l.included_seconds <> b.included OR l.charged_seconds <> b.billable - b.included
+                 OR l.amount_e2 <> b.amount)"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} line {}: calls {} / billed {:?}, billable {} / {:?}, included {} / {:?}, amount {} / {:?}",
+                r.int(0)?,
+                r.text(1)?,
+                r.int(2)?,
+                r.opt(3)?,
+                r.int(4)?,
+                r.opt(5)?,
+                r.int(6)?,
+                r.opt(7)?,
+                r.int(8)?,
+                r.opt(9)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT b.invoice_pk, b.call_type, count(*) FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = b.invoice_pk
+                                AND l.kind = 'usage' AND l.call_type = b.call_type)
+              GROUP BY b.invoice_pk, b.call_type"),
+        postgres: Some("SELECT b.invoice_pk, b.call_type, count(*) FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = b.invoice_pk
+                                AND l.kind = 'usage' AND l.call_type = b.call_type)
+              GROUP BY b.invoice_pk, b.call_type"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06}: {} billed {} calls have no usage line",
+                r.int(0)?,
+                r.int(2)?,
+                r.text(1)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
+              WHERE b.customer_pk <> i.customer_pk"),
+        postgres: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
+              WHERE b.customer_pk <> i.customer_pk"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} bills call #{} of another customer",
+                r.int(0)?,
+                r.int(1)?
+            ))
+        },
+    },
+    // Balances are what the live invoices drew, no more, no less.
+    Invariant {
+        sqlite: Some("WITH drawn AS (
+                  SELECT i.customer_pk, d.plan_id, d.position, d.period_start, sum(d.seconds) AS seconds
+                  FROM invoice_draws d JOIN invoices i ON i.pk = d.invoice_pk
+                  GROUP BY i.customer_pk, d.plan_id, d.position, d.period_start),
+              keys AS (
+                  SELECT customer_pk, plan_id, position, period_start FROM allowance_balances
+                  UNION SELECT customer_pk, plan_id, position, period_start FROM drawn)
+              SELECT c.id, k.plan_id, k.position, k.period_start, coalesce(b.used_seconds, 0), coalesce(d.seconds, 0)
+              FROM keys k JOIN customers c ON c.pk = k.customer_pk
+              LEFT JOIN allowance_balances b ON b.customer_pk = k.customer_pk AND b.plan_id = k.plan_id
+                   AND b.position = k.position AND b.period_start = k.period_start
+              LEFT JOIN drawn d ON d.customer_pk = k.customer_pk AND d.plan_id = k.plan_id
+                   AND d.position = k.position AND d.period_start = k.period_start
+              WHERE coalesce(b.used_seconds, 0) <> coalesce(d.seconds, 0)"),
+        postgres: Some("WITH drawn AS (
+                  SELECT i.customer_pk, d.plan_id, d.position, d.period_start, sum(d.seconds)::bigint AS seconds
+                  FROM invoice_draws d JOIN invoices i ON i.pk = d.invoice_pk
+                  GROUP BY i.customer_pk, d.plan_id, d.position, d.period_start),
+              keys AS (
+                  SELECT customer_pk, plan_id, position, period_start FROM allowance_balances
+                  UNION SELECT customer_pk, plan_id, position, period_start FROM drawn)
+              SELECT c.id, k.plan_id, k.position, k.period_start::text, coalesce(b.used_seconds, 0),
+                     coalesce(d.seconds, 0)
+              FROM keys k JOIN customers c ON c.pk = k.customer_pk
+              LEFT JOIN allowance_balances b ON b.customer_pk = k.customer_pk AND b.plan_id = k.plan_id
+                   AND b.position = k.position AND b.period_start = k.period_start
+              LEFT JOIN drawn d ON d.customer_pk = k.customer_pk AND d.plan_id = k.plan_id
+                   AND d.position = k.position AND d.period_start = k.period_start
+              WHERE coalesce(b.used_seconds, 0) <> coalesce(d.seconds, 0)"),
+        describe: |r| {
+            Ok(format!(
+                "customer {} plan {} allowance {} period {}: balance used {} s, live invoices drew {} s",
+                r.text(0)?,
+                r.text(1)?,
+                r.int(2)?,
+                r.text(3)?,
+                r.int(4)?,
+                r.int(5)?
+            ))
+        },
+    },
+    // The draws on one invoice match the included seconds of its lines.
+    Invariant {
+        sqlite: Some("SELECT i.pk, coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0),
+                     coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)
+              FROM invoices i
+              WHERE coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0)
+                 <> coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)"),
+        postgres: Some("SELECT i.pk, d.seconds, l.seconds FROM invoices i,
+                  LATERAL (SELECT coalesce(sum(seconds), 0)::bigint AS seconds FROM invoice_draws WHERE invoice_pk = i.pk) d,
+                  LATERAL (SELECT coalesce(sum(included_seconds), 0)::bigint AS seconds FROM invoice_lines
+                           WHERE invoice_pk = i.pk) l
+              WHERE d.seconds <> l.seconds"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06}: allowance draws {} s, included seconds on its lines {} s",
+                r.int(0)?,
+                r.int(1)?,
+                r.int(2)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT c.id, b.plan_id, b.position, b.period_start, b.used_seconds, a.included_minutes * 60
+              FROM allowance_balances b JOIN customers c ON c.pk = b.customer_pk
+              JOIN allowances a ON a.plan_id = b.plan_id AND a.position = b.position
+              WHERE b.used_seconds > a.included_minutes * 60"),
+        postgres: Some("SELECT c.id, b.plan_id, b.position, b.period_start::text, b.used_seconds, a.included_minutes * 60
+              FROM allowance_balances b JOIN customers c ON c.pk = b.customer_pk
+              JOIN allowances a ON a.plan_id = b.plan_id AND a.position = b.position
+              WHERE b.used_seconds > a.included_minutes * 60"),
+        describe: |r| {
+            Ok(format!(
+                "customer {} plan {} allowance {} period {}: {} s used of {} s included",
+                r.text(0)?,
+                r.text(1)?,
+                r.int(2)?,
+                r.text(3)?,
+                r.int(4)?,
+                r.int(5)?
+            ))
+        },
+    },
+    // The links a billed call keeps: SQLite's foreign keys (checked below), queries here.
+    Invariant {
+        sqlite: None,
+        postgres: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM calls c
+                                WHERE c.customer_pk = b.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk)"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} bills call #{}, which is not among the calls (moved or missing)",
+                r.int(0)?,
+                r.int(1)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: None,
+        postgres: Some("SELECT b.invoice_pk, count(*) FROM billed_calls b
+              WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.pk = b.invoice_pk) GROUP BY b.invoice_pk"),
+        describe: |r| {
+            Ok(format!(
+                "{} calls are marked billed on INV-{:06}, which does not exist",
+                r.int(1)?,
+                r.int(0)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT next, (SELECT max(pk) FROM calls) FROM counters WHERE name = 'calls' AND next <= (SELECT coalesce(max(pk), 0) FROM calls)"),
+        postgres: Some("SELECT next, (SELECT max(pk) FROM calls) FROM counters
+              WHERE name = 'calls' AND next <= (SELECT coalesce(max(pk), 0) FROM calls)"),
+        describe: |r| {
+            Ok(format!(
+                "the call counter {} is not above the largest call number {}",
+                r.int(0)?,
+                r.int(1)?
+            ))
+        },
+    },
+    // SQLite's own checks of its foreign keys and of the file.
+    Invariant {
+        sqlite: Some("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check"),
+        postgres: None,
+        describe: |r| {
+            Ok(format!(
+                "{} row {:?} refers to a missing {}",
+                r.text(0)?,
+                r.opt(1)?,
+                r.text(2)?
+            ))
+        },
+    },
+    Invariant {
+        sqlite: Some("SELECT quick_check FROM pragma_quick_check WHERE quick_check <> 'ok'"),
+        postgres: None,
+        describe: |r| Ok(format!("storage: {}", r.text(0)?)),
+    },
+];
