@@ -138,4 +138,26 @@ pub trait StoreTx {
     fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>>;
     /// Replaces the whole local calling table.
     fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()>;
+
+    /// The installation's settings of every configured source, by source.
+    fn source_settings(&mut self) -> Result<Vec<SourceSettings>>;
+    /// Saves (adds or replaces) one source's settings.
+    fn save_source_settings(&mut self, settings: &SourceSettings) -> Result<()>;
+    /// A customer's phone numbers on every source, by source then number.
+    fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>>;
+    /// Replaces a customer's phone numbers on one source.
+    fn replace_phone_numbers(&mut self, customer_pk: i64, source: Source, numbers: &[PhoneNumber]) -> Result<()>;
+    /// Saves a job: inserts it when `id` is 0 (returning the new id), else updates it.
+    fn save_job(&mut self, job: &Job) -> Result<i64>;
+    fn job(&mut self, id: i64) -> Result<Option<Job>>;
+    /// Jobs matching the query, newest first.
+    fn jobs(&mut self, query: &JobQuery) -> Result<Vec<Job>>;
+    /// How many calls of a customer from a source start in `[from, to)`.
+    fn count_calls(
+        &mut self,
+        customer_pk: i64,
+        source: Source,
+        from: rating::Micros,
+        to: rating::Micros,
+    ) -> Result<u64>;
 }

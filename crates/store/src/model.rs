@@ -316,3 +316,100 @@ pub enum DeleteOutcome {
     /// Only drafts can be deleted.
     NotDraft,
 }
+
+/// An installation's settings for one metered source (NetSapiens or Brightlink).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSettings {
+    pub source: Source,
+    /// The settings that are not secret, as a JSON object (URL, client id, username, API version…).
+    pub settings: String,
+    /// The secrets (client secret, password, API key), encrypted by the caller; opaque here.
+    pub secrets: Vec<u8>,
+    pub updated_at: Micros,
+}
+
+/// A phone number (DID) of a customer on a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    pub number: String,
+    pub enabled: bool,
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for JobState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [JobState::Running, JobState::Done, JobState::Failed]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown job state `{s}`"))
+    }
+}
+
+/// What a sync job has done so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobProgress {
+    pub pages: u64,
+    /// Records the platform sent (hidden legs and repeats included).
+    pub received: u64,
+    pub imported: u64,
+    pub updated: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+    /// Records the mapping leaves out (hidden helper legs).
+    pub skipped: u64,
+    /// Records a page repeated from the page before it.
+    pub repeated: u64,
+    /// Requests that failed and were retried, or pages that were refused and fetched again.
+    pub errors: u64,
+}
+
+/// A call-record sync of one customer's domain on one source for a window of start times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// 0 before the first save.
+    pub id: i64,
+    pub customer_pk: i64,
+    /// The customer's id (filled in when read).
+    pub customer: String,
+    pub source: Source,
+    pub domain: String,
+    pub window_start: Micros,
+    pub window_end: Micros,
+    pub state: JobState,
+    /// Where to resume: the source's position after the last committed page (opaque JSON).
+    pub position: String,
+    pub progress: JobProgress,
+    pub numbers: Option<u64>,
+    /// The platform's own count of the window's records, and the calls stored for it.
+    pub platform_count: Option<u64>,
+    pub stored_count: Option<u64>,
+    pub started_at: Micros,
+    pub finished_at: Option<Micros>,
+    pub error: Option<String>,
+}
+
+/// Which jobs to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobQuery {
+    pub customer_pk: Option<i64>,
+    pub source: Option<Source>,
+    pub limit: Option<u64>,
+}

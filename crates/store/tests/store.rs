@@ -10,8 +10,9 @@ use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
 use store::postgres::TempDatabase;
 use store::{
-    AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, LineKind,
-    NewBilledCall, NewCall, NewInvoice, Plan, PlanAllowance, Source, SqliteStore, Store, StoreTx,
+    AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, Job, JobProgress,
+    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, Source,
+    SourceSettings, SqliteStore, Store, StoreTx,
 };
 
 /// The backend a test runs on.
@@ -45,6 +46,7 @@ on_both_backends! {
     deleting_an_invoice_releases_calls_and_gives_back_allowance,
     reopening_applies_no_migration_twice,
     check_finds_what_does_not_add_up,
+    source_settings_numbers_and_jobs_round_trip,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -572,4 +574,119 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
         "{problems:?}"
     );
     assert!(problems.iter().any(|p| p.contains("draws 30 s, included seconds on its lines 0 s")), "{problems:?}");
+}
+
+fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
+    let Some(mut db) = db(backend) else { return };
+    let store = &mut db.store;
+    let acme = customer(store, "acme");
+    let beta = customer(store, "beta");
+
+    let settings = |source, json: &str, secret: &[u8]| SourceSettings {
+        source,
+        settings: json.into(),
+        secrets: secret.to_vec(),
+        updated_at: 1_767_225_600_000_001,
+    };
+    let mut tx = store.write().expect("tx");
+    tx.save_source_settings(&settings(Source::Netsapiens, r#"{"url":"a"}"#, &[0, 255, 7])).expect("save");
+    tx.save_source_settings(&settings(Source::Brightlink, r#"{"url":"b"}"#, &[1])).expect("save");
+    tx.save_source_settings(&settings(Source::Netsapiens, r#"{"url":"c"}"#, &[9, 0])).expect("replace");
+    let numbers = |list: &[(&str, bool)]| -> Vec<PhoneNumber> {
+        list.iter().map(|(n, e)| PhoneNumber { number: (*n).into(), enabled: *e }).collect()
+    };
+    tx.replace_phone_numbers(acme, Source::Netsapiens, &numbers(&[("13125550101", true), ("13125550100", false)]))
+        .expect("numbers");
+    tx.replace_phone_numbers(acme, Source::Brightlink, &numbers(&[("12125550100", true)])).expect("numbers");
+    tx.replace_phone_numbers(acme, Source::Netsapiens, &numbers(&[("13125550102", true), ("13125550100", true)]))
+        .expect("replace numbers");
+    tx.commit().expect("commit");
+
+    let mut tx = store.read().expect("tx");
+    let saved = tx.source_settings().expect("settings");
+    assert_eq!(
+        saved,
+        vec![
+            settings(Source::Brightlink, r#"{"url":"b"}"#, &[1]),
+            settings(Source::Netsapiens, r#"{"url":"c"}"#, &[9, 0])
+        ]
+    );
+    assert_eq!(
+        tx.phone_numbers(acme).expect("numbers"),
+        vec![
+            (Source::Brightlink, PhoneNumber { number: "12125550100".into(), enabled: true }),
+            (Source::Netsapiens, PhoneNumber { number: "13125550100".into(), enabled: true }),
+            (Source::Netsapiens, PhoneNumber { number: "13125550102".into(), enabled: true }),
+        ]
+    );
+    assert!(tx.phone_numbers(beta).expect("numbers").is_empty());
+    drop(tx);
+
+    let mut job = Job {
+        id: 0,
+        customer_pk: acme,
+        customer: String::new(),
+        source: Source::Netsapiens,
+        domain: "acme.example".into(),
+        window_start: 1_767_225_600_000_000,
+        window_end: 1_767_312_000_000_000,
+        state: JobState::Running,
+        position: r#"{"segment":0,"offset":0}"#.into(),
+        progress: JobProgress::default(),
+        numbers: None,
+        platform_count: None,
+        stored_count: None,
+        started_at: 1_767_400_000_123_456,
+        finished_at: None,
+        error: None,
+    };
+    let mut tx = store.write_usage().expect("tx");
+    job.id = tx.save_job(&job).expect("insert");
+    let other = Job { customer_pk: beta, source: Source::Brightlink, ..job.clone() };
+    let other_id = tx.save_job(&Job { id: 0, ..other }).expect("insert");
+    assert!(other_id > job.id);
+    job.state = JobState::Done;
+    job.position = r#"{"segment":2,"offset":4000}"#.into();
+    job.progress = JobProgress {
+        pages: 7,
+        received: 6001,
+        imported: 5000,
+        updated: 3,
+        duplicates: 900,
+        conflicts: 1,
+        skipped: 97,
+        repeated: 1000,
+        errors: 4,
+    };
+    job.numbers = Some(12);
+    job.platform_count = Some(5904);
+    job.stored_count = Some(5903);
+    job.finished_at = Some(1_767_400_060_000_001);
+    job.error = Some("brightlink: connection refused".into());
+    assert_eq!(tx.save_job(&job).expect("update"), job.id);
+    tx.commit().expect("commit");
+
+    let mut tx = store.read().expect("tx");
+    job.customer = "acme".into();
+    assert_eq!(tx.job(job.id).expect("job"), Some(job.clone()));
+    assert_eq!(tx.job(other_id + 1).expect("job"), None);
+    let all: Vec<i64> = tx.jobs(&JobQuery::default()).expect("jobs").iter().map(|j| j.id).collect();
+    assert_eq!(all, vec![other_id, job.id], "newest first");
+    let mine = tx.jobs(&JobQuery { customer_pk: Some(acme), ..JobQuery::default() }).expect("jobs");
+    assert_eq!(mine, vec![job.clone()]);
+    let none = tx.jobs(&JobQuery { customer_pk: Some(acme), source: Some(Source::Brightlink), limit: None });
+    assert!(none.expect("jobs").is_empty());
+    assert_eq!(tx.jobs(&JobQuery { limit: Some(1), ..JobQuery::default() }).expect("jobs").len(), 1);
+    drop(tx);
+
+    // Counting calls: by customer, source and a half-open window of start times.
+    let mut calls: Vec<NewCall> = (0..5).map(|i| call(acme, &format!("c{i}"), 1_000_000 * i, 30)).collect();
+    calls.push(NewCall { source: Source::Netsapiens, ..call(acme, "n1", 2_000_000, 30) });
+    calls.push(call(beta, "b1", 2_000_000, 30));
+    import(store, &calls);
+    let mut tx = store.read().expect("tx");
+    assert_eq!(tx.count_calls(acme, Source::File, 1_000_000, 4_000_000).expect("count"), 3);
+    assert_eq!(tx.count_calls(acme, Source::File, 0, 5_000_000).expect("count"), 5);
+    assert_eq!(tx.count_calls(acme, Source::Netsapiens, 0, 5_000_000).expect("count"), 1);
+    assert_eq!(tx.count_calls(beta, Source::File, 0, 2_000_000).expect("count"), 0);
 }

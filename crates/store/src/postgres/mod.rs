@@ -14,6 +14,7 @@ mod customers;
 mod decks;
 mod invoices;
 mod rates;
+mod sources;
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/postgres/0001_init.sql")),
     ("0002_decks", include_str!("../../migrations/postgres/0002_decks.sql")),
+    ("0003_sources", include_str!("../../migrations/postgres/0003_sources.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.
@@ -382,6 +384,41 @@ impl crate::StoreTx for PgTx<'_> {
     }
     fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()> {
         self.replace_local_calling_impl(pairs)
+    }
+    fn source_settings(&mut self) -> Result<Vec<crate::SourceSettings>> {
+        self.source_settings_impl()
+    }
+    fn save_source_settings(&mut self, settings: &crate::SourceSettings) -> Result<()> {
+        self.save_source_settings_impl(settings)
+    }
+    fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(crate::Source, crate::PhoneNumber)>> {
+        self.phone_numbers_impl(customer_pk)
+    }
+    fn replace_phone_numbers(
+        &mut self,
+        customer_pk: i64,
+        source: crate::Source,
+        numbers: &[crate::PhoneNumber],
+    ) -> Result<()> {
+        self.replace_phone_numbers_impl(customer_pk, source, numbers)
+    }
+    fn save_job(&mut self, job: &crate::Job) -> Result<i64> {
+        self.save_job_impl(job)
+    }
+    fn job(&mut self, id: i64) -> Result<Option<crate::Job>> {
+        self.job_impl(id)
+    }
+    fn jobs(&mut self, query: &crate::JobQuery) -> Result<Vec<crate::Job>> {
+        self.jobs_impl(query)
+    }
+    fn count_calls(
+        &mut self,
+        customer_pk: i64,
+        source: crate::Source,
+        from: rating::Micros,
+        to: rating::Micros,
+    ) -> Result<u64> {
+        self.count_calls_impl(customer_pk, source, from, to)
     }
 }
 

@@ -1,0 +1,203 @@
+//! Source settings, customers' phone numbers and sync jobs.
+
+use super::{at, narrow, wide, PgTx};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use chrono::{DateTime, Utc};
+use postgres::Row;
+
+const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
+    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
+    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
+
+fn source_of(code: i16) -> Result<Source> {
+    Source::from_code(i64::from(code)).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
+}
+
+fn code(source: Source) -> i16 {
+    // Source codes are 0..=2.
+    source.code() as i16
+}
+
+fn count(row: &Row, i: usize) -> Result<u64> {
+    narrow(row.try_get::<_, i64>(i)?, "jobs counter")
+}
+
+fn optional_count(row: &Row, i: usize) -> Result<Option<u64>> {
+    row.try_get::<_, Option<i64>>(i)?.map(|v| narrow(v, "jobs counter")).transpose()
+}
+
+fn micros(row: &Row, i: usize) -> Result<i64> {
+    Ok(row.try_get::<_, DateTime<Utc>>(i)?.timestamp_micros())
+}
+
+fn job_of(row: &Row) -> Result<Job> {
+    Ok(Job {
+        id: row.try_get(0)?,
+        customer_pk: row.try_get(1)?,
+        customer: row.try_get(2)?,
+        source: source_of(row.try_get(3)?)?,
+        domain: row.try_get(4)?,
+        window_start: micros(row, 5)?,
+        window_end: micros(row, 6)?,
+        state: row.try_get::<_, String>(7)?.parse().map_err(StoreError::Corrupt)?,
+        position: row.try_get(8)?,
+        progress: JobProgress {
+            pages: count(row, 9)?,
+            received: count(row, 10)?,
+            imported: count(row, 11)?,
+            updated: count(row, 12)?,
+            duplicates: count(row, 13)?,
+            conflicts: count(row, 14)?,
+            skipped: count(row, 15)?,
+            repeated: count(row, 16)?,
+            errors: count(row, 17)?,
+        },
+        numbers: optional_count(row, 18)?,
+        platform_count: optional_count(row, 19)?,
+        stored_count: optional_count(row, 20)?,
+        started_at: micros(row, 21)?,
+        finished_at: row.try_get::<_, Option<DateTime<Utc>>>(22)?.map(|t| t.timestamp_micros()),
+        error: row.try_get(23)?,
+    })
+}
+
+impl PgTx<'_> {
+    pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
+        let st = self.prepared("SELECT source, settings, secrets, updated_at FROM source_settings")?;
+        let mut list = Vec::new();
+        for r in self.tx.query(&st, &[])? {
+            list.push(SourceSettings {
+                source: source_of(r.try_get(0)?)?,
+                settings: r.try_get(1)?,
+                secrets: r.try_get(2)?,
+                updated_at: micros(&r, 3)?,
+            });
+        }
+        list.sort_by_key(|s| s.source.as_str());
+        Ok(list)
+    }
+
+    pub(crate) fn save_source_settings_impl(&mut self, s: &SourceSettings) -> Result<()> {
+        let st = self.prepared(
+            "INSERT INTO source_settings (source, settings, secrets, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
+             updated_at = excluded.updated_at",
+        )?;
+        self.tx.execute(&st, &[&code(s.source), &s.settings, &s.secrets, &at(s.updated_at)?])?;
+        Ok(())
+    }
+
+    pub(crate) fn phone_numbers_impl(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+        let st = self.prepared(
+            "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = $1 ORDER BY source, number",
+        )?;
+        let mut list = Vec::new();
+        for r in self.tx.query(&st, &[&customer_pk])? {
+            list.push((source_of(r.try_get(0)?)?, PhoneNumber { number: r.try_get(1)?, enabled: r.try_get(2)? }));
+        }
+        Ok(list)
+    }
+
+    pub(crate) fn replace_phone_numbers_impl(
+        &mut self,
+        customer_pk: i64,
+        source: Source,
+        numbers: &[PhoneNumber],
+    ) -> Result<()> {
+        let st = self.prepared("DELETE FROM phone_numbers WHERE customer_pk = $1 AND source = $2")?;
+        self.tx.execute(&st, &[&customer_pk, &code(source)])?;
+        let st = self.prepared(
+            "INSERT INTO phone_numbers (customer_pk, source, number, enabled)
+             SELECT $1, $2, n, e FROM unnest($3::text[], $4::boolean[]) AS t(n, e)
+             ON CONFLICT (customer_pk, source, number) DO UPDATE SET enabled = excluded.enabled",
+        )?;
+        let list: Vec<&str> = numbers.iter().map(|n| n.number.as_str()).collect();
+        let enabled: Vec<bool> = numbers.iter().map(|n| n.enabled).collect();
+        self.tx.execute(&st, &[&customer_pk, &code(source), &list, &enabled])?;
+        Ok(())
+    }
+
+    pub(crate) fn save_job_impl(&mut self, j: &Job) -> Result<i64> {
+        let p = &j.progress;
+        let counters =
+            [p.pages, p.received, p.imported, p.updated, p.duplicates, p.conflicts, p.skipped, p.repeated].map(wide);
+        let errors = wide(p.errors);
+        let (numbers, platform, stored) = (j.numbers.map(wide), j.platform_count.map(wide), j.stored_count.map(wide));
+        let (start, end, started) = (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?);
+        let finished = j.finished_at.map(at).transpose()?;
+        let state = j.state.as_str();
+        let source = code(j.source);
+        let values: [&(dyn postgres::types::ToSql + Sync); 22] = [
+            &j.customer_pk,
+            &source,
+            &j.domain,
+            &start,
+            &end,
+            &state,
+            &j.position,
+            &counters[0],
+            &counters[1],
+            &counters[2],
+            &counters[3],
+            &counters[4],
+            &counters[5],
+            &counters[6],
+            &counters[7],
+            &errors,
+            &numbers,
+            &platform,
+            &stored,
+            &started,
+            &finished,
+            &j.error,
+        ];
+        if j.id == 0 {
+            let st = self.prepared(
+                "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
+                 received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
+                 platform_count, stored_count, started_at, finished_at, error)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22) RETURNING id",
+            )?;
+            return Ok(self.tx.query_one(&st, &values)?.try_get(0)?);
+        }
+        let st = self.prepared(
+            "UPDATE jobs SET customer_pk = $1, source = $2, domain = $3, window_start = $4, window_end = $5,
+             state = $6, position = $7, pages = $8, received = $9, imported = $10, updated = $11, duplicates = $12,
+             conflicts = $13, skipped = $14, repeated = $15, errors = $16, numbers = $17, platform_count = $18,
+             stored_count = $19, started_at = $20, finished_at = $21, error = $22 WHERE id = $23",
+        )?;
+        let mut with_id = values.to_vec();
+        with_id.push(&j.id);
+        match self.tx.execute(&st, &with_id)? {
+            1 => Ok(j.id),
+            _ => Err(StoreError::Corrupt(format!("job {} does not exist", j.id))),
+        }
+    }
+
+    pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+        let st = self.prepared(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = $1"
+        ))?;
+        self.tx.query_opt(&st, &[&id])?.as_ref().map(job_of).transpose()
+    }
+
+    pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+        let st = self.prepared(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
+             WHERE ($1::bigint IS NULL OR j.customer_pk = $1) AND ($2::smallint IS NULL OR j.source = $2)
+             ORDER BY j.id DESC LIMIT $3"
+        ))?;
+        let source = q.source.map(code);
+        let limit = q.limit.map(wide);
+        self.tx.query(&st, &[&q.customer_pk, &source, &limit])?.iter().map(job_of).collect()
+    }
+
+    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: Source, from: i64, to: i64) -> Result<u64> {
+        let st = self.prepared(
+            "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",
+        )?;
+        let n: i64 = self.tx.query_one(&st, &[&customer_pk, &at(from)?, &at(to)?, &code(source)])?.try_get(0)?;
+        narrow(n, "call count")
+    }
+}

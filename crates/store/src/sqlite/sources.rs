@@ -1,0 +1,190 @@
+//! Source settings, customers' phone numbers and sync jobs.
+
+use super::{narrow, wide, SqliteTx};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use rusqlite::{params, OptionalExtension, Row};
+
+const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
+    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
+    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
+
+fn source_of(code: i64) -> Result<Source> {
+    Source::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
+}
+
+fn count(row: &Row<'_>, i: usize) -> Result<u64> {
+    narrow(row.get::<_, i64>(i)?, "jobs counter")
+}
+
+fn optional_count(row: &Row<'_>, i: usize) -> Result<Option<u64>> {
+    row.get::<_, Option<i64>>(i)?.map(|v| narrow(v, "jobs counter")).transpose()
+}
+
+fn job_of(row: &Row<'_>) -> Result<Job> {
+    Ok(Job {
+        id: row.get(0)?,
+        customer_pk: row.get(1)?,
+        customer: row.get(2)?,
+        source: source_of(row.get(3)?)?,
+        domain: row.get(4)?,
+        window_start: row.get(5)?,
+        window_end: row.get(6)?,
+        state: row.get::<_, String>(7)?.parse().map_err(StoreError::Corrupt)?,
+        position: row.get(8)?,
+        progress: JobProgress {
+            pages: count(row, 9)?,
+            received: count(row, 10)?,
+            imported: count(row, 11)?,
+            updated: count(row, 12)?,
+            duplicates: count(row, 13)?,
+            conflicts: count(row, 14)?,
+            skipped: count(row, 15)?,
+            repeated: count(row, 16)?,
+            errors: count(row, 17)?,
+        },
+        numbers: optional_count(row, 18)?,
+        platform_count: optional_count(row, 19)?,
+        stored_count: optional_count(row, 20)?,
+        started_at: row.get(21)?,
+        finished_at: row.get(22)?,
+        error: row.get(23)?,
+    })
+}
+
+impl SqliteTx<'_> {
+    pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT source, settings, secrets, updated_at FROM source_settings ORDER BY source")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let mut list = Vec::new();
+        for row in rows {
+            let (code, settings, secrets, updated_at) = row?;
+            list.push(SourceSettings { source: source_of(code)?, settings, secrets, updated_at });
+        }
+        list.sort_by_key(|s| s.source.as_str());
+        Ok(list)
+    }
+
+    pub(crate) fn save_source_settings_impl(&mut self, s: &SourceSettings) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO source_settings (source, settings, secrets, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
+             updated_at = excluded.updated_at",
+            params![s.source.code(), s.settings, s.secrets, s.updated_at],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn phone_numbers_impl(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = ?1 ORDER BY source, number",
+        )?;
+        let rows = st.query_map([customer_pk], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut list = Vec::new();
+        for row in rows {
+            let (code, number, enabled) = row?;
+            list.push((source_of(code)?, PhoneNumber { number, enabled }));
+        }
+        Ok(list)
+    }
+
+    pub(crate) fn replace_phone_numbers_impl(
+        &mut self,
+        customer_pk: i64,
+        source: Source,
+        numbers: &[PhoneNumber],
+    ) -> Result<()> {
+        self.tx.execute(
+            "DELETE FROM phone_numbers WHERE customer_pk = ?1 AND source = ?2",
+            params![customer_pk, source.code()],
+        )?;
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO phone_numbers (customer_pk, source, number, enabled) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO UPDATE SET enabled = excluded.enabled",
+        )?;
+        for n in numbers {
+            st.execute(params![customer_pk, source.code(), n.number, n.enabled])?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn save_job_impl(&mut self, j: &Job) -> Result<i64> {
+        use rusqlite::types::Value;
+        let p = &j.progress;
+        let int = |v: u64| Value::Integer(wide(v));
+        let opt = |v: Option<u64>| v.map_or(Value::Null, int);
+        let text = |v: &str| Value::Text(v.to_owned());
+        let mut values = vec![
+            Value::Integer(j.customer_pk),
+            Value::Integer(j.source.code()),
+            text(&j.domain),
+            Value::Integer(j.window_start),
+            Value::Integer(j.window_end),
+            text(j.state.as_str()),
+            text(&j.position),
+            int(p.pages),
+            int(p.received),
+            int(p.imported),
+            int(p.updated),
+            int(p.duplicates),
+            int(p.conflicts),
+            int(p.skipped),
+            int(p.repeated),
+            int(p.errors),
+            opt(j.numbers),
+            opt(j.platform_count),
+            opt(j.stored_count),
+            Value::Integer(j.started_at),
+            j.finished_at.map_or(Value::Null, Value::Integer),
+            j.error.as_deref().map_or(Value::Null, text),
+        ];
+        if j.id == 0 {
+            let mut st = self.tx.prepare_cached(
+                "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
+                 received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
+                 platform_count, stored_count, started_at, finished_at, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                 ?21, ?22) RETURNING id",
+            )?;
+            return Ok(st.query_row(rusqlite::params_from_iter(values), |r| r.get(0))?);
+        }
+        let mut st = self.tx.prepare_cached(
+            "UPDATE jobs SET customer_pk = ?1, source = ?2, domain = ?3, window_start = ?4, window_end = ?5,
+             state = ?6, position = ?7, pages = ?8, received = ?9, imported = ?10, updated = ?11, duplicates = ?12,
+             conflicts = ?13, skipped = ?14, repeated = ?15, errors = ?16, numbers = ?17, platform_count = ?18,
+             stored_count = ?19, started_at = ?20, finished_at = ?21, error = ?22 WHERE id = ?23",
+        )?;
+        values.push(Value::Integer(j.id));
+        match st.execute(rusqlite::params_from_iter(values))? {
+            1 => Ok(j.id),
+            _ => Err(StoreError::Corrupt(format!("job {} does not exist", j.id))),
+        }
+    }
+
+    pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = ?1"
+        ))?;
+        let row = st.query_row([id], |r| Ok(job_of(r))).optional()?;
+        row.transpose()
+    }
+
+    pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
+             WHERE (?1 IS NULL OR j.customer_pk = ?1) AND (?2 IS NULL OR j.source = ?2)
+             ORDER BY j.id DESC LIMIT ?3"
+        ))?;
+        let limit = q.limit.map_or(-1, wide);
+        let rows = st.query_map(params![q.customer_pk, q.source.map(Source::code), limit], |r| Ok(job_of(r)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: Source, from: i64, to: i64) -> Result<u64> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT count(*) FROM calls WHERE customer_pk = ?1 AND start_us >= ?2 AND start_us < ?3 AND source = ?4",
+        )?;
+        narrow(st.query_row(params![customer_pk, from, to, source.code()], |r| r.get(0))?, "call count")
+    }
+}
