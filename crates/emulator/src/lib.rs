@@ -1,0 +1,23 @@
+//! NetSapiens- and Brightlink-compatible API servers on loopback, serving a deterministic dataset.
+//!
+//! One listener serves both platforms exactly as `docs/sources.md` describes them, quirks included, with
+//! injectable faults. [`dataset`] is the single source of truth the HTTP handlers serve.
+
+mod auth;
+mod brightlink;
+mod config;
+pub mod dataset;
+mod faults;
+mod http;
+mod netsapiens;
+mod parse;
+mod server;
+mod state;
+
+pub use config::{
+    BrightlinkAuth, Config, DomainSpec, Fault, FaultKind, NetsapiensAuth, DEMO_BL_API_KEY, DEMO_BL_API_SECRET,
+    DEMO_BL_PASSWORD, DEMO_BL_USERNAME, DEMO_NS_API_KEY, DEMO_NS_CLIENT_ID, DEMO_NS_CLIENT_SECRET, DEMO_NS_PASSWORD,
+    DEMO_NS_USERNAME,
+};
+pub use parse::ParseError;
+pub use server::Emulator;
