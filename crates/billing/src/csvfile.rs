@@ -19,6 +19,9 @@ pub struct CsvFile {
     columns: Vec<Option<usize>>,
     known: &'static [&'static str],
     record: csv::StringRecord,
+    /// The header row, or the first row of a file without one (empty for an empty file).
+    header: csv::StringRecord,
+    has_header: bool,
     // Interior mutability lets a row's cells be borrowed while its errors are recorded.
     errors: RefCell<Vec<FileError>>,
     truncated: Cell<bool>,
@@ -29,26 +32,10 @@ impl CsvFile {
     /// Opens `path` and checks its header: every `required` column present, none unknown, none
     /// twice. `known` lists every accepted column, required ones included.
     pub fn open(path: &Path, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
-        let name = path.display().to_string();
-        let read_err = |e: &dyn std::fmt::Display| BillingError::Read { file: name.clone(), reason: e.to_string() };
-        let file = File::open(path).map_err(|e| read_err(&e))?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .buffer_capacity(1 << 20)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let header = reader.headers().map_err(|e| read_err(&e))?.clone();
-        let mut f = CsvFile {
-            name,
-            reader,
-            columns: vec![None; known.len()],
-            known,
-            record: csv::StringRecord::new(),
-            errors: RefCell::new(Vec::new()),
-            truncated: Cell::new(false),
-            size,
-        };
+        let mut f = CsvFile::open_any(path, true)?;
+        f.known = known;
+        f.columns = vec![None; known.len()];
+        let header = f.header.clone();
         for (pos, col) in header.iter().enumerate() {
             let col = col.trim_start_matches('\u{feff}');
             match known.iter().position(|k| *k == col) {
@@ -64,6 +51,53 @@ impl CsvFile {
             }
         }
         Ok(f)
+    }
+
+    /// Opens `path` with columns chosen by the caller, read by position with [`CsvFile::cell_at`]:
+    /// with `header_row`, the first row names the columns (any names are accepted); without, every
+    /// row is data.
+    pub fn open_any(path: &Path, header_row: bool) -> Result<CsvFile, BillingError> {
+        let name = path.display().to_string();
+        let read_err = |e: &dyn std::fmt::Display| BillingError::Read { file: name.clone(), reason: e.to_string() };
+        let file = File::open(path).map_err(|e| read_err(&e))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .has_headers(header_row)
+            .buffer_capacity(1 << 20)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        // Without a header this peeks at the first row (it is still read as data): it sets the
+        // number of cells every row must have.
+        let header = reader.headers().map_err(|e| read_err(&e))?.clone();
+        Ok(CsvFile {
+            name,
+            reader,
+            columns: Vec::new(),
+            known: &[],
+            record: csv::StringRecord::new(),
+            header,
+            has_header: header_row,
+            errors: RefCell::new(Vec::new()),
+            truncated: Cell::new(false),
+            size,
+        })
+    }
+
+    /// The positions (0-based) of the header's columns named `name`, a byte-order mark ignored.
+    pub fn positions_of(&self, name: &str) -> Vec<usize> {
+        let names = self.header.iter().map(|c| c.trim_start_matches('\u{feff}'));
+        names.enumerate().filter(|(_, c)| *c == name).map(|(i, _)| i).collect()
+    }
+
+    /// Cells per row: the header's, or the first row's in a file without a header.
+    pub fn width(&self) -> usize {
+        self.header.len()
+    }
+
+    /// The trimmed cell at `position` (0-based) of the current row; `""` past its end.
+    pub fn cell_at(&self, position: usize) -> &str {
+        self.record.get(position).unwrap_or("")
     }
 
     fn header_error(&self, column: &str, reason: &str) {
@@ -91,10 +125,11 @@ impl CsvFile {
                     if self.record.len() == 1 && self.record.get(0) == Some("") {
                         continue; // a blank line
                     }
-                    let want = self.reader.headers().map(|h| h.len()).unwrap_or(0);
+                    let want = self.header.len();
                     if self.record.len() != want {
                         let got = self.record.len();
-                        self.error(line, None, format!("the row has {got} cells, the header {want}"));
+                        let first = if self.has_header { "the header" } else { "the first row" };
+                        self.error(line, None, format!("the row has {got} cells, {first} {want}"));
                         continue;
                     }
                     return Ok(Some(line));

@@ -44,9 +44,19 @@ pub enum Command {
     /// Calling plans: import plans.csv.
     #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv")]
     Plans(ImportOnly),
-    /// Call records: import cdrs.csv.
-    #[command(subcommand, after_help = "Example:\n  meter cdrs import cdrs.csv --source file")]
+    /// Call records: import cdrs.csv, or another switch's export with a column mapping.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter cdrs import cdrs.csv --source file\n  \
+            meter cdrs import Master.csv --preset asterisk --customer acme"
+    )]
     Cdrs(CdrsCommand),
+    /// Customers' phone numbers: import numbers.csv (the `file` source's), list a customer's.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter numbers import numbers.csv\n  meter numbers list --customer acme"
+    )]
+    Numbers(NumbersCommand),
     /// Invoices: preview, create, show and delete.
     #[command(
         subcommand,
@@ -125,7 +135,9 @@ pub struct ImportArgs {
 #[derive(Debug, Subcommand)]
 pub enum CdrsCommand {
     /// Import call records (all-or-nothing; re-importing the same ids is safe).
-    #[command(after_help = "Example:\n  meter cdrs import january.csv --source netsapiens --format json")]
+    #[command(after_help = "Example:\n  meter cdrs import january.csv --source netsapiens --format json\n  \
+            meter cdrs import Master.csv --preset asterisk --customer acme --timezone America/New_York\n  \
+            meter cdrs import calls.csv --map id=uuid,start=began,billsec=talk,to=dst --customer acme")]
     Import {
         #[command(flatten)]
         args: ImportArgs,
@@ -133,6 +145,95 @@ pub enum CdrsCommand {
         /// customers' domains on this source (on every source for `file`).
         #[arg(long, value_enum, default_value_t = SourceArg::File)]
         source: SourceArg,
+        #[command(flatten)]
+        mapping: MappingArgs,
+    },
+}
+
+/// How to read a call file in another switch's layout (docs/operations.md, "Flat files from
+/// other switches"). Without `--map` or `--preset` the file is meter's own cdrs.csv.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("layout").multiple(true).args(["preset", "map"])))]
+pub struct MappingArgs {
+    /// A built-in mapping: asterisk (Master.csv), freeswitch (mod_cdr_csv `example`), kazoo, 3cx.
+    #[arg(long, value_enum, help_heading = "Other layouts")]
+    pub preset: Option<PresetArg>,
+    /// Columns as field=COLUMN,…: COLUMN a header name, or a position #N in a file without a
+    /// header. Fields: id, start, answer, end, duration, billsec, direction, from, to, customer,
+    /// domain, call_type, disposition. With --preset, replaces single fields (`field=` drops one).
+    #[arg(long, value_name = "SPEC", value_parser = billing::import::spec::Spec::parse, help_heading = "Other layouts")]
+    pub map: Option<billing::import::spec::Spec>,
+    /// How times are written: a strftime format (%d/%m/%Y %H:%M:%S), epoch or gregorian
+    /// (default: RFC 3339, else YYYY-MM-DD hh:mm:ss).
+    #[arg(long, value_name = "FMT", value_parser = billing::import::timefmt::TimeFormat::parse, requires = "layout", help_heading = "Other layouts")]
+    pub time_format: Option<billing::import::timefmt::TimeFormat>,
+    /// The IANA zone of times without an offset (default: each row's customer's zone).
+    #[arg(long, value_name = "TZ", value_parser = billing::time::parse_zone, requires = "layout", help_heading = "Other layouts")]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// The customer of rows that name none (no customer or domain column, or an empty cell).
+    #[arg(long, value_name = "ID", requires = "layout", help_heading = "Other layouts")]
+    pub customer: Option<String>,
+    /// When a call was answered: billsec (talk seconds > 0), disposition=VALUE, or answer (an
+    /// answer time is given).
+    #[arg(long, value_name = "RULE", value_parser = billing::import::rules::AnsweredRule::parse, requires = "layout", help_heading = "Other layouts")]
+    pub answered: Option<billing::import::rules::AnsweredRule>,
+    /// The direction: column (the mapped direction column) or numbers (from the customer's phone
+    /// numbers).
+    #[arg(long, value_name = "RULE", value_parser = billing::import::rules::DirectionRule::parse, requires = "layout", help_heading = "Other layouts")]
+    pub direction: Option<billing::import::rules::DirectionRule>,
+}
+
+impl MappingArgs {
+    /// The mapping options, when the file is in another layout.
+    pub fn options(self) -> Option<billing::import::MapOptions> {
+        (self.preset.is_some() || self.map.is_some()).then(|| billing::import::MapOptions {
+            preset: self.preset.map(Into::into),
+            map: self.map,
+            time_format: self.time_format,
+            timezone: self.timezone,
+            customer: self.customer,
+            answered: self.answered,
+            direction: self.direction,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    Asterisk,
+    Freeswitch,
+    Kazoo,
+    #[value(name = "3cx")]
+    ThreeCx,
+}
+
+impl From<PresetArg> for billing::import::presets::Preset {
+    fn from(p: PresetArg) -> Self {
+        use billing::import::presets::Preset;
+        match p {
+            PresetArg::Asterisk => Preset::Asterisk,
+            PresetArg::Freeswitch => Preset::Freeswitch,
+            PresetArg::Kazoo => Preset::Kazoo,
+            PresetArg::ThreeCx => Preset::ThreeCx,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumbersCommand {
+    /// Import numbers.csv (`customer`, `number`, `enabled`): replaces the `file`-source numbers
+    /// of each customer the file names (all-or-nothing, every bad row is listed).
+    #[command(after_help = "Example:\n  meter numbers import numbers.csv --format json")]
+    Import(ImportArgs),
+    /// List a customer's phone numbers on every source.
+    #[command(after_help = "Example:\n  meter numbers list --customer acme --format json")]
+    List {
+        /// The customer's id.
+        #[arg(long)]
+        customer: String,
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 

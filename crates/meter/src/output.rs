@@ -284,6 +284,19 @@ pub fn decks(decks: &[DeckRow], format: Format) -> Result<()> {
     table(&["Deck", "Rates", "Customers", "Description"], &rows)
 }
 
+/// A customer's phone numbers by source: `{"numbers": [...]}`, or a table.
+pub fn numbers(numbers: &[billing::import::NumberRow], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "numbers": numbers }));
+    }
+    let yes_no = |e: bool| if e { "yes" } else { "no" }.to_owned();
+    let rows: Vec<Vec<String>> =
+        numbers.iter().map(|n| vec![n.source.clone(), n.number.clone(), yes_no(n.enabled)]).collect();
+    table(&["Source", "Number", "Enabled"], &rows)?;
+    println!("{} numbers", numbers.len());
+    Ok(())
+}
+
 pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
     if format == Format::Json {
         return json(&serde_json::json!({ "rates": rates }));

@@ -94,10 +94,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let sum = billing::import::import_local_calling(&mut store, &a.file)?;
             output::summary("local calling pairs", &sum, a.format)?;
         }
-        Command::Cdrs(CdrsCommand::Import { args, source }) => {
+        Command::Cdrs(CdrsCommand::Import { args, source, mapping }) => {
             let bar = Bar::new("importing call records", args.format == Format::Json);
-            let sum = billing::import::import_cdrs(&mut store, &args.file, source.into(), &bar)?;
+            let sum = match mapping.options() {
+                None => billing::import::import_cdrs(&mut store, &args.file, source.into(), &bar)?,
+                Some(o) => billing::import::import_mapped(&mut store, &args.file, source.into(), &o, &bar)?,
+            };
             output::summary("call records", &sum, args.format)?;
+        }
+        Command::Numbers(crate::cli::NumbersCommand::Import(a)) => {
+            let sum = billing::import::import_numbers(&mut store, &a.file)?;
+            output::summary("phone numbers", &sum, a.format)?;
+        }
+        Command::Numbers(crate::cli::NumbersCommand::List { customer, format }) => {
+            let numbers = billing::import::list_numbers(&mut store, &customer)?;
+            output::numbers(&numbers, format)?;
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };

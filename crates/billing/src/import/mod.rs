@@ -5,12 +5,22 @@
 mod cdrs;
 mod customers;
 mod decks;
+mod mapped;
+mod numbers;
+mod owners;
 mod plans;
+pub mod presets;
 mod rates;
+pub mod rules;
+pub mod spec;
+mod stream;
+pub mod timefmt;
 
 pub use cdrs::import_cdrs;
 pub use customers::import_customers;
 pub use decks::{import_decks, import_local_calling};
+pub use mapped::{import_mapped, MapOptions};
+pub use numbers::{import_numbers, list_numbers, NumberRow};
 pub use plans::import_plans;
 pub use rates::import_rates;
 

@@ -1,0 +1,176 @@
+//! Call files in other switches' layouts: a column mapping (`--map`, `--preset`) and its rules.
+
+mod row;
+
+use super::owners::Customers;
+use super::presets::Preset;
+use super::rules::{AnsweredRule, DirectionRule, Numbers};
+use super::spec::{Column, Field, Spec};
+use super::stream::import_rows;
+use super::timefmt::TimeFormat;
+use super::Summary;
+use crate::csvfile::CsvFile;
+use crate::error::{BillingError, Result};
+use crate::Progress;
+use chrono_tz::Tz;
+use row::{Cell, MappedRows};
+use std::collections::HashMap;
+use std::path::Path;
+use store::{Source, Store, StoreTx};
+
+/// The options of `cdrs import` for a file in another layout.
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    pub preset: Option<Preset>,
+    /// `--map`: the preset's fields it replaces, or the whole mapping.
+    pub map: Option<Spec>,
+    pub time_format: Option<TimeFormat>,
+    /// The zone of times without an offset (default: each row's customer's).
+    pub timezone: Option<Tz>,
+    /// The customer of rows that name none.
+    pub customer: Option<String>,
+    pub answered: Option<AnsweredRule>,
+    pub direction: Option<DirectionRule>,
+}
+
+/// The mapping and its rules, settled and checked.
+#[derive(Debug, Clone)]
+struct Plan {
+    spec: Spec,
+    header: bool,
+    time_format: TimeFormat,
+    answered: AnsweredRule,
+    direction: DirectionRule,
+}
+
+impl MapOptions {
+    /// The mapping for a file whose rows have `width` cells; a usage error when it cannot work.
+    fn plan(&self, width: usize) -> std::result::Result<Plan, String> {
+        let layout = self.preset.map(|p| p.layout(width));
+        let spec = match (&layout, &self.map) {
+            (Some(l), Some(m)) => l.spec.merged(m),
+            (Some(l), None) => l.spec.clone(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => return Err("give --map or --preset".into()),
+        };
+        let header = spec.has_header()?.ok_or("the mapping maps no field")?;
+        let has = |f: Field| spec.get(f).is_some();
+        for f in [Field::Id, Field::Start, Field::To] {
+            if !has(f) {
+                return Err(format!("the mapping has no `{0}`: add {0}=COLUMN to --map", f.name()));
+            }
+        }
+        if !has(Field::Customer) && !has(Field::Domain) && self.customer.is_none() {
+            return Err("the mapping names no customer: map `customer` or `domain`, or give --customer ID".into());
+        }
+        let seconds = has(Field::Billsec) || has(Field::Duration);
+        let times = has(Field::Answer) && has(Field::End);
+        if !seconds && !times {
+            return Err("the mapping has no talk seconds: map `billsec`, `duration`, or `answer` and `end`".into());
+        }
+        let answered = self.answered.clone().or(layout.as_ref().map(|l| l.answered.clone()));
+        let answered = answered.unwrap_or(if seconds { AnsweredRule::Billsec } else { AnsweredRule::Answer });
+        match answered {
+            AnsweredRule::Disposition(_) if !has(Field::Disposition) => {
+                return Err(
+                    "the answered rule reads `disposition`, which is not mapped: map it or change --answered".into()
+                )
+            }
+            AnsweredRule::Answer if !has(Field::Answer) => {
+                return Err("the answered rule reads `answer`, which is not mapped: map it or change --answered".into())
+            }
+            _ => {}
+        }
+        let direction = self.direction.or(layout.as_ref().map(|l| l.direction));
+        let direction =
+            direction.unwrap_or(if has(Field::Direction) { DirectionRule::Column } else { DirectionRule::Numbers });
+        if direction == DirectionRule::Column && !has(Field::Direction) {
+            return Err("`--direction column` needs a mapped `direction` column (or give --direction numbers)".into());
+        }
+        let time_format = self.time_format.clone().or(layout.map(|l| l.time_format)).unwrap_or_default();
+        Ok(Plan { spec, header, time_format, answered, direction })
+    }
+}
+
+/// Imports a call file in another layout into `source`: columns found by the mapping, rows read
+/// by its rules. All-or-nothing, like cdrs.csv; the same batching and outcomes.
+pub fn import_mapped<S: Store>(
+    store: &mut S,
+    path: &Path,
+    source: Source,
+    options: &MapOptions,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let _span = tracing::info_span!("cdrs.import_mapped", file = %path.display(), %source).entered();
+    // Whether there is a header does not depend on the file's width.
+    let header = options.plan(0).map_err(BillingError::Usage)?.header;
+    let f = CsvFile::open_any(path, header)?;
+    let plan = options.plan(f.width()).map_err(BillingError::Usage)?;
+    let cells = resolve(&f, &plan.spec);
+    if !f.ok() {
+        // Every row would repeat the header's errors.
+        return f.into_result().map(|()| Summary::default());
+    }
+    let mut tx = store.write_usage()?;
+    let customers = Customers::load(&mut tx, source)?;
+    let fixed = match &options.customer {
+        Some(id) => Some(customers.pk(id).ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?),
+        None => None,
+    };
+    let mut numbers = HashMap::new();
+    if plan.direction == DirectionRule::Numbers {
+        let named = plan.spec.get(Field::Customer).is_some() || plan.spec.get(Field::Domain).is_some();
+        let pks: Vec<i64> = if named { customers.pks().collect() } else { fixed.into_iter().collect() };
+        for pk in pks {
+            let list = tx.phone_numbers(pk)?;
+            numbers.insert(pk, Numbers::new(list.iter().map(|(_, n)| n.number.as_str())));
+        }
+    }
+    let rows = MappedRows {
+        source,
+        cells,
+        time_format: plan.time_format,
+        zone: options.timezone,
+        answered: plan.answered,
+        direction: plan.direction,
+        customers,
+        fixed,
+        numbers,
+    };
+    import_rows(tx, f, &rows, progress)
+}
+
+/// Finds each mapped field's columns in the file; a column it lacks is an error on line 1.
+fn resolve(f: &CsvFile, spec: &Spec) -> HashMap<Field, Cell> {
+    let mut cells = HashMap::new();
+    // An empty file without a header has no rows to read.
+    let empty = f.width() == 0 && spec.has_header() == Ok(Some(false));
+    for field in Field::ALL {
+        let Some(columns) = spec.get(field) else { continue };
+        let mut positions = Vec::with_capacity(columns.len());
+        for c in columns {
+            let why = match c {
+                Column::Position(p) if *p <= f.width() || empty => {
+                    positions.push(p - 1);
+                    continue;
+                }
+                Column::Position(_) => format!("the file has only {} columns", f.width()),
+                Column::Name(n) => match f.positions_of(n)[..] {
+                    [p] => {
+                        positions.push(p);
+                        continue;
+                    }
+                    [] => "no such column in the header".to_owned(),
+                    _ => "the column appears twice in the header".to_owned(),
+                },
+            };
+            f.error(1, Some(&c.to_string()), format!("{why} (mapped to `{}`)", field.name()));
+        }
+        let label = columns.iter().map(Column::to_string).collect::<Vec<_>>().join("+");
+        cells.insert(field, Cell { positions, label });
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests;

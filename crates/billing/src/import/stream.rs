@@ -1,0 +1,146 @@
+//! Streamed import of call records, shared by every layout: parsed on one thread, written on another.
+
+use super::Summary;
+use crate::csvfile::CsvFile;
+use crate::error::{BillingError, Result};
+use crate::Progress;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+use std::sync::mpsc::SyncSender;
+use store::{CallOutcome, NewCall, StoreTx};
+
+/// Rows written per store call.
+const BATCH: usize = 4096;
+
+/// Turns the rows of one file layout into call records.
+pub(super) trait RowParser: Sync {
+    /// The call of the current row of `f` (at `line`), or `None` when the row is bad: its errors
+    /// are then recorded in `f`. `seen` holds the ids of the rows before it.
+    fn parse(&self, f: &CsvFile, line: u64, seen: &mut SeenIds) -> Option<NewCall>;
+}
+
+/// Imports every row of `f` through `rows` and commits `tx`. All-or-nothing: with any bad row
+/// nothing is written.
+///
+/// The file is parsed and checked on one thread while the store writes batches on the calling
+/// thread, inside one transaction, so that parsing and writing overlap on two cores.
+pub(super) fn import_rows<T: StoreTx>(
+    mut tx: T,
+    f: CsvFile,
+    rows: &impl RowParser,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let file = f.name.clone();
+    progress.start(f.size());
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<NewCall>>(4);
+    let mut sum = Summary::default();
+    let (parsed, written) = std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("cdrs-parser".into())
+            .spawn_scoped(scope, move || parse_file(f, rows, progress, send));
+        let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
+        let mut written: Result<()> = Ok(());
+        for mut batch in receive {
+            // After a store error keep draining so that the parser finishes.
+            if written.is_ok() {
+                written = write(&mut tx, &mut batch, &mut outcomes, &mut sum);
+            }
+        }
+        (parser.map(|p| p.join()), written)
+    });
+    let stopped = |reason: String| BillingError::Read { file: file.clone(), reason };
+    let f = parsed
+        .map_err(|e| stopped(format!("cannot start the parser thread: {e}")))?
+        .map_err(|_| stopped("the parser thread stopped".into()))??;
+    f.into_result()?;
+    written?;
+    tracing::debug_span!("commit", calls = sum.imported + sum.updated).in_scope(|| tx.commit())?;
+    progress.finish();
+    Ok(sum)
+}
+
+/// Reads every row, sending good rows in batches until the first bad one; keeps reading after
+/// that only to report every bad row (up to the limit).
+fn parse_file(
+    mut f: CsvFile,
+    rows: &impl RowParser,
+    progress: &dyn Progress,
+    send: SyncSender<Vec<NewCall>>,
+) -> Result<CsvFile> {
+    let mut seen = SeenIds::default();
+    let mut batch: Vec<NewCall> = Vec::with_capacity(BATCH);
+    // Each batch goes in the store's order, so that the writer fills neighbouring pages one
+    // after the other (ids are unique within the file, so the order does not change outcomes).
+    // `false` when the writer has stopped.
+    let send_sorted = |mut b: Vec<NewCall>| {
+        b.sort_unstable_by_key(|c| (c.customer_pk, c.start));
+        send.send(b).is_ok()
+    };
+    while let Some(line) = f.next_row()? {
+        let call = rows.parse(&f, line, &mut seen);
+        if let Some(call) = call.filter(|_| f.ok()) {
+            batch.push(call);
+            if batch.len() == BATCH {
+                if !send_sorted(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+                    break;
+                }
+                f.report(progress);
+            }
+        }
+        if f.full() {
+            break;
+        }
+    }
+    if f.ok() && !batch.is_empty() {
+        send_sorted(batch);
+    }
+    Ok(f)
+}
+
+/// The ids of a file with the line of each, to report an id repeated within the file. The ids
+/// are kept end to end in one buffer: a few bytes per call beyond the id itself, and no
+/// allocation per call.
+#[derive(Default)]
+pub(super) struct SeenIds {
+    text: String,
+    /// (start, end) of an id in `text`, and its line.
+    table: HashTable<(usize, usize, u64)>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl SeenIds {
+    /// Records `id` at `line`; if it was seen before, returns that line instead.
+    pub(super) fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
+        let hash = self.hasher.hash_one(id);
+        let text = &self.text;
+        let eq = |&(s, e, _): &(usize, usize, u64)| &text[s..e] == id;
+        if let Some(&(_, _, first)) = self.table.find(hash, eq) {
+            return Some(first);
+        }
+        let start = self.text.len();
+        self.text.push_str(id);
+        let end = self.text.len();
+        let (text, hasher) = (&self.text, &self.hasher);
+        self.table.insert_unique(hash, (start, end, line), |&(s, e, _)| hasher.hash_one(&text[s..e]));
+        None
+    }
+}
+
+fn write<T: StoreTx>(
+    tx: &mut T,
+    batch: &mut Vec<NewCall>,
+    out: &mut Vec<CallOutcome>,
+    sum: &mut Summary,
+) -> Result<()> {
+    tx.import_calls(batch, out)?;
+    for o in out.drain(..) {
+        match o {
+            CallOutcome::Imported => sum.imported += 1,
+            CallOutcome::Updated => sum.updated += 1,
+            CallOutcome::Duplicate => sum.duplicates += 1,
+            CallOutcome::Conflict => sum.conflicts += 1,
+        }
+    }
+    batch.clear();
+    Ok(())
+}
