@@ -19,12 +19,27 @@ pub struct CycleReport {
     pub skipped: Vec<(String, String)>,
 }
 
+/// The customers whose billing day falls on `date`, with the period that ended the day before.
+pub fn due<S: Store>(store: &mut S, date: NaiveDate) -> Result<Vec<(store::Customer, NaiveDate, NaiveDate)>> {
+    let customers = store.read()?.customers()?;
+    Ok(customers
+        .into_iter()
+        .filter_map(|c| period_ending_before(date, c.billing_day).map(|(from, to)| (c, from, to)))
+        .collect())
+}
+
 /// Runs the cycle for date `date`: every customer whose billing day falls on it gets one
 /// invoice for the period that ended the day before, unless a live invoice for exactly that
-/// period exists or there is nothing to bill. Each customer is one transaction, so a rerun
+/// period exists, there is nothing to bill, or `held` names the customer (with the reason: its
+/// sources could not be synced, so its calls may be incomplete). Each customer is one transaction, so a rerun
 /// after an interruption completes the work without doubling it. The deck is read once, at the
 /// start of the run.
-pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Result<CycleReport> {
+pub fn run_cycle<S: Store>(
+    store: &mut S,
+    date: NaiveDate,
+    now: Micros,
+    held: &[(String, String)],
+) -> Result<CycleReport> {
     let _span = info_span!("cycle.run", %date).entered();
     // The run prices every customer with the deck as it stood when the run started.
     let (customers, pricing) = {
@@ -34,6 +49,10 @@ pub fn run_cycle<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Resul
     let mut report = CycleReport::default();
     for c in customers {
         let Some((from, to)) = period_ending_before(date, c.billing_day) else { continue };
+        if let Some((_, reason)) = held.iter().find(|(id, _)| *id == c.id) {
+            report.skipped.push((c.id.clone(), reason.clone()));
+            continue;
+        }
         let _span = info_span!("cycle.customer", customer = %c.id).entered();
         let mut tx = store.write_usage()?;
         // The customer as it stands now, locked while its invoice is made.

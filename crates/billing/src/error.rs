@@ -70,6 +70,12 @@ pub enum BillingError {
     BadZone { customer: String, zone: String },
     #[error("the rate deck is inconsistent: {0}")]
     Deck(String),
+    #[error(transparent)]
+    Source(#[from] sources::SourceError),
+    #[error("{0}")]
+    Secret(String),
+    #[error("{0}")]
+    Sync(String),
 }
 
 impl BillingError {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod invoice;
 pub mod listing;
+pub mod metered;
 pub mod pricing;
 pub mod time;
 

@@ -75,6 +75,128 @@ pub enum Command {
     /// The billing cycle: invoice every customer whose billing day it is.
     #[command(subcommand, after_help = "Example:\n  meter cycle run --date 2026-02-01")]
     Cycle(CycleCommand),
+    /// Metered sources (NetSapiens, Brightlink PBX Cloud): set them up, list them, check a customer.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  METER_SOURCE_CLIENT_SECRET=… METER_SOURCE_PASSWORD=… \\\n    meter sources set netsapiens \
+            --url https://pbx.example.net --client-id reseller --username billing@example\n  \
+            meter sources check --customer acme"
+    )]
+    Sources(SourcesCommand),
+    /// Pull phone numbers and call records from the metered sources, as resumable jobs.
+    #[command(after_help = "Example:\n  meter sync --customer acme --from 2026-11-01 --to 2026-11-30\n  \
+        meter sync --all --from 2026-11-28 --to 2026-11-28")]
+    Sync(SyncArgs),
+    /// Sync jobs: list them, show one.
+    #[command(subcommand, after_help = "Example:\n  meter jobs list --customer acme\n  meter jobs show 12")]
+    Jobs(JobsCommand),
+    /// The walk-through: the example data and the PBX emulators on a throw-away database.
+    Demo {
+        /// Keep the demo's database and say where it is.
+        #[arg(long)]
+        keep: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Netsapiens,
+    Brightlink,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVersionArg {
+    Auto,
+    V1,
+    V2,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Save a source's settings. Secrets are read from METER_SOURCE_CLIENT_SECRET,
+    /// METER_SOURCE_PASSWORD and METER_SOURCE_API_KEY, or asked for on a terminal; never from
+    /// the command line. Secrets not given keep their saved value.
+    Set {
+        source: PlatformArg,
+        /// The platform's base URL (NetSapiens: the host, e.g. https://pbx.example.net;
+        /// Brightlink: e.g. https://cpaas-aws.brightlink.com/brightlink/).
+        #[arg(long)]
+        url: String,
+        /// NetSapiens: the OAuth client id. Brightlink: the account's API key.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// The platform user the tokens are asked for.
+        #[arg(long)]
+        username: Option<String>,
+        /// NetSapiens API generation: probe (auto) or pin v1 or v2.
+        #[arg(long, value_enum, default_value_t = ApiVersionArg::Auto)]
+        api_version: ApiVersionArg,
+        /// Seconds each request may take.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the configured sources (secrets are shown only as a hint).
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check a customer's sources: credentials, domain, phone numbers, last sync, the platform's
+    /// record count against the calls stored, and rates for the call types seen.
+    Check {
+        #[arg(long)]
+        customer: String,
+        /// First day of the range to reconcile (default: the window of the last sync).
+        #[arg(long, value_parser = parse_date, requires = "to")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_parser = parse_date, requires = "from")]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["customer", "all"])))]
+pub struct SyncArgs {
+    /// The customer to sync.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Every customer with a domain on a configured source.
+    #[arg(long)]
+    pub all: bool,
+    /// First day (in each customer's time zone).
+    #[arg(long, value_parser = parse_date)]
+    pub from: NaiveDate,
+    /// Last day, included.
+    #[arg(long, value_parser = parse_date)]
+    pub to: NaiveDate,
+    /// Only this source.
+    #[arg(long, value_enum)]
+    pub source: Option<PlatformArg>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        #[arg(long)]
+        customer: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show one job.
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -372,6 +494,25 @@ impl From<SourceArg> for store::Source {
             SourceArg::File => store::Source::File,
             SourceArg::Netsapiens => store::Source::Netsapiens,
             SourceArg::Brightlink => store::Source::Brightlink,
+        }
+    }
+}
+
+impl From<PlatformArg> for store::Source {
+    fn from(s: PlatformArg) -> Self {
+        match s {
+            PlatformArg::Netsapiens => store::Source::Netsapiens,
+            PlatformArg::Brightlink => store::Source::Brightlink,
+        }
+    }
+}
+
+impl From<ApiVersionArg> for sources::ApiVersion {
+    fn from(v: ApiVersionArg) -> Self {
+        match v {
+            ApiVersionArg::Auto => sources::ApiVersion::Auto,
+            ApiVersionArg::V1 => sources::ApiVersion::V1,
+            ApiVersionArg::V2 => sources::ApiVersion::V2,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `meter`: metered billing for hosted-PBX resellers, on the command line.
 
 mod cli;
+mod demo;
 mod output;
 mod progress;
 mod run;
+mod secret_key;
+mod sources_cmd;
 
 use clap::Parser;
 

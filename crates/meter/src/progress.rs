@@ -23,6 +23,21 @@ impl Bar {
     }
 }
 
+impl Bar {
+    /// A bar counting records rather than bytes.
+    pub fn records(what: &str, quiet: bool) -> Bar {
+        let bar = Bar::new(what, quiet);
+        if let Some(b) = &bar.0 {
+            let style =
+                ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} records ({per_sec}, {eta})")
+                    .map(|s| s.progress_chars("=> "))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            b.set_style(style);
+        }
+        bar
+    }
+}
+
 impl Progress for Bar {
     fn start(&self, total: u64) {
         if let Some(b) = &self.0 {

@@ -61,6 +61,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        // The demo opens its own database.
+        Command::Demo { keep } => return crate::demo::demo(keep),
         _ => {}
     }
     let mut store = open(&cli.db)?;
@@ -113,7 +115,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
             let p = billing::invoice::preview(&mut store, &req)?;
-            output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, a.format)?;
+            let checks = crate::sources_cmd::preview_checks(&mut store, &req.customer, (req.from, req.to))?;
+            crate::sources_cmd::preview(&p, &checks, a.format)?;
         }
         Command::Invoice(InvoiceCommand::Create(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
@@ -159,9 +162,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Db(DbCommand::Migrate | DbCommand::Status) => unreachable!("handled before opening"),
+        Command::Db(DbCommand::Migrate | DbCommand::Status) | Command::Demo { .. } => {
+            unreachable!("handled before opening")
+        }
+        Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),
+        Command::Sync(args) => return crate::sources_cmd::sync(&mut store, args),
+        Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
         Command::Cycle(CycleCommand::Run { date, format }) => {
-            let report = billing::cycle::run_cycle(&mut store, date, now)?;
+            let held = crate::sources_cmd::sync_due(&mut store, date)?;
+            let report = billing::cycle::run_cycle(&mut store, date, now, &held)?;
             for (customer, reason) in &report.skipped {
                 eprintln!("skipped {customer}: {reason}");
             }

@@ -61,6 +61,15 @@ impl AnyStore {
         }
     }
 
+    /// Keeps the process's memory flat for long work (SQLite: no memory-mapped reads, whose
+    /// resident pages grow with the file; PostgreSQL holds no data in the client).
+    pub fn bound_memory(&mut self) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.bound_memory(),
+            AnyStore::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Applies the migrations not yet applied; returns their names.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
         match self {

@@ -271,6 +271,12 @@ impl Env {
             .current_dir(self.dir.path())
             .env_remove("METER_DATABASE_URL")
             .env_remove("METER_LOG")
+            // Source secrets are sealed with a key in the test's own directory, never the user's.
+            .env_remove("METER_SECRET_KEY")
+            .env("METER_SECRET_KEY_FILE", self.dir.path().join("secret.key"))
+            .env_remove("METER_SOURCE_CLIENT_SECRET")
+            .env_remove("METER_SOURCE_PASSWORD")
+            .env_remove("METER_SOURCE_API_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -280,6 +286,12 @@ impl Env {
     /// Runs `meter --db … ARGS` and waits for it.
     pub fn meter(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().expect("running meter");
+        Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
+    }
+
+    /// Runs `meter --db … ARGS` with extra environment variables.
+    pub fn meter_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let out = self.command(args).envs(vars.iter().copied()).output().expect("running meter");
         Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
     }
 

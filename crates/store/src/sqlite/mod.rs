@@ -66,6 +66,12 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Reads through the page cache (bounded by `cache_size`) instead of the memory map, whose
+    /// resident pages grow with the database: for long work whose memory must stay flat.
+    pub fn bound_memory(&mut self) -> Result<()> {
+        Ok(self.conn.pragma_update(None, "mmap_size", 0)?)
+    }
+
     /// Opens (or creates) the database file at `path`, without applying migrations.
     fn connect(path: &str) -> Result<SqliteStore> {
         let conn = Connection::open(path)?;

@@ -1,0 +1,233 @@
+//! The connectivity and reconciliation summary of a customer's sources: each check green or red,
+//! with the reason and what to fix. `meter sources check` prints it; the invoice preview shows it.
+
+use super::secrets::SecretKey;
+use super::{customer_window, domain_of, runtime, settings, utc};
+use crate::error::{BillingError, Result};
+use crate::invoice::zone_of;
+use crate::time::{format_utc, local_date};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use store::{Customer, JobQuery, JobState, Source, Store, StoreTx};
+
+/// How long a check waits for a platform before it calls it down.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One check of one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub check: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    /// What to do about a failed check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The checks of one source for a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCheck {
+    pub source: String,
+    pub domain: Option<String>,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+fn green(check: &'static str, detail: String) -> Check {
+    Check { check, ok: true, detail, fix: None }
+}
+
+fn red(check: &'static str, detail: String, fix: impl Into<String>) -> Check {
+    Check { check, ok: false, detail, fix: Some(fix.into()) }
+}
+
+/// Checks every source the customer has a domain on; one that is not configured is red with
+/// `all_sources`, and left out without (the invoice preview). `range` (whole days in the
+/// customer's zone) is what the reconciliation compares.
+pub fn check_customer<S: Store>(
+    store: &mut S,
+    key: Option<&SecretKey>,
+    customer: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+    all_sources: bool,
+) -> Result<Vec<SourceCheck>> {
+    let (customer, configured) = {
+        let mut tx = store.read()?;
+        let c = tx.customer(customer)?.ok_or_else(|| BillingError::UnknownCustomer(customer.to_owned()))?;
+        (c, tx.source_settings()?)
+    };
+    let mut out = Vec::new();
+    for source in [Source::Brightlink, Source::Netsapiens] {
+        let settings = configured.iter().find(|s| s.source == source);
+        // A customer is checked on the sources it has a domain on; not every customer uses every
+        // configured platform.
+        let Some(domain) = domain_of(&customer, source) else { continue };
+        let checks = match settings {
+            None if !all_sources => continue,
+            None => vec![red(
+                "settings",
+                format!("{source} is not configured for this installation"),
+                format!("meter sources set {source} --url … (see docs/operations.md)"),
+            )],
+            Some(s) => match key {
+                None => vec![red(
+                    "settings",
+                    "the secret key the settings were saved with is not here".into(),
+                    "set METER_SECRET_KEY or METER_SECRET_KEY_FILE (docs/operations.md)",
+                )],
+                Some(k) => match settings::client_of(s, k, Some(CHECK_TIMEOUT)) {
+                    Ok(client) => check_source(store, &client, &customer, source, &domain, range)?,
+                    Err(e) => vec![red("settings", e.to_string(), format!("meter sources set {source} …"))],
+                },
+            },
+        };
+        out.push(SourceCheck {
+            source: source.as_str().to_owned(),
+            domain: Some(domain),
+            ok: checks.iter().all(|c| c.ok),
+            checks,
+        });
+    }
+    Ok(out)
+}
+
+fn check_source<S: Store>(
+    store: &mut S,
+    client: &sources::Client,
+    customer: &Customer,
+    source: Source,
+    domain: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<Check>> {
+    let rt = runtime()?;
+    let mut checks = Vec::new();
+    let reachable = match rt.block_on(client.authenticate()) {
+        Ok(()) => {
+            let version = rt.block_on(client.api_version()).map(|v| format!(" (API {v})")).unwrap_or_default();
+            checks.push(green("credentials", format!("accepted{version}")));
+            true
+        }
+        Err(e) => {
+            checks.push(red("credentials", e.to_string(), e.hint()));
+            false
+        }
+    };
+    let last = last_sync(store, customer, source)?;
+    if reachable {
+        checks.push(match rt.block_on(client.domain(domain)) {
+            Ok(Some(info)) => green(
+                "domain",
+                match info.time_zone {
+                    Some(tz) => format!("{domain} exists (time zone {tz})"),
+                    None => format!("{domain} exists"),
+                },
+            ),
+            Ok(None) => red(
+                "domain",
+                format!("{source} has no domain {domain}"),
+                format!("correct {source}_domain of {} in customers.csv", customer.id),
+            ),
+            Err(e) => red("domain", e.to_string(), e.hint()),
+        });
+        checks.push(match rt.block_on(client.phone_numbers(domain)) {
+            Ok(n) if n.is_empty() => {
+                red("numbers", format!("{domain} has no phone numbers"), "assign the customer's DIDs on the platform")
+            }
+            Ok(n) => {
+                let enabled = n.iter().filter(|x| x.enabled).count();
+                green("numbers", format!("{} phone numbers ({enabled} enabled)", n.len()))
+            }
+            Err(e) => red("numbers", e.to_string(), e.hint()),
+        });
+    }
+    checks.push(last.0);
+    // The days reconciled and whose rates are checked: the range, else the last sync's window.
+    let days = match (range, last.1) {
+        (Some(days), _) => Some(days),
+        (None, Some((start, end))) => {
+            let tz = zone_of(customer)?;
+            Some((local_date(start, tz), local_date(end - 1, tz)))
+        }
+        (None, None) => None,
+    };
+    if let (true, Some((from, to))) = (reachable, days) {
+        let (start, end) = customer_window(customer, (from, to))?;
+        let stored = store.read()?.count_calls(customer.pk, source, start, end)?;
+        let w = sources::Window { start: utc(start)?, end: utc(end)? };
+        let label = format!("{from} to {to}");
+        checks.push(match rt.block_on(client.count(domain, &w)) {
+            Ok(n) if n == stored => green("records", format!("{label}: {source} counts {n}, meter stores {stored}")),
+            Ok(n) => red(
+                "records",
+                format!("{label}: {source} counts {n}, meter stores {stored} ({})", difference(n, stored)),
+                format!("meter sync --customer {} --source {source} --from {from} --to {to}", customer.id),
+            ),
+            Err(e) => red("records", e.to_string(), e.hint()),
+        });
+    }
+    checks.push(rates(store, customer, source, days)?);
+    Ok(checks)
+}
+
+fn difference(platform: u64, stored: u64) -> String {
+    if platform > stored {
+        format!("{} missing", platform - stored)
+    } else {
+        format!("{} more than the platform", stored - platform)
+    }
+}
+
+/// The last sync of the customer on the source, and the window it covered.
+fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(Check, Option<(i64, i64)>)> {
+    let q = JobQuery { customer_pk: Some(c.pk), source: Some(source), limit: Some(1) };
+    let job = store.read()?.jobs(&q)?.into_iter().next();
+    let resync = format!("meter sync --customer {} --source {source} --from … --to …", c.id);
+    Ok(match job {
+        None => (red("last sync", "never synced".into(), resync), None),
+        Some(j) => {
+            let when = format_utc(j.finished_at.unwrap_or(j.started_at));
+            let window = format!("{} to {}", format_utc(j.window_start), format_utc(j.window_end));
+            let check = match j.state {
+                JobState::Done => green("last sync", format!("job {} at {when}, records from {window}", j.id)),
+                JobState::Running => {
+                    red("last sync", format!("job {} started {when} has not finished", j.id), resync.clone())
+                }
+                JobState::Failed => red(
+                    "last sync",
+                    format!("job {} failed at {when}: {}", j.id, j.error.as_deref().unwrap_or("")),
+                    format!("run it again (it resumes): {resync}"),
+                ),
+            };
+            (check, Some((j.window_start, j.window_end)))
+        }
+    })
+}
+
+/// Whether the deck rates every call type seen in the customer's answered calls from the source.
+fn rates<S: Store>(
+    store: &mut S,
+    c: &Customer,
+    source: Source,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Check> {
+    let list = crate::calls::list_calls(store, &c.id, range)?;
+    let mut unrated: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut seen = 0u64;
+    for call in list.calls.iter().filter(|x| x.source == source.as_str()) {
+        seen += 1;
+        if call.status == crate::doc::CallStatus::Unrated {
+            *unrated.entry(call.call_type.as_str()).or_default() += 1;
+        }
+    }
+    if unrated.is_empty() {
+        return Ok(green("rates", format!("every call type of the {seen} calls has a rate")));
+    }
+    let list: Vec<String> = unrated.iter().map(|(t, n)| format!("{t} ({n} calls)")).collect();
+    Ok(red(
+        "rates",
+        format!("no rate for {}", list.join(", ")),
+        "add rates for these call types to the customer's deck (meter rates import)",
+    ))
+}

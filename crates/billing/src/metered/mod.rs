@@ -1,0 +1,186 @@
+//! The metered sources in use: their settings and secrets, sync jobs, and the connectivity and
+//! reconciliation summary.
+
+pub mod check;
+pub mod secrets;
+pub mod settings;
+pub mod sync;
+
+use crate::error::{BillingError, Result};
+use crate::invoice::zone_of;
+use chrono::NaiveDate;
+use rating::Micros;
+use store::{Customer, Job, JobQuery, Source, Store, StoreTx};
+
+/// The customer's domain on a source, if set.
+fn domain_of(customer: &Customer, source: Source) -> Option<String> {
+    customer.domain(source).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)
+}
+
+/// The UTC window `[start, end)` of the days `from..=to` in the customer's time zone.
+fn customer_window(customer: &Customer, (from, to): (NaiveDate, NaiveDate)) -> Result<(Micros, Micros)> {
+    if from > to {
+        return Err(BillingError::Usage(format!("the range {from}..{to} is reversed")));
+    }
+    Ok(crate::time::day_range(zone_of(customer)?, from, to))
+}
+
+/// The runtime the source clients run on; the store is only used off it.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| BillingError::Sync(format!("cannot start the network runtime: {e}")))
+}
+
+fn utc(t: Micros) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_micros(t).ok_or_else(|| BillingError::Sync(format!("time {t} µs is out of range")))
+}
+
+/// Which customers and sources to sync.
+#[derive(Debug, Clone)]
+pub struct SyncRequest {
+    /// `None`: every customer with a domain on a configured source.
+    pub customer: Option<String>,
+    /// `None`: every configured source the customer has a domain on.
+    pub source: Option<Source>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// Runs the syncs a request names, one after another; a failed job does not stop the others.
+pub fn sync<S: Store>(
+    store: &mut S,
+    clients: &[(Source, sources::Client)],
+    req: &SyncRequest,
+    now: &dyn Fn() -> Micros,
+    bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
+) -> Result<Vec<sync::Outcome>> {
+    if req.from > req.to {
+        return Err(BillingError::Usage(format!("--from {} is after --to {}", req.from, req.to)));
+    }
+    if let Some(s) = req.source {
+        if !clients.iter().any(|(c, _)| *c == s) {
+            return Err(BillingError::Sync(format!(
+                "source {s} is not configured: set it up with `meter sources set {s} --url …`"
+            )));
+        }
+    }
+    if clients.is_empty() {
+        return Err(BillingError::Sync(
+            "no metered source is configured: set one up with `meter sources set netsapiens|brightlink --url …`".into(),
+        ));
+    }
+    let customers = {
+        let mut tx = store.read()?;
+        match &req.customer {
+            Some(id) => vec![tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?],
+            None => tx.customers()?,
+        }
+    };
+    let mut outcomes = Vec::new();
+    for customer in &customers {
+        for (source, client) in clients {
+            if req.source.is_some_and(|s| s != *source) {
+                continue;
+            }
+            // A customer without a domain on a source does not use it; that is reported only
+            // when the source was asked for by name.
+            if req.source.is_none() && domain_of(customer, *source).is_none() {
+                continue;
+            }
+            outcomes.push(sync::sync_one(store, client, customer, *source, (req.from, req.to), now, bar)?);
+        }
+    }
+    if let (Some(id), true) = (&req.customer, outcomes.is_empty()) {
+        return Err(BillingError::Sync(format!(
+            "customer {id} has no domain on a configured source (set netsapiens_domain or brightlink_domain in \
+             customers.csv)"
+        )));
+    }
+    Ok(outcomes)
+}
+
+/// Jobs, newest first, optionally of one customer.
+pub fn jobs<S: Store>(store: &mut S, customer: Option<&str>, limit: Option<u64>) -> Result<Vec<Job>> {
+    let mut tx = store.read()?;
+    let customer_pk = match customer {
+        Some(id) => Some(tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.to_owned()))?.pk),
+        None => None,
+    };
+    Ok(tx.jobs(&JobQuery { customer_pk, source: None, limit })?)
+}
+
+/// One job.
+pub fn job<S: Store>(store: &mut S, id: i64) -> Result<Job> {
+    store.read()?.job(id)?.ok_or_else(|| BillingError::Sync(format!("unknown job {id}")))
+}
+
+/// A job as shown to operators (`jobs list`, `jobs show`, `sync --format json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobDoc {
+    pub id: i64,
+    pub kind: &'static str,
+    pub customer: String,
+    pub source: String,
+    pub domain: String,
+    /// The window of call start times, `[from, to)`, RFC 3339 UTC.
+    pub from: String,
+    pub to: String,
+    pub state: &'static str,
+    pub pages: u64,
+    pub received: u64,
+    pub imported: u64,
+    pub updated: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+    pub skipped: u64,
+    pub repeated: u64,
+    pub errors: u64,
+    pub numbers: Option<u64>,
+    /// The platform's own count of the window's records, the calls meter stores for the window,
+    /// and `platform_count − stored_count` (non-zero: records missing or extra).
+    pub platform_count: Option<u64>,
+    pub stored_count: Option<u64>,
+    pub difference: Option<i64>,
+    pub position: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+}
+
+impl JobDoc {
+    pub fn of(j: &Job) -> JobDoc {
+        use crate::time::format_utc;
+        let p = &j.progress;
+        let signed = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        JobDoc {
+            id: j.id,
+            kind: "sync",
+            customer: j.customer.clone(),
+            source: j.source.as_str().to_owned(),
+            domain: j.domain.clone(),
+            from: format_utc(j.window_start),
+            to: format_utc(j.window_end),
+            state: j.state.as_str(),
+            pages: p.pages,
+            received: p.received,
+            imported: p.imported,
+            updated: p.updated,
+            duplicates: p.duplicates,
+            conflicts: p.conflicts,
+            skipped: p.skipped,
+            repeated: p.repeated,
+            errors: p.errors,
+            numbers: j.numbers,
+            platform_count: j.platform_count,
+            stored_count: j.stored_count,
+            difference: j.platform_count.zip(j.stored_count).map(|(a, b)| signed(a) - signed(b)),
+            position: j.position.clone(),
+            started_at: format_utc(j.started_at),
+            finished_at: j.finished_at.map(format_utc),
+            error: j.error.clone(),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! An installation's settings for a metered source: what is stored, what is shown, and the
+//! client they make.
+
+use super::secrets::{hint, SecretKey};
+use crate::error::{BillingError, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sources::{ApiVersion, Platform, RetryPolicy};
+use std::time::Duration;
+use store::{Source, SourceSettings, Store, StoreTx};
+
+/// What an operator gives for one source. Secrets left `None` keep their stored value.
+#[derive(Debug, Clone, Default)]
+pub struct SourceConfig {
+    pub url: String,
+    /// NetSapiens: the OAuth client id. Brightlink: the account's API key.
+    pub client_id: Option<String>,
+    pub username: Option<String>,
+    pub api_version: Option<ApiVersion>,
+    pub timeout_secs: Option<u64>,
+    /// NetSapiens: the client secret. Brightlink: the API secret.
+    pub client_secret: Option<SecretString>,
+    pub password: Option<SecretString>,
+    /// NetSapiens v2 API key, used instead of the password grant.
+    pub api_key: Option<SecretString>,
+}
+
+/// The stored settings that are not secret, with a hint of each secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    pub source: String,
+    pub url: String,
+    pub client_id: Option<String>,
+    pub username: Option<String>,
+    pub api_version: String,
+    pub timeout_secs: u64,
+    pub client_secret: Option<String>,
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+    /// When the settings were last saved (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// The secrets, as sealed in the store.
+#[derive(Default, Serialize, Deserialize)]
+struct Secrets {
+    client_secret: Option<String>,
+    password: Option<String>,
+    api_key: Option<String>,
+}
+
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+fn platform(source: Source) -> Result<Platform> {
+    match source {
+        Source::Netsapiens => Ok(Platform::Netsapiens),
+        Source::Brightlink => Ok(Platform::Brightlink),
+        Source::File => Err(BillingError::Usage("the file source has no settings: import its files".into())),
+    }
+}
+
+/// Saves a source's settings; secrets not given keep their stored value. Returns what is shown.
+pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &SourceConfig, now: i64) -> Result<Shown> {
+    platform(source)?;
+    let mut tx = store.write()?;
+    let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
+    let mut secrets = match &old {
+        Some(s) => open_secrets(key, s)?,
+        None => Secrets::default(),
+    };
+    let given = |s: &Option<SecretString>| s.as_ref().map(|v| v.expose_secret().to_owned());
+    secrets.client_secret = given(&cfg.client_secret).or(secrets.client_secret);
+    secrets.password = given(&cfg.password).or(secrets.password);
+    secrets.api_key = given(&cfg.api_key).or(secrets.api_key);
+    let shown = Shown {
+        source: source.as_str().to_owned(),
+        url: cfg.url.clone(),
+        client_id: cfg.client_id.clone(),
+        username: cfg.username.clone(),
+        api_version: cfg.api_version.unwrap_or(ApiVersion::Auto).to_string(),
+        timeout_secs: cfg.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
+        client_secret: secrets.client_secret.as_deref().map(hint),
+        password: secrets.password.as_deref().map(hint),
+        api_key: secrets.api_key.as_deref().map(hint),
+        updated_at: crate::time::format_utc(now),
+    };
+    let record = SourceSettings {
+        source,
+        settings: serde_json::to_string(&shown).map_err(|e| BillingError::Usage(e.to_string()))?,
+        secrets: key.seal(&serde_json::to_vec(&secrets).unwrap_or_default()),
+        updated_at: now,
+    };
+    // The client checks that the settings are complete for the platform before they are kept.
+    client_of(&record, key, None)?;
+    tx.save_source_settings(&record)?;
+    tx.commit()?;
+    Ok(shown)
+}
+
+/// Every configured source, as shown to operators.
+pub fn list<S: Store>(store: &mut S) -> Result<Vec<Shown>> {
+    let mut tx = store.read()?;
+    tx.source_settings()?.iter().map(shown_of).collect()
+}
+
+fn shown_of(s: &SourceSettings) -> Result<Shown> {
+    serde_json::from_str(&s.settings)
+        .map_err(|e| store::StoreError::Corrupt(format!("settings of source {}: {e}", s.source)).into())
+}
+
+fn open_secrets(key: &SecretKey, s: &SourceSettings) -> Result<Secrets> {
+    let plain = key.open(&s.secrets).map_err(|e| BillingError::Secret(e.to_string()))?;
+    serde_json::from_slice(&plain)
+        .map_err(|e| store::StoreError::Corrupt(format!("secrets of source {}: {e}", s.source)).into())
+}
+
+/// The client for stored settings. `fast` shortens timeouts and retries (for checks that an
+/// operator waits on).
+pub fn client_of(s: &SourceSettings, key: &SecretKey, fast: Option<Duration>) -> Result<sources::Client> {
+    let shown = shown_of(s)?;
+    let secrets = open_secrets(key, s)?;
+    let secret = |v: Option<String>| v.map(SecretString::from);
+    let api_version = shown.api_version.parse().map_err(|e: String| store::StoreError::Corrupt(e))?;
+    let mut retry = RetryPolicy::default();
+    let mut timeout = Duration::from_secs(shown.timeout_secs);
+    if let Some(limit) = fast {
+        retry.max_retries = 1;
+        timeout = timeout.min(limit);
+    }
+    let settings = sources::Settings {
+        platform: platform(s.source)?,
+        url: shown.url,
+        client_id: shown.client_id,
+        client_secret: secret(secrets.client_secret),
+        username: shown.username,
+        password: secret(secrets.password),
+        api_key: secret(secrets.api_key),
+        api_version,
+        timeout,
+        retry,
+    };
+    sources::Client::new(settings).map_err(BillingError::Source)
+}
+
+/// The clients of every configured source.
+pub fn clients<S: Store>(
+    store: &mut S,
+    key: &SecretKey,
+    fast: Option<Duration>,
+) -> Result<Vec<(Source, sources::Client)>> {
+    let mut tx = store.read()?;
+    let list = tx.source_settings()?;
+    drop(tx);
+    list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect()
+}

@@ -1,0 +1,263 @@
+//! Sync: pulls a customer's phone numbers and call records from a metered source into the
+//! store, as a job that commits its progress and position with every batch of pages.
+
+use super::{customer_window, domain_of, runtime, utc};
+use crate::error::{BillingError, Result};
+use crate::Progress;
+use rating::{Direction, Micros};
+use sources::{Client, Cursor, Page, Window};
+use std::time::Duration;
+use store::{
+    CallOutcome, Customer, Job, JobProgress, JobQuery, JobState, NewCall, PhoneNumber, Source, Store, StoreTx,
+};
+
+/// Pages written per transaction at most, when several are waiting.
+const PAGES_PER_COMMIT: usize = 16;
+
+/// What one customer's sync on one source did.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(Job),
+    /// The job stopped on an error; it resumes from its last committed page when run again.
+    Failed(Job),
+    /// Not synced, and why (no domain on this source).
+    Skipped {
+        customer: String,
+        source: Source,
+        reason: String,
+    },
+}
+
+/// Syncs `customer` on `source` for the days `from..=to` in the customer's time zone, resuming an
+/// unfinished job of the same window if there is one. `bar` makes a progress display per job.
+pub fn sync_one<S: Store>(
+    store: &mut S,
+    client: &Client,
+    customer: &Customer,
+    source: Source,
+    days: (chrono::NaiveDate, chrono::NaiveDate),
+    now: &dyn Fn() -> Micros,
+    bar: &dyn Fn(&Job) -> Box<dyn Progress>,
+) -> Result<Outcome> {
+    let Some(domain) = domain_of(customer, source) else {
+        return Ok(Outcome::Skipped {
+            customer: customer.id.clone(),
+            source,
+            reason: format!("no {source} domain is set (add {source}_domain to customers.csv)"),
+        });
+    };
+    let (start, end) = customer_window(customer, days)?;
+    let _span = tracing::info_span!("sync", customer = %customer.id, %source, %domain).entered();
+    let mut job = resume_or_start(store, customer, source, &domain, (start, end), now())?;
+    let progress = bar(&job);
+    let result = run(store, client, &mut job, &*progress);
+    progress.finish();
+    job.finished_at = Some(now());
+    let outcome = match result {
+        Ok(()) => {
+            job.state = JobState::Done;
+            job.error = None;
+            Outcome::Done(job.clone())
+        }
+        Err(e) => {
+            tracing::warn!(job = job.id, error = %e, "sync failed");
+            job.state = JobState::Failed;
+            job.progress.errors += 1;
+            job.error = Some(e.to_string());
+            Outcome::Failed(job.clone())
+        }
+    };
+    let mut tx = store.write_usage()?;
+    tx.save_job(&job)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// The unfinished job of this exact window (running when its process died, or failed), else a
+/// new one.
+fn resume_or_start<S: Store>(
+    store: &mut S,
+    customer: &Customer,
+    source: Source,
+    domain: &str,
+    (start, end): (Micros, Micros),
+    now: Micros,
+) -> Result<Job> {
+    let mut tx = store.write_usage()?;
+    let query = JobQuery { customer_pk: Some(customer.pk), source: Some(source), limit: Some(20) };
+    let unfinished = tx
+        .jobs(&query)?
+        .into_iter()
+        .find(|j| j.window_start == start && j.window_end == end && j.domain == domain && j.state != JobState::Done);
+    let job = match unfinished {
+        Some(mut job) => {
+            tracing::info!(job = job.id, position = %job.position, "resuming");
+            job.state = JobState::Running;
+            job.error = None;
+            job.finished_at = None;
+            job
+        }
+        None => Job {
+            id: 0,
+            customer_pk: customer.pk,
+            customer: customer.id.clone(),
+            source,
+            domain: domain.to_owned(),
+            window_start: start,
+            window_end: end,
+            state: JobState::Running,
+            position: position_of(&Cursor::default()),
+            progress: JobProgress::default(),
+            numbers: None,
+            platform_count: None,
+            stored_count: None,
+            started_at: now,
+            finished_at: None,
+            error: None,
+        },
+    };
+    let id = tx.save_job(&job)?;
+    tx.commit()?;
+    Ok(Job { id, ..job })
+}
+
+fn position_of(c: &Cursor) -> String {
+    serde_json::to_string(c).unwrap_or_default()
+}
+
+fn run<S: Store>(store: &mut S, client: &Client, job: &mut Job, progress: &dyn Progress) -> Result<()> {
+    let rt = runtime()?;
+    let window = Window { start: utc(job.window_start)?, end: utc(job.window_end)? };
+    let domain = job.domain.clone();
+
+    let numbers = rt.block_on(client.phone_numbers(&domain))?;
+    let platform_count = rt.block_on(client.count(&domain, &window))?;
+    job.numbers = Some(numbers.len() as u64);
+    job.platform_count = Some(platform_count);
+    progress.start(platform_count);
+    progress.at(job.progress.received);
+    {
+        let mut tx = store.write_usage()?;
+        let list: Vec<PhoneNumber> =
+            numbers.into_iter().map(|n| PhoneNumber { number: n.number, enabled: n.enabled }).collect();
+        tx.replace_phone_numbers(job.customer_pk, job.source, &list)?;
+        tx.save_job(job)?;
+        tx.commit()?;
+    }
+
+    let cursor: Cursor = serde_json::from_str(&job.position).map_err(|e| {
+        BillingError::Sync(format!("job {}: its position `{}` is unreadable: {e}", job.id, job.position))
+    })?;
+    // Pages are fetched on the runtime while this thread writes the ones already fetched.
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Result<(Page, u64), sources::SourceError>>(PAGES_PER_COMMIT);
+    let mut pager = client.pager(&domain, window, cursor);
+    let fetcher = rt.spawn(async move {
+        loop {
+            let page = pager.next_page().await;
+            let last = !matches!(page, Ok(Some(_)));
+            let sent = match page {
+                Ok(Some(p)) => send.send(Ok((p, pager.retries()))).await,
+                Ok(None) => Ok(()),
+                Err(e) => send.send(Err(e)).await,
+            };
+            if last || sent.is_err() {
+                break;
+            }
+        }
+    });
+    let mut calls: Vec<NewCall> = Vec::new();
+    let mut outcomes: Vec<CallOutcome> = Vec::new();
+    let errors_before = job.progress.errors;
+    let written = (|| -> Result<()> {
+        while let Some(first) = receive.blocking_recv() {
+            let mut pages = vec![first?];
+            while pages.len() < PAGES_PER_COMMIT {
+                match receive.try_recv() {
+                    Ok(page) => pages.push(page?),
+                    Err(_) => break,
+                }
+            }
+            let retries = pages.iter().map(|(_, r)| *r).max().unwrap_or(0);
+            job.progress.errors = errors_before + retries;
+            write_pages(store, job, &pages, &mut calls, &mut outcomes)?;
+            progress.at(job.progress.received);
+        }
+        Ok(())
+    })();
+    drop(receive);
+    // After a write error the fetcher may be waiting on a slow request: it is not needed.
+    fetcher.abort();
+    let _ = rt.block_on(fetcher);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    written?;
+
+    let mut tx = store.write_usage()?;
+    job.stored_count = Some(tx.count_calls(job.customer_pk, job.source, job.window_start, job.window_end)?);
+    tx.save_job(job)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes fetched pages and the job's new position in one transaction.
+fn write_pages<S: Store>(
+    store: &mut S,
+    job: &mut Job,
+    pages: &[(Page, u64)],
+    calls: &mut Vec<NewCall>,
+    outcomes: &mut Vec<CallOutcome>,
+) -> Result<()> {
+    calls.clear();
+    let mut p = job.progress.clone();
+    let mut position = job.position.clone();
+    for (page, _) in pages {
+        for r in &page.records {
+            calls.push(NewCall {
+                source: job.source,
+                source_call_id: r.call_id.clone(),
+                customer_pk: job.customer_pk,
+                start: r.start.timestamp_micros(),
+                duration: r.talk_seconds,
+                direction: direction(r.direction),
+                from: r.from.clone(),
+                to: r.to.clone(),
+                call_type: None,
+            });
+        }
+        p.pages += 1;
+        p.received += page.received;
+        p.skipped += page.skipped;
+        p.repeated += page.repeated;
+        if let Some(next) = &page.next {
+            position = position_of(next);
+        }
+    }
+    // Within one batch a repeated page may hold a record twice; the store takes each id once.
+    calls.sort_by(|a, b| a.source_call_id.cmp(&b.source_call_id));
+    let before = calls.len();
+    calls.dedup_by(|a, b| a.source_call_id == b.source_call_id);
+    p.duplicates += (before - calls.len()) as u64;
+    calls.sort_unstable_by_key(|c| c.start);
+    let mut tx = store.write_usage()?;
+    tx.import_calls(calls, outcomes)?;
+    for o in outcomes.drain(..) {
+        match o {
+            CallOutcome::Imported => p.imported += 1,
+            CallOutcome::Updated => p.updated += 1,
+            CallOutcome::Duplicate => p.duplicates += 1,
+            CallOutcome::Conflict => p.conflicts += 1,
+        }
+    }
+    let saved = Job { progress: p, position, ..job.clone() };
+    tx.save_job(&saved)?;
+    tx.commit()?;
+    *job = saved;
+    Ok(())
+}
+
+fn direction(d: sources::Direction) -> Direction {
+    match d {
+        sources::Direction::Inbound => Direction::Inbound,
+        sources::Direction::Outbound => Direction::Outbound,
+        sources::Direction::Internal => Direction::Internal,
+    }
+}
