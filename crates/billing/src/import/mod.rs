@@ -35,6 +35,19 @@ pub struct Summary {
     pub conflicts: u64,
 }
 
+impl Summary {
+    /// Counts what importing one call record did.
+    pub fn count(&mut self, outcome: store::CallOutcome) {
+        use store::CallOutcome::*;
+        match outcome {
+            Imported => self.imported += 1,
+            Updated => self.updated += 1,
+            Duplicate => self.duplicates += 1,
+            Conflict => self.conflicts += 1,
+        }
+    }
+}
+
 /// Whether an id is of the form the contract allows for customers, plans and decks.
 pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))

@@ -133,14 +133,7 @@ fn write<T: StoreTx>(
     sum: &mut Summary,
 ) -> Result<()> {
     tx.import_calls(batch, out)?;
-    for o in out.drain(..) {
-        match o {
-            CallOutcome::Imported => sum.imported += 1,
-            CallOutcome::Updated => sum.updated += 1,
-            CallOutcome::Duplicate => sum.duplicates += 1,
-            CallOutcome::Conflict => sum.conflicts += 1,
-        }
-    }
+    out.drain(..).for_each(|o| sum.count(o));
     batch.clear();
     Ok(())
 }

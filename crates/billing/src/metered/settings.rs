@@ -77,7 +77,11 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
         url: cfg.url.clone(),
         client_id: cfg.client_id.clone(),
         username: cfg.username.clone(),
-        api_version: cfg.api_version.unwrap_or(ApiVersion::Auto).to_string(),
+        // Brightlink has one API generation.
+        api_version: match source {
+            Source::Brightlink => ApiVersion::V1.to_string(),
+            _ => cfg.api_version.unwrap_or(ApiVersion::Auto).to_string(),
+        },
         timeout_secs: cfg.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
         client_secret: secrets.client_secret.as_deref().map(hint),
         password: secrets.password.as_deref().map(hint),

@@ -239,14 +239,12 @@ fn write_pages<S: Store>(
     calls.sort_unstable_by_key(|c| c.start);
     let mut tx = store.write_usage()?;
     tx.import_calls(calls, outcomes)?;
-    for o in outcomes.drain(..) {
-        match o {
-            CallOutcome::Imported => p.imported += 1,
-            CallOutcome::Updated => p.updated += 1,
-            CallOutcome::Duplicate => p.duplicates += 1,
-            CallOutcome::Conflict => p.conflicts += 1,
-        }
-    }
+    let mut sum = crate::import::Summary::default();
+    outcomes.drain(..).for_each(|o| sum.count(o));
+    p.imported += sum.imported;
+    p.updated += sum.updated;
+    p.duplicates += sum.duplicates;
+    p.conflicts += sum.conflicts;
     let saved = Job { progress: p, position, ..job.clone() };
     tx.save_job(&saved)?;
     tx.commit()?;
