@@ -137,6 +137,7 @@ impl StoreTx for AnyTx<'_> {
         fn insert_rates(&mut self, rates: &[Rate]) -> Result<Vec<i64>>;
         fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
         fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
+        fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
         fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
         fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
         fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;

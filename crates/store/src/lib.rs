@@ -30,6 +30,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration {name} failed: {reason}")]
     Migration { name: String, reason: String },
+    /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
+    #[error("the batch holds calls already stored")]
+    KnownCalls,
 }
 
 impl From<::postgres::Error> for StoreError {
@@ -113,6 +116,13 @@ pub trait StoreTx {
     /// Imports call records: new ones are inserted, changed unbilled ones updated, changed
     /// billed ones left alone. One outcome per record is appended to `outcomes`, in order.
     fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
+    /// [`StoreTx::import_calls`] for a batch expected to hold only calls not stored yet, without
+    /// looking each one up first (PostgreSQL: the look-up costs a fifth of a bulk import). A
+    /// batch that holds a stored call fails with [`StoreError::KnownCalls`], after which the
+    /// transaction can only be dropped: import again with `import_calls`.
+    fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        self.import_calls(calls, outcomes)
+    }
     /// Calls of a customer starting in `[from, to)`, ordered by start, source, source call id.
     fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
 

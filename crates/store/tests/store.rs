@@ -12,7 +12,7 @@ use store::postgres::TempDatabase;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, Job, JobProgress,
     JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, Source,
-    SourceSettings, SqliteStore, Store, StoreTx,
+    SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
 
 /// The backend a test runs on.
@@ -40,6 +40,7 @@ on_both_backends! {
     rates_keep_exact_prices_and_windows,
     money_and_times_round_trip_exactly_at_the_extremes,
     reimport_counts_duplicates_updates_and_conflicts,
+    a_batch_expected_new_is_imported_or_refused_whole,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     a_call_cannot_be_billed_twice,
     a_billed_call_must_be_a_stored_call,
@@ -450,6 +451,40 @@ fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
     let all = all.expect("calls");
     assert_eq!(all[1].call, changed_b);
     assert_eq!(all[2].call.duration, 60, "a billed call is left unchanged");
+}
+
+fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
+    let Some(mut db) = db(backend) else { return };
+    let c = customer(&mut db.store, "c1");
+    let first = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60)];
+    let mut tx = db.store.write_usage().expect("tx");
+    let mut out = Vec::new();
+    tx.import_new_calls(&first, &mut out).expect("new calls");
+    tx.commit().expect("commit");
+    assert_eq!(out, vec![CallOutcome::Imported; 2]);
+
+    // A batch holding a stored call: PostgreSQL refuses it whole (the transaction is then
+    // dropped); SQLite looks every record up and imports it. Either way nothing is lost or
+    // doubled, and importing with look-ups gives each record's outcome.
+    let mixed = [call(c, "c", 3_000_000, 60), call(c, "b", 2_000_000, 60)];
+    let mut tx = db.store.write_usage().expect("tx");
+    let mut out = Vec::new();
+    match tx.import_new_calls(&mixed, &mut out) {
+        Err(StoreError::KnownCalls) => {
+            assert_eq!(backend, Backend::Postgres, "SQLite looks records up");
+            drop(tx);
+            assert_eq!(unbilled(&mut db.store, c).len(), 2, "nothing of the refused batch is stored");
+            assert_eq!(import(&mut db.store, &mixed), vec![CallOutcome::Imported, CallOutcome::Duplicate]);
+        }
+        Ok(()) => {
+            assert_eq!(backend, Backend::Sqlite, "PostgreSQL refuses a batch holding a stored call");
+            tx.commit().expect("commit");
+            assert_eq!(out, vec![CallOutcome::Imported, CallOutcome::Duplicate]);
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+    let ids: Vec<String> = unbilled(&mut db.store, c).into_iter().map(|s| s.call.source_call_id).collect();
+    assert_eq!(ids, vec!["a", "b", "c"]);
 }
 
 fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {

@@ -1,7 +1,7 @@
 //! cdrs.csv: streamed, validated row by row, written in batches inside one transaction.
 
 use super::owners::Customers;
-use super::stream::{import_rows, RowParser, SeenIds};
+use super::stream::{expecting_new, import_rows, RowParser, SeenIds};
 use super::Summary;
 use crate::csvfile::CsvFile;
 use crate::error::Result;
@@ -16,13 +16,15 @@ const COLUMNS: &[&str] = &["id", "start", "duration", "direction", "from", "to",
 /// Imports call records from `source`. All-or-nothing: with any bad row nothing is written.
 pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progress: &dyn Progress) -> Result<Summary> {
     let _span = tracing::info_span!("cdrs.import", file = %path.display(), %source).entered();
-    let f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
-    if !f.has("customer") && !f.has("domain") {
-        f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
-    }
-    let mut tx = store.write_usage()?;
-    let customers = Customers::load(&mut tx, source)?;
-    import_rows(tx, f, &CdrsRows { source, customers }, progress)
+    expecting_new(|writes| {
+        let f = CsvFile::open(path, COLUMNS, &["id", "start", "duration", "direction", "to"])?;
+        if !f.has("customer") && !f.has("domain") {
+            f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
+        }
+        let mut tx = store.write_usage()?;
+        let customers = Customers::load(&mut tx, source)?;
+        import_rows(tx, f, &CdrsRows { source, customers }, progress, writes)
+    })
 }
 
 /// The rows of meter's own cdrs.csv.

@@ -6,7 +6,7 @@ use super::owners::Customers;
 use super::presets::Preset;
 use super::rules::{AnsweredRule, DirectionRule, Numbers};
 use super::spec::{Column, Field, Spec};
-use super::stream::import_rows;
+use super::stream::{expecting_new, import_rows};
 use super::timefmt::TimeFormat;
 use super::Summary;
 use crate::csvfile::CsvFile;
@@ -102,42 +102,44 @@ pub fn import_mapped<S: Store>(
     progress: &dyn Progress,
 ) -> Result<Summary> {
     let _span = tracing::info_span!("cdrs.import_mapped", file = %path.display(), %source).entered();
-    // Whether there is a header does not depend on the file's width.
-    let header = options.plan(0).map_err(BillingError::Usage)?.header;
-    let f = CsvFile::open_any(path, header)?;
-    let plan = options.plan(f.width()).map_err(BillingError::Usage)?;
-    let cells = resolve(&f, &plan.spec);
-    if !f.ok() {
-        // Every row would repeat the header's errors.
-        return f.into_result().map(|()| Summary::default());
-    }
-    let mut tx = store.write_usage()?;
-    let customers = Customers::load(&mut tx, source)?;
-    let fixed = match &options.customer {
-        Some(id) => Some(customers.pk(id).ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?),
-        None => None,
-    };
-    let mut numbers = HashMap::new();
-    if plan.direction == DirectionRule::Numbers {
-        let named = plan.spec.get(Field::Customer).is_some() || plan.spec.get(Field::Domain).is_some();
-        let pks: Vec<i64> = if named { customers.pks().collect() } else { fixed.into_iter().collect() };
-        for pk in pks {
-            let list = tx.phone_numbers(pk)?;
-            numbers.insert(pk, Numbers::new(list.iter().map(|(_, n)| n.number.as_str())));
+    expecting_new(|writes| {
+        // Whether there is a header does not depend on the file's width.
+        let header = options.plan(0).map_err(BillingError::Usage)?.header;
+        let f = CsvFile::open_any(path, header)?;
+        let plan = options.plan(f.width()).map_err(BillingError::Usage)?;
+        let cells = resolve(&f, &plan.spec);
+        if !f.ok() {
+            // Every row would repeat the header's errors.
+            return f.into_result().map(|()| Summary::default());
         }
-    }
-    let rows = MappedRows {
-        source,
-        cells,
-        time_format: plan.time_format,
-        zone: options.timezone,
-        answered: plan.answered,
-        direction: plan.direction,
-        customers,
-        fixed,
-        numbers,
-    };
-    import_rows(tx, f, &rows, progress)
+        let mut tx = store.write_usage()?;
+        let customers = Customers::load(&mut tx, source)?;
+        let fixed = match &options.customer {
+            Some(id) => Some(customers.pk(id).ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?),
+            None => None,
+        };
+        let mut numbers = HashMap::new();
+        if plan.direction == DirectionRule::Numbers {
+            let named = plan.spec.get(Field::Customer).is_some() || plan.spec.get(Field::Domain).is_some();
+            let pks: Vec<i64> = if named { customers.pks().collect() } else { fixed.into_iter().collect() };
+            for pk in pks {
+                let list = tx.phone_numbers(pk)?;
+                numbers.insert(pk, Numbers::new(list.iter().map(|(_, n)| n.number.as_str())));
+            }
+        }
+        let rows = MappedRows {
+            source,
+            cells,
+            time_format: plan.time_format,
+            zone: options.timezone,
+            answered: plan.answered,
+            direction: plan.direction,
+            customers,
+            fixed,
+            numbers,
+        };
+        import_rows(tx, f, &rows, progress, writes)
+    })
 }
 
 /// Finds each mapped field's columns in the file; a column it lacks is an error on line 1.

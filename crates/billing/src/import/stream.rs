@@ -19,6 +19,28 @@ pub(super) trait RowParser: Sync {
     fn parse(&self, f: &CsvFile, line: u64, seen: &mut SeenIds) -> Option<NewCall>;
 }
 
+/// How an import's batches are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writes {
+    /// Expecting only calls not stored yet: no look-up per record, and a stored one fails the
+    /// attempt with `StoreError::KnownCalls`.
+    New,
+    /// Each record looked up: new, the same, or changed.
+    Checked,
+}
+
+/// Runs an import expecting only new calls (the usual case, and the fastest), and once more,
+/// looking each record up, when the file holds calls already stored.
+pub(super) fn expecting_new(mut attempt: impl FnMut(Writes) -> Result<Summary>) -> Result<Summary> {
+    match attempt(Writes::New) {
+        Err(BillingError::Store(store::StoreError::KnownCalls)) => {
+            tracing::debug!("the file holds stored calls: importing again with a look-up per record");
+            attempt(Writes::Checked)
+        }
+        other => other,
+    }
+}
+
 /// Imports every row of `f` through `rows` and commits `tx`. All-or-nothing: with any bad row
 /// nothing is written.
 ///
@@ -29,6 +51,7 @@ pub(super) fn import_rows<T: StoreTx>(
     f: CsvFile,
     rows: &impl RowParser,
     progress: &dyn Progress,
+    writes: Writes,
 ) -> Result<Summary> {
     let file = f.name.clone();
     progress.start(f.size());
@@ -41,9 +64,13 @@ pub(super) fn import_rows<T: StoreTx>(
         let mut outcomes: Vec<CallOutcome> = Vec::with_capacity(BATCH);
         let mut written: Result<()> = Ok(());
         for mut batch in receive {
-            // After a store error keep draining so that the parser finishes.
+            // After a store error keep draining so that the parser finishes and reports every
+            // bad row; except when the import is to run again with look-ups: that run will.
             if written.is_ok() {
-                written = write(&mut tx, &mut batch, &mut outcomes, &mut sum);
+                written = write(&mut tx, &mut batch, &mut outcomes, &mut sum, writes);
+            }
+            if matches!(written, Err(BillingError::Store(store::StoreError::KnownCalls))) {
+                break;
             }
         }
         (parser.map(|p| p.join()), written)
@@ -131,8 +158,12 @@ fn write<T: StoreTx>(
     batch: &mut Vec<NewCall>,
     out: &mut Vec<CallOutcome>,
     sum: &mut Summary,
+    writes: Writes,
 ) -> Result<()> {
-    tx.import_calls(batch, out)?;
+    match writes {
+        Writes::New => tx.import_new_calls(batch, out)?,
+        Writes::Checked => tx.import_calls(batch, out)?,
+    }
     out.drain(..).for_each(|o| sum.count(o));
     batch.clear();
     Ok(())

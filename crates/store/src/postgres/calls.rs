@@ -92,17 +92,9 @@ impl PgTx<'_> {
         if calls.is_empty() {
             return Ok(());
         }
-        // The counter's row lock is held to commit: imports number their calls one after another.
-        let st = self.prepared("SELECT next FROM counters WHERE name = 'calls' FOR UPDATE")?;
-        let first: i64 = self.tx.query_one(&st, &[])?.try_get(0)?;
-        let next = first + calls.len() as i64;
-        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
-        self.tx.execute(&st, &[&next])?;
+        let first = self.call_numbers(calls.len())?;
         if self.all_new(calls)? {
-            self.copy_calls(COPY_CALLS, calls, first)?;
-            self.new_calls += calls.len();
-            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
-            return Ok(());
+            return self.copy_new(calls, first, outcomes);
         }
         self.tx.batch_execute(STAGING)?;
         self.tx.batch_execute("TRUNCATE calls_staging")?;
@@ -203,6 +195,33 @@ impl PgTx<'_> {
         Ok(())
     }
 
+    pub(crate) fn import_new_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let first = self.call_numbers(calls.len())?;
+        self.copy_new(calls, first, outcomes)
+    }
+
+    /// Numbers for `n` new calls. The counter's row lock is held to commit: imports number their
+    /// calls one after another, and no other import adds a call meanwhile.
+    fn call_numbers(&mut self, n: usize) -> Result<i64> {
+        let st = self.prepared("SELECT next FROM counters WHERE name = 'calls' FOR UPDATE")?;
+        let first: i64 = self.tx.query_one(&st, &[])?.try_get(0)?;
+        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
+        self.tx.execute(&st, &[&(first + n as i64)])?;
+        Ok(first)
+    }
+
+    /// Copies a batch of calls not stored yet straight into `calls`; a stored one (or an id
+    /// repeated in the batch) makes the unique index refuse the copy: `KnownCalls`.
+    fn copy_new(&mut self, calls: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        self.copy_calls(COPY_CALLS, calls, first)?;
+        self.new_calls += calls.len();
+        outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
+        Ok(())
+    }
+
     /// Whether no record of the batch is stored yet and no id repeats within it.
     fn all_new(&mut self, calls: &[NewCall]) -> Result<bool> {
         let mut seen = HashSet::with_capacity(calls.len());
@@ -235,9 +254,9 @@ impl PgTx<'_> {
                 &c.to,
                 &c.call_type.as_ref().map(CallType::as_str),
             ];
-            writer.write(&row)?;
+            writer.write(&row).map_err(known_calls)?;
         }
-        writer.finish()?;
+        writer.finish().map_err(known_calls)?;
         Ok(())
     }
 
@@ -316,4 +335,16 @@ fn stored_call(r: &Row, customer_pk: i64) -> Result<StoredCall> {
         },
         billed,
     })
+}
+
+/// A copy the unique index of (source, source call id) refused is `KnownCalls`.
+fn known_calls(e: postgres::Error) -> StoreError {
+    let unique = e.as_db_error().is_some_and(|d| {
+        *d.code() == postgres::error::SqlState::UNIQUE_VIOLATION && d.constraint() == Some("calls_source_id_unique")
+    });
+    if unique {
+        StoreError::KnownCalls
+    } else {
+        e.into()
+    }
 }

@@ -352,6 +352,9 @@ impl crate::StoreTx for PgTx<'_> {
     fn import_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
         self.import_calls_impl(calls, outcomes)
     }
+    fn import_new_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
+        self.import_new_calls_impl(calls, outcomes)
+    }
     fn calls(&mut self, query: &crate::CallQuery) -> Result<Vec<crate::StoredCall>> {
         self.calls_impl(query)
     }
