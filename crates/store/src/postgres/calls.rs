@@ -1,7 +1,9 @@
 //! Call records: import and queries.
 //!
-//! A batch of new records (the usual case: one probe of the unique index finds none of them, and
-//! no id repeats within the batch) is copied (COPY, binary) straight into `calls`. Any other
+//! `import_new_calls` copies (COPY, binary) a batch expected to be new straight into `calls`; the
+//! unique index refuses it if it holds a stored call. `import_calls` looks first: a batch of new
+//! records (one probe of the unique index finds none of them, and no id repeats within the
+//! batch) is copied straight in as well. Any other
 //! batch is copied into a session-local staging table and moved into `calls` with one INSERT …
 //! ON CONFLICT DO NOTHING; one join from the staging side then tells each record's outcome, and
 //! the changed unbilled calls are updated through their primary key. Imports hold the call
