@@ -140,6 +140,23 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
             ))
         },
     },
+    // An invoice's calls start within its days (give or take a zone's offset): PostgreSQL finds
+    // them there when the invoice is deleted.
+    Invariant {
+        sqlite: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
+              WHERE b.call_start_us < (unixepoch(i.from_date) - 86400) * 1000000
+                 OR b.call_start_us >= (unixepoch(i.to_date) + 2 * 86400) * 1000000"),
+        postgres: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
+              WHERE b.call_start_at < invoice_span_start(i.from_date)
+                 OR b.call_start_at >= invoice_span_end(i.to_date)"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} bills call #{}, which starts outside its days",
+                r.int(0)?,
+                r.int(1)?
+            ))
+        },
+    },
     // Balances are what the live invoices drew, no more, no less.
     Invariant {
         sqlite: Some("WITH drawn AS (

@@ -30,6 +30,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration {name} failed: {reason}")]
     Migration { name: String, reason: String },
+    /// What was asked would break a rule the store keeps.
+    #[error("refused: {0}")]
+    Refused(String),
     /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
@@ -75,6 +78,28 @@ pub fn redact_url(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Refuses an invoice billing a call that starts outside its days: the invoice's days are in the
+/// customer's zone, so its calls start within one day before its first day and two days after
+/// its last one in UTC, whatever the zone. PostgreSQL finds an invoice's billed calls in that span
+/// of their own key (migration 0004) and its trigger checks the same rule.
+fn check_billed_span(inv: &NewInvoice) -> Result<()> {
+    let date = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| StoreError::Refused(format!("invoice date `{d}` is not YYYY-MM-DD")))
+    };
+    let micros = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
+    let (from, to) = (date(&inv.from)?, date(&inv.to)?);
+    let start = from.pred_opt().map_or(i64::MIN, micros);
+    let end = to.succ_opt().and_then(|d| d.succ_opt()).map_or(i64::MAX, micros);
+    match inv.calls.iter().find(|c| c.call_start < start || c.call_start >= end) {
+        Some(c) => Err(StoreError::Refused(format!(
+            "call {} starts at {} µs, outside the invoice's days {} to {}",
+            c.call_pk, c.call_start, inv.from, inv.to
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -44,6 +44,7 @@ on_both_backends! {
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     a_call_cannot_be_billed_twice,
     a_billed_call_must_be_a_stored_call,
+    a_billed_call_must_start_within_its_invoice_days,
     deleting_an_invoice_releases_calls_and_gives_back_allowance,
     reopening_applies_no_migration_twice,
     check_finds_what_does_not_add_up,
@@ -111,11 +112,14 @@ fn unbilled(store: &mut AnyStore, customer_pk: i64) -> Vec<store::StoredCall> {
     tx.calls(&CallQuery { customer_pk, from: None, to: None, answered_only: true, unbilled_only: true }).expect("calls")
 }
 
+/// An invoice billing `calls` (number, start) over the UTC days of their starts.
 fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u64)>) -> NewInvoice {
+    let day = |t: i64| chrono::DateTime::from_timestamp_micros(t).expect("a time").date_naive().to_string();
+    let starts = calls.iter().map(|&(_, start)| start);
     NewInvoice {
         customer_pk,
-        from: "2026-01-01".into(),
-        to: "2026-01-31".into(),
+        from: starts.clone().min().map_or("2026-01-01".into(), day),
+        to: starts.max().map_or("2026-01-31".into(), day),
         call_types: None,
         kind: InvoiceKind::Manual,
         currency: "USD".into(),
@@ -364,7 +368,7 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
         }],
         total: Amount::from_units(i64::MIN),
         created_at: LATEST,
-        calls: vec![billed(&keys[6], 9_999, 60)],
+        calls: vec![billed(&keys[3], 9_999, 60)],
         draws: vec![],
         ..largest.clone()
     };
@@ -415,10 +419,10 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
             (EARLIEST, on(first, max, big)),
             (-1_234_567, on(first, 1, 0)),
             (-1, on(first, 0, 1)),
-            (0, None),
+            (0, on(second, 9_999, 60)),
             (1, None),
             (1_767_225_600_123_456, None),
-            (LATEST, on(second, 9_999, 60)),
+            (LATEST, None),
         ]
     );
     let charge = billing[0].1.as_ref().map(|b| b.charge.to_string());
@@ -544,6 +548,28 @@ fn a_billed_call_must_be_a_stored_call(backend: Backend) {
     assert_eq!(db.store.read().expect("tx").check().expect("check"), Vec::<String>::new());
 }
 
+fn a_billed_call_must_start_within_its_invoice_days(backend: Backend) {
+    let Some(mut db) = db(backend) else { return };
+    let c = customer(&mut db.store, "c1");
+    // 2026-01-10 12:00 UTC: inside 2026-01-10 in every zone, outside 2026-01-13 in all of them.
+    let noon = 1_768_046_400_000_000;
+    import(&mut db.store, &[call(c, "a", noon, 60)]);
+    let key: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
+    let on = |from: &str, to: &str| NewInvoice { from: from.into(), to: to.into(), ..invoice_for(c, &key, vec![]) };
+    for (from, to) in [("2026-01-13", "2026-01-31"), ("2025-12-01", "2026-01-08"), ("2026-01-1x", "2026-01-31")] {
+        let mut tx = db.store.write_usage().expect("tx");
+        let refused = tx.insert_invoice(&on(from, to));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "{from}..{to}: {refused:?}");
+    }
+    assert_eq!(unbilled(&mut db.store, c).len(), 1, "nothing was billed");
+    // One day either side is a zone's offset: still the invoice's own call.
+    for (from, to) in [("2026-01-11", "2026-01-31"), ("2026-01-01", "2026-01-09")] {
+        let mut tx = db.store.write_usage().expect("tx");
+        let id = tx.insert_invoice(&on(from, to)).expect("within the span");
+        assert_eq!(tx.delete_invoice(id).expect("delete"), DeleteOutcome::Deleted { calls_released: 1 });
+    }
+}
+
 fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend) {
     let Some(mut db) = db(backend) else { return };
     let c = customer(&mut db.store, "c1");
@@ -557,7 +583,8 @@ fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend)
 
     let mut tx = db.store.write().expect("tx");
     assert_eq!(tx.allowance_used(c).expect("used"), vec![(key.clone(), 60)]);
-    assert_eq!(tx.invoices_for_range(c, "2026-01-01", "2026-01-31").expect("range"), vec![first, second]);
+    // Both bill calls of 1970-01-01 (starts 1 and 2 µs).
+    assert_eq!(tx.invoices_for_range(c, "1970-01-01", "1970-01-01").expect("range"), vec![first, second]);
     assert_eq!(tx.delete_invoice(first).expect("delete"), DeleteOutcome::Deleted { calls_released: 1 });
     assert_eq!(tx.allowance_used(c).expect("used"), vec![(key, 20)]);
     assert_eq!(tx.invoice(first).expect("read"), None);
@@ -609,6 +636,23 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
         "{problems:?}"
     );
     assert!(problems.iter().any(|p| p.contains("draws 30 s, included seconds on its lines 0 s")), "{problems:?}");
+    tx.commit().expect("commit");
+
+    // An invoice moved (behind the store's back) to days its calls are not in.
+    let moved = "UPDATE invoices SET from_date = '2030-01-01', to_date = '2030-01-31' WHERE pk = 1";
+    match backend {
+        Backend::Sqlite => {
+            let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).expect("open");
+            conn.execute(moved, []).expect("update");
+        }
+        Backend::Postgres => {
+            let mut client = ::postgres::Client::connect(&db.url, ::postgres::NoTls).expect("connect");
+            client.execute(moved, &[]).expect("update");
+        }
+    }
+    let problems = db.store.read().expect("tx").check().expect("check");
+    let outside = format!("invoice INV-000001 bills call #{}, which starts outside its days", calls[0].0);
+    assert!(problems.contains(&outside), "{problems:?}");
 }
 
 fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {

@@ -27,6 +27,7 @@ impl PgTx<'_> {
     }
 
     pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+        crate::check_billed_span(inv)?;
         let st = self.prepared(
             "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk",
@@ -169,7 +170,13 @@ impl PgTx<'_> {
             Some("draft") => {}
             Some(_) => return Ok(DeleteOutcome::NotDraft),
         }
-        let st = self.prepared("SELECT count(*) FROM billed_calls WHERE invoice_pk = $1")?;
+        // Through the billed calls' own key, within the invoice's days (migration 0004).
+        let st = self.prepared(
+            "SELECT count(*) FROM invoices i JOIN billed_calls b ON b.customer_pk = i.customer_pk
+               AND b.call_start_at >= invoice_span_start(i.from_date) AND b.call_start_at < invoice_span_end(i.to_date)
+               AND b.invoice_pk = i.pk
+             WHERE i.pk = $1",
+        )?;
         let released: i64 = self.tx.query_one(&st, &[&id.0])?.try_get(0)?;
         let st = self.prepared(
             "UPDATE allowance_balances AS b SET used_seconds = b.used_seconds - d.seconds

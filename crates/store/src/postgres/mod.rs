@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/postgres/0001_init.sql")),
     ("0002_decks", include_str!("../../migrations/postgres/0002_decks.sql")),
     ("0003_sources", include_str!("../../migrations/postgres/0003_sources.sql")),
+    ("0004_billed_calls_by_key", include_str!("../../migrations/postgres/0004_billed_calls_by_key.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

@@ -34,6 +34,7 @@ impl SqliteTx<'_> {
     }
 
     pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+        crate::check_billed_span(inv)?;
         self.tx.execute(
             "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

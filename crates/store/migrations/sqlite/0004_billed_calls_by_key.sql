@@ -1,0 +1,5 @@
+-- On PostgreSQL this migration drops the index of billed calls by invoice and finds an invoice's
+-- billed calls through their own key instead. SQLite keeps the index: its foreign key from billed
+-- calls to invoices (ON DELETE CASCADE) looks billed calls up by invoice, and SQLite writes one
+-- invoice at a time, so the index costs it no waiting. Nothing changes here; the migration keeps
+-- both backends' lists of migrations the same.
