@@ -13,6 +13,7 @@ use super::{at, narrow, PgTx};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::Row;
 use rating::{CallType, Charge, Direction};
@@ -289,8 +290,14 @@ impl PgTx<'_> {
         }
         sql.push_str(" ORDER BY c.start_at, c.source, c.source_call_id");
         let st = self.prepared(&sql)?;
-        let rows = self.tx.query(&st, &params)?;
-        rows.iter().map(|r| stored_call(r, q.customer_pk)).collect()
+        // Rows are converted as they arrive rather than held all at once (a customer's month can
+        // be tens of thousands of calls).
+        let mut rows = self.tx.query_raw(&st, params)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(stored_call(&r, q.customer_pk)?);
+        }
+        Ok(out)
     }
 }
 

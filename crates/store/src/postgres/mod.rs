@@ -74,8 +74,11 @@ impl PgStore {
 
     /// Connects to `postgres://…` without applying migrations (for `db status` and `db migrate`).
     pub fn connect_url(url: &str) -> Result<PgStore> {
-        let client = Client::connect(url, NoTls)
-            .map_err(|e| StoreError::Open { url: crate::redact_url(url), reason: message(&e) })?;
+        let open = |e: postgres::Error| StoreError::Open { url: crate::redact_url(url), reason: message(&e) };
+        let mut client = Client::connect(url, NoTls).map_err(open)?;
+        // Every statement of meter is short or a bulk copy: compiling one with JIT cost more than
+        // it saved (8 invoice creations: 1.64 CPU-seconds with it, 1.33 without).
+        client.batch_execute("SET jit = off").map_err(open)?;
         Ok(PgStore { client, statements: HashMap::new() })
     }
 

@@ -3,6 +3,7 @@
 use super::{at, narrow, PgTx};
 use crate::{Result, StoreError};
 use chrono::{DateTime, Utc};
+use postgres::fallible_iterator::FallibleIterator;
 use rating::number::Prefix;
 use rating::{CallType, Increments, Micros, Owner, Price, Rate, Window};
 use std::collections::HashMap;
@@ -33,7 +34,8 @@ impl PgTx<'_> {
              FROM rates r LEFT JOIN customers c ON c.pk = r.customer_pk ORDER BY r.id",
         )?;
         let mut out = Vec::new();
-        for r in self.tx.query(&st, &[])? {
+        let mut rows = self.tx.query_raw(&st, std::iter::empty::<i64>())?;
+        while let Some(r) = rows.next()? {
             let corrupt = |e: rating::ParseError| StoreError::Corrupt(e.to_string());
             let customer: Option<String> = r.try_get(3)?;
             let deck: Option<String> = r.try_get(11)?;
