@@ -136,6 +136,11 @@ pub fn summary_text(checks: &[SourceCheck]) -> String {
     o
 }
 
+/// A sync job's progress bar (records), on a terminal unless `quiet`.
+fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
+    Box::new(Bar::records(&format!("sync {} {} (job {})", job.customer, job.source, job.id), quiet))
+}
+
 pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let key = secret_key::required()?;
     // A sync may pull millions of records: its memory must not grow with the database.
@@ -143,10 +148,7 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let clients = billing::metered::settings::clients(store, &key, None)?;
     let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
     let quiet = a.format == Format::Json;
-    let bar = |job: &Job| -> Box<dyn Progress> {
-        Box::new(Bar::records(&format!("sync {} {} (job {})", job.customer, job.source, job.id), quiet))
-    };
-    let outcomes = billing::metered::sync(store, &clients, &req, &now, &bar)?;
+    let outcomes = billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, quiet))?;
     let mut failed = false;
     let mut docs = Vec::new();
     for o in &outcomes {
@@ -282,10 +284,7 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
             continue;
         }
         let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
-        let bar = |job: &Job| -> Box<dyn Progress> {
-            Box::new(Bar::records(&format!("sync {} {} (job {})", job.customer, job.source, job.id), false))
-        };
-        for o in billing::metered::sync(store, &clients, &req, &now, &bar)? {
+        for o in billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, false))? {
             if let Outcome::Failed(job) = o {
                 let reason = format!(
                     "not invoiced: sync job {} of {} failed ({}); rerun the cycle once the source works",

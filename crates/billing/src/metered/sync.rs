@@ -135,7 +135,7 @@ fn run<S: Store>(store: &mut S, client: &Client, job: &mut Job, progress: &dyn P
     job.numbers = Some(numbers.len() as u64);
     job.platform_count = Some(platform_count);
     progress.start(platform_count);
-    progress.at(job.progress.received);
+    progress.at(counted(&job.progress));
     {
         let mut tx = store.write_usage()?;
         let list: Vec<PhoneNumber> =
@@ -180,7 +180,7 @@ fn run<S: Store>(store: &mut S, client: &Client, job: &mut Job, progress: &dyn P
             let retries = pages.iter().map(|(_, r)| *r).max().unwrap_or(0);
             job.progress.errors = errors_before + retries;
             write_pages(store, job, &pages, &mut calls, &mut outcomes)?;
-            progress.at(job.progress.received);
+            progress.at(counted(&job.progress));
         }
         Ok(())
     })();
@@ -258,4 +258,9 @@ fn direction(d: sources::Direction) -> Direction {
         sources::Direction::Outbound => Direction::Outbound,
         sources::Direction::Internal => Direction::Internal,
     }
+}
+
+/// Records that count toward the platform's count: received, less hidden legs and repeats.
+fn counted(p: &JobProgress) -> u64 {
+    p.received.saturating_sub(p.skipped + p.repeated)
 }
