@@ -279,8 +279,7 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
     let clients = billing::metered::settings::clients(store, &key, None)?;
     let mut held = Vec::new();
     for (customer, from, to) in billing::cycle::due(store, date)? {
-        let uses = |source: Source| customer.domain(source).is_some_and(|d| !d.trim().is_empty());
-        if !clients.iter().any(|(source, _)| uses(*source)) {
+        if !clients.used_by(&customer) {
             continue;
         }
         let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };

@@ -38,6 +38,34 @@ fn utc(t: Micros) -> Result<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_micros(t).ok_or_else(|| BillingError::Sync(format!("time {t} µs is out of range")))
 }
 
+/// The clients of the configured sources, with the runtime they run on: a client's pooled
+/// connections belong to the runtime that opened them, so every sync of a run shares one.
+pub struct Clients {
+    runtime: tokio::runtime::Runtime,
+    list: Vec<(Source, sources::Client)>,
+}
+
+impl Clients {
+    pub(crate) fn new(list: Vec<(Source, sources::Client)>) -> Result<Clients> {
+        Ok(Clients { runtime: runtime()?, list })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Whether the customer has a domain on one of these sources.
+    pub fn used_by(&self, customer: &Customer) -> bool {
+        self.list.iter().any(|(source, _)| domain_of(customer, *source).is_some())
+    }
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.list.iter().map(|(s, _)| s)).finish()
+    }
+}
+
 /// Which customers and sources to sync.
 #[derive(Debug, Clone)]
 pub struct SyncRequest {
@@ -52,7 +80,7 @@ pub struct SyncRequest {
 /// Runs the syncs a request names, one after another; a failed job does not stop the others.
 pub fn sync<S: Store>(
     store: &mut S,
-    clients: &[(Source, sources::Client)],
+    clients: &Clients,
     req: &SyncRequest,
     now: &dyn Fn() -> Micros,
     bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
@@ -61,7 +89,7 @@ pub fn sync<S: Store>(
         return Err(BillingError::Usage(format!("--from {} is after --to {}", req.from, req.to)));
     }
     if let Some(s) = req.source {
-        if !clients.iter().any(|(c, _)| *c == s) {
+        if !clients.list.iter().any(|(c, _)| *c == s) {
             return Err(BillingError::Sync(format!(
                 "source {s} is not configured: set it up with `meter sources set {s} --url …`"
             )));
@@ -81,7 +109,7 @@ pub fn sync<S: Store>(
     };
     let mut outcomes = Vec::new();
     for customer in &customers {
-        for (source, client) in clients {
+        for (source, client) in &clients.list {
             if req.source.is_some_and(|s| s != *source) {
                 continue;
             }
@@ -90,7 +118,9 @@ pub fn sync<S: Store>(
             if req.source.is_none() && domain_of(customer, *source).is_none() {
                 continue;
             }
-            outcomes.push(sync::sync_one(store, client, customer, *source, (req.from, req.to), now, bar)?);
+            let days = (req.from, req.to);
+            let on = (&clients.runtime, client);
+            outcomes.push(sync::sync_one(store, on, customer, *source, days, now, bar)?);
         }
     }
     if let (Some(id), true) = (&req.customer, outcomes.is_empty()) {

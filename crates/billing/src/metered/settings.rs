@@ -147,13 +147,7 @@ pub fn client_of(s: &SourceSettings, key: &SecretKey, fast: Option<Duration>) ->
 }
 
 /// The clients of every configured source.
-pub fn clients<S: Store>(
-    store: &mut S,
-    key: &SecretKey,
-    fast: Option<Duration>,
-) -> Result<Vec<(Source, sources::Client)>> {
-    let mut tx = store.read()?;
-    let list = tx.source_settings()?;
-    drop(tx);
-    list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect()
+pub fn clients<S: Store>(store: &mut S, key: &SecretKey, fast: Option<Duration>) -> Result<super::Clients> {
+    let list = store.read()?.source_settings()?;
+    super::Clients::new(list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect::<Result<_>>()?)
 }

@@ -1,15 +1,15 @@
 //! Sync: pulls a customer's phone numbers and call records from a metered source into the
 //! store, as a job that commits its progress and position with every batch of pages.
 
-use super::{customer_window, domain_of, runtime, utc};
+use super::{customer_window, domain_of, utc};
 use crate::error::{BillingError, Result};
 use crate::Progress;
 use rating::{Direction, Micros};
 use sources::{Client, Cursor, Page, Window};
-use std::time::Duration;
 use store::{
     CallOutcome, Customer, Job, JobProgress, JobQuery, JobState, NewCall, PhoneNumber, Source, Store, StoreTx,
 };
+use tokio::runtime::Runtime;
 
 /// Pages written per transaction at most, when several are waiting.
 const PAGES_PER_COMMIT: usize = 16;
@@ -30,9 +30,9 @@ pub enum Outcome {
 
 /// Syncs `customer` on `source` for the days `from..=to` in the customer's time zone, resuming an
 /// unfinished job of the same window if there is one. `bar` makes a progress display per job.
-pub fn sync_one<S: Store>(
+pub(crate) fn sync_one<S: Store>(
     store: &mut S,
-    client: &Client,
+    (rt, client): (&Runtime, &Client),
     customer: &Customer,
     source: Source,
     days: (chrono::NaiveDate, chrono::NaiveDate),
@@ -50,7 +50,7 @@ pub fn sync_one<S: Store>(
     let _span = tracing::info_span!("sync", customer = %customer.id, %source, %domain).entered();
     let mut job = resume_or_start(store, customer, source, &domain, (start, end), now())?;
     let progress = bar(&job);
-    let result = run(store, client, &mut job, &*progress);
+    let result = run(store, rt, client, &mut job, &*progress);
     progress.finish();
     job.finished_at = Some(now());
     let outcome = match result {
@@ -125,8 +125,7 @@ fn position_of(c: &Cursor) -> String {
     serde_json::to_string(c).unwrap_or_default()
 }
 
-fn run<S: Store>(store: &mut S, client: &Client, job: &mut Job, progress: &dyn Progress) -> Result<()> {
-    let rt = runtime()?;
+fn run<S: Store>(store: &mut S, rt: &Runtime, client: &Client, job: &mut Job, progress: &dyn Progress) -> Result<()> {
     let window = Window { start: utc(job.window_start)?, end: utc(job.window_end)? };
     let domain = job.domain.clone();
 
@@ -188,7 +187,6 @@ fn run<S: Store>(store: &mut S, client: &Client, job: &mut Job, progress: &dyn P
     // After a write error the fetcher may be waiting on a slow request: it is not needed.
     fetcher.abort();
     let _ = rt.block_on(fetcher);
-    rt.shutdown_timeout(Duration::from_secs(1));
     written?;
 
     let mut tx = store.write_usage()?;

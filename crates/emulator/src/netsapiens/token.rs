@@ -22,6 +22,20 @@ struct Grant {
     refresh_token: Option<String>,
 }
 
+impl Grant {
+    /// The grant's fields as a request body gives them.
+    fn from_fields(field: impl Fn(&str) -> Option<String>) -> Grant {
+        Grant {
+            grant_type: field("grant_type"),
+            client_id: field("client_id"),
+            client_secret: field("client_secret"),
+            username: field("username"),
+            password: field("password"),
+            refresh_token: field("refresh_token"),
+        }
+    }
+}
+
 /// `POST /ns-api/v2/tokens`, a JSON body.
 pub(crate) async fn v2(State(st): State<Arc<AppState>>, body: Bytes) -> Reply {
     let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(&body) else {
@@ -32,34 +46,14 @@ pub(crate) async fn v2(State(st): State<Arc<AppState>>, body: Bytes) -> Reply {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    grant(
-        &st,
-        Grant {
-            grant_type: field("grant_type"),
-            client_id: field("client_id"),
-            client_secret: field("client_secret"),
-            username: field("username"),
-            password: field("password"),
-            refresh_token: field("refresh_token"),
-        },
-    )
+    grant(&st, Grant::from_fields(field))
 }
 
 /// `POST /ns-api/oauth2/token/`, a form body.
 pub(crate) async fn v1(State(st): State<Arc<AppState>>, body: Bytes) -> Reply {
     let p = Params::parse(&String::from_utf8_lossy(&body));
     let field = |k: &str| p.get(k).map(str::to_string);
-    grant(
-        &st,
-        Grant {
-            grant_type: field("grant_type"),
-            client_id: field("client_id"),
-            client_secret: field("client_secret"),
-            username: field("username"),
-            password: field("password"),
-            refresh_token: field("refresh_token"),
-        },
-    )
+    grant(&st, Grant::from_fields(field))
 }
 
 /// The platform answers a failed grant with 200 and no `access_token`.
