@@ -42,6 +42,7 @@ on_both_backends! {
     reimport_counts_duplicates_updates_and_conflicts,
     a_batch_expected_new_is_imported_or_refused_whole,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
+    thousands_of_calls_read_and_bill_across_batches,
     a_call_cannot_be_billed_twice,
     a_billed_call_must_be_a_stored_call,
     a_billed_call_must_start_within_its_invoice_days,
@@ -506,6 +507,68 @@ fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
         vec![(Source::File, "10".into()), (Source::File, "9".into()), (Source::Netsapiens, "1".into())],
         "range [5, 7) answered only, ties by source name then id as bytes"
     );
+}
+
+/// Imports, invoices and reads larger than one batch of the backend's bulk paths (rows are
+/// fetched and copied in batches on PostgreSQL): every call comes back once, in order, with the
+/// billing it has, whatever the range; and a copy refused late in a large batch still reports
+/// the batch's known calls.
+fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
+    const N: i64 = 10_001;
+    let Some(mut db) = db(backend) else { return };
+    let c = customer(&mut db.store, "c1");
+    let other = customer(&mut db.store, "c2");
+    // One second apart, every seventh unanswered, another customer's call beside each tenth.
+    let mut calls = Vec::new();
+    for i in 0..N {
+        calls.push(call(c, &format!("c1-{i:05}"), i * 1_000_000, if i % 7 == 0 { 0 } else { 60 }));
+        if i % 10 == 0 {
+            calls.push(call(other, &format!("c2-{i:05}"), i * 1_000_000, 60));
+        }
+    }
+    let mut tx = db.store.write_usage().expect("tx");
+    let mut out = Vec::new();
+    tx.import_new_calls(&calls, &mut out).expect("import");
+    tx.commit().expect("commit");
+    assert_eq!(out.len(), calls.len());
+
+    let answered = unbilled(&mut db.store, c);
+    assert_eq!(answered.len() as i64, N - (N + 6) / 7);
+    let keys: Vec<(i64, i64)> = answered.iter().step_by(3).map(|s| (s.pk, s.call.start)).collect();
+    let mut tx = db.store.write_usage().expect("tx");
+    let invoice = tx.insert_invoice(&invoice_for(c, &keys, vec![])).expect("invoice");
+    tx.commit().expect("commit");
+
+    let billed: std::collections::HashSet<i64> = keys.iter().map(|&(pk, _)| pk).collect();
+    for (from, to) in [(None, None), (Some(1_234_000_000), Some(8_765_000_001))] {
+        let mut tx = db.store.read().expect("tx");
+        let q = CallQuery { customer_pk: c, from, to, answered_only: false, unbilled_only: false };
+        let got = tx.calls(&q).expect("calls");
+        let expected: Vec<&NewCall> = calls
+            .iter()
+            .filter(|n| n.customer_pk == c && from.is_none_or(|f| n.start >= f) && to.is_none_or(|t| n.start < t))
+            .collect();
+        assert_eq!(got.iter().map(|s| &s.call).collect::<Vec<_>>(), expected, "every call once, in order");
+        for s in &got {
+            let want = billed.contains(&s.pk).then_some(invoice);
+            assert_eq!(s.billed.as_ref().map(|b| b.invoice), want, "billing of call {}", s.call.source_call_id);
+        }
+        let q = CallQuery { answered_only: true, unbilled_only: true, ..q };
+        let open = tx.calls(&q).expect("unbilled");
+        assert!(open.iter().all(|s| s.call.duration > 0 && !billed.contains(&s.pk)));
+        assert_eq!(open.len(), got.iter().filter(|s| s.call.duration > 0 && s.billed.is_none()).count());
+    }
+
+    // A large batch whose first record is stored already.
+    let mut again: Vec<NewCall> = (0..N).map(|i| call(c, &format!("new-{i:05}"), i * 1_000_000 + 1, 60)).collect();
+    again[0] = calls[0].clone();
+    let mut tx = db.store.write_usage().expect("tx");
+    let mut out = Vec::new();
+    match tx.import_new_calls(&again, &mut out) {
+        Err(StoreError::KnownCalls) => assert_eq!(backend, Backend::Postgres, "SQLite looks records up"),
+        Ok(()) => assert_eq!((backend, out[0]), (Backend::Sqlite, CallOutcome::Duplicate)),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
 }
 
 fn a_call_cannot_be_billed_twice(backend: Backend) {

@@ -9,11 +9,10 @@
 //! the changed unbilled calls are updated through their primary key. Imports hold the call
 //! counter's row lock, so no other import can add an id between the probe and the copy.
 
+use super::copy::BinaryRows;
 use super::{at, narrow, PgTx};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::Row;
 use rating::{CallType, Charge, Direction};
@@ -242,8 +241,7 @@ impl PgTx<'_> {
 
     /// Copies the batch into `calls` or the staging table, numbering its calls from `first`.
     fn copy_calls(&mut self, copy: &str, calls: &[NewCall], first: i64) -> Result<()> {
-        let sink = self.tx.copy_in(copy)?;
-        let mut writer = BinaryCopyInWriter::new(sink, COPY_TYPES);
+        let mut writer = BinaryRows::new(self.tx.copy_in(copy)?, COPY_TYPES, known_calls);
         for (n, c) in calls.iter().enumerate() {
             let row: [&(dyn ToSql + Sync); 10] = [
                 &(first + n as i64),
@@ -257,46 +255,72 @@ impl PgTx<'_> {
                 &c.to,
                 &c.call_type.as_ref().map(CallType::as_str),
             ];
-            writer.write(&row).map_err(known_calls)?;
+            writer.write(&row)?;
         }
-        writer.finish().map_err(known_calls)?;
+        writer.finish()?;
         Ok(())
     }
 
+    /// A customer's calls in the contract's order (start, source, source call id), each with its
+    /// billing if it is on an invoice.
+    ///
+    /// Calls and billed calls are read apart, each as a range of its primary key in key order, and
+    /// matched here: two index range scans, where a join had the server hash one side and sort
+    /// the whole range (on disk past `work_mem`) before the first row. Callers read in one
+    /// snapshot or hold the customer's lock (invoicing), so the two reads agree.
     pub(crate) fn calls_impl(&mut self, q: &CallQuery) -> Result<Vec<StoredCall>> {
-        let mut sql = String::from(
-            "SELECT c.pk, c.source, c.source_call_id, c.start_at, c.duration, c.direction, c.from_number, c.to_number,
-                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
-             FROM calls c LEFT JOIN billed_calls b
-               ON b.customer_pk = c.customer_pk AND b.call_start_at = c.start_at AND b.call_pk = c.pk
-             WHERE c.customer_pk = $1",
-        );
         let from = q.from.map(at).transpose()?;
         let to = q.to.map(at).transpose()?;
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk];
+        let mut bounds = Vec::new();
         if let Some(from) = &from {
             params.push(from);
-            sql.push_str(&format!(" AND c.start_at >= ${}", params.len()));
+            bounds.push((">=", params.len()));
         }
         if let Some(to) = &to {
             params.push(to);
-            sql.push_str(&format!(" AND c.start_at < ${}", params.len()));
+            bounds.push(("<", params.len()));
         }
-        if q.answered_only {
-            sql.push_str(" AND c.duration > 0");
-        }
-        if q.unbilled_only {
-            sql.push_str(" AND b.call_pk IS NULL");
-        }
-        sql.push_str(" ORDER BY c.start_at, c.source, c.source_call_id");
-        let st = self.prepared(&sql)?;
-        // Rows are converted as they arrive rather than held all at once (a customer's month can
-        // be tens of thousands of calls).
-        let mut rows = self.tx.query_raw(&st, params)?;
+        let range =
+            |column: &str| -> String { bounds.iter().map(|(op, n)| format!(" AND {column} {op} ${n}")).collect() };
+        let st = self.prepared(&format!(
+            "SELECT call_start_at, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
+             FROM billed_calls WHERE customer_pk = $1{} ORDER BY call_start_at, call_pk",
+            range("call_start_at")
+        ))?;
+        let mut billed = Vec::new();
+        self.each_row(&st, &params, |r| {
+            billed.push(billed_call(r)?);
+            Ok(())
+        })?;
+
+        let calls_sql = format!(
+            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type
+             FROM calls WHERE customer_pk = $1{}{} ORDER BY start_at, pk",
+            range("start_at"),
+            if q.answered_only { " AND duration > 0" } else { "" },
+        );
+        let st = self.prepared(&calls_sql)?;
+        let mut billed = billed.into_iter().peekable();
         let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(stored_call(&r, q.customer_pk)?);
-        }
+        self.each_row(&st, &params, |r| {
+            let mut call = stored_call(r, q.customer_pk)?;
+            let key = (call.call.start, call.pk);
+            while billed.next_if(|(k, _)| *k < key).is_some() {}
+            call.billed = billed.next_if(|(k, _)| *k == key).map(|(_, b)| b);
+            if !(q.unbilled_only && call.billed.is_some()) {
+                out.push(call);
+            }
+            Ok(())
+        })?;
+        // Key order is start order; calls that start in the same microsecond go by source and id.
+        out.sort_by(|a, b| {
+            (a.call.start, a.call.source.code(), &a.call.source_call_id).cmp(&(
+                b.call.start,
+                b.call.source.code(),
+                &b.call.source_call_id,
+            ))
+        });
         Ok(out)
     }
 }
@@ -318,17 +342,6 @@ fn stored_call(r: &Row, customer_pk: i64) -> Result<StoredCall> {
         Some(t) => Some(CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         None => None,
     };
-    let billed = match r.try_get::<_, Option<i64>>(9)? {
-        Some(invoice) => Some(BilledCall {
-            invoice: InvoiceId(invoice),
-            call_type: r.try_get(10)?,
-            rate_id: r.try_get(11)?,
-            billable_seconds: narrow(r.try_get(12)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.try_get(13)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.try_get(14)?),
-        }),
-        None => None,
-    };
     Ok(StoredCall {
         pk: r.try_get(0)?,
         call: NewCall {
@@ -342,8 +355,24 @@ fn stored_call(r: &Row, customer_pk: i64) -> Result<StoredCall> {
             to: r.try_get(7)?,
             call_type,
         },
-        billed,
+        billed: None,
     })
+}
+
+/// A row of `billed_calls` as ((call start, call number), billing).
+fn billed_call(r: &Row) -> Result<((i64, i64), BilledCall)> {
+    let key = (r.try_get::<_, DateTime<Utc>>(0)?.timestamp_micros(), r.try_get(1)?);
+    Ok((
+        key,
+        BilledCall {
+            invoice: InvoiceId(r.try_get(2)?),
+            call_type: r.try_get(3)?,
+            rate_id: r.try_get(4)?,
+            billable_seconds: narrow(r.try_get(5)?, "billed_calls.billable_seconds")?,
+            included_seconds: narrow(r.try_get(6)?, "billed_calls.included_seconds")?,
+            charge: Charge::from_units(r.try_get(7)?),
+        },
+    ))
 }
 
 /// A copy the unique index of (source, source call id) refused is `KnownCalls`.

@@ -1,8 +1,8 @@
 //! Named rate decks and the local calling table.
 
+use super::copy::BinaryRows;
 use super::PgTx;
 use crate::{Deck, Result, StoreError};
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use rating::NpaNxx;
 
@@ -37,7 +37,7 @@ impl PgTx<'_> {
         rows.dedup();
         self.tx.execute("DELETE FROM local_calling", &[])?;
         let sink = self.tx.copy_in("COPY local_calling (npa_nxx, local_npa_nxx) FROM STDIN BINARY")?;
-        let mut writer = BinaryCopyInWriter::new(sink, &[Type::INT4, Type::INT4]);
+        let mut writer = BinaryRows::new(sink, &[Type::INT4, Type::INT4], StoreError::from);
         for (a, b) in &rows {
             writer.write(&[a, b])?;
         }

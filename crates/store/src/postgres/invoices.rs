@@ -1,11 +1,11 @@
 //! Invoices, their lines, the calls they bill and the allowance draws they make.
 
+use super::copy::BinaryRows;
 use super::{at, date, narrow, wide, PgTx};
 use crate::{
     BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use rating::Amount;
 
@@ -73,7 +73,7 @@ impl PgTx<'_> {
             "COPY billed_calls (customer_pk, call_start_at, call_pk, invoice_pk, call_type, rate_id, billable_seconds,
                  included_seconds, charge_e4) FROM STDIN BINARY",
         )?;
-        let types = [
+        const TYPES: &[Type] = &[
             Type::INT8,
             Type::TIMESTAMPTZ,
             Type::INT8,
@@ -84,7 +84,7 @@ impl PgTx<'_> {
             Type::INT8,
             Type::INT8,
         ];
-        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        let mut writer = BinaryRows::new(sink, TYPES, StoreError::from);
         for c in &inv.calls {
             let row: [&(dyn ToSql + Sync); 9] = [
                 &inv.customer_pk,

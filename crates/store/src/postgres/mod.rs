@@ -10,6 +10,7 @@
 
 mod calls;
 mod check;
+mod copy;
 mod customers;
 mod decks;
 mod invoices;
@@ -18,7 +19,8 @@ mod sources;
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use postgres::{Client, IsolationLevel, NoTls, Statement};
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement};
 use std::collections::HashMap;
 
 /// Migrations in order: (name, SQL). Names match the SQLite backend's one for one.
@@ -31,6 +33,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.
 const ANALYZE_AFTER: usize = 50_000;
+
+/// Rows a long read fetches per round trip ([`PgTx::each_row`]).
+const FETCH_ROWS: i32 = 4_096;
 
 /// Advisory lock keys (an arbitrary namespace, "meter" in ASCII, plus a number).
 const LOCK_WRITES: i64 = 0x6d_65_74_65_72_00_01;
@@ -151,6 +156,27 @@ impl Store for PgStore {
 
 impl PgTx<'_> {
     /// The prepared statement for `sql`, prepared once per connection.
+    /// Runs a query and hands its rows to `f` a batch of [`FETCH_ROWS`] at a time: memory stays
+    /// bounded however many rows match, and the connection is driven once per batch instead of
+    /// once per row (row-by-row fetching was a fifth of an invoice creation's own CPU).
+    fn each_row(
+        &mut self,
+        st: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+        mut f: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let portal = self.tx.bind(st, params)?;
+        loop {
+            let rows = self.tx.query_portal(&portal, FETCH_ROWS)?;
+            for r in &rows {
+                f(r)?;
+            }
+            if rows.len() < FETCH_ROWS as usize {
+                return Ok(());
+            }
+        }
+    }
+
     fn prepared(&mut self, sql: &str) -> Result<Statement> {
         if let Some(st) = self.statements.get(sql) {
             return Ok(st.clone());

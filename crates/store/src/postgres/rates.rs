@@ -3,7 +3,6 @@
 use super::{at, narrow, PgTx};
 use crate::{Result, StoreError};
 use chrono::{DateTime, Utc};
-use postgres::fallible_iterator::FallibleIterator;
 use rating::number::Prefix;
 use rating::{CallType, Increments, Micros, Owner, Price, Rate, Window};
 use std::collections::HashMap;
@@ -34,8 +33,7 @@ impl PgTx<'_> {
              FROM rates r LEFT JOIN customers c ON c.pk = r.customer_pk ORDER BY r.id",
         )?;
         let mut out = Vec::new();
-        let mut rows = self.tx.query_raw(&st, std::iter::empty::<i64>())?;
-        while let Some(r) = rows.next()? {
+        self.each_row(&st, &[], |r| {
             let corrupt = |e: rating::ParseError| StoreError::Corrupt(e.to_string());
             let customer: Option<String> = r.try_get(3)?;
             let deck: Option<String> = r.try_get(11)?;
@@ -62,7 +60,8 @@ impl PgTx<'_> {
                 increments,
                 description: r.try_get(10)?,
             });
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
