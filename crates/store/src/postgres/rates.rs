@@ -30,7 +30,7 @@ impl PgTx<'_> {
             "SELECT r.id, r.call_type, r.prefix, c.id, r.effective_from, r.effective_to, r.rate_e8,
                     r.connection_fee_e8, r.initial_increment, r.subsequent_increment, r.description,
                     r.deck_id, r.local_prefix
-             FROM rates r LEFT JOIN customers c ON c.pk = r.customer_pk ORDER BY r.id",
+             FROM rates r LEFT JOIN customers c ON c.pk = r.customer_pk",
         )?;
         let mut out = Vec::new();
         self.each_row(&st, &[], |r| {
@@ -62,6 +62,9 @@ impl PgTx<'_> {
             });
             Ok(())
         })?;
+        // Sorted here: the rows come in the table's order, with no sort before the first one
+        // (sorting on the server tripled the query's time).
+        out.sort_unstable_by_key(|r| r.id);
         Ok(out)
     }
 
