@@ -300,6 +300,7 @@ if [ "$invoices" -ge "$PARALLEL" ]; then
             "$METER" --db "$DB" invoice delete "$id" >/dev/null
         done
         if [ "$BACKEND" = postgres ]; then psql "$DB" -qc "VACUUM billed_calls" >/dev/null; fi
+        sync # the deletions' writes go to disk before the next timed phase, not during it
     }
     create_one() {
         "$METER" --db "$DB" invoice create --customer "$1" --from 2026-10-01 --to 2026-10-31 --format json \
