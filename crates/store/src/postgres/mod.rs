@@ -155,10 +155,9 @@ impl Store for PgStore {
 }
 
 impl PgTx<'_> {
-    /// The prepared statement for `sql`, prepared once per connection.
     /// Runs a query and hands its rows to `f` a batch of [`FETCH_ROWS`] at a time: memory stays
     /// bounded however many rows match, and the connection is driven once per batch instead of
-    /// once per row (row-by-row fetching was a fifth of an invoice creation's own CPU).
+    /// once per row (row-by-row fetching was a fifth of an invoice creation's client CPU).
     fn each_row(
         &mut self,
         st: &Statement,
@@ -177,6 +176,7 @@ impl PgTx<'_> {
         }
     }
 
+    /// The prepared statement for `sql`, prepared once per connection.
     fn prepared(&mut self, sql: &str) -> Result<Statement> {
         if let Some(st) = self.statements.get(sql) {
             return Ok(st.clone());
