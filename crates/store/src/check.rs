@@ -140,8 +140,7 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
             ))
         },
     },
-    // An invoice's calls start within its days (give or take a zone's offset): PostgreSQL finds
-    // them there when the invoice is deleted.
+    // An invoice's calls start within its days (give or take a zone's offset).
     Invariant {
         sqlite: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
               WHERE b.call_start_us < (unixepoch(i.from_date) - 86400) * 1000000
@@ -152,6 +151,20 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
         describe: |r| {
             Ok(format!(
                 "invoice INV-{:06} bills call #{}, which starts outside its days",
+                r.int(0)?,
+                r.int(1)?
+            ))
+        },
+    },
+    // On PostgreSQL an invoice records the range of call numbers it bills, where deleting it
+    // finds them; SQLite finds them through its index by invoice.
+    Invariant {
+        sqlite: None,
+        postgres: Some("SELECT b.invoice_pk, b.call_pk FROM billed_calls b JOIN invoices i ON i.pk = b.invoice_pk
+              WHERE NOT (b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk) OR i.first_call_pk IS NULL"),
+        describe: |r| {
+            Ok(format!(
+                "invoice INV-{:06} bills call #{}, outside the call numbers it records (deleting it would leave the call billed)",
                 r.int(0)?,
                 r.int(1)?
             ))

@@ -724,11 +724,17 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
         Backend::Postgres => {
             let mut client = ::postgres::Client::connect(&db.url, ::postgres::NoTls).expect("connect");
             client.execute(moved, &[]).expect("update");
+            // And the range of call numbers it records moved past its call.
+            client
+                .execute("UPDATE invoices SET first_call_pk = last_call_pk + 1, last_call_pk = last_call_pk + 1 WHERE pk = 1", &[])
+                .expect("update");
         }
     }
     let problems = db.store.read().expect("tx").check().expect("check");
     let outside = format!("invoice INV-000001 bills call #{}, which starts outside its days", calls[0].0);
     assert!(problems.contains(&outside), "{problems:?}");
+    let numbers = format!("invoice INV-000001 bills call #{}, outside the call numbers it records", calls[0].0);
+    assert_eq!(problems.iter().any(|p| p.starts_with(&numbers)), backend == Backend::Postgres, "{problems:?}");
 }
 
 fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {

@@ -264,42 +264,31 @@ impl PgTx<'_> {
     /// A customer's calls in the contract's order (start, source, source call id), each with its
     /// billing if it is on an invoice.
     ///
-    /// Calls and billed calls are read apart, each as a range of its primary key, and matched
-    /// and sorted here: two index range scans, where a join had the server hash one side and sort
-    /// the whole range (on disk past `work_mem`) before the first row. Calls come in the table's
-    /// order, which is nearly start order (imports write each batch sorted), so sorting them here
-    /// costs little and the server sends the first row at once. Callers read in one snapshot or
-    /// hold the customer's lock (invoicing), so the two reads agree.
+    /// Calls and billed calls are read apart and matched and sorted here: the calls as a range of
+    /// their key (customer, start), then their links as the range of the call numbers found, where
+    /// a join had the server hash one side and sort the whole range (on disk past `work_mem`)
+    /// before the first row. Calls come in the table's order, which is nearly start order
+    /// (imports write each batch sorted), so sorting them here costs little and the server sends
+    /// the first row at once. Callers read in one snapshot or hold the customer's lock
+    /// (invoicing), so the two reads agree.
     pub(crate) fn calls_impl(&mut self, q: &CallQuery) -> Result<Vec<StoredCall>> {
         let from = q.from.map(at).transpose()?;
         let to = q.to.map(at).transpose()?;
+        let bounds: Vec<(&str, &(dyn ToSql + Sync))> = from
+            .iter()
+            .map(|t| (">=", t as &(dyn ToSql + Sync)))
+            .chain(to.iter().map(|t| ("<", t as &(dyn ToSql + Sync))))
+            .collect();
+        // " AND column >= $n AND column < $n+1", for the bounds given, numbered from `n`.
+        let range = |column: &str, n: usize| -> String {
+            bounds.iter().enumerate().map(|(i, (op, _))| format!(" AND {column} {op} ${}", n + i)).collect()
+        };
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk];
-        let mut bounds = Vec::new();
-        if let Some(from) = &from {
-            params.push(from);
-            bounds.push((">=", params.len()));
-        }
-        if let Some(to) = &to {
-            params.push(to);
-            bounds.push(("<", params.len()));
-        }
-        let range =
-            |column: &str| -> String { bounds.iter().map(|(op, n)| format!(" AND {column} {op} ${n}")).collect() };
-        let st = self.prepared(&format!(
-            "SELECT call_start_at, call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
-             FROM billed_calls WHERE customer_pk = $1{} ORDER BY call_start_at, call_pk",
-            range("call_start_at")
-        ))?;
-        let mut billed = Vec::new();
-        self.each_row(&st, &params, |r| {
-            billed.push(billed_call(r)?);
-            Ok(())
-        })?;
-
+        params.extend(bounds.iter().map(|(_, v)| *v));
         let st = self.prepared(&format!(
             "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type
              FROM calls WHERE customer_pk = $1{}{}",
-            range("start_at"),
+            range("start_at", 2),
             if q.answered_only { " AND duration > 0" } else { "" },
         ))?;
         let mut calls = Vec::new();
@@ -307,18 +296,36 @@ impl PgTx<'_> {
             calls.push(stored_call(r, q.customer_pk)?);
             Ok(())
         })?;
-        calls.sort_by_key(|c| (c.call.start, c.pk));
+        let (Some(first), Some(last)) = (calls.iter().map(|c| c.pk).min(), calls.iter().map(|c| c.pk).max()) else {
+            return Ok(calls);
+        };
+
+        // The links of those numbers, within the calls' time range too: links of the customer's
+        // calls of other days whose numbers fall in between are not sent.
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk, &first, &last];
+        params.extend(bounds.iter().map(|(_, v)| *v));
+        let st = self.prepared(&format!(
+            "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
+             FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3{}",
+            range("call_start_at", 4)
+        ))?;
+        let mut billed = Vec::new();
+        self.each_row(&st, &params, |r| {
+            billed.push(billed_call(r)?);
+            Ok(())
+        })?;
+        billed.sort_unstable_by_key(|(pk, _)| *pk);
+        calls.sort_by_key(|c| c.pk);
         let mut billed = billed.into_iter().peekable();
         let mut out = Vec::with_capacity(calls.len());
         for mut call in calls {
-            let key = (call.call.start, call.pk);
-            while billed.next_if(|(k, _)| *k < key).is_some() {}
-            call.billed = billed.next_if(|(k, _)| *k == key).map(|(_, b)| b);
+            while billed.next_if(|(pk, _)| *pk < call.pk).is_some() {}
+            call.billed = billed.next_if(|(pk, _)| *pk == call.pk).map(|(_, b)| b);
             if !(q.unbilled_only && call.billed.is_some()) {
                 out.push(call);
             }
         }
-        // Calls that start in the same microsecond go by source, then id.
+        // The contract's order: start, then source, then id.
         out.sort_by(|a, b| {
             (a.call.start, a.call.source.code(), &a.call.source_call_id).cmp(&(
                 b.call.start,
@@ -364,18 +371,17 @@ fn stored_call(r: &Row, customer_pk: i64) -> Result<StoredCall> {
     })
 }
 
-/// A row of `billed_calls` as ((call start, call number), billing).
-fn billed_call(r: &Row) -> Result<((i64, i64), BilledCall)> {
-    let key = (r.try_get::<_, DateTime<Utc>>(0)?.timestamp_micros(), r.try_get(1)?);
+/// A row of `billed_calls` as (call number, billing).
+fn billed_call(r: &Row) -> Result<(i64, BilledCall)> {
     Ok((
-        key,
+        r.try_get(0)?,
         BilledCall {
-            invoice: InvoiceId(r.try_get(2)?),
-            call_type: r.try_get(3)?,
-            rate_id: r.try_get(4)?,
-            billable_seconds: narrow(r.try_get(5)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.try_get(6)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.try_get(7)?),
+            invoice: InvoiceId(r.try_get(1)?),
+            call_type: r.try_get(2)?,
+            rate_id: r.try_get(3)?,
+            billable_seconds: narrow(r.try_get(4)?, "billed_calls.billable_seconds")?,
+            included_seconds: narrow(r.try_get(5)?, "billed_calls.included_seconds")?,
+            charge: Charge::from_units(r.try_get(6)?),
         },
     ))
 }

@@ -28,9 +28,15 @@ impl PgTx<'_> {
 
     pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
         crate::check_billed_span(inv)?;
+        // Links are written in call-number order (the key's order, which keeps index pages full)
+        // and the invoice records the first and last number, where deleting it finds them.
+        let mut calls: Vec<&crate::NewBilledCall> = inv.calls.iter().collect();
+        calls.sort_unstable_by_key(|c| c.call_pk);
+        let (first, last) = (calls.first().map(|c| c.call_pk), calls.last().map(|c| c.call_pk));
         let st = self.prepared(
-            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk",
+            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at,
+                 first_call_pk, last_call_pk)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING pk",
         )?;
         let row = self.tx.query_one(
             &st,
@@ -44,6 +50,8 @@ impl PgTx<'_> {
                 &inv.total.units(),
                 &inv.warnings,
                 &at(inv.created_at)?,
+                &first,
+                &last,
             ],
         )?;
         let pk: i64 = row.try_get(0)?;
@@ -68,7 +76,7 @@ impl PgTx<'_> {
                 ],
             )?;
         }
-        // The primary key (the call's own key) makes a second billing of any call fail here.
+        // The primary key (customer, call number) makes a second billing of any call fail here.
         let sink = self.tx.copy_in(
             "COPY billed_calls (customer_pk, call_start_at, call_pk, invoice_pk, call_type, rate_id, billable_seconds,
                  included_seconds, charge_e4) FROM STDIN BINARY",
@@ -85,7 +93,7 @@ impl PgTx<'_> {
             Type::INT8,
         ];
         let mut writer = BinaryRows::new(sink, TYPES, StoreError::from);
-        for c in &inv.calls {
+        for c in calls {
             let row: [&(dyn ToSql + Sync); 9] = [
                 &inv.customer_pk,
                 &at(c.call_start)?,
@@ -170,11 +178,10 @@ impl PgTx<'_> {
             Some("draft") => {}
             Some(_) => return Ok(DeleteOutcome::NotDraft),
         }
-        // Through the billed calls' own key, within the invoice's days (migration 0004).
+        // Through the billed calls' key, within the invoice's call numbers (migration 0005).
         let st = self.prepared(
             "SELECT count(*) FROM invoices i JOIN billed_calls b ON b.customer_pk = i.customer_pk
-               AND b.call_start_at >= invoice_span_start(i.from_date) AND b.call_start_at < invoice_span_end(i.to_date)
-               AND b.invoice_pk = i.pk
+               AND b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk AND b.invoice_pk = i.pk
              WHERE i.pk = $1",
         )?;
         let released: i64 = self.tx.query_one(&st, &[&id.0])?.try_get(0)?;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_decks", include_str!("../../migrations/postgres/0002_decks.sql")),
     ("0003_sources", include_str!("../../migrations/postgres/0003_sources.sql")),
     ("0004_billed_calls_by_key", include_str!("../../migrations/postgres/0004_billed_calls_by_key.sql")),
+    ("0005_billed_calls_by_number", include_str!("../../migrations/postgres/0005_billed_calls_by_number.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

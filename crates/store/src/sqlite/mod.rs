@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_decks", include_str!("../../migrations/sqlite/0002_decks.sql")),
     ("0003_sources", include_str!("../../migrations/sqlite/0003_sources.sql")),
     ("0004_billed_calls_by_key", include_str!("../../migrations/sqlite/0004_billed_calls_by_key.sql")),
+    ("0005_billed_calls_by_number", include_str!("../../migrations/sqlite/0005_billed_calls_by_number.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

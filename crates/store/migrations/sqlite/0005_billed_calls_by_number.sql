@@ -1,0 +1,4 @@
+-- On PostgreSQL this migration keys billed calls by (customer, call number) and records on each
+-- invoice the range of call numbers it bills. SQLite keeps its key and its index of billed calls
+-- by invoice (its foreign key deletes them with the invoice). Nothing changes here; the migration
+-- keeps both backends' lists of migrations the same.
