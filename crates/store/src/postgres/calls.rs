@@ -10,7 +10,7 @@
 //! counter's row lock, so no other import can add an id between the probe and the copy.
 
 use super::copy::BinaryRows;
-use super::{at, narrow, PgTx};
+use super::{at, narrow, source_code, PgTx};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
 use postgres::types::{ToSql, Type};
@@ -335,10 +335,6 @@ impl PgTx<'_> {
         });
         Ok(out)
     }
-}
-
-fn source_code(s: Source) -> i16 {
-    i16::try_from(s.code()).unwrap_or(i16::MAX)
 }
 
 fn direction_code(d: Direction) -> i16 {

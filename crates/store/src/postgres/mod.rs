@@ -205,6 +205,11 @@ fn at(micros: rating::Micros) -> Result<DateTime<Utc>> {
 }
 
 /// A civil date given as `YYYY-MM-DD`.
+/// A source as its stored code (0..=2).
+fn source_code(s: crate::Source) -> i16 {
+    i16::try_from(s.code()).unwrap_or(i16::MAX)
+}
+
 fn date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date {s:?}")))
 }

@@ -1,21 +1,12 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
-use super::{at, narrow, wide, PgTx};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use super::{at, narrow, source_code, wide, PgTx};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError, JOB_COLUMNS};
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
-const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
-    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
-    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
-
 fn source_of(code: i16) -> Result<Source> {
     Source::from_code(i64::from(code)).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
-}
-
-fn code(source: Source) -> i16 {
-    // Source codes are 0..=2.
-    source.code() as i16
 }
 
 fn count(row: &Row, i: usize) -> Result<u64> {
@@ -83,7 +74,7 @@ impl PgTx<'_> {
              ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
              updated_at = excluded.updated_at",
         )?;
-        self.tx.execute(&st, &[&code(s.source), &s.settings, &s.secrets, &at(s.updated_at)?])?;
+        self.tx.execute(&st, &[&source_code(s.source), &s.settings, &s.secrets, &at(s.updated_at)?])?;
         Ok(())
     }
 
@@ -105,7 +96,7 @@ impl PgTx<'_> {
         numbers: &[PhoneNumber],
     ) -> Result<()> {
         let st = self.prepared("DELETE FROM phone_numbers WHERE customer_pk = $1 AND source = $2")?;
-        self.tx.execute(&st, &[&customer_pk, &code(source)])?;
+        self.tx.execute(&st, &[&customer_pk, &source_code(source)])?;
         let st = self.prepared(
             "INSERT INTO phone_numbers (customer_pk, source, number, enabled)
              SELECT $1, $2, n, e FROM unnest($3::text[], $4::boolean[]) AS t(n, e)
@@ -113,7 +104,7 @@ impl PgTx<'_> {
         )?;
         let list: Vec<&str> = numbers.iter().map(|n| n.number.as_str()).collect();
         let enabled: Vec<bool> = numbers.iter().map(|n| n.enabled).collect();
-        self.tx.execute(&st, &[&customer_pk, &code(source), &list, &enabled])?;
+        self.tx.execute(&st, &[&customer_pk, &source_code(source), &list, &enabled])?;
         Ok(())
     }
 
@@ -126,7 +117,7 @@ impl PgTx<'_> {
         let (start, end, started) = (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?);
         let finished = j.finished_at.map(at).transpose()?;
         let state = j.state.as_str();
-        let source = code(j.source);
+        let source = source_code(j.source);
         let values: [&(dyn postgres::types::ToSql + Sync); 22] = [
             &j.customer_pk,
             &source,
@@ -188,7 +179,7 @@ impl PgTx<'_> {
              WHERE ($1::bigint IS NULL OR j.customer_pk = $1) AND ($2::smallint IS NULL OR j.source = $2)
              ORDER BY j.id DESC LIMIT $3"
         ))?;
-        let source = q.source.map(code);
+        let source = q.source.map(source_code);
         let limit = q.limit.map(wide);
         self.tx.query(&st, &[&q.customer_pk, &source, &limit])?.iter().map(job_of).collect()
     }
@@ -197,7 +188,7 @@ impl PgTx<'_> {
         let st = self.prepared(
             "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",
         )?;
-        let n: i64 = self.tx.query_one(&st, &[&customer_pk, &at(from)?, &at(to)?, &code(source)])?.try_get(0)?;
+        let n: i64 = self.tx.query_one(&st, &[&customer_pk, &at(from)?, &at(to)?, &source_code(source)])?.try_get(0)?;
         narrow(n, "call count")
     }
 }

@@ -1,12 +1,8 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
 use super::{narrow, wide, SqliteTx};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError, JOB_COLUMNS};
 use rusqlite::{params, OptionalExtension, Row};
-
-const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
-    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
-    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
 
 fn source_of(code: i64) -> Result<Source> {
     Source::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
