@@ -21,7 +21,6 @@ pub struct CsvFile {
     record: csv::StringRecord,
     /// The header row, or the first row of a file without one (empty for an empty file).
     header: csv::StringRecord,
-    has_header: bool,
     // Interior mutability lets a row's cells be borrowed while its errors are recorded.
     errors: RefCell<Vec<FileError>>,
     truncated: Cell<bool>,
@@ -77,7 +76,6 @@ impl CsvFile {
             known: &[],
             record: csv::StringRecord::new(),
             header,
-            has_header: header_row,
             errors: RefCell::new(Vec::new()),
             truncated: Cell::new(false),
             size,
@@ -128,7 +126,7 @@ impl CsvFile {
                     let want = self.header.len();
                     if self.record.len() != want {
                         let got = self.record.len();
-                        let first = if self.has_header { "the header" } else { "the first row" };
+                        let first = if self.reader.has_headers() { "the header" } else { "the first row" };
                         self.error(line, None, format!("the row has {got} cells, {first} {want}"));
                         continue;
                     }

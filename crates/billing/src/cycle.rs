@@ -22,10 +22,15 @@ pub struct CycleReport {
 /// The customers whose billing day falls on `date`, with the period that ended the day before.
 pub fn due<S: Store>(store: &mut S, date: NaiveDate) -> Result<Vec<(store::Customer, NaiveDate, NaiveDate)>> {
     let customers = store.read()?.customers()?;
-    Ok(customers
-        .into_iter()
-        .filter_map(|c| period_ending_before(date, c.billing_day).map(|(from, to)| (c, from, to)))
-        .collect())
+    Ok(due_in(customers, date).collect())
+}
+
+/// Those of `customers` whose billing day falls on `date`, with the period that ended the day before.
+fn due_in(
+    customers: Vec<store::Customer>,
+    date: NaiveDate,
+) -> impl Iterator<Item = (store::Customer, NaiveDate, NaiveDate)> {
+    customers.into_iter().filter_map(move |c| period_ending_before(date, c.billing_day).map(|(from, to)| (c, from, to)))
 }
 
 /// Runs the cycle for date `date`: every customer whose billing day falls on it gets one
@@ -47,8 +52,7 @@ pub fn run_cycle<S: Store>(
         (tx.customers()?, Pricing::load(&mut tx)?)
     };
     let mut report = CycleReport::default();
-    for c in customers {
-        let Some((from, to)) = period_ending_before(date, c.billing_day) else { continue };
+    for (c, from, to) in due_in(customers, date) {
         if let Some((_, reason)) = held.iter().find(|(id, _)| *id == c.id) {
             report.skipped.push((c.id.clone(), reason.clone()));
             continue;

@@ -1,13 +1,13 @@
 //! cdrs.csv: streamed, validated row by row, written in batches inside one transaction.
 
 use super::owners::Customers;
-use super::stream::{expecting_new, import_rows, RowParser, SeenIds};
+use super::stream::{check_called, check_id, expecting_new, import_rows, parse_call_type, RowParser, SeenIds};
 use super::Summary;
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use crate::time::parse_timestamp;
 use crate::Progress;
-use rating::{CallType, Direction};
+use rating::Direction;
 use std::path::Path;
 use store::{NewCall, Source, Store};
 
@@ -42,11 +42,7 @@ impl RowParser for CdrsRows {
 fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen: &mut SeenIds) -> Option<NewCall> {
     let before = f.error_count();
     let id = f.cell("id");
-    if id.is_empty() {
-        f.error(line, Some("id"), "the id is empty".into());
-    } else if let Some(first) = seen.insert(id, line) {
-        f.error(line, Some("id"), format!("id `{id}` is repeated: it is also on line {first}"));
-    }
+    check_id(id, line, seen, |reason| f.error(line, Some("id"), reason));
     let start = parse_timestamp(f.cell("start")).map_err(|e| f.error(line, Some("start"), e)).ok();
     let d = f.cell("duration");
     let duration = match d.parse::<i64>() {
@@ -63,14 +59,8 @@ fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen
     let dir = f.cell("direction");
     let direction =
         dir.to_ascii_lowercase().parse::<Direction>().map_err(|e| f.error(line, Some("direction"), e.to_string())).ok();
-    let to = f.cell("to");
-    if to.is_empty() {
-        f.error(line, Some("to"), "the called number is empty".into());
-    }
-    let call_type = match f.cell("call_type") {
-        "" => Some(None),
-        t => CallType::parse(t).map(Some).map_err(|e| f.error(line, Some("call_type"), e.to_string())).ok(),
-    };
+    check_called(f.cell("to"), |reason| f.error(line, Some("to"), reason));
+    let call_type = parse_call_type(f.cell("call_type"), |reason| f.error(line, Some("call_type"), reason));
     let customer_pk = customers
         .resolve(f.cell("customer"), f.cell("domain"))
         .map_err(|(col, msg)| f.error(line, Some(col), msg))

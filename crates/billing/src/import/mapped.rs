@@ -13,7 +13,7 @@ use crate::csvfile::CsvFile;
 use crate::error::{BillingError, Result};
 use crate::Progress;
 use chrono_tz::Tz;
-use row::{Cell, MappedRows};
+use row::{Cell, Cells, MappedRows};
 use std::collections::HashMap;
 use std::path::Path;
 use store::{Source, Store, StoreTx};
@@ -102,12 +102,12 @@ pub fn import_mapped<S: Store>(
     progress: &dyn Progress,
 ) -> Result<Summary> {
     let _span = tracing::info_span!("cdrs.import_mapped", file = %path.display(), %source).entered();
+    // Whether there is a header does not depend on the file's width.
+    let header = options.plan(0).map_err(BillingError::Usage)?.header;
     expecting_new(|writes| {
-        // Whether there is a header does not depend on the file's width.
-        let header = options.plan(0).map_err(BillingError::Usage)?.header;
         let f = CsvFile::open_any(path, header)?;
         let plan = options.plan(f.width()).map_err(BillingError::Usage)?;
-        let cells = resolve(&f, &plan.spec);
+        let cells = resolve(&f, &plan.spec, plan.header);
         if !f.ok() {
             // Every row would repeat the header's errors.
             return f.into_result().map(|()| Summary::default());
@@ -143,10 +143,10 @@ pub fn import_mapped<S: Store>(
 }
 
 /// Finds each mapped field's columns in the file; a column it lacks is an error on line 1.
-fn resolve(f: &CsvFile, spec: &Spec) -> HashMap<Field, Cell> {
-    let mut cells = HashMap::new();
+fn resolve(f: &CsvFile, spec: &Spec, header: bool) -> Cells {
+    let mut cells = Cells::default();
     // An empty file without a header has no rows to read.
-    let empty = f.width() == 0 && spec.has_header() == Ok(Some(false));
+    let empty = f.width() == 0 && !header;
     for field in Field::ALL {
         let Some(columns) = spec.get(field) else { continue };
         let mut positions = Vec::with_capacity(columns.len());
@@ -169,7 +169,7 @@ fn resolve(f: &CsvFile, spec: &Spec) -> HashMap<Field, Cell> {
             f.error(1, Some(&c.to_string()), format!("{why} (mapped to `{}`)", field.name()));
         }
         let label = columns.iter().map(Column::to_string).collect::<Vec<_>>().join("+");
-        cells.insert(field, Cell { positions, label });
+        cells[field as usize] = Some(Cell { positions, label });
     }
     cells
 }

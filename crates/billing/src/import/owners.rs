@@ -1,6 +1,7 @@
 //! Which customer a call record belongs to: by customer id, or by a domain on the source.
 
 use crate::error::Result;
+use crate::time::parse_zone;
 use chrono_tz::Tz;
 use std::collections::HashMap;
 use store::{Source, StoreTx};
@@ -30,7 +31,7 @@ impl Customers {
                     }
                 }
             }
-            by_pk.insert(c.pk, (c.timezone.parse::<Tz>().unwrap_or(Tz::UTC), c.id.clone()));
+            by_pk.insert(c.pk, (parse_zone(&c.timezone).unwrap_or(Tz::UTC), c.id.clone()));
             by_id.insert(c.id, c.pk);
         }
         Ok(Customers { by_id, by_domain, by_pk })

@@ -5,6 +5,7 @@ use crate::csvfile::CsvFile;
 use crate::error::{BillingError, Result};
 use crate::Progress;
 use hashbrown::HashTable;
+use rating::CallType;
 use std::hash::BuildHasher;
 use std::sync::mpsc::SyncSender;
 use store::{CallOutcome, NewCall, StoreTx};
@@ -150,6 +151,31 @@ impl SeenIds {
         let (text, hasher) = (&self.text, &self.hasher);
         self.table.insert_unique(hash, (start, end, line), |&(s, e, _)| hasher.hash_one(&text[s..e]));
         None
+    }
+}
+
+/// Checks a row's id: not empty, and not on an earlier row. `report` records what is wrong.
+pub(super) fn check_id(id: &str, line: u64, seen: &mut SeenIds, report: impl FnOnce(String)) {
+    if id.is_empty() {
+        report("the id is empty".into());
+    } else if let Some(first) = seen.insert(id, line) {
+        report(format!("id `{id}` is repeated: it is also on line {first}"));
+    }
+}
+
+/// Checks that a row's called number is not empty. `report` records what is wrong.
+pub(super) fn check_called(to: &str, report: impl FnOnce(String)) {
+    if to.is_empty() {
+        report("the called number is empty".into());
+    }
+}
+
+/// A row's call type: `Some(None)` when the cell is empty, `None` when it is bad (reported
+/// through `report`).
+pub(super) fn parse_call_type(cell: &str, report: impl FnOnce(String)) -> Option<Option<CallType>> {
+    match cell {
+        "" => Some(None),
+        t => CallType::parse(t).map(Some).map_err(|e| report(e.to_string())).ok(),
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use store::{Customer, JobQuery, JobState, Source, Store, StoreTx};
+use tokio::runtime::Runtime;
 
 /// How long a check waits for a platform before it calls it down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,6 +59,8 @@ pub fn check_customer<S: Store>(
         let c = tx.customer(customer)?.ok_or_else(|| BillingError::UnknownCustomer(customer.to_owned()))?;
         (c, tx.source_settings()?)
     };
+    // One network runtime for every source checked, started when the first one needs it.
+    let mut rt: Option<Runtime> = None;
     let mut out = Vec::new();
     for source in [Source::Brightlink, Source::Netsapiens] {
         let settings = configured.iter().find(|s| s.source == source);
@@ -78,7 +81,13 @@ pub fn check_customer<S: Store>(
                     "set METER_SECRET_KEY or METER_SECRET_KEY_FILE (docs/operations.md)",
                 )],
                 Some(k) => match settings::client_of(s, k, Some(CHECK_TIMEOUT)) {
-                    Ok(client) => check_source(store, &client, &customer, source, &domain, range)?,
+                    Ok(client) => {
+                        let rt = match rt {
+                            Some(ref rt) => rt,
+                            None => rt.insert(runtime()?),
+                        };
+                        check_source(store, (rt, &client), &customer, source, &domain, range)?
+                    }
                     Err(e) => vec![red("settings", e.to_string(), format!("meter sources set {source} …"))],
                 },
             },
@@ -95,13 +104,12 @@ pub fn check_customer<S: Store>(
 
 fn check_source<S: Store>(
     store: &mut S,
-    client: &sources::Client,
+    (rt, client): (&Runtime, &sources::Client),
     customer: &Customer,
     source: Source,
     domain: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<Check>> {
-    let rt = runtime()?;
     let mut checks = Vec::new();
     let reachable = match rt.block_on(client.authenticate()) {
         Ok(()) => {

@@ -4,10 +4,10 @@ use crate::csvfile::CsvFile;
 use crate::import::owners::Customers;
 use crate::import::rules::{parse_seconds, AnsweredRule, DirectionRule, Numbers};
 use crate::import::spec::Field;
-use crate::import::stream::{RowParser, SeenIds};
+use crate::import::stream::{check_called, check_id, parse_call_type, RowParser, SeenIds};
 use crate::import::timefmt::TimeFormat;
 use chrono_tz::Tz;
-use rating::{CallType, Direction, Micros};
+use rating::{Direction, Micros};
 use std::collections::HashMap;
 use store::{NewCall, Source};
 
@@ -17,10 +17,13 @@ pub(super) struct Cell {
     pub(super) label: String,
 }
 
+/// Each field's columns, indexed by `field as usize`; `None` when the field is unmapped.
+pub(super) type Cells = [Option<Cell>; Field::ALL.len()];
+
 /// The rows of a file in another layout.
 pub(super) struct MappedRows {
     pub(super) source: Source,
-    pub(super) cells: HashMap<Field, Cell>,
+    pub(super) cells: Cells,
     pub(super) time_format: TimeFormat,
     /// `--timezone`; else each row's customer's zone.
     pub(super) zone: Option<Tz>,
@@ -41,11 +44,7 @@ impl RowParser for MappedRows {
         let r = Row { f, line, m: self };
         let before = f.error_count();
         let id = r.id();
-        if id.is_empty() {
-            r.error(Field::Id, "the id is empty".into());
-        } else if let Some(first) = seen.insert(&id, line) {
-            r.error(Field::Id, format!("id `{id}` is repeated: it is also on line {first}"));
-        }
+        check_id(&id, line, seen, |reason| r.error(Field::Id, reason));
         let customer = r.customer();
         let zone = self.zone.or(customer.map(|pk| self.customers.zone(pk))).unwrap_or(Tz::UTC);
         let start = match r.time(Field::Start, zone) {
@@ -58,13 +57,8 @@ impl RowParser for MappedRows {
         };
         let duration = r.duration(zone);
         let direction = r.direction(customer);
-        if r.cell(Field::To).is_empty() {
-            r.error(Field::To, "the called number is empty".into());
-        }
-        let call_type = match r.cell(Field::CallType) {
-            "" => Some(None),
-            t => CallType::parse(t).map(Some).map_err(|e| r.error(Field::CallType, e.to_string())).ok(),
-        };
+        check_called(r.cell(Field::To), |reason| r.error(Field::To, reason));
+        let call_type = parse_call_type(r.cell(Field::CallType), |reason| r.error(Field::CallType, reason));
         if f.error_count() != before || f.full() {
             return None;
         }
@@ -89,29 +83,41 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
+    fn get(&self, field: Field) -> Option<&Cell> {
+        self.m.cells[field as usize].as_ref()
+    }
+
     fn mapped(&self, field: Field) -> bool {
-        self.m.cells.contains_key(&field)
+        self.get(field).is_some()
     }
 
     /// The cell of a one-column field; `""` when unmapped.
     fn cell(&self, field: Field) -> &str {
-        self.m.cells.get(&field).and_then(|c| c.positions.first()).map_or("", |p| self.f.cell_at(*p))
+        self.get(field).and_then(|c| c.positions.first()).map_or("", |p| self.f.cell_at(*p))
     }
 
     fn error(&self, field: Field, reason: String) {
-        let label = self.m.cells.get(&field).map_or(field.name(), |c| c.label.as_str());
+        let label = self.get(field).map_or(field.name(), |c| c.label.as_str());
         self.f.error(self.line, Some(label), reason);
     }
 
     /// The id: its cells joined by `|`; empty when they all are.
     fn id(&self) -> String {
-        let positions = self.m.cells.get(&Field::Id).map_or(&[][..], |c| &c.positions);
-        let parts: Vec<&str> = positions.iter().map(|p| self.f.cell_at(*p)).collect();
-        if parts.iter().all(|p| p.is_empty()) {
-            String::new()
-        } else {
-            parts.join("|")
+        let positions = self.get(Field::Id).map_or(&[][..], |c| &c.positions);
+        let mut id = String::new();
+        let mut blank = true;
+        for (i, p) in positions.iter().enumerate() {
+            let part = self.f.cell_at(*p);
+            blank &= part.is_empty();
+            if i > 0 {
+                id.push('|');
+            }
+            id.push_str(part);
         }
+        if blank {
+            id.clear();
+        }
+        id
     }
 
     /// The row's customer: its `customer` cell, else its `domain` cell, else `--customer`.
@@ -199,16 +205,19 @@ impl Row<'_> {
                 .ok();
         }
         let pk = customer?;
-        let id = self.m.customers.id(pk);
         let (from, to) = (self.cell(Field::From), self.cell(Field::To));
         let reason = match self.m.numbers.get(&pk) {
             Some(numbers) if !numbers.is_empty() => match numbers.direction(from, to) {
                 Some(d) => return Some(d),
                 None => format!(
-                    "cannot tell the direction: neither the caller `{from}` nor the callee `{to}` is a phone number of customer `{id}`"
+                    "cannot tell the direction: neither the caller `{from}` nor the callee `{to}` is a phone number of customer `{}`",
+                    self.m.customers.id(pk)
                 ),
             },
-            _ => format!("cannot tell the direction: customer `{id}` has no phone numbers (see `meter numbers import`)"),
+            _ => format!(
+                "cannot tell the direction: customer `{}` has no phone numbers (see `meter numbers import`)",
+                self.m.customers.id(pk)
+            ),
         };
         self.f.error(self.line, None, reason);
         None
