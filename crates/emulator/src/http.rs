@@ -178,6 +178,19 @@ pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>, zone: &str) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{zone}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
 }
 
+/// The largest NetSapiens page: the v2 maximum (v1 pages are cut at it too; v1 documents only
+/// the default of 100).
+const MAX_LIMIT: u64 = 1000;
+
+/// `(start, limit)` of a NetSapiens listing: offset 0 and 100 rows when absent, at most
+/// `MAX_LIMIT` rows; the message of the first bad one otherwise.
+pub(crate) fn paging(p: &Params) -> Result<(u64, u64), String> {
+    match (offset(p.get("start")), page_size(p.get("limit"), 100, MAX_LIMIT)) {
+        (Ok(s), Ok(l)) => Ok((s, l)),
+        (Err(m), _) | (_, Err(m)) => Err(m),
+    }
+}
+
 /// A page size: `default` when absent, at most `max` (larger asks are cut to it, as the platforms do).
 pub(crate) fn page_size(v: Option<&str>, default: u64, max: u64) -> Result<u64, String> {
     match v {

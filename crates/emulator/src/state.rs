@@ -37,6 +37,14 @@ impl AppState {
         self.by_name.get(name).map(|i| &self.domains[*i])
     }
 
+    /// The domains asked for: the one named (none if unknown), or all without a name.
+    pub(crate) fn selected(&self, name: Option<&str>) -> Vec<&Arc<Domain>> {
+        match name {
+            Some(n) => self.domain(n).into_iter().collect(),
+            None => self.domains.iter().collect(),
+        }
+    }
+
     /// The bearer token of a data request if the platform accepts it, else the 401 to answer.
     pub(crate) fn authorize(&self, platform: Platform, headers: &HeaderMap) -> Result<String, Reply> {
         let unauthorized = |m: &str| Err(error(platform, StatusCode::UNAUTHORIZED, m));

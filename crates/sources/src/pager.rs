@@ -54,11 +54,11 @@ impl Pager {
         }
         let max = self.client.http().policy().max_retries;
         let mut again = 0;
-        let fetched = loop {
+        let (fetched, repeats) = loop {
             let fetched = self.client.fetch(&self.domain, &self.window, &self.cursor, &mut self.retries).await?;
             let repeats = fetched.rows.iter().filter(|r| self.previous.contains(r.id())).count();
             if repeats == 0 || again >= max {
-                break fetched;
+                break (fetched, repeats);
             }
             let wait = self.client.http().backoff(again);
             tracing::debug!(platform = %self.client.platform(), domain = self.domain, cursor = ?self.cursor, repeats,
@@ -71,7 +71,7 @@ impl Pager {
         page.records.reserve(fetched.rows.len());
         let mut ids = HashSet::with_capacity(fetched.rows.len());
         for row in fetched.rows {
-            if self.previous.contains(row.id()) {
+            if repeats > 0 && self.previous.contains(row.id()) {
                 page.repeated += 1;
                 ids.insert(row.id().to_owned());
                 continue;

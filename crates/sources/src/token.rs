@@ -58,15 +58,19 @@ pub(crate) fn read_grant(body: &[u8], default_ttl: Duration) -> Result<Answer, S
 #[derive(Clone)]
 pub(crate) struct Bearer {
     pub token: SecretString,
-    /// False for an API key, which is never renewed.
-    pub renewable: bool,
+    /// The grant's number in its slot (see `TokenSlot::obtained`); 0 for an API key.
     generation: u64,
 }
 
 impl Bearer {
     /// A fixed key sent as the bearer token.
     pub(crate) fn key(token: SecretString) -> Bearer {
-        Bearer { token, renewable: false, generation: 0 }
+        Bearer { token, generation: 0 }
+    }
+
+    /// False for an API key, which is never renewed.
+    pub(crate) fn renewable(&self) -> bool {
+        self.generation != 0
     }
 }
 
@@ -76,22 +80,17 @@ struct Held {
     renew_at: Instant,
 }
 
-#[derive(Default)]
-struct State {
-    held: Option<Held>,
-    generation: u64,
-}
-
 /// The cached token of one client.
 #[derive(Default)]
 pub(crate) struct TokenSlot {
-    state: Mutex<State>,
+    state: Mutex<Option<Held>>,
+    /// Grants stored so far; also the generation of the held one (changed only under `state`).
     obtained: AtomicU64,
 }
 
 /// The slot, locked: whoever holds it is the one caller fetching a token.
 pub(crate) struct Locked<'a> {
-    state: MutexGuard<'a, State>,
+    state: MutexGuard<'a, Option<Held>>,
     obtained: &'a AtomicU64,
 }
 
@@ -103,8 +102,8 @@ impl TokenSlot {
     /// Marks the token `used` as refused, unless another caller has already replaced it.
     pub(crate) async fn expire(&self, used: &Bearer) {
         let mut state = self.state.lock().await;
-        if state.generation == used.generation {
-            if let Some(held) = state.held.as_mut() {
+        if self.obtained.load(Ordering::Relaxed) == used.generation {
+            if let Some(held) = state.as_mut() {
                 held.renew_at = Instant::now();
             }
         }
@@ -119,23 +118,22 @@ impl TokenSlot {
 impl Locked<'_> {
     /// The held token, unless it is due for renewal.
     pub(crate) fn current(&self) -> Option<Bearer> {
-        let held = self.state.held.as_ref().filter(|h| Instant::now() < h.renew_at)?;
-        Some(Bearer { token: held.access.clone(), renewable: true, generation: self.state.generation })
+        let held = self.state.as_ref().filter(|h| Instant::now() < h.renew_at)?;
+        Some(Bearer { token: held.access.clone(), generation: self.obtained.load(Ordering::Relaxed) })
     }
 
     /// The refresh token of the held grant, if any.
     pub(crate) fn refresh_token(&self) -> Option<SecretString> {
-        self.state.held.as_ref().and_then(|h| h.refresh.clone())
+        self.state.as_ref().and_then(|h| h.refresh.clone())
     }
 
     /// Keeps `grant`, renewed 60 s before it expires (at half its life when that is under 120 s).
     pub(crate) fn store(&mut self, grant: Grant) -> Bearer {
         let renew_at = Instant::now() + renew_after(grant.ttl);
-        self.state.generation += 1;
-        self.obtained.fetch_add(1, Ordering::Relaxed);
+        let generation = self.obtained.fetch_add(1, Ordering::Relaxed) + 1;
         let token = grant.access.clone();
-        self.state.held = Some(Held { access: grant.access, refresh: grant.refresh, renew_at });
-        Bearer { token, renewable: true, generation: self.state.generation }
+        *self.state = Some(Held { access: grant.access, refresh: grant.refresh, renew_at });
+        Bearer { token, generation }
     }
 }
 
@@ -177,7 +175,7 @@ where
                 *retries += 1;
             }
             Err(Failure::Unauthorized(message)) => {
-                let what = if token.renewable { "a fresh token" } else { "the API key" };
+                let what = if token.renewable() { "a fresh token" } else { "the API key" };
                 let reason = format!("{} refused {what} (401): {message}", req.label());
                 return Err(SourceError::Auth { platform: http.platform(), reason });
             }

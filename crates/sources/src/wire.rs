@@ -5,9 +5,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+
+use crate::DomainInfo;
 
 /// A string that may come as a JSON number (integers become their decimal digits); `null` is empty.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -181,6 +183,24 @@ pub(crate) fn rfc3339(field: &str, row: usize, value: &str) -> Result<DateTime<U
     DateTime::parse_from_rfc3339(value.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| bad(field, row, value, "an RFC 3339 time"))
+}
+
+/// An RFC 3339 time as sent in requests: UTC, `Z`, fractional seconds only when there are any.
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A record id, which must not be blank.
+pub(crate) fn call_id(field: &str, row: usize, id: Text) -> Result<String, String> {
+    if id.as_str().trim().is_empty() {
+        return Err(bad(field, row, id.as_str(), "a record id"));
+    }
+    Ok(id.0.into_owned())
+}
+
+/// A domain as a platform gave it; a blank time zone is none.
+pub(crate) fn domain_info(domain: String, time_zone: Option<String>) -> DomainInfo {
+    DomainInfo { domain, time_zone: time_zone.filter(|z| !z.trim().is_empty()) }
 }
 
 /// Whole seconds from `answer` to `end`; 0 when the end is not after the answer.

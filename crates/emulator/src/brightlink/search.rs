@@ -74,20 +74,22 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Search, Reply> {
     serde_json::from_slice(body).map_err(|e| bad(&format!("Malformed search body: {e}")))
 }
 
+/// The domains a search asks for: the one named by DOMAIN (an empty name is none), or all.
 fn selected<'a>(st: &'a AppState, s: &Search) -> Vec<&'a Arc<Domain>> {
-    match s.item("DOMAIN") {
-        Some(n) => st.domain(&n).into_iter().collect(),
-        None => st.domains.iter().collect(),
-    }
+    st.selected(s.item("DOMAIN").as_deref())
+}
+
+/// The search of a numbers or domains request and its page `(offset, count)`, or the reply to
+/// answer (401, then a bad body, then a bad page).
+fn paged_search(st: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Search, u64, u64), Reply> {
+    let s = st.authorize(BL, headers).and_then(|_| parse(headers, body))?;
+    let (offset, count) = s.page(0)?;
+    Ok((s, offset, count))
 }
 
 pub(crate) async fn numbers(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let s = match st.authorize(BL, &headers).and_then(|_| parse(&headers, &body)) {
+    let (s, offset, count) = match paged_search(&st, &headers, &body) {
         Ok(v) => v,
-        Err(r) => return r,
-    };
-    let (offset, count) = match s.page(0) {
-        Ok(p) => p,
         Err(r) => return r,
     };
     let all: Vec<(&Arc<Domain>, u32)> =
@@ -109,12 +111,8 @@ pub(crate) async fn numbers(State(st): State<Arc<AppState>>, headers: HeaderMap,
 }
 
 pub(crate) async fn domains(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let s = match st.authorize(BL, &headers).and_then(|_| parse(&headers, &body)) {
+    let (s, offset, count) = match paged_search(&st, &headers, &body) {
         Ok(v) => v,
-        Err(r) => return r,
-    };
-    let (offset, count) = match s.page(0) {
-        Ok(p) => p,
         Err(r) => return r,
     };
     let all = selected(&st, &s);

@@ -13,11 +13,8 @@ use super::render;
 use crate::auth::Platform::NetSapiens as NS;
 use crate::dataset::{Domain, Filter, Leg, Window};
 use crate::faults::serve_page;
-use crate::http::{error, offset, page_size, Params, Reply, JSON};
+use crate::http::{error, paging, Params, Reply, JSON};
 use crate::state::AppState;
-
-/// v1 pages are cut at the v2 maximum; v1 documents only the default of 100.
-const MAX_LIMIT: u64 = 1000;
 
 fn empty_object() -> Reply {
     Reply::raw(StatusCode::OK, JSON, b"{}".to_vec())
@@ -52,12 +49,9 @@ pub(crate) async fn api(
     }
 }
 
-/// The domains asked for: one by name, or all when `domain` is absent.
+/// The domains asked for: one by name, or all when the name is absent or empty.
 fn selected<'a>(st: &'a AppState, name: Option<&str>) -> Vec<&'a Arc<Domain>> {
-    match name.filter(|n| !n.is_empty()) {
-        Some(n) => st.domain(n).into_iter().collect(),
-        None => st.domains.iter().collect(),
-    }
+    st.selected(name.filter(|n| !n.is_empty()))
 }
 
 fn domain_read(st: &AppState, p: &Params) -> Reply {
@@ -118,9 +112,9 @@ fn cdr_read(st: &AppState, p: &Params, repeat: bool) -> Reply {
         Ok(w) => w,
         Err(m) => return error(NS, StatusCode::BAD_REQUEST, &m),
     };
-    let (start, limit) = match (offset(p.get("start")), page_size(p.get("limit"), 100, MAX_LIMIT)) {
-        (Ok(s), Ok(l)) => (s, l),
-        (Err(m), _) | (_, Err(m)) => return error(NS, StatusCode::BAD_REQUEST, &m),
+    let (start, limit) = match paging(p) {
+        Ok(paged) => paged,
+        Err(m) => return error(NS, StatusCode::BAD_REQUEST, &m),
     };
     let Some(dom) = p.get("domain").and_then(|d| st.domain(d)) else {
         return empty_object();

@@ -12,10 +12,8 @@ use super::render;
 use crate::auth::Platform::NetSapiens as NS;
 use crate::dataset::{CallKind, Domain, Filter, Leg, Window};
 use crate::faults::serve_page;
-use crate::http::{error, offset, page_size, Params, Reply};
+use crate::http::{error, paging, Params, Reply};
 use crate::state::AppState;
-
-const MAX_LIMIT: u64 = 1000;
 
 pub(crate) async fn version(State(st): State<Arc<AppState>>) -> Reply {
     Reply::json(StatusCode::OK, &json!({"apiversion": super::api_version(st.config.netsapiens.v2)}))
@@ -64,9 +62,9 @@ pub(crate) async fn phonenumbers(
         Err(r) => return r,
     };
     let p = Params::parse(q.as_deref().unwrap_or(""));
-    let (start, limit) = match (offset(p.get("start")), page_size(p.get("limit"), 100, MAX_LIMIT)) {
-        (Ok(s), Ok(l)) => (s, l),
-        (Err(m), _) | (_, Err(m)) => return bad_request(&m),
+    let (start, limit) = match paging(&p) {
+        Ok(paged) => paged,
+        Err(m) => return bad_request(&m),
     };
     let end = start.saturating_add(limit).min(u64::from(dom.numbers));
     let rows: Vec<Value> = (start.min(end)..end)
@@ -124,9 +122,9 @@ fn page(dom: &Arc<Domain>, p: &Params, repeat: bool) -> Reply {
         Ok(w) => w,
         Err(m) => return bad_request(&m),
     };
-    let (start, limit) = match (offset(p.get("start")), page_size(p.get("limit"), 100, MAX_LIMIT)) {
-        (Ok(s), Ok(l)) => (s, l),
-        (Err(m), _) | (_, Err(m)) => return bad_request(&m),
+    let (start, limit) = match paging(p) {
+        Ok(paged) => paged,
+        Err(m) => return bad_request(&m),
     };
     let start = if repeat { start.saturating_sub(limit) } else { start };
     let filter = Filter { kind, visible_only: false };

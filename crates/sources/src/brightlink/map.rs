@@ -22,12 +22,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::pager::Row;
-use crate::wire::{bad, digits, parse, rfc3339, List, Num, Text};
+use crate::wire::{bad, call_id, digits, domain_info, parse, rfc3339, time, List, Num, Text};
 use crate::{Direction, DomainInfo, PhoneNumber, Record, Window};
-
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
 
 /// The body of `v1/domain/search` for one domain.
 pub(crate) fn domain_search(domain: &str) -> String {
@@ -137,14 +133,16 @@ pub(crate) fn cdr_total(body: &[u8]) -> Result<u64, String> {
 }
 
 fn cdr_row(cdr: Cdr, row: usize) -> Result<Row, String> {
-    if cdr.call_id.as_str().trim().is_empty() {
-        return Err(bad("callId", row, cdr.call_id.as_str(), "a record id"));
-    }
-    let direction = match cdr.direction.as_str().trim().to_ascii_lowercase().as_str() {
-        "inbound" => Direction::Inbound,
-        "outbound" => Direction::Outbound,
-        "internal" => Direction::Internal,
-        _ => return Err(bad("direction", row, cdr.direction.as_str(), "inbound, outbound or internal")),
+    let id = call_id("callId", row, cdr.call_id)?;
+    let given = cdr.direction.as_str().trim();
+    let direction = if given.eq_ignore_ascii_case("inbound") {
+        Direction::Inbound
+    } else if given.eq_ignore_ascii_case("outbound") {
+        Direction::Outbound
+    } else if given.eq_ignore_ascii_case("internal") {
+        Direction::Internal
+    } else {
+        return Err(bad("direction", row, cdr.direction.as_str(), "inbound, outbound or internal"));
     };
     let start = rfc3339("startTime", row, cdr.start_time.as_str())?;
     let talk_seconds = match (cdr.answer_time.as_str().trim().is_empty(), cdr.billsec) {
@@ -153,7 +151,7 @@ fn cdr_row(cdr: Cdr, row: usize) -> Result<Row, String> {
         (false, None) => return Err(bad("billsec", row, "", "a number of seconds (the call was answered)")),
     };
     Ok(Row::Kept(Record {
-        call_id: cdr.call_id.0.into_owned(),
+        call_id: id,
         direction,
         from: cdr.from_number.0.into_owned(),
         to: cdr.to_number.0.into_owned(),
@@ -180,7 +178,7 @@ pub(crate) fn domain(body: &[u8], domain: &str) -> Result<Option<DomainInfo>, St
         .0
         .into_iter()
         .find(|d| d.domain.eq_ignore_ascii_case(domain))
-        .map(|d| DomainInfo { domain: d.domain, time_zone: d.time_zone.filter(|z| !z.trim().is_empty()) }))
+        .map(|d| domain_info(d.domain, d.time_zone)))
 }
 
 #[cfg(test)]

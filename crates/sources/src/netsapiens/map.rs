@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::pager::Row;
-use crate::wire::{bad, digits, is_blank, parse, rfc3339, talk, Flag, List, Num, Text};
+use crate::wire::{bad, call_id, digits, domain_info, is_blank, parse, rfc3339, talk, Flag, List, Num, Text};
 use crate::{Direction, DomainInfo, PhoneNumber, Record};
 
 /// v2 `GET …/cdrs`: one call leg.
@@ -148,13 +148,6 @@ fn v1_row(cdr: V1Cdr, row: usize) -> Result<Row, String> {
     Ok(Row::Kept(Record { call_id: id, direction, from, to: cdr.orig_req_user.0.into_owned(), start, talk_seconds }))
 }
 
-fn call_id(field: &str, row: usize, id: Text) -> Result<String, String> {
-    if id.as_str().trim().is_empty() {
-        return Err(bad(field, row, id.as_str(), "a record id"));
-    }
-    Ok(id.0.into_owned())
-}
-
 fn epoch(field: &str, row: usize, value: &str) -> Result<DateTime<Utc>, String> {
     value
         .trim()
@@ -178,7 +171,7 @@ fn user_part(uri: &str) -> &str {
 /// v2 `GET /domains/{domain}` (200).
 pub(crate) fn v2_domain(body: &[u8]) -> Result<DomainInfo, String> {
     let d: V2Domain = parse(body, "the domain is not a domain object")?;
-    Ok(DomainInfo { domain: d.domain, time_zone: d.time_zone.filter(|z| !z.trim().is_empty()) })
+    Ok(domain_info(d.domain, d.time_zone))
 }
 
 /// v1 `object=domain&action=read`: the entry named `domain`, if any (`[]` or `{}`: none).
@@ -187,10 +180,7 @@ pub(crate) fn v1_domain(body: &[u8], domain: &str) -> Result<Option<DomainInfo>,
         return Ok(None);
     }
     let List(found) = parse::<List<V1Domain>>(body, "the domain answer is not a list of domains")?;
-    Ok(found
-        .into_iter()
-        .find(|d| d.domain.eq_ignore_ascii_case(domain))
-        .map(|d| DomainInfo { domain: d.domain, time_zone: d.time_zone.filter(|z| !z.trim().is_empty()) }))
+    Ok(found.into_iter().find(|d| d.domain.eq_ignore_ascii_case(domain)).map(|d| domain_info(d.domain, d.time_zone)))
 }
 
 /// v2 `GET …/phonenumbers`: one page.

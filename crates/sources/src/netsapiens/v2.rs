@@ -1,21 +1,17 @@
 //! NetSapiens API v2: `GET /ns-api/v2/domains/{domain}/…`, JSON, call records asked per type.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Url;
 
 use super::{data, map, Netsapiens, LIMIT};
 use crate::http::{Reject, Req};
 use crate::pager::Fetched;
+use crate::wire::time;
 use crate::{Cursor, Direction, DomainInfo, PhoneNumber, Platform, SourceError, Window};
 
 /// The call types asked in turn (cursor segments), and the direction each one gives. `Missed`
 /// is never asked: missed calls are not billed.
 const TYPES: [(&str, Direction); 3] =
     [("Outbound", Direction::Outbound), ("Inbound", Direction::Inbound), ("On-net", Direction::Internal)];
-
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
 
 fn window_url(ns: &Netsapiens, domain: &str, tail: &[&str], window: &Window, kind: &str) -> Url {
     let mut segments = vec!["ns-api", "v2", "domains", domain];
