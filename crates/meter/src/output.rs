@@ -7,6 +7,7 @@ use billing::cycle::CycleReport;
 use billing::doc::{CallDoc, InvoiceDoc};
 use billing::import::Summary;
 use billing::listing::{DeckRow, RateRow};
+use billing::metered::JobDoc;
 use serde::Serialize;
 use std::io::Write;
 
@@ -327,4 +328,40 @@ pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
     )?;
     println!("{} rates", rates.len());
     Ok(())
+}
+
+/// Sync jobs: `{"jobs": [...]}`, or one line each.
+pub fn jobs(docs: &[JobDoc], format: Format) -> Result<()> {
+    match format {
+        Format::Json => json(&serde_json::json!({ "jobs": docs })),
+        Format::Text => {
+            for d in docs {
+                print!("{}", job_line(d));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn job_line(d: &JobDoc) -> String {
+    let reconciled = match (d.platform_count, d.stored_count) {
+        (Some(p), Some(s)) if p == s => format!("platform {p} = stored {s}"),
+        (Some(p), Some(s)) => format!("platform {p} ≠ stored {s} (difference {})", d.difference.unwrap_or(0)),
+        _ => "not reconciled".into(),
+    };
+    format!(
+        "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts, {}\n",
+        d.id,
+        d.state,
+        d.customer,
+        d.source,
+        d.domain,
+        d.pages,
+        d.received,
+        d.imported,
+        d.updated,
+        d.duplicates,
+        d.conflicts,
+        reconciled
+    )
 }

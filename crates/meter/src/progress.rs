@@ -10,31 +10,26 @@ pub struct Bar(Option<ProgressBar>);
 impl Bar {
     /// A bar labelled `what`, shown only when stderr is a terminal and `quiet` is false.
     pub fn new(what: &str, quiet: bool) -> Bar {
+        Bar::styled(what, quiet, "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+    }
+
+    /// A bar counting records rather than bytes.
+    pub fn records(what: &str, quiet: bool) -> Bar {
+        Bar::styled(what, quiet, "{msg} [{bar:40}] {human_pos}/{human_len} records ({per_sec}, {eta})")
+    }
+
+    /// A bar labelled `what` drawn with `template`, unless `quiet` or stderr is not a terminal.
+    fn styled(what: &str, quiet: bool, template: &str) -> Bar {
         if quiet || !std::io::stderr().is_terminal() {
             return Bar(None);
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+        let style = ProgressStyle::with_template(template)
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(what.to_owned());
         Bar(Some(bar))
-    }
-}
-
-impl Bar {
-    /// A bar counting records rather than bytes.
-    pub fn records(what: &str, quiet: bool) -> Bar {
-        let bar = Bar::new(what, quiet);
-        if let Some(b) = &bar.0 {
-            let style =
-                ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} records ({per_sec}, {eta})")
-                    .map(|s| s.progress_chars("=> "))
-                    .unwrap_or_else(|_| ProgressStyle::default_bar());
-            b.set_style(style);
-        }
-        bar
     }
 }
 

@@ -20,17 +20,24 @@ fn key_file() -> Result<PathBuf> {
     Ok(config.join("meter").join("secret.key"))
 }
 
-/// The key, if one is set or its file exists; with `create`, a missing key file is made.
-pub fn load(create: bool) -> Result<Option<SecretKey>> {
+/// The key, if one is set or its file exists.
+pub fn load() -> Result<Option<SecretKey>> {
     if let Ok(text) = std::env::var("METER_SECRET_KEY") {
         return Ok(Some(SecretKey::parse(&text).context("METER_SECRET_KEY")?));
     }
     let path = key_file()?;
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Some(SecretKey::parse(&text).with_context(|| format!("the key file {}", path.display()))?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => make(&path).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading the key file {}", path.display())),
+    }
+}
+
+/// The key, making its file when none is set and the file is missing.
+pub fn load_or_create() -> Result<SecretKey> {
+    match load()? {
+        Some(key) => Ok(key),
+        None => make(&key_file()?),
     }
 }
 
@@ -59,7 +66,7 @@ fn make(path: &std::path::Path) -> Result<SecretKey> {
 
 /// The key for reading saved secrets; a missing one is an error saying what to do.
 pub fn required() -> Result<SecretKey> {
-    load(false)?.ok_or_else(|| {
+    load()?.ok_or_else(|| {
         anyhow!(
             "no secret key: set METER_SECRET_KEY or METER_SECRET_KEY_FILE to the key the sources were saved \
              with, or save them again with `meter sources set`"

@@ -13,7 +13,7 @@ use billing::Progress;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use store::{AnyStore, Job, Source};
+use store::{AnyStore, Job, Source, Store, StoreTx};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -22,7 +22,7 @@ fn now() -> i64 {
 pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
     match cmd {
         SourcesCommand::Set { source, url, client_id, username, api_version, timeout, format } => {
-            let key = secret_key::load(true)?.context("no secret key")?;
+            let key = secret_key::load_or_create()?;
             let cfg = SourceConfig {
                 url,
                 client_id,
@@ -32,7 +32,7 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
                 client_secret: secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(source))?,
                 password: secret("METER_SOURCE_PASSWORD", "password")?,
                 api_key: match source {
-                    PlatformArg::Netsapiens => secret_from_env("METER_SOURCE_API_KEY")?,
+                    PlatformArg::Netsapiens => secret_from_env("METER_SOURCE_API_KEY"),
                     PlatformArg::Brightlink => None,
                 },
             };
@@ -57,7 +57,7 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             }
         }
         SourcesCommand::Check { customer, from, to, format } => {
-            let key = secret_key::load(false)?;
+            let key = secret_key::load()?;
             let checks = billing::metered::check::check_customer(store, key.as_ref(), &customer, from.zip(to), true)?;
             match format {
                 Format::Json => output::json(&serde_json::json!({ "customer": customer, "sources": checks }))?,
@@ -81,13 +81,13 @@ fn client_secret_label(source: PlatformArg) -> &'static str {
     }
 }
 
-fn secret_from_env(var: &str) -> Result<Option<SecretString>> {
-    Ok(std::env::var(var).ok().filter(|v| !v.is_empty()).map(SecretString::from))
+fn secret_from_env(var: &str) -> Option<SecretString> {
+    std::env::var(var).ok().filter(|v| !v.is_empty()).map(SecretString::from)
 }
 
 /// A secret from its environment variable, else asked for on a terminal (empty keeps the saved one).
 fn secret(var: &str, label: &str) -> Result<Option<SecretString>> {
-    if let Some(s) = secret_from_env(var)? {
+    if let Some(s) = secret_from_env(var) {
         return Ok(Some(s));
     }
     if !std::io::stdin().is_terminal() || std::env::var_os("METER_SOURCE_API_KEY").is_some() {
@@ -162,38 +162,8 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
             Outcome::Skipped { customer, source, reason } => eprintln!("skipped {customer} on {source}: {reason}"),
         }
     }
-    match a.format {
-        Format::Json => output::json(&serde_json::json!({ "jobs": docs }))?,
-        Format::Text => {
-            for d in &docs {
-                print!("{}", job_line(d));
-            }
-        }
-    }
+    output::jobs(&docs, a.format)?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-fn job_line(d: &JobDoc) -> String {
-    let reconciled = match (d.platform_count, d.stored_count) {
-        (Some(p), Some(s)) if p == s => format!("platform {p} = stored {s}"),
-        (Some(p), Some(s)) => format!("platform {p} ≠ stored {s} (difference {})", d.difference.unwrap_or(0)),
-        _ => "not reconciled".into(),
-    };
-    format!(
-        "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts, {}\n",
-        d.id,
-        d.state,
-        d.customer,
-        d.source,
-        d.domain,
-        d.pages,
-        d.received,
-        d.imported,
-        d.updated,
-        d.duplicates,
-        d.conflicts,
-        reconciled
-    )
 }
 
 pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
@@ -202,13 +172,8 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
             let list: Vec<JobDoc> =
                 billing::metered::jobs(store, customer.as_deref(), Some(limit))?.iter().map(JobDoc::of).collect();
             match format {
-                Format::Json => output::json(&serde_json::json!({ "jobs": list }))?,
                 Format::Text if list.is_empty() => println!("no jobs"),
-                Format::Text => {
-                    for d in &list {
-                        print!("{}", job_line(d));
-                    }
-                }
+                _ => output::jobs(&list, format)?,
             }
         }
         JobsCommand::Show { id, format } => {
@@ -234,45 +199,45 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether any metered source is configured (without decoding the settings).
+fn any_source(store: &mut AnyStore) -> Result<bool> {
+    Ok(!store.read()?.source_settings()?.is_empty())
+}
+
 /// The source checks shown with an invoice preview: the customer's configured sources only.
 pub fn preview_checks(
     store: &mut AnyStore,
     customer: &str,
     range: (chrono::NaiveDate, chrono::NaiveDate),
 ) -> Result<Vec<SourceCheck>> {
-    if billing::metered::settings::list(store)?.is_empty() {
+    if !any_source(store)? {
         return Ok(Vec::new());
     }
-    let key = secret_key::load(false)?;
+    let key = secret_key::load()?;
     Ok(billing::metered::check::check_customer(store, key.as_ref(), customer, Some(range), false)?)
 }
 
 /// An invoice preview, with its source checks when the customer has any (JSON gains `sources`).
 pub fn preview(p: &billing::invoice::Preview, checks: &[SourceCheck], format: Format) -> Result<()> {
-    if checks.is_empty() {
-        return output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format);
-    }
-    match format {
-        Format::Json => {
-            let mut doc = serde_json::to_value(&p.doc)?;
-            if let serde_json::Value::Object(map) = &mut doc {
-                map.insert("sources".into(), serde_json::to_value(checks)?);
-            }
-            output::json(&doc)
+    if format == Format::Json && !checks.is_empty() {
+        let mut doc = serde_json::to_value(&p.doc)?;
+        if let serde_json::Value::Object(map) = &mut doc {
+            map.insert("sources".into(), serde_json::to_value(checks)?);
         }
-        Format::Text => {
-            output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
-            print!("\nMetered sources\n{}", summary_text(checks));
-            Ok(())
-        }
+        return output::json(&doc);
     }
+    output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
+    if !checks.is_empty() {
+        print!("\nMetered sources\n{}", summary_text(checks));
+    }
+    Ok(())
 }
 
 /// Before a cycle run: syncs the sources of every customer due on `date` for the period being
 /// invoiced. Customers whose sync failed are returned with the reason: they are not invoiced
 /// by this run (a rerun after the source is fixed invoices them).
 pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(String, String)>> {
-    if billing::metered::settings::list(store)?.is_empty() {
+    if !any_source(store)? {
         return Ok(Vec::new());
     }
     let key = secret_key::required()?;

@@ -43,7 +43,7 @@ local,0.01,,,1,1,,,,Local
 ";
 
 fn domain(name: &str, calls_per_day: u32) -> DomainSpec {
-    DomainSpec { name: name.into(), calls_per_day, numbers: 12, time_zone: "US/Central".into() }
+    DomainSpec::new(name, calls_per_day, 12, "US/Central")
 }
 
 fn config(calls_per_day: u32, faults: Vec<Fault>) -> Config {
@@ -92,7 +92,7 @@ fn expected(cfg: &Config, name: &str, from: &str, to: &str, netsapiens_v2: bool)
     let mut list: Vec<_> = dataset::calls(cfg.seed, spec, utc(from), end)
         .filter(|c| !(c.hidden || netsapiens_v2 && c.kind == CallKind::Missed))
         .map(|c| {
-            let talk = c.answer.map_or(0, |a| (c.end - a).num_seconds().max(0) as u64);
+            let talk = c.talk_seconds().max(0) as u64;
             let direction = match c.kind {
                 CallKind::Outbound => "outbound",
                 CallKind::Inbound | CallKind::Missed => "inbound",
@@ -188,14 +188,14 @@ fn a_sync_stores_exactly_the_platform_records_and_a_rerun_changes_nothing(backen
     // Jobs are listed newest first and shown one by one.
     let list = env.meter(&["jobs", "list", "--format", "json"]);
     list.assert_ok();
-    let ids: Vec<i64> = list.json()["jobs"].as_array().expect("jobs").iter().filter_map(|j| j["id"].as_i64()).collect();
+    let ids: Vec<i64> = jobs(&list).iter().filter_map(|j| j["id"].as_i64()).collect();
     assert_eq!(ids.len(), 3);
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     let shown = env.meter(&["jobs", "show", &ids[0].to_string(), "--format", "json"]);
     shown.assert_ok();
     assert_eq!(shown.json()["customer"], "acme");
     env.meter(&["jobs", "show", "999999"]).assert_code(1).assert_stderr_has("unknown job 999999");
-    env.meter(&["db", "check"]).assert_ok();
+    env.assert_db_clean("after the rerun");
 }
 
 fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
@@ -204,28 +204,24 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     let cfg = config(6000, vec![Fault { kind: FaultKind::Slow, at: 5, delay_ms: 20_000 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
     let Some(env) = setup(backend, &emu, &cfg) else { return };
-    let mut child = env
-        .command(&["sync", "--customer", "acme", "--from", FROM, "--to", TO, "--format", "json"])
-        .spawn()
-        .expect("starting meter sync");
+    let child = env.spawn(&["sync", "--customer", "acme", "--from", FROM, "--to", TO, "--format", "json"]);
     // Wait until the job has committed pages and is stuck on the slow one, then kill it.
     let deadline = Instant::now() + Duration::from_secs(60);
     let job = loop {
         assert!(Instant::now() < deadline, "the sync never committed a page");
         std::thread::sleep(Duration::from_millis(100));
         let list = env.meter(&["jobs", "list", "--format", "json"]);
-        let job = list.json()["jobs"].as_array().and_then(|j| j.first().cloned());
+        let job = jobs(&list).first().cloned();
         if let Some(job) = job.filter(|j| j["pages"].as_u64().unwrap_or(0) >= 3 && emu.page_requests() >= 5) {
             break job;
         }
     };
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaping meter");
+    child.kill();
     env.settle(Duration::from_secs(10));
     assert_eq!(job["state"], "running");
     let committed = job["imported"].as_u64().expect("imported");
     assert!(committed > 0);
-    env.meter(&["db", "check"]).assert_ok();
+    env.assert_db_clean("after the killed sync");
     let partial = stored(&env, "acme", "netsapiens");
     assert!(partial.len() as u64 >= committed, "committed pages are stored");
 
@@ -242,7 +238,7 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     let got = stored(&env, "acme", "netsapiens");
     no_duplicate_ids(&got);
     assert_eq!(got, want);
-    env.meter(&["db", "check"]).assert_ok();
+    env.assert_db_clean("after the resumed sync");
 }
 
 /// The checks of `sources check --format json` for one source, by name → ok.

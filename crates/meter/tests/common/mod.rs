@@ -285,8 +285,7 @@ impl Env {
 
     /// Runs `meter --db … ARGS` and waits for it.
     pub fn meter(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("running meter");
-        Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
+        self.meter_with_env(args, &[])
     }
 
     /// Runs `meter --db … ARGS` with extra environment variables.
