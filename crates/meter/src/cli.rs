@@ -18,7 +18,14 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Database URL: sqlite://FILE (created on first use) or postgres://…
-    #[arg(long, global = true, env = "METER_DATABASE_URL", default_value = "sqlite://meter.db")]
+    // The variable's value may hold a password: help names the variable, never its value.
+    #[arg(
+        long,
+        global = true,
+        env = "METER_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://meter.db"
+    )]
     pub db: String,
     #[command(subcommand)]
     pub command: Command,
