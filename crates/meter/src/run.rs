@@ -20,7 +20,7 @@ fn backend(url: &str) -> Result<()> {
     if known.iter().any(|scheme| url.starts_with(scheme)) {
         Ok(())
     } else {
-        Err(BillingError::Usage(format!("--db `{url}`: expected sqlite://FILE or postgres://…")).into())
+        Err(BillingError::Usage(format!("--db `{}`: expected sqlite://FILE or postgres://…", redact_url(url))).into())
     }
 }
 

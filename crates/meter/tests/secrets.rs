@@ -41,3 +41,22 @@ fn help_shows_no_database_password() {
         assert!(!run.stdout.contains(PASSWORD), "`meter {}` shows the password\n{}", args.join(" "), run.dump());
     }
 }
+
+#[test]
+fn database_passwords_are_redacted_from_errors() {
+    // Port 1 on loopback refuses at once; the other forms are refused before connecting.
+    for db in [
+        format!("host=db.example port=5432 password={PASSWORD} dbname=meter"),
+        format!("host=db.example password = '{PASSWORD} x\\'y' user=billing"),
+        format!("postgres://billing@127.0.0.1:1/meter?password={PASSWORD}"),
+        format!("postgres://billing@127.0.0.1:1/meter?sslmode=disable&password={PASSWORD}&application_name=m"),
+        format!("postgresql://billing:{PASSWORD}@127.0.0.1:1/meter?password={PASSWORD}"),
+        format!("postgres://127.0.0.1:1/meter?user=a&password={PASSWORD}&sslmode=bogus"),
+        format!("mysql://billing:{PASSWORD}@db.example/meter"),
+    ] {
+        let run = bare(&["--db", &db, "customers", "import", "customers.csv"], &[]);
+        assert!(run.code == 1 || run.code == 2, "`{db}` is refused\n{}", run.dump());
+        assert!(run.stderr.contains("***"), "the error shows the URL, redacted\n{}", run.dump());
+        assert!(!run.stderr.contains(PASSWORD), "`{db}`: the password is printed\n{}", run.dump());
+    }
+}

@@ -9,11 +9,13 @@ mod any;
 mod check;
 mod model;
 pub mod postgres;
+mod redact;
 pub mod sqlite;
 
 pub use self::postgres::PgStore;
 pub use any::{AnyStore, AnyTx};
 pub use model::*;
+pub use redact::redact_url;
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in storage.
@@ -65,20 +67,6 @@ pub trait Store {
     /// and invoices of one customer are serialised by [`StoreTx::customer_for_update`]. On SQLite
     /// it is the same as [`Store::write`].
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
-}
-
-/// A database URL without its password, for messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// The columns of a job, in the order both backends' row readers take them.
