@@ -74,6 +74,9 @@ pub enum BillingError {
     Source(#[from] sources::SourceError),
     #[error("{0}")]
     Secret(String),
+    /// A platform URL that would send credentials unencrypted (refused unless allowed).
+    #[error("{0}")]
+    Cleartext(String),
     #[error("{0}")]
     Sync(String),
 }
@@ -81,7 +84,7 @@ pub enum BillingError {
 impl BillingError {
     /// Whether the command line should exit with the usage status (2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, BillingError::Usage(_))
+        matches!(self, BillingError::Usage(_) | BillingError::Cleartext(_))
     }
 }
 

@@ -123,27 +123,7 @@ pub enum SourcesCommand {
     /// Save a source's settings. Secrets are read from METER_SOURCE_CLIENT_SECRET,
     /// METER_SOURCE_PASSWORD and METER_SOURCE_API_KEY, or asked for on a terminal; never from
     /// the command line. Secrets not given keep their saved value.
-    Set {
-        source: PlatformArg,
-        /// The platform's base URL (NetSapiens: the host, e.g. https://pbx.example.net;
-        /// Brightlink: e.g. https://cpaas-aws.brightlink.com/brightlink/).
-        #[arg(long)]
-        url: String,
-        /// NetSapiens: the OAuth client id. Brightlink: the account's API key.
-        #[arg(long)]
-        client_id: Option<String>,
-        /// The platform user the tokens are asked for.
-        #[arg(long)]
-        username: Option<String>,
-        /// NetSapiens API generation: probe (auto) or pin v1 or v2.
-        #[arg(long, value_enum, default_value_t = ApiVersionArg::Auto)]
-        api_version: ApiVersionArg,
-        /// Seconds each request may take.
-        #[arg(long, default_value_t = 30)]
-        timeout: u64,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    Set(SetArgs),
     /// List the configured sources (secrets are shown only as a hint).
     List {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -162,6 +142,33 @@ pub enum SourcesCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    pub source: PlatformArg,
+    /// The platform's base URL (NetSapiens: the host, e.g. https://pbx.example.net;
+    /// Brightlink: e.g. https://cpaas-aws.brightlink.com/brightlink/).
+    #[arg(long)]
+    pub url: String,
+    /// NetSapiens: the OAuth client id. Brightlink: the account's API key.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The platform user the tokens are asked for.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// NetSapiens API generation: probe (auto) or pin v1 or v2.
+    #[arg(long, value_enum, default_value_t = ApiVersionArg::Auto)]
+    pub api_version: ApiVersionArg,
+    /// Seconds each request may take.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Save a plain http URL to a host other than this machine, whose secrets and tokens would
+    /// cross the network unencrypted (refused without this).
+    #[arg(long)]
+    pub allow_insecure: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

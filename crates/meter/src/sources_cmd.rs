@@ -1,6 +1,6 @@
 //! The commands of the metered sources: `sources set|list|check`, `sync`, `jobs list|show`.
 
-use crate::cli::{Format, JobsCommand, PlatformArg, SourcesCommand, SyncArgs};
+use crate::cli::{Format, JobsCommand, PlatformArg, SetArgs, SourcesCommand, SyncArgs};
 use crate::output;
 use crate::progress::Bar;
 use crate::secret_key;
@@ -9,7 +9,7 @@ use billing::metered::check::SourceCheck;
 use billing::metered::settings::{Shown, SourceConfig};
 use billing::metered::sync::Outcome;
 use billing::metered::{JobDoc, SyncRequest};
-use billing::Progress;
+use billing::{BillingError, Progress};
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -21,27 +21,7 @@ fn now() -> i64 {
 
 pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
     match cmd {
-        SourcesCommand::Set { source, url, client_id, username, api_version, timeout, format } => {
-            let key = secret_key::load_or_create()?;
-            let cfg = SourceConfig {
-                url,
-                client_id,
-                username,
-                api_version: Some(api_version.into()),
-                timeout_secs: Some(timeout),
-                client_secret: secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(source))?,
-                password: secret("METER_SOURCE_PASSWORD", "password")?,
-                api_key: match source {
-                    PlatformArg::Netsapiens => secret_from_env("METER_SOURCE_API_KEY"),
-                    PlatformArg::Brightlink => None,
-                },
-            };
-            let shown = billing::metered::settings::save(store, &key, source.into(), &cfg, now())?;
-            match format {
-                Format::Json => output::json(&shown)?,
-                Format::Text => print!("saved {}\n{}", shown.source, describe(&shown)),
-            }
-        }
+        SourcesCommand::Set(args) => set(store, args)?,
         SourcesCommand::List { format } => {
             let list = billing::metered::settings::list(store)?;
             match format {
@@ -72,6 +52,44 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sources set`. What needs no secret is checked first: nothing is asked for, and no key made,
+/// for settings refused anyway.
+fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
+    let mut cfg = SourceConfig {
+        url: a.url,
+        client_id: a.client_id,
+        username: a.username,
+        api_version: Some(a.api_version.into()),
+        timeout_secs: Some(a.timeout),
+        allow_cleartext: a.allow_insecure,
+        ..SourceConfig::default()
+    };
+    match billing::metered::settings::check(a.source.into(), &cfg) {
+        Err(BillingError::Cleartext(why)) => {
+            let hint = format!("{why}; use https, or pass --allow-insecure to save it anyway");
+            return Err(BillingError::Usage(hint).into());
+        }
+        checked => checked?,
+    }
+    cfg.client_secret = secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(a.source))?;
+    cfg.password = secret("METER_SOURCE_PASSWORD", "password")?;
+    if a.source == PlatformArg::Netsapiens {
+        cfg.api_key = secret_from_env("METER_SOURCE_API_KEY");
+    }
+    let key = secret_key::load_or_create()?;
+    let shown = billing::metered::settings::save(store, &key, a.source.into(), &cfg, now())?;
+    if let Some(why) = billing::metered::cleartext::cleartext(&cfg.url) {
+        eprintln!("warning: {why}");
+    }
+    match a.format {
+        Format::Json => output::json(&shown),
+        Format::Text => {
+            print!("saved {}\n{}", shown.source, describe(&shown));
+            Ok(())
+        }
+    }
 }
 
 fn client_secret_label(source: PlatformArg) -> &'static str {

@@ -6,7 +6,12 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 use std::process::{Command, Stdio};
+
+on_both_backends! {
+    sources_set_refuses_plain_http_to_another_host_unless_allowed,
+}
 
 const PASSWORD: &str = "hunter2-Pa55";
 
@@ -58,5 +63,58 @@ fn database_passwords_are_redacted_from_errors() {
         assert!(run.code == 1 || run.code == 2, "`{db}` is refused\n{}", run.dump());
         assert!(run.stderr.contains("***"), "the error shows the URL, redacted\n{}", run.dump());
         assert!(!run.stderr.contains(PASSWORD), "`{db}`: the password is printed\n{}", run.dump());
+    }
+}
+
+/// `sources set netsapiens --url URL` with both secrets and `extra` arguments.
+fn set_netsapiens(env: &Env, url: &str, extra: &[&str], secrets: &[(&str, &str)]) -> Run {
+    let mut args =
+        vec!["sources", "set", "netsapiens", "--url", url, "--client-id", "reseller", "--username", "billing"];
+    args.extend_from_slice(extra);
+    env.meter_with_env(&args, secrets)
+}
+
+const SECRETS: &[(&str, &str)] =
+    &[("METER_SOURCE_CLIENT_SECRET", "Cl1ent-Secret-Value-9f"), ("METER_SOURCE_PASSWORD", "Passw0rd-Value-xy")];
+
+/// `sources list --format json`: the listed sources.
+#[track_caller]
+fn listed(env: &Env) -> Vec<Value> {
+    let run = env.meter(&["sources", "list", "--format", "json"]);
+    run.assert_ok();
+    run.json()["sources"].as_array().expect("sources").clone()
+}
+
+#[track_caller]
+fn listed_one(env: &Env, source: &str) -> Value {
+    listed(env).into_iter().find(|s| s["source"] == source).unwrap_or_else(|| panic!("{source} is listed"))
+}
+
+fn sources_set_refuses_plain_http_to_another_host_unless_allowed(backend: Backend) {
+    let Some(env) = Env::on(backend) else { return };
+    for url in
+        ["http://pbx.example.net", "http://10.0.0.5:8080/", "http://localhost.example.com", "HTTP://pbx.example.net"]
+    {
+        let run = set_netsapiens(&env, url, &[], SECRETS);
+        run.assert_usage_error().assert_stderr_has("plain http").assert_stderr_has("--allow-insecure");
+        assert!(listed(&env).is_empty(), "`{url}` was refused, nothing is saved");
+    }
+
+    let run = set_netsapiens(&env, "http://pbx.example.net", &["--allow-insecure"], SECRETS);
+    run.assert_ok().assert_stderr_has("warning: ").assert_stderr_has("http://pbx.example.net");
+    assert_eq!(listed_one(&env, "netsapiens")["url"], "http://pbx.example.net");
+
+    // This machine, or https: no warning.
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://127.5.6.7/",
+        "http://localhost:8080/",
+        "http://LOCALHOST",
+        "http://[::1]:8080",
+        "https://pbx.example.net",
+    ] {
+        let run = set_netsapiens(&env, url, &[], SECRETS);
+        run.assert_ok();
+        assert!(!run.stderr.contains("warning"), "`{url}` is not insecure\n{}", run.dump());
     }
 }

@@ -23,6 +23,8 @@ pub struct SourceConfig {
     pub password: Option<SecretString>,
     /// NetSapiens v2 API key, used instead of the password grant.
     pub api_key: Option<SecretString>,
+    /// Save a plain http URL to another host (see [`super::cleartext::cleartext`]) all the same.
+    pub allow_cleartext: bool,
 }
 
 /// The stored settings that are not secret, with a hint of each secret.
@@ -59,9 +61,19 @@ fn platform(source: Source) -> Result<Platform> {
     }
 }
 
+/// Checks what needs no secret: the source has settings, and its URL is not plain http to another
+/// host unless that is allowed.
+pub fn check(source: Source, cfg: &SourceConfig) -> Result<()> {
+    platform(source)?;
+    match (super::cleartext::cleartext(&cfg.url), cfg.allow_cleartext) {
+        (Some(why), false) => Err(BillingError::Cleartext(why)),
+        _ => Ok(()),
+    }
+}
+
 /// Saves a source's settings; secrets not given keep their stored value. Returns what is shown.
 pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &SourceConfig, now: i64) -> Result<Shown> {
-    platform(source)?;
+    check(source, cfg)?;
     let mut tx = store.write()?;
     let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
     let mut secrets = match &old {
