@@ -124,7 +124,7 @@ pub enum SourcesCommand {
     /// METER_SOURCE_PASSWORD and METER_SOURCE_API_KEY, or asked for on a terminal; never from
     /// the command line. Secrets not given keep their saved value.
     Set(SetArgs),
-    /// List the configured sources (secrets are shown only as a hint).
+    /// List the configured sources; of each secret, only that it is set and when it was given.
     List {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

@@ -124,9 +124,14 @@ fn describe(s: &Shown) -> String {
     row("username", s.username.as_deref());
     row("api version", Some(&s.api_version));
     row("timeout", Some(&format!("{} s", s.timeout_secs)));
-    row("client secret", s.client_secret.as_deref());
-    row("password", s.password.as_deref());
-    row("api key", s.api_key.as_deref());
+    // A secret shows only that it is set, and when it was last given.
+    let secret = |set: &Option<String>, at: &Option<String>| match (set, at) {
+        (Some(set), Some(at)) => Some(format!("{set}, changed {at}")),
+        (set, _) => set.clone(),
+    };
+    row("client secret", secret(&s.client_secret, &s.client_secret_changed_at).as_deref());
+    row("password", secret(&s.password, &s.password_changed_at).as_deref());
+    row("api key", secret(&s.api_key, &s.api_key_changed_at).as_deref());
     row("updated", Some(&s.updated_at));
     o
 }

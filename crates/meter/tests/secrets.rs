@@ -8,9 +8,12 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::process::{Command, Stdio};
+use store::{AnyStore, Store, StoreTx};
 
 on_both_backends! {
     sources_set_refuses_plain_http_to_another_host_unless_allowed,
+    sources_list_shows_only_that_a_secret_is_set_and_when_it_changed,
+    hints_saved_by_earlier_versions_are_rewritten_by_the_migration,
 }
 
 const PASSWORD: &str = "hunter2-Pa55";
@@ -117,4 +120,82 @@ fn sources_set_refuses_plain_http_to_another_host_unless_allowed(backend: Backen
         run.assert_ok();
         assert!(!run.stderr.contains("warning"), "`{url}` is not insecure\n{}", run.dump());
     }
+}
+
+/// The stored settings JSON of a source, read straight from the database.
+fn stored_settings(env: &Env, source: store::Source) -> String {
+    let mut db = AnyStore::connect_url(env.db_url()).expect("the database");
+    let list = db.read().expect("a read").source_settings().expect("the settings");
+    list.into_iter().find(|s| s.source == source).expect("the source's settings").settings
+}
+
+fn sources_list_shows_only_that_a_secret_is_set_and_when_it_changed(backend: Backend) {
+    let Some(env) = Env::on(backend) else { return };
+    set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS).assert_ok();
+    let first = listed_one(&env, "netsapiens");
+    assert_eq!((&first["client_secret"], &first["password"]), (&Value::from("set"), &Value::from("set")), "{first}");
+    assert_eq!(first["api_key"], Value::Null);
+    for field in ["client_secret_changed_at", "password_changed_at"] {
+        let at = first[field].as_str().unwrap_or_else(|| panic!("{field} in {first}"));
+        at.parse::<chrono::DateTime<chrono::Utc>>().unwrap_or_else(|e| panic!("{field} `{at}`: {e}"));
+    }
+    assert_eq!(first["api_key_changed_at"], Value::Null);
+
+    let text = env.meter(&["sources", "list"]);
+    text.assert_ok();
+    for hint in ["characters", "9f", "xy"] {
+        assert!(!text.stdout.contains(hint), "the listing hints at a secret ({hint})\n{}", text.dump());
+    }
+    let row = text.stdout.lines().find(|l| l.trim_start().starts_with("password")).expect("a password row");
+    assert!(row.contains("set, changed "), "{row}");
+    let stored = stored_settings(&env, store::Source::Netsapiens);
+    for hint in ["characters", "9f", "xy"] {
+        assert!(!stored.contains(hint), "the stored settings hint at a secret ({hint}): {stored}");
+    }
+
+    // A new password only: its time changes, the client secret's does not.
+    set_netsapiens(&env, "https://pbx.example.net", &[], &[("METER_SOURCE_PASSWORD", "An0ther-Passw0rd")]).assert_ok();
+    let second = listed_one(&env, "netsapiens");
+    assert_eq!(second["client_secret_changed_at"], first["client_secret_changed_at"]);
+    assert_ne!(second["password_changed_at"], first["password_changed_at"]);
+}
+
+/// Runs SQL on the test's database: `psql` on PostgreSQL, Python's sqlite3 on SQLite.
+#[track_caller]
+fn sql(env: &Env, statements: &str) {
+    let out = match env.backend {
+        Backend::Postgres => {
+            Command::new(psql()).args(["-XqAt", "-v", "ON_ERROR_STOP=1", "-d", env.db_url(), "-c", statements]).output()
+        }
+        Backend::Sqlite => Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()",
+            ])
+            .arg(env.db_url().trim_start_matches("sqlite://"))
+            .arg(statements)
+            .output(),
+    }
+    .expect("running the SQL client");
+    assert!(out.status.success(), "{statements}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn hints_saved_by_earlier_versions_are_rewritten_by_the_migration(backend: Backend) {
+    let Some(env) = Env::on(backend) else { return };
+    set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS).assert_ok();
+    // The settings as versions before 0007_no_secret_hints saved them, and that migration not
+    // applied yet.
+    let legacy = r#"{"source":"netsapiens","url":"https://pbx.example.net","client_id":"reseller","username":"billing","api_version":"auto","timeout_secs":30,"client_secret":"set, 22 characters, ends …9f","password":"set, 17 characters, ends …xy","api_key":null,"updated_at":"2026-11-01T10:00:00Z"}"#;
+    sql(
+        &env,
+        &format!(
+            "UPDATE source_settings SET settings = '{legacy}';
+             DELETE FROM meter_migrations WHERE name = '0007_no_secret_hints';"
+        ),
+    );
+    let ns = listed_one(&env, "netsapiens");
+    assert_eq!((&ns["client_secret"], &ns["password"], &ns["api_key"]), (&"set".into(), &"set".into(), &Value::Null));
+    assert_eq!(ns["password_changed_at"], Value::Null, "not known for secrets saved before: {ns}");
+    let stored = stored_settings(&env, store::Source::Netsapiens);
+    assert!(!stored.contains("characters") && !stored.contains('…'), "a hint is still stored: {stored}");
 }

@@ -79,16 +79,6 @@ impl SecretKey {
     }
 }
 
-/// What may be shown of a secret: its length and last two characters (`set, 24 characters, ends …9f`).
-pub fn hint(secret: &str) -> String {
-    let n = secret.chars().count();
-    if n < 8 {
-        return format!("set, {n} characters");
-    }
-    let tail: String = secret.chars().skip(n - 2).collect();
-    format!("set, {n} characters, ends …{tail}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,11 +106,5 @@ mod tests {
         assert_eq!(SecretKey::parse("c2hvcnQ=").map(|_| ()), Err(SecretError::BadKey));
         assert_eq!(SecretKey::parse("not base64!").map(|_| ()), Err(SecretError::BadKey));
         assert_eq!(format!("{key:?}"), "SecretKey(…)");
-    }
-
-    #[test]
-    fn hints_show_length_and_two_last_characters_at_most() {
-        assert_eq!(hint("s3cr3t-Pa55w0rd-9f"), "set, 18 characters, ends …9f");
-        assert_eq!(hint("short"), "set, 5 characters");
     }
 }

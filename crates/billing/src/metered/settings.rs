@@ -1,7 +1,7 @@
 //! An installation's settings for a metered source: what is stored, what is shown, and the
 //! client they make.
 
-use super::secrets::{hint, SecretKey};
+use super::secrets::SecretKey;
 use crate::error::{BillingError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,8 @@ pub struct SourceConfig {
     pub allow_cleartext: bool,
 }
 
-/// The stored settings that are not secret, with a hint of each secret.
+/// The stored settings that are not secret. Of each secret, only whether it is set (`"set"`) and
+/// when it was last given (RFC 3339, UTC; `None` for one saved before meter recorded it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shown {
     pub source: String,
@@ -37,8 +38,14 @@ pub struct Shown {
     pub api_version: String,
     pub timeout_secs: u64,
     pub client_secret: Option<String>,
+    #[serde(default)]
+    pub client_secret_changed_at: Option<String>,
     pub password: Option<String>,
+    #[serde(default)]
+    pub password_changed_at: Option<String>,
     pub api_key: Option<String>,
+    #[serde(default)]
+    pub api_key_changed_at: Option<String>,
     /// When the settings were last saved (RFC 3339, UTC).
     pub updated_at: String,
 }
@@ -76,14 +83,28 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
     check(source, cfg)?;
     let mut tx = store.write()?;
     let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
-    let mut secrets = match &old {
-        Some(s) => open_secrets(key, s)?,
-        None => Secrets::default(),
+    let (mut secrets, before) = match &old {
+        Some(s) => (open_secrets(key, s)?, Some(shown_of(s)?)),
+        None => (Secrets::default(), None),
     };
     let given = |s: &Option<SecretString>| s.as_ref().map(|v| v.expose_secret().to_owned());
     secrets.client_secret = given(&cfg.client_secret).or(secrets.client_secret);
     secrets.password = given(&cfg.password).or(secrets.password);
     secrets.api_key = given(&cfg.api_key).or(secrets.api_key);
+    let at = crate::time::format_utc(now);
+    // Of each secret: "set", and when it was last given (now, if it is given now).
+    let mark = |value: &Option<String>, given: &Option<SecretString>, before: Option<String>| match (value, given) {
+        (None, _) => (None, None),
+        (Some(_), Some(_)) => (Some("set".to_owned()), Some(at.clone())),
+        (Some(_), None) => (Some("set".to_owned()), before),
+    };
+    let b = before.as_ref();
+    let (client_secret, client_secret_changed_at) =
+        mark(&secrets.client_secret, &cfg.client_secret, b.and_then(|b| b.client_secret_changed_at.clone()));
+    let (password, password_changed_at) =
+        mark(&secrets.password, &cfg.password, b.and_then(|b| b.password_changed_at.clone()));
+    let (api_key, api_key_changed_at) =
+        mark(&secrets.api_key, &cfg.api_key, b.and_then(|b| b.api_key_changed_at.clone()));
     let shown = Shown {
         source: source.as_str().to_owned(),
         url: cfg.url.clone(),
@@ -95,10 +116,13 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
             _ => cfg.api_version.unwrap_or(ApiVersion::Auto).to_string(),
         },
         timeout_secs: cfg.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
-        client_secret: secrets.client_secret.as_deref().map(hint),
-        password: secrets.password.as_deref().map(hint),
-        api_key: secrets.api_key.as_deref().map(hint),
-        updated_at: crate::time::format_utc(now),
+        client_secret,
+        client_secret_changed_at,
+        password,
+        password_changed_at,
+        api_key,
+        api_key_changed_at,
+        updated_at: at.clone(),
     };
     let record = SourceSettings {
         source,
