@@ -3,7 +3,8 @@
 
 use anyhow::{anyhow, Context, Result};
 use billing::metered::secrets::SecretKey;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 fn key_file() -> Result<PathBuf> {
@@ -26,11 +27,23 @@ pub fn load() -> Result<Option<SecretKey>> {
         return Ok(Some(SecretKey::parse(&text).context("METER_SECRET_KEY")?));
     }
     let path = key_file()?;
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(SecretKey::parse(&text).with_context(|| format!("the key file {}", path.display()))?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading the key file {}", path.display())),
+    let mut file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading the key file {}", path.display())),
+    };
+    let mut text = String::new();
+    let mode = file
+        .metadata()
+        .and_then(|m| file.read_to_string(&mut text).map(|_| m.permissions().mode() & 0o777))
+        .with_context(|| format!("reading the key file {}", path.display()))?;
+    if mode & 0o077 != 0 {
+        eprintln!(
+            "warning: the key file {0} is open to other users (mode {mode:04o}): restrict it with `chmod 600 {0}`",
+            path.display()
+        );
     }
+    Ok(Some(SecretKey::parse(&text).with_context(|| format!("the key file {}", path.display()))?))
 }
 
 /// The key, making its file when none is set and the file is missing.

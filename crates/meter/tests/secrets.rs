@@ -14,6 +14,7 @@ on_both_backends! {
     sources_set_refuses_plain_http_to_another_host_unless_allowed,
     sources_list_shows_only_that_a_secret_is_set_and_when_it_changed,
     hints_saved_by_earlier_versions_are_rewritten_by_the_migration,
+    a_key_file_others_can_read_is_used_with_a_warning,
 }
 
 const PASSWORD: &str = "hunter2-Pa55";
@@ -198,4 +199,19 @@ fn hints_saved_by_earlier_versions_are_rewritten_by_the_migration(backend: Backe
     assert_eq!(ns["password_changed_at"], Value::Null, "not known for secrets saved before: {ns}");
     let stored = stored_settings(&env, store::Source::Netsapiens);
     assert!(!stored.contains("characters") && !stored.contains('…'), "a hint is still stored: {stored}");
+}
+
+fn a_key_file_others_can_read_is_used_with_a_warning(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(env) = Env::on(backend) else { return };
+    let run = set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS);
+    run.assert_ok();
+    assert!(!run.stderr.contains("warning"), "{}", run.dump());
+    let key = env.path("secret.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let run = set_netsapiens(&env, "https://pbx.example.net", &[], &[]);
+    run.assert_ok()
+        .assert_stderr_has("warning: ")
+        .assert_stderr_has(&key.display().to_string())
+        .assert_stderr_has(&format!("chmod 600 {}", key.display()));
 }
