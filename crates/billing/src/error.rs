@@ -74,6 +74,9 @@ pub enum BillingError {
     Source(#[from] sources::SourceError),
     #[error("{0}")]
     Secret(String),
+    /// A source's secrets that the key here does not open.
+    #[error("the secrets of {platform} cannot be decrypted with this key: {error}")]
+    Sealed { platform: store::Source, error: crate::metered::secrets::SecretError },
     /// A platform URL that would send credentials unencrypted (refused unless allowed).
     #[error("{0}")]
     Cleartext(String),

@@ -129,6 +129,11 @@ pub enum SourcesCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Start a new secret key when the one that sealed the saved secrets is lost: writes a new
+    /// key file (never over an existing one) and lists the sources whose secrets must then be
+    /// given again.
+    #[command(after_help = "See docs/operations.md, \"A lost key\".")]
+    NewKey,
     /// Check a customer's sources: credentials, domain, phone numbers, last sync, the platform's
     /// record count against the calls stored, and rates for the call types seen.
     Check {

@@ -1,11 +1,14 @@
 //! The installation's key for source secrets: `METER_SECRET_KEY`, else a key file made on
-//! first use with mode 0600 (`METER_SECRET_KEY_FILE`, default `~/.config/meter/secret.key`).
+//! first use with mode 0600 (`METER_SECRET_KEY_FILE`, default `~/.config/meter/secret.key`), or
+//! by `sources new-key` when the key is lost.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use billing::metered::secrets::SecretKey;
+use billing::BillingError;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use store::AnyStore;
 
 fn key_file() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("METER_SECRET_KEY_FILE") {
@@ -46,12 +49,43 @@ pub fn load() -> Result<Option<SecretKey>> {
     Ok(Some(SecretKey::parse(&text).with_context(|| format!("the key file {}", path.display()))?))
 }
 
-/// The key, making its file when none is set and the file is missing.
-pub fn load_or_create() -> Result<SecretKey> {
-    match load()? {
-        Some(key) => Ok(key),
-        None => make(&key_file()?),
+/// The key to seal a source's secrets with: the one set, else a key file made on first use. When
+/// the database already holds secrets, the key that sealed them is not here: no key is made (it
+/// would not open them), and the error says how to find that key or start a new one.
+pub fn for_saving(store: &mut AnyStore) -> Result<SecretKey> {
+    if let Some(key) = load()? {
+        return Ok(key);
     }
+    let sealed = billing::metered::settings::list(store, None)?;
+    if sealed.is_empty() {
+        return make(&key_file()?);
+    }
+    let sources: Vec<String> = sealed
+        .iter()
+        .map(|s| format!("{} (key {})", s.settings.source, s.key_id.as_deref().unwrap_or("not recorded")))
+        .collect();
+    bail!(
+        "no secret key is set, and the database holds the secrets of {}: set METER_SECRET_KEY or \
+         METER_SECRET_KEY_FILE to that key; if it is lost, start a new one with `meter sources new-key` and give \
+         each source's secrets again (docs/operations.md, \"A lost key\")",
+        sources.join(", ")
+    )
+}
+
+/// A new key file, for a lost key; refused when `METER_SECRET_KEY` is set or the file exists.
+pub fn start_new() -> Result<(SecretKey, PathBuf)> {
+    if std::env::var_os("METER_SECRET_KEY").is_some() {
+        bail!("METER_SECRET_KEY is set: a new key is a new value of it (`openssl rand -base64 32`), not a key file");
+    }
+    let path = key_file()?;
+    if path.exists() {
+        bail!(
+            "the key file {} exists, and a key is never replaced: move it away first if it is not the key wanted \
+             (the secrets it sealed cannot be read without it)",
+            path.display()
+        );
+    }
+    Ok((make(&path)?, path))
 }
 
 fn make(path: &std::path::Path) -> Result<SecretKey> {
@@ -82,7 +116,20 @@ pub fn required() -> Result<SecretKey> {
     load()?.ok_or_else(|| {
         anyhow!(
             "no secret key: set METER_SECRET_KEY or METER_SECRET_KEY_FILE to the key the sources were saved \
-             with, or save them again with `meter sources set`"
+             with; if it is lost, start a new one with `meter sources new-key` and give each source's secrets \
+             again (docs/operations.md, \"A lost key\")"
         )
     })
+}
+
+/// An error of billing, with what to do when it is about secrets the key here does not open.
+pub fn with_fix(e: BillingError) -> anyhow::Error {
+    match &e {
+        BillingError::Sealed { platform, .. } => anyhow!(
+            "{e}; set METER_SECRET_KEY or METER_SECRET_KEY_FILE to the key that sealed them, or, if it is lost, \
+             give every secret of {platform} again with `meter sources set {platform}` (docs/operations.md, \"A \
+             lost key\")"
+        ),
+        _ => e.into(),
+    }
 }

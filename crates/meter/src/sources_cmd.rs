@@ -1,4 +1,4 @@
-//! The commands of the metered sources: `sources set|list|check`, `sync`, `jobs list|show`.
+//! The commands of the metered sources: `sources set|list|new-key|check`, `sync`, `jobs list|show`.
 
 use crate::cli::{Format, JobsCommand, PlatformArg, SetArgs, SourcesCommand, SyncArgs};
 use crate::output;
@@ -23,7 +23,7 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
     match cmd {
         SourcesCommand::Set(args) => set(store, args)?,
         SourcesCommand::List { format } => {
-            let list = billing::metered::settings::list(store)?;
+            let list = billing::metered::settings::list(store, secret_key::load()?.as_ref())?;
             match format {
                 Format::Json => output::json(&serde_json::json!({ "sources": list }))?,
                 Format::Text if list.is_empty() => {
@@ -31,9 +31,21 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
                 }
                 Format::Text => {
                     for s in &list {
-                        print!("{}\n{}", s.source, describe(s));
+                        print!("{}\n{}", s.settings.source, describe(s));
                     }
                 }
+            }
+        }
+        SourcesCommand::NewKey => {
+            let (key, path) = secret_key::start_new()?;
+            let list = billing::metered::settings::list(store, Some(&key))?;
+            let left: Vec<&str> =
+                list.iter().filter(|s| s.key_is_current == Some(false)).map(|s| s.settings.source.as_str()).collect();
+            println!("new secret key {} in {}", key.id(), path.display());
+            if left.is_empty() {
+                println!("no saved source is sealed with another key");
+            } else {
+                println!("give every secret of these sources again (meter sources set): {}", left.join(", "));
             }
         }
         SourcesCommand::Check { customer, from, to, format } => {
@@ -78,7 +90,7 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
     if a.source == PlatformArg::Netsapiens {
         cfg.api_key = secret_from_env("METER_SOURCE_API_KEY");
     }
-    let key = secret_key::load_or_create()?;
+    let key = secret_key::for_saving(store)?;
     let shown = billing::metered::settings::save(store, &key, a.source.into(), &cfg, now())?;
     if let Some(why) = billing::metered::cleartext::cleartext(&cfg.url) {
         eprintln!("warning: {why}");
@@ -86,7 +98,7 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
     match a.format {
         Format::Json => output::json(&shown),
         Format::Text => {
-            print!("saved {}\n{}", shown.source, describe(&shown));
+            print!("saved {}\n{}", shown.settings.source, describe(&shown));
             Ok(())
         }
     }
@@ -116,7 +128,8 @@ fn secret(var: &str, label: &str) -> Result<Option<SecretString>> {
     Ok(Some(typed).filter(|t| !t.is_empty()).map(SecretString::from))
 }
 
-fn describe(s: &Shown) -> String {
+fn describe(shown: &Shown) -> String {
+    let s = &shown.settings;
     let mut o = String::new();
     let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", v.unwrap_or("-")));
     row("url", Some(&s.url));
@@ -132,6 +145,12 @@ fn describe(s: &Shown) -> String {
     row("client secret", secret(&s.client_secret, &s.client_secret_changed_at).as_deref());
     row("password", secret(&s.password, &s.password_changed_at).as_deref());
     row("api key", secret(&s.api_key, &s.api_key_changed_at).as_deref());
+    let which = match shown.key_is_current {
+        Some(true) => " (this key)",
+        Some(false) => " (not this key)",
+        None => "",
+    };
+    row("sealed with", Some(&format!("key {}{which}", shown.key_id.as_deref().unwrap_or("not recorded"))));
     row("updated", Some(&s.updated_at));
     o
 }
@@ -168,7 +187,7 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let key = secret_key::required()?;
     // A sync may pull millions of records: its memory must not grow with the database.
     store.bound_memory()?;
-    let clients = billing::metered::settings::clients(store, &key, None)?;
+    let clients = billing::metered::settings::clients(store, &key, None).map_err(secret_key::with_fix)?;
     let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
     let quiet = a.format == Format::Json;
     let outcomes = billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, quiet))?;
@@ -264,7 +283,7 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
         return Ok(Vec::new());
     }
     let key = secret_key::required()?;
-    let clients = billing::metered::settings::clients(store, &key, None)?;
+    let clients = billing::metered::settings::clients(store, &key, None).map_err(secret_key::with_fix)?;
     let mut held = Vec::new();
     for (customer, from, to) in billing::cycle::due(store, date)? {
         if !clients.used_by(&customer) {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use emulator::{Config, DomainSpec, Emulator};
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use store::{AnyStore, Store, StoreTx};
@@ -15,6 +16,8 @@ on_both_backends! {
     sources_list_shows_only_that_a_secret_is_set_and_when_it_changed,
     hints_saved_by_earlier_versions_are_rewritten_by_the_migration,
     a_key_file_others_can_read_is_used_with_a_warning,
+    saving_every_secret_again_needs_no_old_key,
+    the_lost_key_procedure_of_the_operations_guide_works,
 }
 
 const PASSWORD: &str = "hunter2-Pa55";
@@ -214,4 +217,122 @@ fn a_key_file_others_can_read_is_used_with_a_warning(backend: Backend) {
         .assert_stderr_has("warning: ")
         .assert_stderr_has(&key.display().to_string())
         .assert_stderr_has(&format!("chmod 600 {}", key.display()));
+}
+
+/// A new key, in base64.
+fn another_key() -> String {
+    billing::metered::secrets::SecretKey::generate().encode()
+}
+
+fn saving_every_secret_again_needs_no_old_key(backend: Backend) {
+    let Some(env) = Env::on(backend) else { return };
+    set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS).assert_ok();
+    let before = listed_one(&env, "netsapiens");
+
+    // The key file now holds another key (as an older meter wrote when the key was missing).
+    std::fs::write(env.path("secret.key"), format!("{}\n", another_key())).expect("a key file");
+    // Every secret given: saved under this key, without the old one.
+    set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS).assert_ok();
+    let after = listed_one(&env, "netsapiens");
+    assert!(before["key_id"].as_str().is_some_and(|id| id.len() == 16), "a key id: {before}");
+    assert_eq!(after["key_is_current"], true, "{after}");
+    assert_ne!(after["key_id"], before["key_id"]);
+
+    // Another key again: the listing says so, and secrets not given cannot be kept.
+    std::fs::write(env.path("secret.key"), format!("{}\n", another_key())).expect("a key file");
+    let ns = listed_one(&env, "netsapiens");
+    assert_eq!((&ns["key_id"], &ns["key_is_current"]), (&after["key_id"], &Value::from(false)), "{ns}");
+    set_netsapiens(&env, "https://pbx.example.net", &[], &[("METER_SOURCE_PASSWORD", "x")])
+        .assert_code(1)
+        .assert_stderr_has("can be kept")
+        .assert_stderr_has("give every secret again");
+
+    // With METER_SECRET_KEY, a new key is a new value of it: new-key has no file to write.
+    env.meter_with_env(&["sources", "new-key"], &[("METER_SECRET_KEY", &another_key())])
+        .assert_code(1)
+        .assert_stderr_has("METER_SECRET_KEY");
+}
+
+const FROM: &str = "2026-11-01";
+
+/// acme on NetSapiens, globex on Brightlink.
+const CUSTOMERS: &str = "id,name,timezone,billing_day,currency,plans,netsapiens_domain,brightlink_domain
+acme,Acme Corp,UTC,1,USD,,acme.pbx.example,
+globex,Globex Inc,UTC,1,USD,,,globex.pbx.example
+";
+
+fn set_source(env: &Env, source: &str, url: &str, cfg: &Config, with_secrets: bool) -> Run {
+    let (client_id, username, secret, password) = match source {
+        "netsapiens" => {
+            let ns = &cfg.netsapiens;
+            (&ns.client_id, &ns.username, &ns.client_secret, &ns.password)
+        }
+        _ => {
+            let bl = &cfg.brightlink;
+            (&bl.api_key, &bl.username, &bl.api_secret, &bl.password)
+        }
+    };
+    let vars = [("METER_SOURCE_CLIENT_SECRET", secret.as_str()), ("METER_SOURCE_PASSWORD", password.as_str())];
+    let args = ["sources", "set", source, "--url", url, "--client-id", client_id, "--username", username];
+    env.meter_with_env(&args, if with_secrets { &vars[..] } else { &[] })
+}
+
+fn sync_all(env: &Env) -> Run {
+    env.meter(&["sync", "--all", "--from", FROM, "--to", FROM, "--format", "json"])
+}
+
+/// docs/operations.md, "A lost key", step by step.
+fn the_lost_key_procedure_of_the_operations_guide_works(backend: Backend) {
+    let mut cfg = Config::demo(3);
+    cfg.domains = ["acme.pbx.example", "globex.pbx.example"].map(|d| DomainSpec::new(d, 20, 4, "US/Central")).to_vec();
+    let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
+    let Some(env) = Env::on(backend) else { return };
+    env.import_ok("customers", "customers.csv", CUSTOMERS);
+    let (ns_url, bl_url) = (emu.netsapiens_url(), emu.brightlink_url());
+    set_source(&env, "netsapiens", &ns_url, &cfg, true).assert_ok();
+    set_source(&env, "brightlink", &bl_url, &cfg, true).assert_ok();
+    sync_all(&env).assert_ok();
+
+    // The key is lost.
+    let key = env.path("secret.key");
+    std::fs::remove_file(&key).expect("removing the key");
+
+    // Saving a source now makes no key: the database holds secrets sealed with the lost one.
+    let refused = set_source(&env, "netsapiens", &ns_url, &cfg, true);
+    assert!(!key.exists(), "a key file was made\n{}", refused.dump());
+    refused.assert_code(1).assert_stderr_has("meter sources new-key");
+    sync_all(&env).assert_code(1).assert_stderr_has("no secret key");
+
+    // Step 1: `meter sources list` names the key the secrets are sealed with.
+    let list = listed(&env);
+    let lost = list[0]["key_id"].as_str().expect("a key id").to_owned();
+    refused.assert_stderr_has(&lost);
+    assert!(list.iter().all(|s| s["key_id"] == lost.as_str() && s["key_is_current"].is_null()), "{list:?}");
+
+    // Step 2: start a new key; it lists the sources to set again.
+    let new = env.meter(&["sources", "new-key"]);
+    new.assert_ok();
+    assert!(new.stdout.contains("netsapiens") && new.stdout.contains("brightlink"), "{}", new.dump());
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).expect("the new key").permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    env.meter(&["sources", "new-key"]).assert_code(1).assert_stderr_has(&key.display().to_string());
+
+    // Step 3: set each source again with every secret. Until all are, syncs refuse to run and
+    // name the source left.
+    set_source(&env, "netsapiens", &ns_url, &cfg, true).assert_ok();
+    sync_all(&env).assert_code(1).assert_stderr_has("brightlink").assert_stderr_has("cannot be decrypted");
+    set_source(&env, "brightlink", &bl_url, &cfg, false)
+        .assert_code(1)
+        .assert_stderr_has("can be kept")
+        .assert_stderr_has("give every secret again");
+    set_source(&env, "brightlink", &bl_url, &cfg, true).assert_ok();
+
+    // Step 4: everything works again, under the new key.
+    let list = listed(&env);
+    assert!(list.iter().all(|s| s["key_is_current"] == true && s["key_id"] != lost.as_str()), "{list:?}");
+    let run = sync_all(&env);
+    run.assert_ok();
+    let jobs = run.json()["jobs"].as_array().expect("jobs").clone();
+    assert_eq!(jobs.len(), 2, "{}", run.dump());
+    assert!(jobs.iter().all(|j| j["state"] == "done"), "{}", run.dump());
 }

@@ -1,7 +1,7 @@
 //! An installation's settings for a metered source: what is stored, what is shown, and the
 //! client they make.
 
-use super::secrets::SecretKey;
+use super::secrets::{sealed_with, SecretKey};
 use crate::error::{BillingError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -27,10 +27,11 @@ pub struct SourceConfig {
     pub allow_cleartext: bool,
 }
 
-/// The stored settings that are not secret. Of each secret, only whether it is set (`"set"`) and
-/// when it was last given (RFC 3339, UTC; `None` for one saved before meter recorded it).
+/// The stored settings that are not secret (JSON in `source_settings.settings`). Of each secret,
+/// only whether it is set (`"set"`) and when it was last given (RFC 3339, UTC; `None` for one
+/// saved before meter recorded it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shown {
+pub struct Stored {
     pub source: String,
     pub url: String,
     pub client_id: Option<String>,
@@ -48,6 +49,28 @@ pub struct Shown {
     pub api_key_changed_at: Option<String>,
     /// When the settings were last saved (RFC 3339, UTC).
     pub updated_at: String,
+}
+
+/// A source as shown to operators: its stored settings, and the key its secrets are sealed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shown {
+    #[serde(flatten)]
+    pub settings: Stored,
+    /// The id of the key the secrets are sealed with (`None`: sealed before key ids were
+    /// recorded).
+    pub key_id: Option<String>,
+    /// Whether the key here sealed them (`None`: no key here).
+    pub key_is_current: Option<bool>,
+}
+
+impl Shown {
+    fn of(s: &SourceSettings, key: Option<&SecretKey>) -> Result<Shown> {
+        Ok(Shown {
+            settings: stored_of(s)?,
+            key_id: sealed_with(&s.secrets).map(|id| id.to_string()),
+            key_is_current: key.map(|k| k.seals(&s.secrets)),
+        })
+    }
 }
 
 /// The secrets, as sealed in the store.
@@ -78,14 +101,20 @@ pub fn check(source: Source, cfg: &SourceConfig) -> Result<()> {
     }
 }
 
-/// Saves a source's settings; secrets not given keep their stored value. Returns what is shown.
+/// Saves a source's settings; secrets not given keep their saved value. Saved secrets this key
+/// does not open (sealed with a lost key, or damaged) cannot be kept: then every secret must be
+/// given, and the old key is not needed. Returns what is shown.
 pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &SourceConfig, now: i64) -> Result<Shown> {
     check(source, cfg)?;
     let mut tx = store.write()?;
     let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
-    let (mut secrets, before) = match &old {
-        Some(s) => (open_secrets(key, s)?, Some(shown_of(s)?)),
-        None => (Secrets::default(), None),
+    let (mut secrets, before, unkept) = match &old {
+        None => (Secrets::default(), None, None),
+        Some(s) => match open_secrets(key, s) {
+            Ok(secrets) => (secrets, Some(stored_of(s)?), None),
+            Err(BillingError::Sealed { error, .. }) => (Secrets::default(), Some(stored_of(s)?), Some(error)),
+            Err(e) => return Err(e),
+        },
     };
     let given = |s: &Option<SecretString>| s.as_ref().map(|v| v.expose_secret().to_owned());
     secrets.client_secret = given(&cfg.client_secret).or(secrets.client_secret);
@@ -105,7 +134,7 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
         mark(&secrets.password, &cfg.password, b.and_then(|b| b.password_changed_at.clone()));
     let (api_key, api_key_changed_at) =
         mark(&secrets.api_key, &cfg.api_key, b.and_then(|b| b.api_key_changed_at.clone()));
-    let shown = Shown {
+    let stored = Stored {
         source: source.as_str().to_owned(),
         url: cfg.url.clone(),
         client_id: cfg.client_id.clone(),
@@ -126,30 +155,38 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
     };
     let record = SourceSettings {
         source,
-        settings: serde_json::to_string(&shown).map_err(|e| BillingError::Usage(e.to_string()))?,
+        settings: serde_json::to_string(&stored).map_err(|e| BillingError::Usage(e.to_string()))?,
         secrets: key.seal(&serde_json::to_vec(&secrets).unwrap_or_default()),
         updated_at: now,
     };
     // The client checks that the settings are complete for the platform before they are kept.
-    client_of(&record, key, None)?;
+    if let Err(e) = client_of(&record, key, None) {
+        return Err(match unkept {
+            Some(sealed) => BillingError::Secret(format!(
+                "none of the saved secrets of {source} can be kept, since {sealed}: give every secret again ({e})"
+            )),
+            None => e,
+        });
+    }
     tx.save_source_settings(&record)?;
     tx.commit()?;
-    Ok(shown)
+    Shown::of(&record, Some(key))
 }
 
-/// Every configured source, as shown to operators.
-pub fn list<S: Store>(store: &mut S) -> Result<Vec<Shown>> {
+/// Every configured source, as shown to operators; `key` (the key here, if any) tells whether it
+/// sealed each source's secrets.
+pub fn list<S: Store>(store: &mut S, key: Option<&SecretKey>) -> Result<Vec<Shown>> {
     let mut tx = store.read()?;
-    tx.source_settings()?.iter().map(shown_of).collect()
+    tx.source_settings()?.iter().map(|s| Shown::of(s, key)).collect()
 }
 
-fn shown_of(s: &SourceSettings) -> Result<Shown> {
+fn stored_of(s: &SourceSettings) -> Result<Stored> {
     serde_json::from_str(&s.settings)
         .map_err(|e| store::StoreError::Corrupt(format!("settings of source {}: {e}", s.source)).into())
 }
 
 fn open_secrets(key: &SecretKey, s: &SourceSettings) -> Result<Secrets> {
-    let plain = key.open(&s.secrets).map_err(|e| BillingError::Secret(e.to_string()))?;
+    let plain = key.open(&s.secrets).map_err(|error| BillingError::Sealed { platform: s.source, error })?;
     serde_json::from_slice(&plain)
         .map_err(|e| store::StoreError::Corrupt(format!("secrets of source {}: {e}", s.source)).into())
 }
@@ -157,22 +194,22 @@ fn open_secrets(key: &SecretKey, s: &SourceSettings) -> Result<Secrets> {
 /// The client for stored settings. `fast` shortens timeouts and retries (for checks that an
 /// operator waits on).
 pub fn client_of(s: &SourceSettings, key: &SecretKey, fast: Option<Duration>) -> Result<sources::Client> {
-    let shown = shown_of(s)?;
+    let stored = stored_of(s)?;
     let secrets = open_secrets(key, s)?;
     let secret = |v: Option<String>| v.map(SecretString::from);
-    let api_version = shown.api_version.parse().map_err(|e: String| store::StoreError::Corrupt(e))?;
+    let api_version = stored.api_version.parse().map_err(|e: String| store::StoreError::Corrupt(e))?;
     let mut retry = RetryPolicy::default();
-    let mut timeout = Duration::from_secs(shown.timeout_secs);
+    let mut timeout = Duration::from_secs(stored.timeout_secs);
     if let Some(limit) = fast {
         retry.max_retries = 1;
         timeout = timeout.min(limit);
     }
     let settings = sources::Settings {
         platform: platform(s.source)?,
-        url: shown.url,
-        client_id: shown.client_id,
+        url: stored.url,
+        client_id: stored.client_id,
         client_secret: secret(secrets.client_secret),
-        username: shown.username,
+        username: stored.username,
         password: secret(secrets.password),
         api_key: secret(secrets.api_key),
         api_version,
