@@ -317,10 +317,11 @@ fn the_lost_key_procedure_of_the_operations_guide_works(backend: Backend) {
     assert_eq!(mode & 0o777, 0o600);
     env.meter(&["sources", "new-key"]).assert_code(1).assert_stderr_has(&key.display().to_string());
 
-    // Step 3: set each source again with every secret. Until all are, syncs refuse to run and
-    // name the source left.
+    // Step 3: set each source again with every secret. Until all are, syncs and the cycle refuse
+    // to run and name the source left.
     set_source(&env, "netsapiens", &ns_url, &cfg, true).assert_ok();
     sync_all(&env).assert_code(1).assert_stderr_has("brightlink").assert_stderr_has("cannot be decrypted");
+    env.meter(&["cycle", "run", "--date", FROM]).assert_code(1).assert_stderr_has("the secrets of brightlink");
     set_source(&env, "brightlink", &bl_url, &cfg, false)
         .assert_code(1)
         .assert_stderr_has("can be kept")
