@@ -67,6 +67,12 @@ pub trait Store {
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
 }
 
+/// The longest id the store takes, in bytes (UTF-8): call ids, customer, plan and deck ids, and
+/// customers' domains. Ids are keys of unique indexes; a PostgreSQL index entry holds at most
+/// about 2,700 bytes (a third of a page), so 1,024 leaves room for the other columns of a key
+/// whatever the id's characters, and for ids no compression can shrink.
+pub const MAX_ID_LEN: usize = 1024;
+
 /// A database URL without its password, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -1,6 +1,6 @@
 //! customers.csv
 
-use super::{is_id, tally, Summary};
+use super::{tally, too_long, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
@@ -36,8 +36,8 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     let mut rows: Vec<Customer> = Vec::new();
     while let Some(line) = f.next_row()? {
         let id = f.cell("id").to_owned();
-        if !is_id(&id) {
-            f.error(line, Some("id"), format!("`{id}` is not a customer id (letters, digits, `_`, `.`, `-`)"));
+        if let Err(e) = validate_id("customer", &id) {
+            f.error(line, Some("id"), e);
             continue;
         }
         if let Some(first) = seen.insert(id.clone(), line) {
@@ -103,6 +103,12 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
         ] {
             if f.has(col) {
                 *field = optional(f.cell(col));
+            }
+        }
+        // A domain names the customer on its platform: an id, kept within the ids' maximum.
+        for col in ["netsapiens_domain", "brightlink_domain"] {
+            if f.cell(col).len() > store::MAX_ID_LEN {
+                f.error(line, Some(col), too_long("domain"));
             }
         }
         if let Some(e) = &c.email {

@@ -1,6 +1,6 @@
 //! plans.csv
 
-use super::{is_id, tally, Summary};
+use super::{tally, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use rating::CallType;
@@ -17,8 +17,8 @@ pub fn import_plans<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
     let mut at: HashMap<String, usize> = HashMap::new();
     while let Some(line) = f.next_row()? {
         let id = f.cell("plan").to_owned();
-        if !is_id(&id) {
-            f.error(line, Some("plan"), format!("`{id}` is not a plan id (letters, digits, `_`, `.`, `-`)"));
+        if let Err(e) = validate_id("plan", &id) {
+            f.error(line, Some("plan"), e);
         }
         let mut call_types = Vec::new();
         for t in f.cell("call_types").split('|').map(str::trim) {
