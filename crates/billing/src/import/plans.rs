@@ -3,7 +3,7 @@
 use super::{tally, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
-use rating::CallType;
+use rating::{Allowance, CallType};
 use std::collections::HashMap;
 use std::path::Path;
 use store::{Plan, PlanAllowance, Store, StoreTx};
@@ -29,10 +29,19 @@ pub fn import_plans<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
             }
         }
         let minutes = f.cell("included_minutes");
-        let included_minutes = minutes.parse::<u64>().unwrap_or_else(|_| {
-            f.error(line, Some("included_minutes"), format!("`{minutes}` is not a whole number of minutes ≥ 0"));
-            0
-        });
+        let included_minutes = match minutes.parse::<u64>() {
+            Ok(m) if m <= Allowance::MAX_MINUTES => m,
+            Ok(_) => {
+                let max = Allowance::MAX_MINUTES;
+                f.error(line, Some("included_minutes"), format!("`{minutes}` is too large: at most {max} minutes"));
+                0
+            }
+            Err(_) => {
+                let why = format!("`{minutes}` is not a whole number of minutes ≥ 0");
+                f.error(line, Some("included_minutes"), why);
+                0
+            }
+        };
         let allowance = PlanAllowance { call_types, included_minutes, description: f.cell("description").to_owned() };
         let i = *at.entry(id.clone()).or_insert_with(|| {
             plans.push(Plan { id, allowances: Vec::new() });
