@@ -21,6 +21,7 @@ pub use customers::import_customers;
 pub use decks::{import_decks, import_local_calling};
 pub use mapped::{import_mapped, MapOptions};
 pub use numbers::{import_numbers, list_numbers, NumberRow};
+pub(crate) use owners::shared_domains;
 pub use plans::import_plans;
 pub use rates::import_rates;
 
