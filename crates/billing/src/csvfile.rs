@@ -98,6 +98,14 @@ impl CsvFile {
         self.record.get(position).unwrap_or("")
     }
 
+    /// How errors name the column at `position` (0-based): its name in the header, or `#N`.
+    fn column_name(&self, position: usize) -> String {
+        match self.header.get(position) {
+            Some(name) if self.reader.has_headers() => name.trim_start_matches('\u{feff}').to_owned(),
+            _ => format!("#{}", position + 1),
+        }
+    }
+
     fn header_error(&self, column: &str, reason: &str) {
         self.error(1, Some(column), reason.to_owned());
     }
@@ -128,6 +136,14 @@ impl CsvFile {
                         let got = self.record.len();
                         let first = if self.reader.has_headers() { "the header" } else { "the first row" };
                         self.error(line, None, format!("the row has {got} cells, {first} {want}"));
+                        continue;
+                    }
+                    // SQLite would store a NUL byte and PostgreSQL refuse the whole import: no
+                    // backend gets one, whatever the column (`contains` on bytes is a memchr).
+                    if self.record.as_slice().as_bytes().contains(&0) {
+                        for (i, _) in self.record.iter().enumerate().filter(|(_, c)| c.contains('\0')) {
+                            self.error(line, Some(&self.column_name(i)), "the cell holds a NUL byte".into());
+                        }
                         continue;
                     }
                     return Ok(Some(line));

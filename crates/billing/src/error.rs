@@ -68,6 +68,9 @@ pub enum BillingError {
     Usage(String),
     #[error("customer `{customer}` has time zone `{zone}`, which is not an IANA zone")]
     BadZone { customer: String, zone: String },
+    /// Money that does not fit: `what` names the call and its rate, or the invoice.
+    #[error("cannot bill {what}: {overflow}")]
+    Overflow { what: String, overflow: rating::Overflow },
     #[error("the rate deck is inconsistent: {0}")]
     Deck(String),
     #[error(transparent)]
@@ -82,6 +85,13 @@ pub enum BillingError {
     Cleartext(String),
     #[error("{0}")]
     Sync(String),
+}
+
+impl From<rating::Overflow> for BillingError {
+    /// An overflow no call is to blame for: the invoice's total.
+    fn from(overflow: rating::Overflow) -> BillingError {
+        BillingError::Overflow { what: "the invoice".into(), overflow }
+    }
 }
 
 impl BillingError {

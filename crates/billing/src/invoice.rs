@@ -6,7 +6,7 @@ use crate::pricing::Pricing;
 use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::{Allowance, AllowanceKey, Allowances, Charge, Micros, UsageLines};
+use rating::{Allowance, AllowanceKey, Allowances, Micros, UsageLines};
 use std::collections::{BTreeMap, HashMap};
 use store::{
     BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
@@ -146,8 +146,7 @@ fn compute<T: StoreTx>(
         let period = epoch_days(period_start(local_date(stored.call.start, tz), customer.billing_day));
         let billable = rate.increments.billable(stored.call.duration);
         let included = allowances.draw(call_type, period, billable);
-        let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included);
-        c.lines.add(call_type, billable, included, charge);
+        let charge = crate::pricing::bill_call(&mut c.lines, &stored.call, call_type, rate, (billable, included))?;
         c.calls.push(NewBilledCall {
             call_pk: stored.pk,
             call_start: stored.call.start,
@@ -244,7 +243,7 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
         currency: customer.currency,
         call_types: req.call_types.clone(),
         lines: lines.iter().map(line_doc).collect(),
-        total: c.lines.total().to_string(),
+        total: c.lines.total()?.to_string(),
         unrated: w.unrated,
         already_billed: w.already_billed,
     };
@@ -274,7 +273,7 @@ pub(crate) fn create_in<T: StoreTx>(
         kind,
         currency: customer.currency.clone(),
         lines: usage_lines(&c.lines),
-        total: c.lines.total(),
+        total: c.lines.total()?,
         warnings,
         created_at: now,
         calls: c.calls,

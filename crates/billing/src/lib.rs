@@ -13,6 +13,7 @@ pub mod invoice;
 pub mod listing;
 pub mod metered;
 pub mod pricing;
+pub mod record;
 pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};

@@ -1,7 +1,7 @@
 //! What prices calls: the rate deck indexed once, and the local calling table.
 
 use crate::error::{BillingError, Result};
-use rating::{classify, CallKeys, LocalCalling, Rate, RateIndex, Tiers};
+use rating::{classify, CallKeys, Charge, LocalCalling, Rate, RateIndex, Tiers, UsageLines};
 use store::{Customer, NewCall, StoreTx};
 
 /// The deck and the local calling table, read together at the start of a use case.
@@ -59,4 +59,27 @@ impl Pricing {
         };
         format!("tried {}'s own rates: {}; {deck}; default deck: {}", customer.id, what(held[0]), what(held[2]))
     }
+}
+
+/// Bills one call of `call_type` onto its usage line: `billable` seconds at `rate`, `included` of
+/// them drawn from allowances. Returns its charge; a charge or a line total too large to hold is
+/// an error naming the call and the rate.
+pub fn bill_call(
+    lines: &mut UsageLines,
+    call: &NewCall,
+    call_type: &str,
+    rate: &Rate,
+    (billable, included): (u64, u64),
+) -> Result<Charge> {
+    // `add` refuses a call with more included seconds than billable ones.
+    let charged = billable.saturating_sub(included);
+    Charge::of_call(rate.price, rate.connection_fee, charged)
+        .and_then(|charge| lines.add(call_type, billable, included, charge).map(|()| charge))
+        .map_err(|overflow| BillingError::Overflow {
+            what: format!(
+                "call {}:{} on the {call_type} line at rate #{} ({} per minute, connection fee {}) for {charged} s",
+                call.source, call.source_call_id, rate.id, rate.price, rate.connection_fee
+            ),
+            overflow,
+        })
 }

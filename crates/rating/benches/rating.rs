@@ -389,7 +389,7 @@ fn rate_batch<'d>(
                 let charge = Charge::of_call(rate.price, rate.connection_fee, billable);
                 out.rated += 1;
                 out.billable += billable;
-                out.charges += i128::from(charge.units());
+                out.charges += charge.map_or(0, |c| i128::from(c.units()));
             }
             None => out.unrated += 1,
         }

@@ -15,6 +15,10 @@ pub struct Allowance {
 }
 
 impl Allowance {
+    /// The most minutes an allowance can include: their seconds fit in 63 bits, as both stores
+    /// keep them.
+    pub const MAX_MINUTES: u64 = i64::MAX as u64 / 60;
+
     pub fn covers(&self, call_type: &str) -> bool {
         self.call_types.iter().any(|c| c.as_str() == call_type)
     }

@@ -22,3 +22,17 @@ pub enum ParseError {
     #[error("`{0}` is not an increment (a whole number of seconds, at least 1)")]
     Increment(String),
 }
+
+/// Money that does not fit the fixed-point integer it is kept in. A bill that large comes from
+/// an error in the rates or the records: it is refused, never capped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Overflow {
+    #[error("its charge would be larger than {}", crate::Charge::MAX)]
+    Charge,
+    #[error("the line's charges would add up to more than {}", crate::Charge::MAX)]
+    Line,
+    #[error("the line's seconds would add up to more than {}", i64::MAX)]
+    Seconds,
+    #[error("the total would be larger than {}", crate::Amount::MAX)]
+    Total,
+}

@@ -17,7 +17,7 @@ pub mod rate;
 
 pub use allowance::{Allowance, AllowanceKey, Allowances, Draw};
 pub use calltype::{classify, CallKeys, CallType, Direction};
-pub use error::ParseError;
+pub use error::{Overflow, ParseError};
 pub use increment::Increments;
 pub use index::{RateIndex, Tiers};
 pub use lines::{LineTotals, UsageLines};

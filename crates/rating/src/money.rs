@@ -5,7 +5,7 @@
 //! contract's per-call rounding) and [`Amount`] (invoice lines and totals, 10⁻², the contract's
 //! per-line rounding). Each rounding rule of the contract lives in exactly one function here.
 
-use crate::error::ParseError;
+use crate::error::{Overflow, ParseError};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -93,14 +93,18 @@ impl Charge {
     pub const SCALE: u32 = 4;
     pub const ZERO: Charge = Charge(0);
 
+    /// The largest charge: i64::MAX ten-thousandths, 922,337,203,685,477.5807.
+    pub const MAX: Charge = Charge(i64::MAX);
+
     /// Contract 3.6: `connection_fee + rate × charged_seconds / 60`, rounded to 4 places, half
-    /// away from zero. Exact: the sum is formed in 10⁻⁸/60 units before the one rounding.
-    pub fn of_call(rate: Price, connection_fee: Price, charged_seconds: u64) -> Charge {
-        let num = i128::from(connection_fee.0) * 60 + i128::from(rate.0) * i128::from(charged_seconds);
+    /// away from zero. Exact: the sum is formed in 10⁻⁸/60 units before the one rounding. A
+    /// charge above [`Charge::MAX`] is an error.
+    pub fn of_call(rate: Price, connection_fee: Price, charged_seconds: u64) -> Result<Charge, Overflow> {
+        let usage = i128::from(rate.0).checked_mul(i128::from(charged_seconds));
+        let num = usage.and_then(|u| u.checked_add(i128::from(connection_fee.0) * 60)).ok_or(Overflow::Charge)?;
         // 10⁻⁸/60 units to 10⁻⁴ units: divide by 60 × 10⁴.
         let units = div_round_half_away(num, 60 * 10_000);
-        // A charge above i64::MAX ten-thousandths (9.2 × 10¹⁴) is not a phone call: saturate.
-        Charge(i64::try_from(units).unwrap_or(i64::MAX))
+        i64::try_from(units).map(Charge).map_err(|_| Overflow::Charge)
     }
 
     pub const fn from_units(units: i64) -> Charge {
@@ -118,11 +122,19 @@ impl Amount {
     pub const SCALE: u32 = 2;
     pub const ZERO: Amount = Amount(0);
 
+    /// The largest amount: i64::MAX hundredths, 92,233,720,368,547,758.07.
+    pub const MAX: Amount = Amount(i64::MAX);
+
     /// Contract 5: a usage line's amount is the sum of its calls' charges rounded to 2 places,
     /// half away from zero. `sum_of_charges` is in 10⁻⁴ units.
-    pub fn of_line(sum_of_charges: i128) -> Amount {
-        let units = div_round_half_away(sum_of_charges, 100);
-        Amount(i64::try_from(units).unwrap_or(i64::MAX))
+    pub fn of_line(sum_of_charges: i64) -> Amount {
+        // A hundredth of an i64, rounded, is far within an i64: the cast loses nothing.
+        Amount(div_round_half_away(i128::from(sum_of_charges), 100) as i64)
+    }
+
+    /// `self + other`, or an error past [`Amount::MAX`] (or below its negative).
+    pub fn checked_add(self, other: Amount) -> Result<Amount, Overflow> {
+        self.0.checked_add(other.0).map(Amount).ok_or(Overflow::Total)
     }
 
     /// Parses an amount with at most 2 decimals (manual lines, stored totals).
@@ -138,19 +150,6 @@ impl Amount {
     }
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0, Self::SCALE)
-    }
-}
-
-impl std::ops::Add for Amount {
-    type Output = Amount;
-    fn add(self, rhs: Amount) -> Amount {
-        Amount(self.0.saturating_add(rhs.0))
-    }
-}
-
-impl std::iter::Sum for Amount {
-    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
-        iter.fold(Amount::ZERO, |a, b| a + b)
     }
 }
 

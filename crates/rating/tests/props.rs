@@ -5,7 +5,8 @@ use proptest::prelude::*;
 use rating::number::Prefix;
 use rating::{
     classify, Allowance, AllowanceKey, Allowances, Amount, CallKeys, CallType, Charge, Direction, Increments,
-    LocalCalling, MatchKey, Micros, NpaNxx, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
+    LineTotals, LocalCalling, MatchKey, Micros, NpaNxx, Overflow, Owner, ParseError, Price, Rate, RateIndex,
+    UsageLines, Window,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +22,11 @@ fn price() -> impl Strategy<Value = Price> {
         (0i64..=10_000).prop_map(|n| Price::from_units(n * 10_000)),
         Just(Price::ZERO),
     ]
+}
+
+/// Any price a `Price` holds, the absurd ones too.
+fn any_price() -> impl Strategy<Value = Price> {
+    prop_oneof![(0i64..=i64::MAX).prop_map(Price::from_units), price()]
 }
 
 fn increments() -> impl Strategy<Value = Increments> {
@@ -64,19 +70,42 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
     #[test]
-    fn charges_are_never_negative(
-        rate in any::<i64>().prop_map(|u| Price::from_units(u.unsigned_abs().min(i64::MAX as u64) as i64)),
-        fee in any::<i64>().prop_map(|u| Price::from_units(u.unsigned_abs().min(i64::MAX as u64) as i64)),
+    fn a_charge_is_exact_and_never_negative_or_an_overflow_never_a_cap(
+        rate in any_price(),
+        fee in any_price(),
         charged in 0u64..=(2 * u64::from(u32::MAX)),
     ) {
-        prop_assert!(Charge::of_call(rate, fee, charged) >= Charge::ZERO);
+        let want = reference_charge(rate, fee, charged);
+        match Charge::of_call(rate, fee, charged) {
+            Ok(got) => {
+                prop_assert_eq!(got.to_decimal(), want);
+                prop_assert!(got >= Charge::ZERO);
+            }
+            Err(e) => {
+                prop_assert_eq!(e, Overflow::Charge);
+                prop_assert!(want > Charge::MAX.to_decimal(), "{} fits", want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_charge_at_the_edge_of_the_largest_fits_exactly_when_the_decimal_does(
+        rate in 1i64..=i64::MAX,
+        delta in -3i64..=3,
+    ) {
+        // The charged seconds whose charge at `rate` is closest to the largest charge, give or take.
+        let edge = i128::from(i64::MAX) * 600_000 / i128::from(rate) + i128::from(delta);
+        let charged = u64::try_from(edge.max(0)).unwrap_or(u64::MAX);
+        let rate = Price::from_units(rate);
+        let want = reference_charge(rate, Price::ZERO, charged);
+        let fits = want <= Charge::MAX.to_decimal();
+        prop_assert_eq!(Charge::of_call(rate, Price::ZERO, charged).map(Charge::to_decimal), if fits { Ok(want) } else { Err(Overflow::Charge) });
     }
 
     #[test]
     fn charge_equals_the_decimal_computation(rate in price(), fee in price(), charged in 0u64..=1_000_000) {
         let got = Charge::of_call(rate, fee, charged);
-        prop_assert_eq!(got.to_decimal(), reference_charge(rate, fee, charged));
-        prop_assert!(got >= Charge::ZERO);
+        prop_assert_eq!(got.map(Charge::to_decimal), Ok(reference_charge(rate, fee, charged)));
     }
 
     #[test]
@@ -185,7 +214,8 @@ proptest! {
             // a call is covered as far as the allowances go: it draws all it needs or all there is
             prop_assert_eq!(included, billable.min(available));
             drawn_total += included;
-            lines.add(c.call_type, billable, included, Charge::of_call(c.rate, c.fee, charged));
+            let charge = Charge::of_call(c.rate, c.fee, charged).expect("a price up to 100 fits");
+            lines.add(c.call_type, billable, included, charge).expect("sixty calls fit a line");
         }
         // the draws account for every included second, and no balance is overdrawn
         let draws = a.draws();
@@ -209,14 +239,15 @@ proptest! {
             // cover a part of some calls, as allowances would
             let included = if c.duration % 3 == 0 { billable / 2 } else { 0 };
             let charged = billable - included;
-            lines.add(c.call_type, billable, included, Charge::of_call(c.rate, c.fee, charged));
+            let charge = Charge::of_call(c.rate, c.fee, charged).expect("a price up to 100 fits");
+            lines.add(c.call_type, billable, included, charge).expect("sixty calls fit a line");
             reference.entry(c.call_type).or_default().push(reference_charge(c.rate, c.fee, charged));
         }
         let got: Vec<(&str, Decimal)> = lines.iter().map(|(ct, l)| (ct, l.amount().to_decimal())).collect();
         let want: Vec<(&str, Decimal)> = reference.iter().map(|(ct, ch)| (*ct, reference_amount(ch))).collect();
         prop_assert_eq!(&got, &want);
         let total: Decimal = want.iter().map(|(_, a)| *a).sum();
-        prop_assert_eq!(lines.total().to_decimal(), total);
+        prop_assert_eq!(lines.total().map(Amount::to_decimal), Ok(total));
         for (ct, line) in lines.iter() {
             prop_assert_eq!(line.calls as usize, reference[ct].len());
             prop_assert_eq!(line.amount(), Amount::of_line(line.charges));
@@ -224,9 +255,44 @@ proptest! {
     }
 
     #[test]
+    fn a_line_is_the_exact_sum_of_its_charges_or_an_overflow_that_changes_nothing(
+        charges in prop::collection::vec(prop_oneof![0i64..=i64::MAX, 0i64..=1_000_000], 1..8),
+    ) {
+        let mut lines = UsageLines::default();
+        let mut sum: i128 = 0;
+        for &units in &charges {
+            let before: Vec<(String, LineTotals)> = lines.iter().map(|(t, l)| (t.to_owned(), *l)).collect();
+            match lines.add("premium", 60, 0, Charge::from_units(units)) {
+                Ok(()) => sum += i128::from(units),
+                Err(e) => {
+                    prop_assert_eq!(e, Overflow::Line);
+                    prop_assert!(sum + i128::from(units) > i128::from(i64::MAX));
+                    let after: Vec<(String, LineTotals)> = lines.iter().map(|(t, l)| (t.to_owned(), *l)).collect();
+                    prop_assert_eq!(after, before);
+                }
+            }
+            let line = lines.iter().next().map(|(_, l)| *l).unwrap_or_default();
+            prop_assert_eq!(i128::from(line.charges), sum);
+        }
+    }
+
+    #[test]
+    fn a_total_is_the_exact_sum_of_its_lines_or_an_overflow(
+        charges in prop::collection::vec(prop_oneof![0i64..=i64::MAX, 0i64..=1_000_000], 0..300),
+    ) {
+        let mut lines = UsageLines::default();
+        for (i, &units) in charges.iter().enumerate() {
+            lines.add(&format!("t{i:03}"), 60, 0, Charge::from_units(units)).expect("one call per line fits");
+        }
+        let exact: i128 = lines.iter().map(|(_, l)| i128::from(l.amount().units())).sum();
+        let want = i64::try_from(exact).map(Amount::from_units).map_err(|_| Overflow::Total);
+        prop_assert_eq!(lines.total(), want);
+    }
+
+    #[test]
     fn line_rounding_equals_decimal_rounding(sum in any::<i64>()) {
         let want = Decimal::new(sum, 4).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        prop_assert_eq!(Amount::of_line(i128::from(sum)).to_decimal(), want);
+        prop_assert_eq!(Amount::of_line(sum).to_decimal(), want);
     }
 
     #[test]

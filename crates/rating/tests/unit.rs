@@ -6,7 +6,8 @@ use rating::index::Conflict;
 use rating::number::Prefix;
 use rating::{
     classify, Allowance, AllowanceKey, Allowances, Amount, CallKeys, CallType, Charge, Direction, Draw, Increments,
-    LineTotals, LocalCalling, MatchKey, Micros, NpaNxx, Owner, ParseError, Price, Rate, RateIndex, UsageLines, Window,
+    LineTotals, LocalCalling, MatchKey, Micros, NpaNxx, Overflow, Owner, ParseError, Price, Rate, RateIndex,
+    UsageLines, Window,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1246,7 +1247,7 @@ fn call_charges_round_half_away_from_zero() {
         ("0.12345678", "0.87654321", 61, "1.0021"), // 0.87654321 + 0.12551… = 1.00205…
     ];
     for (rate, fee, secs, want) in table {
-        let got = Charge::of_call(price(rate), price(fee), secs);
+        let got = Charge::of_call(price(rate), price(fee), secs).expect("fits");
         assert_eq!(got.to_string(), want, "{rate}/min + {fee} for {secs} s");
     }
 }
@@ -1254,26 +1255,51 @@ fn call_charges_round_half_away_from_zero() {
 #[test]
 fn charges_are_exact_where_floating_point_is_not() {
     // 0.1 + 0.2 per minute for one minute: exactly 0.3
-    assert_eq!(Charge::of_call(price("0.2"), price("0.1"), 60).to_string(), "0.3000");
+    assert_eq!(Charge::of_call(price("0.2"), price("0.1"), 60).expect("fits").to_string(), "0.3000");
     // 1.0005 per minute for one minute rounds up to 1.0005 exactly, and 0.00015 to 0.0002
     // (in binary floating point 1.0005 is 1.000499999…, which rounds down)
-    assert_eq!(Charge::of_call(price("1.0005"), Price::ZERO, 60).to_string(), "1.0005");
-    assert_eq!(Charge::of_call(price("0.00010001"), price("0.00004999"), 60).to_string(), "0.0002");
+    assert_eq!(Charge::of_call(price("1.0005"), Price::ZERO, 60).expect("fits").to_string(), "1.0005");
+    assert_eq!(Charge::of_call(price("0.00010001"), price("0.00004999"), 60).expect("fits").to_string(), "0.0002");
 }
 
 #[test]
-fn huge_charges_saturate() {
+fn a_charge_past_the_largest_is_an_overflow_not_a_cap() {
     // the largest price for the most seconds increments can bill (u32 durations)
     let max = Price::from_units(i64::MAX);
     let most = Increments::new(1, u32::MAX).expect("valid").billable(u32::MAX);
-    assert_eq!(Charge::of_call(max, max, most), Charge::from_units(i64::MAX));
-    assert_eq!(Charge::of_call(max, Price::ZERO, 0), Charge::ZERO);
+    assert_eq!(Charge::of_call(max, max, most), Err(Overflow::Charge));
+    assert_eq!(Charge::of_call(max, Price::ZERO, 0), Ok(Charge::ZERO));
+    // past what even the exact intermediate sum can hold
+    assert_eq!(Charge::of_call(max, max, u64::MAX), Err(Overflow::Charge));
+    // 0.006 per minute is 10⁻⁴ per second: the largest charge exactly, then one unit more
+    let unit = Price::from_units(600_000);
+    assert_eq!(Charge::of_call(unit, Price::ZERO, i64::MAX as u64), Ok(Charge::MAX));
+    assert_eq!(Charge::of_call(unit, Price::ZERO, i64::MAX as u64 + 1), Err(Overflow::Charge));
+}
+
+#[test]
+fn a_line_or_total_past_its_bound_is_an_overflow_and_changes_nothing() {
+    let mut lines = UsageLines::default();
+    lines.add("premium", 60, 0, Charge::MAX).expect("the largest charge fits a line");
+    assert_eq!(lines.add("premium", 60, 0, Charge::from_units(1)), Err(Overflow::Line));
+    assert_eq!(lines.add("premium", u64::MAX, 0, Charge::ZERO), Err(Overflow::Seconds));
+    assert_eq!(lines.add("fax", 60, 61, Charge::ZERO), Err(Overflow::Seconds));
+    let got: Vec<(&str, LineTotals)> = lines.iter().map(|(ct, l)| (ct, *l)).collect();
+    let premium =
+        LineTotals { calls: 1, billable_seconds: 60, included_seconds: 0, charged_seconds: 60, charges: i64::MAX };
+    assert_eq!(got, [("premium", premium)], "a refused call leaves the lines as they were");
+    assert_eq!(lines.total(), Ok(Amount::of_line(i64::MAX)));
+    // a hundred and one lines at the largest amount add up past the largest total
+    for i in 0..100 {
+        lines.add(&format!("t{i}"), 60, 0, Charge::MAX).expect("a line of its own");
+    }
+    assert_eq!(lines.total(), Err(Overflow::Total));
 }
 
 #[test]
 fn line_amounts_round_half_away_from_zero() {
     // (sum of charges in 10⁻⁴ units, amount)
-    let table: &[(i128, &str)] = &[
+    let table: &[(i64, &str)] = &[
         (0, "0.00"),
         (1, "0.00"),
         (49, "0.00"),
@@ -1295,40 +1321,41 @@ fn line_amounts_round_half_away_from_zero() {
     for &(sum, want) in table {
         assert_eq!(Amount::of_line(sum).to_string(), want, "{sum}");
     }
-    assert_eq!(Amount::of_line(i128::MAX), Amount::from_units(i64::MAX));
+    assert_eq!(Amount::of_line(i64::MAX), Amount::from_units(92_233_720_368_547_758));
+    assert_eq!(Amount::of_line(i64::MIN), Amount::from_units(-92_233_720_368_547_758));
 }
 
 #[test]
 fn a_line_rounds_the_sum_of_its_charges_not_each_charge() {
     let mut lines = UsageLines::default();
     // 0.0025 twice: each would round to 0.00, the sum 0.0050 rounds to 0.01
-    lines.add("domestic", 60, 0, Charge::from_units(25));
-    lines.add("domestic", 60, 0, Charge::from_units(25));
+    lines.add("domestic", 60, 0, Charge::from_units(25)).expect("fits");
+    lines.add("domestic", 60, 0, Charge::from_units(25)).expect("fits");
     // 0.0049 three times: each would round to 0.00, the sum 0.0147 to 0.01
     for _ in 0..3 {
-        lines.add("international", 30, 0, Charge::from_units(49));
+        lines.add("international", 30, 0, Charge::from_units(49)).expect("fits");
     }
     // 0.0034 + 0.0041 = 0.0075 → 0.01
-    lines.add("toll_free", 6, 0, Charge::from_units(34));
-    lines.add("toll_free", 6, 0, Charge::from_units(41));
+    lines.add("toll_free", 6, 0, Charge::from_units(34)).expect("fits");
+    lines.add("toll_free", 6, 0, Charge::from_units(41)).expect("fits");
     let got: Vec<(&str, String)> = lines.iter().map(|(ct, l)| (ct, l.amount().to_string())).collect();
     assert_eq!(
         got,
         [("domestic", "0.01".to_owned()), ("international", "0.01".to_owned()), ("toll_free", "0.01".to_owned())]
     );
     // the total sums the rounded line amounts
-    assert_eq!(lines.total().to_string(), "0.03");
+    assert_eq!(lines.total().expect("fits").to_string(), "0.03");
 }
 
 #[test]
 fn usage_lines_sum_per_call_type_sorted() {
     let mut lines = UsageLines::default();
     assert!(lines.is_empty());
-    assert_eq!(lines.total(), Amount::ZERO);
-    lines.add("on_net", 60, 0, Charge::ZERO);
-    lines.add("domestic", 120, 60, Charge::from_units(1_000));
-    lines.add("domestic", 60, 60, Charge::from_units(100)); // covered: the connection fee
-    lines.add("international", 66, 0, Charge::from_units(12_345));
+    assert_eq!(lines.total(), Ok(Amount::ZERO));
+    lines.add("on_net", 60, 0, Charge::ZERO).expect("fits");
+    lines.add("domestic", 120, 60, Charge::from_units(1_000)).expect("fits");
+    lines.add("domestic", 60, 60, Charge::from_units(100)).expect("fits"); // covered: the connection fee
+    lines.add("international", 66, 0, Charge::from_units(12_345)).expect("fits");
     assert!(!lines.is_empty());
     let got: Vec<(&str, LineTotals)> = lines.iter().map(|(ct, l)| (ct, *l)).collect();
     assert_eq!(
@@ -1362,7 +1389,7 @@ fn usage_lines_sum_per_call_type_sorted() {
     );
     let amounts: Vec<String> = lines.iter().map(|(_, l)| l.amount().to_string()).collect();
     assert_eq!(amounts, ["0.11", "1.23", "0.00"]);
-    assert_eq!(lines.total().to_string(), "1.34");
+    assert_eq!(lines.total().expect("fits").to_string(), "1.34");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1501,10 +1528,8 @@ fn amounts_parse() {
     for (s, want) in table {
         assert_eq!(Amount::parse(s), want.clone().map(Amount::from_units), "{s:?}");
     }
-    assert_eq!(Amount::from_units(150) + Amount::from_units(275), Amount::from_units(425));
-    assert_eq!(Amount::from_units(i64::MAX) + Amount::from_units(1), Amount::from_units(i64::MAX));
-    let total: Amount = [1, 2, 3].into_iter().map(Amount::from_units).sum();
-    assert_eq!(total, Amount::from_units(6));
+    assert_eq!(Amount::from_units(150).checked_add(Amount::from_units(275)), Ok(Amount::from_units(425)));
+    assert_eq!(Amount::MAX.checked_add(Amount::from_units(1)), Err(Overflow::Total));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1691,8 +1716,8 @@ fn contract_example_line() {
         let rate = idx.find(&idx.tiers("acme", None), ct, &keys.remote, &keys.local, 0).expect("rated");
         let billable = rate.increments.billable(355);
         let included = allowances.draw(ct, JAN, billable);
-        let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included);
-        lines.add(ct, billable, included, charge);
+        let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included).expect("fits");
+        lines.add(ct, billable, included, charge).expect("fits");
     }
     let (ct, line) = lines.iter().next().expect("one line");
     assert_eq!(ct, "domestic");
@@ -1701,5 +1726,5 @@ fn contract_example_line() {
         (12, 4320, 3000, 1320)
     );
     assert_eq!(line.amount().to_string(), "2.64");
-    assert_eq!(lines.total().to_string(), "2.64");
+    assert_eq!(lines.total().expect("fits").to_string(), "2.64");
 }

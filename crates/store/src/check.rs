@@ -71,11 +71,13 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
         postgres: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
         describe: |r| Ok(format!("invoice INV-{:06} has no lines", r.int(0)?)),
     },
-    // A usage line must be exactly the sum of the calls billed on it, by call type.
+    // A usage line must be exactly the sum of the calls billed on it, by call type. Charges are
+    // never negative; SQLite rounds them without adding to the sum, which may be i64::MAX.
     Invariant {
         sqlite: Some("WITH billed AS (
                   SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds) AS billable,
-                         sum(included_seconds) AS included, (sum(charge_e4) + 50) / 100 AS amount
+                         sum(included_seconds) AS included,
+                         sum(charge_e4) / 100 + (sum(charge_e4) % 100 >= 50) AS amount
                   FROM billed_calls GROUP BY invoice_pk, call_type)
               SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
                      l.included_seconds, b.included, l.amount_e2, b.amount

@@ -69,6 +69,12 @@ pub trait Store {
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
 }
 
+/// The longest id the store takes, in bytes (UTF-8): call ids, customer, plan and deck ids, and
+/// customers' domains. Ids are keys of unique indexes; a PostgreSQL index entry holds at most
+/// about 2,700 bytes (a third of a page), so 1,024 leaves room for the other columns of a key
+/// whatever the id's characters, and for ids no compression can shrink.
+pub const MAX_ID_LEN: usize = 1024;
+
 /// The columns of a job, in the order both backends' row readers take them.
 const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
     j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,

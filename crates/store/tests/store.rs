@@ -49,6 +49,7 @@ on_both_backends! {
     deleting_an_invoice_releases_calls_and_gives_back_allowance,
     reopening_applies_no_migration_twice,
     check_finds_what_does_not_add_up,
+    check_adds_up_the_largest_line_without_overflowing,
     source_settings_numbers_and_jobs_round_trip,
 }
 
@@ -735,6 +736,22 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
     assert!(problems.contains(&outside), "{problems:?}");
     let numbers = format!("invoice INV-000001 bills call #{}, outside the call numbers it records", calls[0].0);
     assert_eq!(problems.iter().any(|p| p.starts_with(&numbers)), backend == Backend::Postgres, "{problems:?}");
+}
+
+fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
+    let Some(mut db) = db(backend) else { return };
+    let c = customer(&mut db.store, "c1");
+    import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
+    let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
+    // Two charges that add up to the largest sum a usage line may hold (rating refuses more).
+    let mut largest = invoice_for(c, &calls, vec![]);
+    largest.calls[0].charge = Charge::from_units(i64::MAX - 1);
+    largest.calls[1].charge = Charge::from_units(1);
+    largest.lines[0].amount = Amount::of_line(i64::MAX);
+    largest.total = Amount::of_line(i64::MAX);
+    let mut tx = db.store.write_usage().expect("tx");
+    tx.insert_invoice(&largest).expect("the largest line");
+    assert_eq!(tx.check().expect("check"), Vec::<String>::new());
 }
 
 fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {

@@ -1,10 +1,11 @@
 //! cdrs.csv: streamed, validated row by row, written in batches inside one transaction.
 
 use super::owners::Customers;
-use super::stream::{check_called, check_id, expecting_new, import_rows, parse_call_type, RowParser, SeenIds};
+use super::stream::{check_repeated, expecting_new, import_rows, parse_call_type, RowParser, SeenIds};
 use super::Summary;
 use crate::csvfile::CsvFile;
 use crate::error::Result;
+use crate::record::{check_call, CallFields};
 use crate::time::parse_timestamp;
 use crate::Progress;
 use rating::Direction;
@@ -42,8 +43,11 @@ impl RowParser for CdrsRows {
 fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen: &mut SeenIds) -> Option<NewCall> {
     let before = f.error_count();
     let id = f.cell("id");
-    check_id(id, line, seen, |reason| f.error(line, Some("id"), reason));
+    check_repeated(id, line, seen, |reason| f.error(line, Some("id"), reason));
     let start = parse_timestamp(f.cell("start")).map_err(|e| f.error(line, Some("start"), e)).ok();
+    for bad in check_call(&CallFields { id, start, from: f.cell("from"), to: f.cell("to") }) {
+        f.error(line, Some(bad.field.name()), bad.reason);
+    }
     let d = f.cell("duration");
     let duration = match d.parse::<i64>() {
         Ok(n) if n < 0 => {
@@ -59,7 +63,6 @@ fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen
     let dir = f.cell("direction");
     let direction =
         dir.to_ascii_lowercase().parse::<Direction>().map_err(|e| f.error(line, Some("direction"), e.to_string())).ok();
-    check_called(f.cell("to"), |reason| f.error(line, Some("to"), reason));
     let call_type = parse_call_type(f.cell("call_type"), |reason| f.error(line, Some("call_type"), reason));
     let customer_pk = customers
         .resolve(f.cell("customer"), f.cell("domain"))
@@ -70,7 +73,7 @@ fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen
     }
     Some(NewCall {
         source,
-        source_call_id: f.cell("id").to_owned(),
+        source_call_id: id.to_owned(),
         customer_pk: customer_pk?,
         start: start?,
         duration: duration?,

@@ -1,11 +1,12 @@
 //! customers.csv
 
-use super::{is_id, tally, Summary};
+use super::owners::domain_key;
+use super::{tally, too_long, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use store::{Customer, Store, StoreTx};
+use store::{Customer, Source, Store, StoreTx};
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -33,11 +34,12 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
     let decks: HashSet<String> = tx.decks()?.into_iter().map(|d| d.id).collect();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut rows: Vec<Customer> = Vec::new();
+    // Each customer of the file with its line.
+    let mut rows: Vec<(Customer, u64)> = Vec::new();
     while let Some(line) = f.next_row()? {
         let id = f.cell("id").to_owned();
-        if !is_id(&id) {
-            f.error(line, Some("id"), format!("`{id}` is not a customer id (letters, digits, `_`, `.`, `-`)"));
+        if let Err(e) = validate_id("customer", &id) {
+            f.error(line, Some("id"), e);
             continue;
         }
         if let Some(first) = seen.insert(id.clone(), line) {
@@ -105,23 +107,64 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
                 *field = optional(f.cell(col));
             }
         }
+        // A domain names the customer on its platform: an id, kept within the ids' maximum.
+        for col in ["netsapiens_domain", "brightlink_domain"] {
+            if f.cell(col).len() > store::MAX_ID_LEN {
+                f.error(line, Some(col), too_long("domain"));
+            }
+        }
         if let Some(e) = &c.email {
             if !e.contains('@') {
                 f.error(line, Some("email"), format!("`{e}` is not an e-mail address"));
             }
         }
-        rows.push(c);
+        rows.push((c, line));
         if f.full() {
             break;
         }
     }
+    check_domains(&f, &existing, &rows);
     f.into_result()?;
     let mut sum = Summary::default();
-    for c in rows {
+    for (c, _) in rows {
         if tally(&mut sum, existing.get(&c.id), &c) {
             tx.save_customer(&c)?;
         }
     }
     tx.commit()?;
     Ok(sum)
+}
+
+/// Records an error on each row whose domain on a source is another customer's: a stored
+/// customer's that the file does not take from it, or an earlier row's. A source whose column
+/// the file lacks keeps its stored domains and is not checked here (`db check` reports clashes
+/// made before this rule).
+fn check_domains(f: &CsvFile, existing: &HashMap<String, Customer>, rows: &[(Customer, u64)]) {
+    let in_file: HashSet<&str> = rows.iter().map(|(c, _)| c.id.as_str()).collect();
+    let mut stored: Vec<&Customer> = existing.values().filter(|c| !in_file.contains(c.id.as_str())).collect();
+    stored.sort_by(|a, b| a.id.cmp(&b.id));
+    for (source, col) in [(Source::Netsapiens, "netsapiens_domain"), (Source::Brightlink, "brightlink_domain")] {
+        if !f.has(col) {
+            continue;
+        }
+        // Domain key → its customer, and the line when it is the file's.
+        let mut owner: HashMap<String, (&str, Option<u64>)> = HashMap::new();
+        for c in &stored {
+            if let Some(d) = c.domain(source) {
+                owner.entry(domain_key(d)).or_insert((&c.id, None));
+            }
+        }
+        for (c, line) in rows {
+            let Some(d) = c.domain(source) else { continue };
+            let why = match owner.get(&domain_key(d)) {
+                None => {
+                    owner.insert(domain_key(d), (&c.id, Some(*line)));
+                    continue;
+                }
+                Some((other, Some(first))) => format!("`{d}` is also customer `{other}`'s, on line {first}"),
+                Some((other, None)) => format!("`{d}` is customer `{other}`'s already"),
+            };
+            f.error(*line, Some(col), format!("{why}: a domain names one customer (compared ignoring case)"));
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! decks.csv and localcalling.csv
 
-use super::{is_id, tally, Summary};
+use super::{tally, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use rating::NpaNxx;
@@ -18,8 +18,8 @@ pub fn import_decks<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
         let id = f.cell("deck");
         if id.eq_ignore_ascii_case("default") {
             f.error(line, Some("deck"), format!("`{id}`: the default deck always exists and cannot be imported"));
-        } else if !is_id(id) {
-            f.error(line, Some("deck"), format!("`{id}` is not a deck id (letters, digits, `_`, `.`, `-`)"));
+        } else if let Err(e) = validate_id("deck", id) {
+            f.error(line, Some("deck"), e);
         } else if let Some(first) = seen.insert(id.to_owned(), line) {
             f.error(line, Some("deck"), format!("deck `{id}` is also on line {first}"));
         } else {

@@ -21,6 +21,7 @@ pub use customers::import_customers;
 pub use decks::{import_decks, import_local_calling};
 pub use mapped::{import_mapped, MapOptions};
 pub use numbers::{import_numbers, list_numbers, NumberRow};
+pub(crate) use owners::shared_domains;
 pub use plans::import_plans;
 pub use rates::import_rates;
 
@@ -48,9 +49,23 @@ impl Summary {
     }
 }
 
-/// Whether an id is of the form the contract allows for customers, plans and decks.
-pub(crate) fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+/// Checks an id of a `kind` (customer, plan, deck): the contract's form `[A-Za-z0-9_.-]+`, and at
+/// most [`store::MAX_ID_LEN`] bytes. The error is the reason, for the caller to place.
+pub(crate) fn validate_id(kind: &str, s: &str) -> Result<(), String> {
+    if s.len() > store::MAX_ID_LEN {
+        return Err(too_long(&format!("{kind} id")));
+    }
+    let form = !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    match form {
+        true => Ok(()),
+        false => Err(format!("`{s}` is not a {kind} id (letters, digits, `_`, `.`, `-`)")),
+    }
+}
+
+/// Why a value named `what` longer than [`store::MAX_ID_LEN`] is refused (it is not repeated:
+/// it would be as long as the message).
+pub(crate) fn too_long(what: &str) -> String {
+    format!("the {what} is longer than {} bytes", store::MAX_ID_LEN)
 }
 
 /// Counts a record of a file against the stored one with the same id (new → imported,

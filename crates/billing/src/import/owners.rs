@@ -3,8 +3,8 @@
 use crate::error::Result;
 use crate::time::parse_zone;
 use chrono_tz::Tz;
-use std::collections::HashMap;
-use store::{Source, StoreTx};
+use std::collections::{BTreeMap, HashMap};
+use store::{Customer, Source, StoreTx};
 
 /// The customers a call file may name, loaded once per import.
 pub(super) struct Customers {
@@ -22,13 +22,10 @@ impl Customers {
         let mut by_domain: HashMap<String, Vec<(i64, String)>> = Default::default();
         let mut by_pk = HashMap::new();
         for c in tx.customers()? {
-            let sources: &[Source] = if source == Source::File { &Source::ALL } else { std::slice::from_ref(&source) };
-            for s in sources {
-                if let Some(d) = c.domain(*s) {
-                    let list = by_domain.entry(d.to_lowercase()).or_default();
-                    if !list.iter().any(|(pk, _)| *pk == c.pk) {
-                        list.push((c.pk, c.id.clone()));
-                    }
+            for (_, d) in domain_keys(&c).filter(|(s, _)| source == Source::File || *s == source) {
+                let list = by_domain.entry(d).or_default();
+                if !list.iter().any(|(pk, _)| *pk == c.pk) {
+                    list.push((c.pk, c.id.clone()));
                 }
             }
             by_pk.insert(c.pk, (parse_zone(&c.timezone).unwrap_or(Tz::UTC), c.id.clone()));
@@ -66,7 +63,7 @@ impl Customers {
         if domain.is_empty() {
             return Err(("customer", "neither customer nor domain is given".into()));
         }
-        match self.by_domain.get(&domain.to_lowercase()).map(Vec::as_slice) {
+        match self.by_domain.get(&domain_key(domain)).map(Vec::as_slice) {
             Some([(pk, _)]) => Ok(*pk),
             Some(many) if many.len() > 1 => {
                 let ids: Vec<&str> = many.iter().map(|(_, id)| id.as_str()).collect();
@@ -75,4 +72,35 @@ impl Customers {
             _ => Err(("domain", format!("no customer has domain `{domain}`"))),
         }
     }
+}
+
+/// A domain as domains are compared: ignoring case.
+pub(crate) fn domain_key(domain: &str) -> String {
+    domain.to_lowercase()
+}
+
+/// A customer's domains as they are compared, by source.
+pub(crate) fn domain_keys(c: &Customer) -> impl Iterator<Item = (Source, String)> + '_ {
+    Source::ALL.into_iter().filter_map(|s| c.domain(s).map(|d| (s, domain_key(d))))
+}
+
+/// Each domain that several customers have on one source, in words: syncs of that domain move
+/// calls from one of them to another. `customers` in id order.
+pub(crate) fn shared_domains(customers: &[Customer]) -> Vec<String> {
+    let mut owners: BTreeMap<(Source, String), Vec<&str>> = BTreeMap::new();
+    for c in customers {
+        for key in domain_keys(c) {
+            owners.entry(key).or_default().push(&c.id);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|((source, domain), ids)| {
+            format!(
+                "{source} domain `{domain}` belongs to several customers: {} (each sync of it moves calls to the customer synced; give each customer its own)",
+                ids.join(", ")
+            )
+        })
+        .collect()
 }

@@ -154,19 +154,14 @@ impl SeenIds {
     }
 }
 
-/// Checks a row's id: not empty, and not on an earlier row. `report` records what is wrong.
-pub(super) fn check_id(id: &str, line: u64, seen: &mut SeenIds, report: impl FnOnce(String)) {
+/// Checks that a row's id is not on an earlier row (an empty id is
+/// [`crate::record::check_call`]'s to report). `report` records what is wrong.
+pub(super) fn check_repeated(id: &str, line: u64, seen: &mut SeenIds, report: impl FnOnce(String)) {
     if id.is_empty() {
-        report("the id is empty".into());
-    } else if let Some(first) = seen.insert(id, line) {
-        report(format!("id `{id}` is repeated: it is also on line {first}"));
+        return;
     }
-}
-
-/// Checks that a row's called number is not empty. `report` records what is wrong.
-pub(super) fn check_called(to: &str, report: impl FnOnce(String)) {
-    if to.is_empty() {
-        report("the called number is empty".into());
+    if let Some(first) = seen.insert(id, line) {
+        report(format!("id `{id}` is repeated: it is also on line {first}"));
     }
 }
 

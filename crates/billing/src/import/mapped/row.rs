@@ -4,8 +4,9 @@ use crate::csvfile::CsvFile;
 use crate::import::owners::Customers;
 use crate::import::rules::{parse_seconds, AnsweredRule, DirectionRule, Numbers};
 use crate::import::spec::Field;
-use crate::import::stream::{check_called, check_id, parse_call_type, RowParser, SeenIds};
+use crate::import::stream::{check_repeated, parse_call_type, RowParser, SeenIds};
 use crate::import::timefmt::TimeFormat;
+use crate::record::{check_call, CallFields};
 use chrono_tz::Tz;
 use rating::{Direction, Micros};
 use std::collections::HashMap;
@@ -44,7 +45,7 @@ impl RowParser for MappedRows {
         let r = Row { f, line, m: self };
         let before = f.error_count();
         let id = r.id();
-        check_id(&id, line, seen, |reason| r.error(Field::Id, reason));
+        check_repeated(&id, line, seen, |reason| r.error(Field::Id, reason));
         let customer = r.customer();
         let zone = self.zone.or(customer.map(|pk| self.customers.zone(pk))).unwrap_or(Tz::UTC);
         let start = match r.time(Field::Start, zone) {
@@ -55,9 +56,11 @@ impl RowParser for MappedRows {
             }
             Err(()) => None,
         };
+        for bad in check_call(&CallFields { id: &id, start, from: r.cell(Field::From), to: r.cell(Field::To) }) {
+            r.error(bad.field, bad.reason);
+        }
         let duration = r.duration(zone);
         let direction = r.direction(customer);
-        check_called(r.cell(Field::To), |reason| r.error(Field::To, reason));
         let call_type = parse_call_type(r.cell(Field::CallType), |reason| r.error(Field::CallType, reason));
         if f.error_count() != before || f.full() {
             return None;
