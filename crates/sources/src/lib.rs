@@ -8,6 +8,7 @@ mod error;
 mod http;
 mod netsapiens;
 mod pager;
+mod redact;
 mod settings;
 mod token;
 mod types;

@@ -90,6 +90,18 @@ async fn ns_v2_records_of_an_unknown_domain_name_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_of_an_unknown_domain_names_it_at_once() {
+    each_gen(|gen| async move {
+        let emu = start(gen, vec![]).await;
+        let e = client(gen, &emu).count("nobody.example.net", &window()).await.expect_err("an unknown domain");
+        assert!(e.to_string().contains("`nobody.example.net` does not exist"), "{gen:?}: {e}");
+        assert!(!e.to_string().contains("attempts"), "{gen:?}: asked once: {e}");
+        assert!(e.hint().contains("domain"), "{gen:?}: {}", e.hint());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_down_is_unreachable_quickly() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("local addr").port();
     let emu = start(Gen::NsV2, vec![]).await;

@@ -12,6 +12,17 @@ use chrono::NaiveDate;
 use rating::Micros;
 use store::{Customer, Job, JobQuery, Source, Store, StoreTx};
 
+/// The most characters of an error a job keeps.
+const MAX_ERROR: usize = 500;
+
+/// `text` cut to what a job keeps of an error (a source's errors come without secrets already).
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_ERROR) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// The customer's domain on a source, if set.
 fn domain_of(customer: &Customer, source: Source) -> Option<String> {
     customer.domain(source).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)

@@ -63,7 +63,7 @@ pub(crate) fn sync_one<S: Store>(
             tracing::warn!(job = job.id, error = %e, "sync failed");
             job.state = JobState::Failed;
             job.progress.errors += 1;
-            job.error = Some(e.to_string());
+            job.error = Some(super::bounded(&e.to_string()));
             Outcome::Failed(job.clone())
         }
     };

@@ -36,7 +36,7 @@ impl Brightlink {
         let needed = ["client_id", "client_secret", "username", "password"];
         match (&s.client_id, &s.client_secret, &s.username, &s.password) {
             (Some(key), Some(secret), Some(user), Some(password)) if s.missing(&needed).is_empty() => Ok(Brightlink {
-                http: Http::new(Platform::Brightlink, s.retry.clone(), s.timeout)?,
+                http: Http::new(Platform::Brightlink, s.retry.clone(), s.timeout, &s.secrets())?,
                 base,
                 api_key: key.clone(),
                 api_secret: secret.clone(),

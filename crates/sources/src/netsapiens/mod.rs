@@ -60,7 +60,7 @@ impl Netsapiens {
                 return Err(SourceError::Config { platform: Platform::Netsapiens, reason });
             }
         };
-        let http = Http::new(Platform::Netsapiens, s.retry.clone(), s.timeout)?;
+        let http = Http::new(Platform::Netsapiens, s.retry.clone(), s.timeout, &s.secrets())?;
         Ok(Netsapiens {
             http,
             base,
