@@ -111,12 +111,8 @@ fn an_unknown_domain_fails_the_sync_and_names_it(backend: Backend) {
     assert_eq!(jobs(&run)[0]["state"], "failed", "{}", run.dump());
 
     // NetSapiens v1 answers `{}` for it: said at once, not retried.
-    let ns = &cfg.netsapiens;
-    env.meter_with_env(
-        &["sources", "set", "netsapiens", "--url", &emu.netsapiens_url(), "--api-version", "v1"],
-        &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", &ns.password)],
-    )
-    .assert_ok();
+    set_netsapiens_with(&env, &emu.netsapiens_url(), &cfg, &cfg.netsapiens.password, &["--api-version", "v1"])
+        .assert_ok();
     let run = sync(&env, &["--customer", "acme", "--from", FROM, "--to", FROM]);
     run.assert_code(1).assert_stderr_has("domain `nowhere.pbx.example` does not exist");
     assert!(!run.stderr.contains("attempts") && !run.stderr.contains("missing field"), "{}", run.dump());
@@ -151,12 +147,8 @@ fn a_sync_stores_its_window_without_its_end_and_says_how_the_counts_match(backen
     assert_eq!(job["difference"], 0, "{job}");
 
     // v1 counts hidden legs too: a match with the hidden legs the listing returned, said so.
-    let ns = &cfg.netsapiens;
-    env.meter_with_env(
-        &["sources", "set", "netsapiens", "--url", &emu.netsapiens_url(), "--api-version", "v1"],
-        &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", &ns.password)],
-    )
-    .assert_ok();
+    set_netsapiens_with(&env, &emu.netsapiens_url(), &cfg, &cfg.netsapiens.password, &["--api-version", "v1"])
+        .assert_ok();
     let text = env.meter(&["sync", "--customer", "acme", "--from", &day, "--to", &day]);
     text.assert_ok();
     assert!(text.stdout.contains("hidden legs"), "{}", text.dump());

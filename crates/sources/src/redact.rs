@@ -64,9 +64,12 @@ fn ends_value(b: u8) -> bool {
     b.is_ascii_whitespace() || b"\"'\\&,;)]}<>".contains(&b)
 }
 
+/// Where a credential's value is, in bytes after a marker ending at the index given: `[start, end)`.
+type ValueAt = fn(&[u8], usize) -> Option<(usize, usize)>;
+
 /// Replaces with [`REDACTED`] the value `value_at` finds after each of `markers` (ASCII, matched
 /// without case, not inside a word).
-fn mask_after(text: &str, markers: &[&str], value_at: fn(&[u8], usize) -> Option<(usize, usize)>) -> String {
+fn mask_after(text: &str, markers: &[&str], value_at: ValueAt) -> String {
     let lower = text.to_ascii_lowercase();
     let (bytes, low) = (text.as_bytes(), lower.as_bytes());
     let mut out = String::with_capacity(text.len());
@@ -161,7 +164,10 @@ mod tests {
 
     #[test]
     fn any_bearer_or_basic_credential_goes() {
-        assert_eq!(clean("authorization: Bearer abc.DEF-123, accept: */*"), "authorization: Bearer [redacted], accept: */*");
+        assert_eq!(
+            clean("authorization: Bearer abc.DEF-123, accept: */*"),
+            "authorization: Bearer [redacted], accept: */*"
+        );
         assert_eq!(clean("Authorization: basic dXNlcjpwYXNz=="), "Authorization: basic [redacted]");
         assert_eq!(clean("h=Bearer+abc&x=1"), "h=Bearer+[redacted]&x=1");
         assert_eq!(clean("a basically fine text"), "a basically fine text");
@@ -173,7 +179,10 @@ mod tests {
             clean(r#"{"access_token":"a1","refresh_token": "r 2","scope":"x"}"#),
             r#"{"access_token":"[redacted]","refresh_token": "[redacted]","scope":"x"}"#
         );
-        assert_eq!(clean("grant_type=password&password=hunter2&username=u"), "grant_type=password&password=[redacted]&username=u");
+        assert_eq!(
+            clean("grant_type=password&password=hunter2&username=u"),
+            "grant_type=password&password=[redacted]&username=u"
+        );
         assert_eq!(clean(r#"{\"client_secret\":\"zz\"}"#), r#"{\"client_secret\":\"[redacted]\"}"#);
         assert_eq!(clean("token: abc"), "token: [redacted]");
         assert_eq!(clean("Invalid username and password combination"), "Invalid username and password combination");

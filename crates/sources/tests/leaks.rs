@@ -13,15 +13,6 @@ use sources::{ApiVersion, Client, SourceError};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
-/// Every secret the clients of the tests know.
-const SECRETS: [&str; 5] = [
-    emulator::DEMO_NS_PASSWORD,
-    emulator::DEMO_NS_CLIENT_SECRET,
-    emulator::DEMO_NS_API_KEY,
-    emulator::DEMO_BL_PASSWORD,
-    emulator::DEMO_BL_API_SECRET,
-];
-
 /// A listener on another port (another origin) that counts the connections reaching it.
 struct Elsewhere {
     origin: String,

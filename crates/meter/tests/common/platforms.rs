@@ -48,11 +48,16 @@ pub fn setup(backend: Backend, emu: &Emulator, cfg: &Config) -> Option<Env> {
 }
 
 pub fn set_netsapiens(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {
+    set_netsapiens_with(env, url, cfg, password, &[])
+}
+
+/// [`set_netsapiens`] with more arguments (`--api-version v1`).
+pub fn set_netsapiens_with(env: &Env, url: &str, cfg: &Config, password: &str, more: &[&str]) -> Run {
     let ns = &cfg.netsapiens;
-    env.meter_with_env(
-        &["sources", "set", "netsapiens", "--url", url, "--client-id", &ns.client_id, "--username", &ns.username],
-        &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", password)],
-    )
+    let mut args = vec!["sources", "set", "netsapiens", "--url", url, "--client-id", &ns.client_id];
+    args.extend(["--username", &ns.username]);
+    args.extend(more);
+    env.meter_with_env(&args, &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", password)])
 }
 
 pub fn set_brightlink(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {

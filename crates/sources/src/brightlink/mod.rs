@@ -132,9 +132,15 @@ impl Brightlink {
         Ok(all)
     }
 
+    /// `cdrTotalCount`; a count of 0 for a domain the platform does not have is an error.
     pub(crate) async fn count(&self, domain: &str, window: &Window) -> Result<u64, SourceError> {
         let body = map::cdr_search(domain, window, 0, 1);
-        self.search(&["v1", "cdr", "search"], body, &mut 0, map::cdr_total).await
+        match self.search(&["v1", "cdr", "search"], body, &mut 0, map::cdr_total).await? {
+            0 if self.domain(domain).await?.is_none() => {
+                Err(SourceError::UnknownDomain { platform: Platform::Brightlink, domain: domain.to_owned() })
+            }
+            total => Ok(total),
+        }
     }
 
     /// Page `offset / 1000`; done when the page is short or reaches `cdrTotalCount`.
