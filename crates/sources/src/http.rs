@@ -119,6 +119,16 @@ enum Why {
     Malformed(String),
 }
 
+impl Why {
+    fn map(self, f: impl Fn(&str) -> String) -> Why {
+        match self {
+            Why::Transport(reason) => Why::Transport(f(&reason)),
+            Why::Status(status, message) => Why::Status(status, f(&message)),
+            Why::Malformed(reason) => Why::Malformed(f(&reason)),
+        }
+    }
+}
+
 enum Step<T> {
     Done(T),
     Stop(Failure),
@@ -160,25 +170,6 @@ impl Http {
         req: &Req,
         cred: &Cred<'_>,
         retries: &mut u64,
-        handle: impl FnMut(StatusCode, &[u8]) -> Result<T, Reject>,
-    ) -> Result<T, Failure> {
-        let failure = match self.send_until_final(req, cred, retries, handle).await {
-            Ok(t) => return Ok(t),
-            Err(failure) => failure,
-        };
-        let extra: Vec<&SecretString> = cred.secret().into_iter().chain(req.secret.as_ref()).collect();
-        let clean = |text: &str| self.redactor.clean(text, &extra);
-        Err(match failure {
-            Failure::Unauthorized(message) => Failure::Unauthorized(clean(&message)),
-            Failure::Failed(e) => Failure::Failed(e.map_text(clean)),
-        })
-    }
-
-    async fn send_until_final<T>(
-        &self,
-        req: &Req,
-        cred: &Cred<'_>,
-        retries: &mut u64,
         mut handle: impl FnMut(StatusCode, &[u8]) -> Result<T, Reject>,
     ) -> Result<T, Failure> {
         let mut attempt = 0;
@@ -187,10 +178,14 @@ impl Http {
                 path = req.url.path(), attempt, status = tracing::field::Empty);
             let (why, after) = match self.attempt(req, cred, &mut handle).instrument(span).await {
                 Step::Done(t) => return Ok(t),
-                Step::Stop(failure) => return Err(failure),
+                Step::Stop(Failure::Unauthorized(m)) => return Err(Failure::Unauthorized(self.clean(&m, req, cred))),
+                Step::Stop(Failure::Failed(e)) => {
+                    return Err(Failure::Failed(e.map_text(|t| self.clean(t, req, cred))));
+                }
                 Step::Again(why, after) => (why, after),
             };
             if attempt >= self.policy.max_retries {
+                let why = why.map(|t| self.clean(t, req, cred));
                 return Err(Failure::Failed(self.exhausted(req, why, attempt + 1)));
             }
             let wait = after.unwrap_or_else(|| self.backoff(attempt));
@@ -256,6 +251,13 @@ impl Http {
             })),
             Err(Reject::Fatal(e)) => Step::Stop(Failure::Failed(e)),
         }
+    }
+
+    /// `text` (the platform's words) without the secrets the client and this request know, and
+    /// short.
+    fn clean(&self, text: &str, req: &Req, cred: &Cred<'_>) -> String {
+        let extra: Vec<&SecretString> = cred.secret().into_iter().chain(req.secret.as_ref()).collect();
+        self.redactor.clean(text, &extra)
     }
 
     /// Full jitter: a uniform wait up to `min(cap, base · 2^attempt)`.
