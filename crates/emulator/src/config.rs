@@ -13,6 +13,38 @@ pub struct Config {
     pub brightlink: BrightlinkAuth,
     /// Faults injected into call-record page requests.
     pub faults: Vec<Fault>,
+    /// Requests answered badly on purpose, every time (none in the demo).
+    pub trap: Option<Trap>,
+}
+
+/// Requests a platform answers badly on purpose, to show what a client does with them: a
+/// platform that moved (or an attacker's redirect), or a careless one that echoes requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// Which requests of both platforms are caught.
+    pub on: Routes,
+    /// What they are answered.
+    pub reply: TrapReply,
+}
+
+/// The requests a [`Trap`] catches. The NetSapiens version probe is never caught.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Routes {
+    /// The token routes: NetSapiens v2 `tokens`, v1 `oauth2/token/`, Brightlink `v1/oauth/token`.
+    Tokens,
+    /// Every other route: the requests that carry a bearer token.
+    Data,
+}
+
+/// How a [`Trap`] answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrapReply {
+    /// A redirect with this status (307 and 308 ask the client to send the same body again) to
+    /// `location`.
+    Redirect { status: u16, location: String },
+    /// The platform's error body with this status, whose message echoes the request: its method,
+    /// path and query, headers (`Authorization` included) and body.
+    Echo { status: u16 },
 }
 
 /// One domain of the dataset.
@@ -79,6 +111,9 @@ pub enum FaultKind {
     ExpiredToken,
     /// The page before the one asked for (the same page at offset 0).
     RepeatPage,
+    /// NetSapiens: the first answered leg shown on the page ends 5 s before its answer. Brightlink's
+    /// talk time is `billsec`: its `endTime` moves the same way, and nothing else.
+    ReleaseBeforeAnswer,
 }
 
 /// A fault injected once into a run.
@@ -150,6 +185,7 @@ impl Config {
             netsapiens: NetsapiensAuth::default(),
             brightlink: BrightlinkAuth::default(),
             faults: Vec::new(),
+            trap: None,
         }
     }
 }

@@ -122,6 +122,11 @@ pub(crate) async fn serve_page(
             r.into_response()
         }
         FaultKind::DropConnection => dropped(build(false)),
+        FaultKind::ReleaseBeforeAnswer => {
+            let mut r = build(false);
+            r.body = crate::flaws::release_before_answer(&r.body);
+            r.into_response()
+        }
     }
 }
 

@@ -178,6 +178,12 @@ pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>, zone: &str) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{zone}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
 }
 
+/// The platforms' windows include their end (docs/sources.md, assumed): the half-open window
+/// `[from, through(end))` holds the records starting at or before `end` (starts are whole seconds).
+pub(crate) fn through(end: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(end.timestamp().saturating_add(1), 0).unwrap_or(end)
+}
+
 /// The largest NetSapiens page: the v2 maximum (v1 pages are cut at it too; v1 documents only
 /// the default of 100).
 const MAX_LIMIT: u64 = 1000;

@@ -8,16 +8,18 @@ mod brightlink;
 mod config;
 pub mod dataset;
 mod faults;
+mod flaws;
 mod http;
 mod netsapiens;
 mod parse;
 mod server;
 mod state;
+mod trap;
 
 pub use config::{
-    BrightlinkAuth, Config, DomainSpec, Fault, FaultKind, NetsapiensAuth, DEMO_BL_API_KEY, DEMO_BL_API_SECRET,
-    DEMO_BL_PASSWORD, DEMO_BL_USERNAME, DEMO_NS_API_KEY, DEMO_NS_CLIENT_ID, DEMO_NS_CLIENT_SECRET, DEMO_NS_PASSWORD,
-    DEMO_NS_USERNAME,
+    BrightlinkAuth, Config, DomainSpec, Fault, FaultKind, NetsapiensAuth, Routes, Trap, TrapReply, DEMO_BL_API_KEY,
+    DEMO_BL_API_SECRET, DEMO_BL_PASSWORD, DEMO_BL_USERNAME, DEMO_NS_API_KEY, DEMO_NS_CLIENT_ID, DEMO_NS_CLIENT_SECRET,
+    DEMO_NS_PASSWORD, DEMO_NS_USERNAME,
 };
 pub use parse::ParseError;
 pub use server::Emulator;

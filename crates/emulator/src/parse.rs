@@ -32,7 +32,8 @@ impl FromStr for DomainSpec {
 }
 
 impl FaultKind {
-    /// The command-line name (`rate-limit`, `server-error`, `slow`, `drop`, `truncate`, `expire-token`, `repeat-page`).
+    /// The command-line name (`rate-limit`, `server-error`, `slow`, `drop`, `truncate`, `expire-token`, `repeat-page`,
+    /// `release-before-answer`).
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::RateLimit => "rate-limit",
@@ -42,6 +43,7 @@ impl FaultKind {
             FaultKind::TruncatedJson => "truncate",
             FaultKind::ExpiredToken => "expire-token",
             FaultKind::RepeatPage => "repeat-page",
+            FaultKind::ReleaseBeforeAnswer => "release-before-answer",
         }
     }
 }
@@ -57,7 +59,7 @@ impl FromStr for FaultKind {
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
         use FaultKind::*;
-        [RateLimit, ServerError, Slow, DropConnection, TruncatedJson, ExpiredToken, RepeatPage]
+        [RateLimit, ServerError, Slow, DropConnection, TruncatedJson, ExpiredToken, RepeatPage, ReleaseBeforeAnswer]
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| ParseError(format!("unknown fault kind {s:?}")))
@@ -103,6 +105,8 @@ mod tests {
         let f: Fault = "rate-limit@3:2500".parse().expect("fault");
         assert_eq!(f, Fault { kind: FaultKind::RateLimit, at: 3, delay_ms: 2500 });
         assert_eq!("drop@7".parse::<Fault>().expect("fault").kind, FaultKind::DropConnection);
+        let flaw = "release-before-answer@1".parse::<Fault>().expect("fault").kind;
+        assert_eq!(flaw, FaultKind::ReleaseBeforeAnswer);
         for bad in ["drop", "drop@0", "nap@1", "slow@1:x"] {
             assert!(bad.parse::<Fault>().is_err(), "{bad}");
         }

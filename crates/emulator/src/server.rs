@@ -31,6 +31,7 @@ fn router(state: Arc<AppState>) -> Router {
     netsapiens::routes(state.config.netsapiens.v2)
         .merge(brightlink::routes())
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::trap::trap))
         .layer(middleware::from_fn(log))
         .with_state(state)
 }

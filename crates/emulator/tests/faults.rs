@@ -145,3 +145,46 @@ fn faults_count_page_requests_of_both_platforms_and_fire_once() {
     assert_eq!(e.page_requests(), 6);
     assert_eq!(e.faults_fired(), vec![FaultKind::ServerError, FaultKind::RateLimit, FaultKind::ServerError]);
 }
+
+#[test]
+fn release_before_answer_flaws_the_first_answered_record_shown() {
+    let e = with(&[
+        (FaultKind::ReleaseBeforeAnswer, 1, 0),
+        (FaultKind::ReleaseBeforeAnswer, 3, 0),
+        (FaultKind::ReleaseBeforeAnswer, 4, 0),
+    ]);
+    let tok = ns_token(e.addr());
+    let answered =
+        |r: &serde_json::Value| r["call-answer-datetime"] != "0000-00-00T00:00:00+00:00" && r["hide-from-results"] == 0;
+    let flawed = page(&e, &tok, 0).json();
+    let first = flawed.as_array().and_then(|rows| rows.iter().position(answered)).expect("an answered record");
+    let row = &flawed[first];
+    let (answer, end) = (row["call-answer-datetime"].as_str(), row["call-disconnect-datetime"].as_str());
+    assert_eq!(at(answer.expect("answer")) - at(end.expect("end")), chrono::Duration::seconds(5), "{row}");
+    let clean = page(&e, &tok, 0).json();
+    assert_eq!(flawed.as_array().map(Vec::len), clean.as_array().map(Vec::len));
+    let differ = (0..clean.as_array().map_or(0, Vec::len)).filter(|i| flawed[i] != clean[i]).count();
+    assert_eq!(differ, 1, "one record is flawed");
+    let v1_rows = v1(
+        e.addr(),
+        &tok,
+        "cdr2",
+        "read",
+        &[("domain", DOMAIN), ("start_date", "2024-04-02 00:00:00"), ("end_date", "2024-04-03 00:00:00")],
+    )
+    .json();
+    let flawed_v1 = v1_rows.as_array().and_then(|rows| {
+        let answered =
+            |r: &&serde_json::Value| r["time_answer"].as_str().is_some_and(|a| a.parse::<i64>().is_ok_and(|a| a > 0));
+        rows.iter().filter(|r| r["hide"] == "0" && r["type"] != "2").find(answered)
+    });
+    let flawed_v1 = flawed_v1.expect("an answered v1 record");
+    let secs = |k: &str| flawed_v1[k].as_str().and_then(|s| s.parse::<i64>().ok()).expect("epoch seconds");
+    assert_eq!(secs("time_answer") - secs("time_release"), 5, "{flawed_v1}");
+    let bl = bl_token(e.addr());
+    let bl_page = bl_cdrs(e.addr(), &bl, DOMAIN, FROM, TO, 0, 100).json();
+    let bl_row = bl_page["cdrs"].as_array().and_then(|r| r.iter().find(|r| !r["answerTime"].is_null()).cloned());
+    let bl_row = bl_row.expect("an answered Brightlink record");
+    let (answer, end) = (bl_row["answerTime"].as_str(), bl_row["endTime"].as_str());
+    assert_eq!(at(answer.expect("answer")) - at(end.expect("end")), chrono::Duration::seconds(5));
+}

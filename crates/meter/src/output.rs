@@ -343,14 +343,22 @@ pub fn jobs(docs: &[JobDoc], format: Format) -> Result<()> {
     }
 }
 
+/// One line per job, then one per rejected record kept.
 fn job_line(d: &JobDoc) -> String {
-    let reconciled = match (d.platform_count, d.stored_count) {
-        (Some(p), Some(s)) if p == s => format!("platform {p} = stored {s}"),
-        (Some(p), Some(s)) => format!("platform {p} ≠ stored {s} (difference {})", d.difference.unwrap_or(0)),
+    let reconciled = match (d.platform_count, d.stored_count, d.reconciliation) {
+        (Some(p), Some(s), Some("exact")) => format!("platform {p} = stored {s}"),
+        (Some(p), Some(s), Some("with_hidden_legs")) => {
+            format!("platform {p} = stored {s} + {} hidden legs", d.skipped)
+        }
+        (Some(p), Some(s), _) => format!("platform {p} ≠ stored {s} (difference {})", d.difference.unwrap_or(0)),
         _ => "not reconciled".into(),
     };
-    format!(
-        "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts, {}\n",
+    let mut rejected = String::new();
+    if d.rejected > 0 {
+        rejected = format!(", {} rejected", d.rejected);
+    }
+    let mut line = format!(
+        "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts{rejected}, {}\n",
         d.id,
         d.state,
         d.customer,
@@ -363,5 +371,9 @@ fn job_line(d: &JobDoc) -> String {
         d.duplicates,
         d.conflicts,
         reconciled
-    )
+    );
+    for r in &d.rejects {
+        line.push_str(&format!("  rejected {}: {}\n", r.id, r.reason));
+    }
+    line
 }

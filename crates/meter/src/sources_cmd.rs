@@ -195,7 +195,10 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let mut docs = Vec::new();
     for o in &outcomes {
         match o {
-            Outcome::Done(job) => docs.push(JobDoc::of(job)),
+            Outcome::Done(job) => {
+                warn_rejected(job);
+                docs.push(JobDoc::of(job));
+            }
             Outcome::Failed(job) => {
                 failed = true;
                 eprintln!("error: sync job {} failed: {}", job.id, job.error.as_deref().unwrap_or(""));
@@ -206,6 +209,20 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     }
     output::jobs(&docs, a.format)?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Says on stderr that a job left flawed records out (the job keeps the first few and why).
+fn warn_rejected(job: &Job) {
+    if job.progress.rejected > 0 {
+        let first: Vec<String> = job.rejects.iter().map(|r| format!("{} ({})", r.id, r.reason)).collect();
+        eprintln!(
+            "warning: sync job {} rejected {} record(s), not stored: {}; see `meter jobs show {}`",
+            job.id,
+            job.progress.rejected,
+            first.join(", "),
+            job.id
+        );
+    }
 }
 
 pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
@@ -291,6 +308,9 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
         }
         let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
         for o in billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, false))? {
+            if let Outcome::Done(job) = &o {
+                warn_rejected(job);
+            }
             if let Outcome::Failed(job) = o {
                 let reason = format!(
                     "not invoiced: sync job {} of {} failed ({}); rerun the cycle once the source works",

@@ -8,11 +8,11 @@
 
 mod common;
 
+use common::platforms::*;
 use common::*;
 use emulator::dataset::{self, CallKind};
-use emulator::{Config, DomainSpec, Emulator, Fault, FaultKind};
+use emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 on_both_backends! {
@@ -23,117 +23,6 @@ on_both_backends! {
     secrets_are_sealed_in_the_database_and_never_shown,
     a_corrected_record_updates_an_unbilled_call_and_is_a_conflict_for_a_billed_one,
     the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source_is_down,
-}
-
-const SEED: u64 = 7;
-const FROM: &str = "2026-11-01";
-const TO: &str = "2026-11-02";
-
-/// Customers on both platforms: acme on NetSapiens, globex on Brightlink.
-const CUSTOMERS: &str = "id,name,timezone,billing_day,currency,plans,netsapiens_domain,brightlink_domain
-acme,Acme Corp,UTC,1,USD,,acme.pbx.example,
-globex,Globex Inc,UTC,1,USD,,,globex.pbx.example
-";
-
-/// Rates for the other call types the platforms' calls have, so that every call is rated.
-const MORE_RATES: &str = "inbound,0,,,1,1,,,,Inbound
-toll_free,0.03,,,1,1,,,,Toll-free
-emergency,0,,,1,1,,,,Emergency
-local,0.01,,,1,1,,,,Local
-";
-
-fn domain(name: &str, calls_per_day: u32) -> DomainSpec {
-    DomainSpec::new(name, calls_per_day, 12, "US/Central")
-}
-
-fn config(calls_per_day: u32, faults: Vec<Fault>) -> Config {
-    let mut c = Config::demo(SEED);
-    c.domains = vec![domain("acme.pbx.example", calls_per_day), domain("globex.pbx.example", calls_per_day)];
-    c.faults = faults;
-    c
-}
-
-/// A database with the standard deck, the two customers, and both sources configured against
-/// the emulator with its credentials.
-fn setup(backend: Backend, emu: &Emulator, cfg: &Config) -> Option<Env> {
-    let env = Env::on(backend)?;
-    env.import_ok("rates", "rates.csv", &format!("{STANDARD_RATES}{MORE_RATES}"));
-    env.import_ok("customers", "customers.csv", CUSTOMERS);
-    set_netsapiens(&env, &emu.netsapiens_url(), cfg, &cfg.netsapiens.password).assert_ok();
-    set_brightlink(&env, &emu.brightlink_url(), cfg, &cfg.brightlink.password).assert_ok();
-    Some(env)
-}
-
-fn set_netsapiens(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {
-    let ns = &cfg.netsapiens;
-    env.meter_with_env(
-        &["sources", "set", "netsapiens", "--url", url, "--client-id", &ns.client_id, "--username", &ns.username],
-        &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", password)],
-    )
-}
-
-fn set_brightlink(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {
-    let bl = &cfg.brightlink;
-    env.meter_with_env(
-        &["sources", "set", "brightlink", "--url", url, "--client-id", &bl.api_key, "--username", &bl.username],
-        &[("METER_SOURCE_CLIENT_SECRET", &bl.api_secret), ("METER_SOURCE_PASSWORD", password)],
-    )
-}
-
-fn utc(day: &str) -> chrono::DateTime<chrono::Utc> {
-    format!("{day}T00:00:00Z").parse().expect("a date")
-}
-
-/// What meter must store for a domain's days `from..=to` (UTC customers): (id, start, duration,
-/// direction), sorted by id.
-fn expected(cfg: &Config, name: &str, from: &str, to: &str, netsapiens_v2: bool) -> Vec<(String, String, u64, String)> {
-    let spec = cfg.domains.iter().find(|d| d.name == name).expect("a domain of the config");
-    let end = utc(to) + chrono::Duration::days(1);
-    let mut list: Vec<_> = dataset::calls(cfg.seed, spec, utc(from), end)
-        .filter(|c| !(c.hidden || netsapiens_v2 && c.kind == CallKind::Missed))
-        .map(|c| {
-            let talk = c.talk_seconds().max(0) as u64;
-            let direction = match c.kind {
-                CallKind::Outbound => "outbound",
-                CallKind::Inbound | CallKind::Missed => "inbound",
-                CallKind::OnNet => "internal",
-            };
-            (c.id, c.start.format("%Y-%m-%dT%H:%M:%SZ").to_string(), talk, direction.to_owned())
-        })
-        .collect();
-    list.sort();
-    list
-}
-
-/// The calls meter stores for a customer from a source, in the shape of [`expected`].
-fn stored(env: &Env, customer: &str, source: &str) -> Vec<(String, String, u64, String)> {
-    let mut list: Vec<_> = env
-        .calls(customer)
-        .iter()
-        .filter(|c| c["source"] == source)
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("id"), s("start"), c["duration"].as_u64().unwrap_or(u64::MAX), s("direction"))
-        })
-        .collect();
-    list.sort();
-    list
-}
-
-fn sync(env: &Env, args: &[&str]) -> Run {
-    let mut all = vec!["sync", "--format", "json"];
-    all.extend_from_slice(args);
-    env.meter(&all)
-}
-
-/// The jobs of a sync's JSON output.
-fn jobs(run: &Run) -> Vec<Value> {
-    run.json()["jobs"].as_array().expect("jobs").clone()
-}
-
-fn no_duplicate_ids(list: &[(String, String, u64, String)]) {
-    let ids: BTreeSet<&str> = list.iter().map(|c| c.0.as_str()).collect();
-    assert_eq!(ids.len(), list.len(), "an id is stored twice");
 }
 
 fn a_sync_stores_exactly_the_platform_records_and_a_rerun_changes_nothing(backend: Backend) {
@@ -239,23 +128,6 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     no_duplicate_ids(&got);
     assert_eq!(got, want);
     env.assert_db_clean("after the resumed sync");
-}
-
-/// The checks of `sources check --format json` for one source, by name → ok.
-fn checks(run: &Run, source: &str) -> Vec<(String, bool)> {
-    let doc = run.json();
-    let s = doc["sources"].as_array().expect("sources").iter().find(|s| s["source"] == source).cloned();
-    let s = s.unwrap_or_else(|| panic!("no {source} in {}", run.dump()));
-    s["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| (c["check"].as_str().unwrap_or_default().to_owned(), c["ok"].as_bool().unwrap_or(false)))
-        .collect()
-}
-
-fn failed(run: &Run, source: &str) -> Vec<String> {
-    checks(run, source).into_iter().filter(|(_, ok)| !ok).map(|(name, _)| name).collect()
 }
 
 fn sources_check_is_red_for_a_wrong_password_an_unknown_domain_and_a_source_that_is_down(backend: Backend) {

@@ -21,6 +21,12 @@ pub enum SourceError {
     /// A body that is not what the protocol says, after the retries.
     #[error("{platform}: {request}: unexpected answer: {reason}")]
     Malformed { platform: Platform, request: String, reason: String },
+    /// The platform has no such domain (a customer's domain that is wrong, or gone).
+    #[error("{platform}: domain `{domain}` does not exist")]
+    UnknownDomain { platform: Platform, domain: String },
+    /// A redirect that was not followed (to another origin, or too many), at once.
+    #[error("{platform}: {request}: {reason}")]
+    Redirected { platform: Platform, request: String, reason: String },
 }
 
 impl SourceError {
@@ -31,7 +37,27 @@ impl SourceError {
             | SourceError::Auth { platform, .. }
             | SourceError::Unreachable { platform, .. }
             | SourceError::Http { platform, .. }
-            | SourceError::Malformed { platform, .. } => *platform,
+            | SourceError::Malformed { platform, .. }
+            | SourceError::UnknownDomain { platform, .. }
+            | SourceError::Redirected { platform, .. } => *platform,
+        }
+    }
+
+    /// The same error with `f` applied to the platform's words in it.
+    pub(crate) fn map_text(self, f: impl Fn(&str) -> String) -> SourceError {
+        match self {
+            SourceError::Config { platform, reason } => SourceError::Config { platform, reason: f(&reason) },
+            SourceError::Auth { platform, reason } => SourceError::Auth { platform, reason: f(&reason) },
+            SourceError::Unreachable { platform, request, reason } => {
+                SourceError::Unreachable { platform, request, reason: f(&reason) }
+            }
+            SourceError::Http { platform, request, status, message } => {
+                SourceError::Http { platform, request, status, message: f(&message) }
+            }
+            SourceError::Malformed { platform, request, reason } => {
+                SourceError::Malformed { platform, request, reason: f(&reason) }
+            }
+            ours @ (SourceError::UnknownDomain { .. } | SourceError::Redirected { .. }) => ours,
         }
     }
 
@@ -59,6 +85,12 @@ impl SourceError {
             SourceError::Http { .. } => "check the source settings with `meter sources set`; see docs/sources.md",
             SourceError::Malformed { .. } => {
                 "the platform answered in a form meter does not know: report the error with docs/sources.md"
+            }
+            SourceError::UnknownDomain { .. } => {
+                "correct the customer's netsapiens_domain or brightlink_domain in customers.csv (or the source URL)"
+            }
+            SourceError::Redirected { .. } => {
+                "check the source URL with `meter sources set`: if the platform really moved, set its new address"
             }
         }
     }

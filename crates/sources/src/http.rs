@@ -9,19 +9,23 @@ use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
+use crate::redact::Redactor;
 use crate::{Platform, RetryPolicy, SourceError};
 
 mod parts;
+mod redirect;
 
-pub(crate) use parts::{endpoint, message};
+pub(crate) use parts::{endpoint, form_value, message};
 use parts::{form_encode, retry_after};
 
-/// The HTTP side of one client: one connection pool, one platform, one policy.
+/// The HTTP side of one client: one connection pool, one platform, one policy, and the secrets
+/// to keep out of its errors.
 pub(crate) struct Http {
     client: reqwest::Client,
     platform: Platform,
     policy: RetryPolicy,
     timeout: Duration,
+    redactor: Redactor,
 }
 
 /// A request that can be sent again as it is.
@@ -32,22 +36,25 @@ pub(crate) struct Req {
     /// Content type and text: a secret, since token requests carry the password.
     body: Option<(&'static str, SecretString)>,
     accept: Option<&'static str>,
+    /// A secret the body carries besides the client's own (a refresh token).
+    secret: Option<SecretString>,
 }
 
 impl Req {
     pub(crate) fn get(url: Url) -> Req {
-        Req { label: format!("GET {}", url.path()), method: Method::GET, url, body: None, accept: None }
+        Req { label: format!("GET {}", url.path()), method: Method::GET, url, body: None, accept: None, secret: None }
     }
 
     pub(crate) fn post_json(url: Url, json: String) -> Req {
         let label = format!("POST {}", url.path());
-        Req { method: Method::POST, url, label, body: Some(("application/json", json.into())), accept: None }
+        let body = Some(("application/json", json.into()));
+        Req { method: Method::POST, url, label, body, accept: None, secret: None }
     }
 
     pub(crate) fn post_form(url: Url, pairs: &[(&str, &str)]) -> Req {
         let label = format!("POST {}", url.path());
         let body = ("application/x-www-form-urlencoded", form_encode(pairs).into());
-        Req { method: Method::POST, url, label, body: Some(body), accept: None }
+        Req { method: Method::POST, url, label, body: Some(body), accept: None, secret: None }
     }
 
     /// Names the request in errors and logs as `label` (never put a secret in it).
@@ -61,6 +68,12 @@ impl Req {
         self
     }
 
+    /// Keeps `secret`, which the body carries, out of the request's errors too.
+    pub(crate) fn carrying(mut self, secret: Option<&SecretString>) -> Req {
+        self.secret = secret.cloned();
+        self
+    }
+
     pub(crate) fn label(&self) -> &str {
         &self.label
     }
@@ -71,6 +84,16 @@ pub(crate) enum Cred<'a> {
     None,
     Bearer(&'a SecretString),
     Basic(&'a str, &'a SecretString),
+}
+
+impl Cred<'_> {
+    fn secret(&self) -> Option<&SecretString> {
+        match self {
+            Cred::None => None,
+            Cred::Bearer(token) => Some(token),
+            Cred::Basic(_, secret) => Some(secret),
+        }
+    }
 }
 
 /// Why a handler refuses an answer.
@@ -96,6 +119,16 @@ enum Why {
     Malformed(String),
 }
 
+impl Why {
+    fn map(self, f: impl Fn(&str) -> String) -> Why {
+        match self {
+            Why::Transport(reason) => Why::Transport(f(&reason)),
+            Why::Status(status, message) => Why::Status(status, f(&message)),
+            Why::Malformed(reason) => Why::Malformed(f(&reason)),
+        }
+    }
+}
+
 enum Step<T> {
     Done(T),
     Stop(Failure),
@@ -103,14 +136,22 @@ enum Step<T> {
 }
 
 impl Http {
-    pub(crate) fn new(platform: Platform, policy: RetryPolicy, timeout: Duration) -> Result<Http, SourceError> {
+    /// `secrets` are the client's credentials, kept out of every error.
+    pub(crate) fn new(
+        platform: Platform,
+        policy: RetryPolicy,
+        timeout: Duration,
+        secrets: &[&Option<SecretString>],
+    ) -> Result<Http, SourceError> {
         let client = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(timeout)
+            .redirect(redirect::within_origin())
             .user_agent(concat!("meter-sources/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SourceError::Config { platform, reason: format!("cannot set up HTTP: {e}") })?;
-        Ok(Http { client, platform, policy, timeout })
+        let redactor = Redactor::new(secrets.iter().filter_map(|s| s.as_ref()));
+        Ok(Http { client, platform, policy, timeout, redactor })
     }
 
     pub(crate) fn platform(&self) -> Platform {
@@ -123,6 +164,7 @@ impl Http {
 
     /// Sends `req` until `handle` accepts an answer, the policy gives up, or an answer is final.
     /// 2xx and 4xx answers other than 401 and 429 go to `handle`; `retries` counts the retries.
+    /// What a failure says comes without any secret the client knows, and short.
     pub(crate) async fn send<T>(
         &self,
         req: &Req,
@@ -136,10 +178,14 @@ impl Http {
                 path = req.url.path(), attempt, status = tracing::field::Empty);
             let (why, after) = match self.attempt(req, cred, &mut handle).instrument(span).await {
                 Step::Done(t) => return Ok(t),
-                Step::Stop(failure) => return Err(failure),
+                Step::Stop(Failure::Unauthorized(m)) => return Err(Failure::Unauthorized(self.clean(&m, req, cred))),
+                Step::Stop(Failure::Failed(e)) => {
+                    return Err(Failure::Failed(e.map_text(|t| self.clean(t, req, cred))));
+                }
                 Step::Again(why, after) => (why, after),
             };
             if attempt >= self.policy.max_retries {
+                let why = why.map(|t| self.clean(t, req, cred));
                 return Err(Failure::Failed(self.exhausted(req, why, attempt + 1)));
             }
             let wait = after.unwrap_or_else(|| self.backoff(attempt));
@@ -170,6 +216,11 @@ impl Http {
         }
         let resp = match rb.send().await {
             Ok(resp) => resp,
+            Err(e) if e.is_redirect() => {
+                let reason = e.source().map_or_else(|| "redirected".into(), ToString::to_string);
+                let (platform, request) = (self.platform, req.label.clone());
+                return Step::Stop(Failure::Failed(SourceError::Redirected { platform, request, reason }));
+            }
             Err(e) => return Step::Again(Why::Transport(self.describe(&e)), None),
         };
         let status = resp.status();
@@ -200,6 +251,13 @@ impl Http {
             })),
             Err(Reject::Fatal(e)) => Step::Stop(Failure::Failed(e)),
         }
+    }
+
+    /// `text` (the platform's words) without the secrets the client and this request know, and
+    /// short.
+    fn clean(&self, text: &str, req: &Req, cred: &Cred<'_>) -> String {
+        let extra: Vec<&SecretString> = cred.secret().into_iter().chain(req.secret.as_ref()).collect();
+        self.redactor.clean(text, &extra)
     }
 
     /// Full jitter: a uniform wait up to `min(cap, base · 2^attempt)`.
@@ -259,7 +317,7 @@ mod tests {
     fn backoff_stays_under_the_doubling_ceiling_and_the_cap() {
         let policy =
             RetryPolicy { base: Duration::from_millis(100), cap: Duration::from_secs(1), ..Default::default() };
-        let http = Http::new(Platform::Netsapiens, policy, Duration::from_secs(1)).expect("valid settings");
+        let http = Http::new(Platform::Netsapiens, policy, Duration::from_secs(1), &[]).expect("valid settings");
         for _ in 0..200 {
             assert!(http.backoff(0) <= Duration::from_millis(100));
             assert!(http.backoff(2) <= Duration::from_millis(400));

@@ -8,12 +8,15 @@ mod error;
 mod http;
 mod netsapiens;
 mod pager;
+mod redact;
 mod settings;
 mod token;
 mod types;
 mod wire;
 
 use std::sync::Arc;
+
+use chrono::DateTime;
 
 pub use error::SourceError;
 pub use pager::Pager;
@@ -102,15 +105,20 @@ impl Client {
     }
 
     /// The platform's own count of the window's records (NetSapiens v2: the sum over the three
-    /// types asked; v1: `cdr2 count`; Brightlink: `cdrTotalCount`).
+    /// types asked; v1: `cdr2 count`; Brightlink: `cdrTotalCount`). The platforms' window ends
+    /// are inclusive (assumed), so the count is asked up to the last whole second before `end`:
+    /// exactly the window, for records that start on whole seconds. An unknown domain is an error.
     pub async fn count(&self, domain: &str, window: &Window) -> Result<u64, SourceError> {
         self.check(domain)?;
         if window.start >= window.end {
             return Ok(0);
         }
+        let end = window.end;
+        let last = DateTime::from_timestamp(end.timestamp() - i64::from(end.timestamp_subsec_nanos() == 0), 0);
+        let asked = Window { start: window.start, end: last.unwrap_or(end) };
         match &*self.inner {
-            Backend::Netsapiens(ns) => ns.count(domain, window).await,
-            Backend::Brightlink(bl) => bl.count(domain, window).await,
+            Backend::Netsapiens(ns) => ns.count(domain, &asked).await,
+            Backend::Brightlink(bl) => bl.count(domain, &asked).await,
         }
     }
 

@@ -1,6 +1,9 @@
-//! Paging through a window's call records, with the repeated-page check of docs/sources.md.
+//! Paging through a window's call records, with the repeated-page check of docs/sources.md, and
+//! only the records that start in the window.
 
 use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
 
 use crate::{Client, Cursor, Page, Record, SourceError, Window};
 
@@ -8,15 +11,25 @@ use crate::{Client, Cursor, Page, Record, SourceError, Window};
 #[derive(Debug)]
 pub(crate) enum Row {
     Kept(Record),
-    /// A hidden helper leg, by id.
-    Hidden(String),
+    /// A hidden helper leg.
+    Hidden {
+        id: String,
+        start: DateTime<Utc>,
+    },
 }
 
 impl Row {
     fn id(&self) -> &str {
         match self {
             Row::Kept(r) => &r.call_id,
-            Row::Hidden(id) => id,
+            Row::Hidden { id, .. } => id,
+        }
+    }
+
+    fn start(&self) -> DateTime<Utc> {
+        match self {
+            Row::Kept(r) => r.start,
+            Row::Hidden { start, .. } => *start,
         }
     }
 }
@@ -48,6 +61,7 @@ impl Pager {
     ///
     /// A page that repeats a record of the page before it is asked again (as often as the retry
     /// policy allows); if it still repeats, its new rows are kept and the others are `repeated`.
+    /// Rows starting outside the window (the platforms' ends are inclusive) are `outside`.
     pub async fn next_page(&mut self) -> Result<Option<Page>, SourceError> {
         if self.done {
             return Ok(None);
@@ -76,8 +90,13 @@ impl Pager {
                 ids.insert(row.id().to_owned());
                 continue;
             }
+            if !(self.window.start..self.window.end).contains(&row.start()) {
+                page.outside += 1;
+                ids.insert(row.id().to_owned());
+                continue;
+            }
             match row {
-                Row::Hidden(id) => {
+                Row::Hidden { id, .. } => {
                     page.skipped += 1;
                     ids.insert(id);
                 }

@@ -90,6 +90,11 @@ impl Settings {
         Ok(url)
     }
 
+    /// The secrets, given or not.
+    pub(crate) fn secrets(&self) -> [&Option<SecretString>; 3] {
+        [&self.client_secret, &self.password, &self.api_key]
+    }
+
     /// The names of the credentials that are needed and not given (empty counts as not given).
     pub(crate) fn missing(&self, needed: &[&'static str]) -> Vec<&'static str> {
         let given = |name: &str| match name {

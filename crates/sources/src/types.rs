@@ -129,8 +129,10 @@ pub struct Record {
     pub to: String,
     /// When the call started, UTC.
     pub start: DateTime<Utc>,
-    /// Seconds between answer and hang-up; 0 when unanswered.
-    pub talk_seconds: u32,
+    /// Seconds between answer and hang-up as the platform's times or `billsec` give them; 0 when
+    /// unanswered. Negative when the platform says the call ended before it was answered: such a
+    /// record is flawed, and a sync rejects it.
+    pub talk_seconds: i64,
 }
 
 /// A phone number (DID) of a domain.
@@ -153,7 +155,7 @@ pub struct DomainInfo {
 
 /// One page of call records.
 ///
-/// `received = records.len() + skipped + repeated`.
+/// `received = records.len() + skipped + repeated + outside`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Page {
     /// The records of the page, in the platform's order.
@@ -164,6 +166,8 @@ pub struct Page {
     pub skipped: u64,
     /// Rows already seen on the previous page, dropped.
     pub repeated: u64,
+    /// Rows starting outside the window (at its end: the platforms' ends are inclusive), dropped.
+    pub outside: u64,
     /// Where the next page starts; `None` when the window is done.
     pub next: Option<Cursor>,
 }

@@ -203,9 +203,10 @@ pub(crate) fn domain_info(domain: String, time_zone: Option<String>) -> DomainIn
     DomainInfo { domain, time_zone: time_zone.filter(|z| !z.trim().is_empty()) }
 }
 
-/// Whole seconds from `answer` to `end`; 0 when the end is not after the answer.
-pub(crate) fn talk(answer: DateTime<Utc>, end: DateTime<Utc>) -> u32 {
-    u32::try_from((end - answer).num_seconds().max(0)).unwrap_or(u32::MAX)
+/// Whole seconds from `answer` to `end`; negative when the end is before the answer (a flawed
+/// record, which the sync rejects: it is never made to look unanswered).
+pub(crate) fn talk(answer: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+    (end - answer).num_seconds()
 }
 
 /// The digits of a number as the platforms write it (`+1 212…`, `12125551234`, `sip:…@host`).

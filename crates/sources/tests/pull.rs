@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use emulator::dataset;
-use sources::{ApiVersion, DomainInfo, PhoneNumber};
+use sources::{ApiVersion, Cursor, DomainInfo, PhoneNumber, Window};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_pull_is_exactly_the_dataset_and_count_agrees() {
@@ -16,7 +16,7 @@ async fn clean_pull_is_exactly_the_dataset_and_count_agrees() {
         assert_eq!((got.repeated, got.retries), (0, 0), "{gen:?}");
         assert!(got.pages >= 3, "{gen:?}: {} pages", got.pages);
         let count = client.count(DOMAIN, &window()).await.expect("count");
-        assert_eq!(count, got.records.len() as u64, "{gen:?}: count");
+        assert_eq!(count, platform_count(gen, window()), "{gen:?}: count");
         assert_dataset(gen, got.records);
         assert!(emu.faults_fired().is_empty());
     })
@@ -76,4 +76,26 @@ async fn pinned_versions_are_used_as_pinned() {
     let e = pull(&client).await.expect_err("no v2 listing");
     assert!(matches!(e, sources::SourceError::Http { status: 404, .. }), "{e}");
     assert!(!e.to_string().contains("does not exist"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_holds_its_start_and_not_its_end() {
+    each_gen(|gen| async move {
+        let emu = start(gen, vec![]).await;
+        let client = client(gen, &emu);
+        // A window from a record's start to another's: the platform's end is inclusive, meter's
+        // windows are not.
+        let day = window();
+        let starts: Vec<_> = expected_in(gen, day).iter().map(|r| r.start).collect();
+        let (first, last) = (starts[starts.len() / 4], starts[starts.len() / 2]);
+        let w = Window { start: first, end: last };
+        let got = pull_window(&client, w, Cursor::default(), u64::MAX).await.expect("pull");
+        assert!(got.records.iter().all(|r| r.start >= w.start && r.start < w.end), "{gen:?}: a record outside");
+        assert!(got.records.iter().any(|r| r.start == w.start), "{gen:?}: the start is in");
+        assert_eq!(got.skipped, hidden_in(gen, w), "{gen:?}: hidden legs of the window");
+        assert_dataset_in(gen, w, got.records);
+        let count = client.count(DOMAIN, &w).await.expect("count");
+        assert_eq!(count, platform_count(gen, w), "{gen:?}: the count of the window");
+    })
+    .await;
 }

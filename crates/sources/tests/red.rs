@@ -10,14 +10,6 @@ use emulator::FaultKind;
 use secrecy::SecretString;
 use sources::{Client, Cursor, Platform, Settings, SourceError};
 
-const SECRETS: [&str; 5] = [
-    emulator::DEMO_NS_PASSWORD,
-    emulator::DEMO_NS_CLIENT_SECRET,
-    emulator::DEMO_NS_API_KEY,
-    emulator::DEMO_BL_PASSWORD,
-    emulator::DEMO_BL_API_SECRET,
-];
-
 /// Neither the error's Display nor its Debug shows a secret (the given wrong one included).
 fn assert_no_secret(e: &SourceError, extra: &str) {
     for shown in [e.to_string(), format!("{e:?}")] {
@@ -83,10 +75,22 @@ async fn ns_v2_records_of_an_unknown_domain_name_it() {
     let client = client(Gen::NsV2, &emu);
     let mut pager = client.pager("nobody.example.net", window(), Cursor::default());
     let e = pager.next_page().await.expect_err("should fail");
-    assert!(matches!(e, SourceError::Http { status: 404, .. }), "{e}");
+    assert!(matches!(e, SourceError::UnknownDomain { .. }), "{e}");
     assert!(e.to_string().contains("`nobody.example.net` does not exist"), "{e}");
     let e = client.count("nobody.example.net", &window()).await.expect_err("should fail");
     assert!(e.to_string().contains("nobody.example.net"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_of_an_unknown_domain_names_it_at_once() {
+    each_gen(|gen| async move {
+        let emu = start(gen, vec![]).await;
+        let e = client(gen, &emu).count("nobody.example.net", &window()).await.expect_err("an unknown domain");
+        assert!(e.to_string().contains("`nobody.example.net` does not exist"), "{gen:?}: {e}");
+        assert!(!e.to_string().contains("attempts"), "{gen:?}: asked once: {e}");
+        assert!(e.hint().contains("domain"), "{gen:?}: {}", e.hint());
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,7 +78,28 @@ pub const MAX_ID_LEN: usize = 1024;
 /// The columns of a job, in the order both backends' row readers take them.
 const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
     j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
-    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
+    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error, j.outside,
+    j.rejected, j.rejects";
+
+/// A job's rejected records as both backends store them: a JSON array of `{"id", "reason"}`.
+fn rejects_json(list: &[RejectedRecord]) -> String {
+    let items = list.iter().map(|r| serde_json::json!({"id": r.id, "reason": r.reason})).collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+/// The rejected records of a job's stored JSON.
+fn rejects_of(text: &str) -> Result<Vec<RejectedRecord>> {
+    let corrupt = || StoreError::Corrupt(format!("job rejects `{text}` are not a list of {{id, reason}}"));
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| corrupt())?;
+    let items = value.as_array().ok_or_else(corrupt)?;
+    items
+        .iter()
+        .map(|item| match (item["id"].as_str(), item["reason"].as_str()) {
+            (Some(id), Some(reason)) => Ok(RejectedRecord { id: id.to_owned(), reason: reason.to_owned() }),
+            _ => Err(corrupt()),
+        })
+        .collect()
+}
 
 /// Refuses an invoice billing a call that starts outside its days: the invoice's days are in the
 /// customer's zone, so its calls start within one day before its first day and two days after

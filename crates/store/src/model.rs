@@ -379,6 +379,18 @@ pub struct JobProgress {
     pub repeated: u64,
     /// Requests that failed and were retried, or pages that were refused and fetched again.
     pub errors: u64,
+    /// Rows starting outside the window (the platform's end is inclusive), left out.
+    pub outside: u64,
+    /// Flawed records not stored (see [`Job::rejects`]).
+    pub rejected: u64,
+}
+
+/// A record a sync did not store, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRecord {
+    /// The platform's id of the record.
+    pub id: String,
+    pub reason: String,
 }
 
 /// A call-record sync of one customer's domain on one source for a window of start times.
@@ -404,6 +416,8 @@ pub struct Job {
     pub started_at: Micros,
     pub finished_at: Option<Micros>,
     pub error: Option<String>,
+    /// The first few rejected records (their count is `progress.rejected`).
+    pub rejects: Vec<RejectedRecord>,
 }
 
 /// Which jobs to list, newest first.

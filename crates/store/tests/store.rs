@@ -11,8 +11,8 @@ use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Pri
 use store::postgres::TempDatabase;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, Job, JobProgress,
-    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, Source,
-    SourceSettings, SqliteStore, Store, StoreError, StoreTx,
+    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, RejectedRecord,
+    Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
 
 /// The backend a test runs on.
@@ -817,6 +817,7 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
         started_at: 1_767_400_000_123_456,
         finished_at: None,
         error: None,
+        rejects: Vec::new(),
     };
     let mut tx = store.write_usage().expect("tx");
     job.id = tx.save_job(&job).expect("insert");
@@ -835,7 +836,14 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
         skipped: 97,
         repeated: 1000,
         errors: 4,
+        outside: 2,
+        rejected: 3,
     };
+    // Rejected records keep any id, even one PostgreSQL text could not hold as it is.
+    job.rejects = vec![
+        RejectedRecord { id: "r1".into(), reason: "its release is 5 s before its answer".into() },
+        RejectedRecord { id: "odd\u{0}\"id\n".into(), reason: "a \"reason\"".into() },
+    ];
     job.numbers = Some(12);
     job.platform_count = Some(5904);
     job.stored_count = Some(5903);

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cleartext;
+mod reconcile;
 pub mod secrets;
 pub mod settings;
 pub mod sync;
@@ -11,7 +12,20 @@ use crate::error::{BillingError, Result};
 use crate::invoice::zone_of;
 use chrono::NaiveDate;
 use rating::Micros;
-use store::{Customer, Job, JobQuery, Source, Store, StoreTx};
+use store::{Customer, Job, JobQuery, RejectedRecord, Source, Store, StoreTx};
+
+pub use reconcile::Reconciliation;
+
+/// The most characters of an error a job keeps (a source's errors come without secrets already).
+const MAX_ERROR: usize = 500;
+
+/// `text` cut to `max` characters, `…` marking a cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
 
 /// The customer's domain on a source, if set.
 fn domain_of(customer: &Customer, source: Source) -> Option<String> {
@@ -168,6 +182,11 @@ pub struct JobDoc {
     pub conflicts: u64,
     pub skipped: u64,
     pub repeated: u64,
+    /// Rows the platform returned that start outside the window (at its end), left out.
+    pub outside: u64,
+    /// Flawed records not stored, and the first few with the reason.
+    pub rejected: u64,
+    pub rejects: Vec<Rejected>,
     pub errors: u64,
     pub numbers: Option<u64>,
     /// The platform's own count of the window's records, the calls meter stores for the window,
@@ -175,10 +194,26 @@ pub struct JobDoc {
     pub platform_count: Option<u64>,
     pub stored_count: Option<u64>,
     pub difference: Option<i64>,
+    /// How the counts matched: `exact`, `with_hidden_legs` (the platform counts the hidden legs
+    /// the listing returned, `skipped`) or `mismatch`; none before the job is done.
+    pub reconciliation: Option<&'static str>,
     pub position: String,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub error: Option<String>,
+}
+
+/// A record a sync rejected, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    pub id: String,
+    pub reason: String,
+}
+
+impl From<&RejectedRecord> for Rejected {
+    fn from(r: &RejectedRecord) -> Rejected {
+        Rejected { id: r.id.clone(), reason: r.reason.clone() }
+    }
 }
 
 impl JobDoc {
@@ -203,11 +238,18 @@ impl JobDoc {
             conflicts: p.conflicts,
             skipped: p.skipped,
             repeated: p.repeated,
+            outside: p.outside,
+            rejected: p.rejected,
+            rejects: j.rejects.iter().map(Rejected::from).collect(),
             errors: p.errors,
             numbers: j.numbers,
             platform_count: j.platform_count,
             stored_count: j.stored_count,
             difference: j.platform_count.zip(j.stored_count).map(|(a, b)| signed(a) - signed(b)),
+            reconciliation: j
+                .platform_count
+                .zip(j.stored_count)
+                .map(|(platform, stored)| Reconciliation::of(platform, stored, p.skipped).as_str()),
             position: j.position.clone(),
             started_at: format_utc(j.started_at),
             finished_at: j.finished_at.map(format_utc),

@@ -1,18 +1,25 @@
 //! Sync: pulls a customer's phone numbers and call records from a metered source into the
-//! store, as a job that commits its progress and position with every batch of pages.
+//! store, as a job that commits its progress and position with every batch of pages. Every
+//! record is checked in one place ([`call_of`]); a flawed one is rejected, not stored, and the
+//! job reports it.
 
-use super::{customer_window, domain_of, utc};
+use super::{customer_window, cut, domain_of, utc};
 use crate::error::{BillingError, Result};
 use crate::Progress;
 use rating::{Direction, Micros};
-use sources::{Client, Cursor, Page, Window};
+use sources::{Client, Cursor, Page, Record, Window};
 use store::{
-    CallOutcome, Customer, Job, JobProgress, JobQuery, JobState, NewCall, PhoneNumber, Source, Store, StoreTx,
+    CallOutcome, Customer, Job, JobProgress, JobQuery, JobState, NewCall, PhoneNumber, RejectedRecord, Source, Store,
+    StoreTx,
 };
 use tokio::runtime::Runtime;
 
 /// Pages written per transaction at most, when several are waiting.
 const PAGES_PER_COMMIT: usize = 16;
+/// Rejected records a job keeps with their reason (all are counted).
+const REJECTS_KEPT: usize = 5;
+/// The most characters of a rejected record's id a job keeps.
+const REJECTED_ID_CHARS: usize = 100;
 
 /// What one customer's sync on one source did.
 #[derive(Debug)]
@@ -63,7 +70,7 @@ pub(crate) fn sync_one<S: Store>(
             tracing::warn!(job = job.id, error = %e, "sync failed");
             job.state = JobState::Failed;
             job.progress.errors += 1;
-            job.error = Some(e.to_string());
+            job.error = Some(cut(&e.to_string(), super::MAX_ERROR));
             Outcome::Failed(job.clone())
         }
     };
@@ -114,6 +121,7 @@ fn resume_or_start<S: Store>(
             started_at: now,
             finished_at: None,
             error: None,
+            rejects: Vec::new(),
         },
     };
     let id = tx.save_job(&job)?;
@@ -129,8 +137,10 @@ fn run<S: Store>(store: &mut S, rt: &Runtime, client: &Client, job: &mut Job, pr
     let window = Window { start: utc(job.window_start)?, end: utc(job.window_end)? };
     let domain = job.domain.clone();
 
-    let numbers = rt.block_on(client.phone_numbers(&domain))?;
+    // The count first: it fails for a domain the platform does not have, before the customer's
+    // numbers are replaced by an empty list.
     let platform_count = rt.block_on(client.count(&domain, &window))?;
+    let numbers = rt.block_on(client.phone_numbers(&domain))?;
     job.numbers = Some(numbers.len() as u64);
     job.platform_count = Some(platform_count);
     progress.start(platform_count);
@@ -206,25 +216,26 @@ fn write_pages<S: Store>(
 ) -> Result<()> {
     calls.clear();
     let mut p = job.progress.clone();
+    let mut rejects = job.rejects.clone();
     let mut position = job.position.clone();
     for (page, _) in pages {
         for r in &page.records {
-            calls.push(NewCall {
-                source: job.source,
-                source_call_id: r.call_id.clone(),
-                customer_pk: job.customer_pk,
-                start: r.start.timestamp_micros(),
-                duration: r.talk_seconds,
-                direction: direction(r.direction),
-                from: r.from.clone(),
-                to: r.to.clone(),
-                call_type: None,
-            });
+            match call_of(job, r) {
+                Ok(call) => calls.push(call),
+                Err(reason) => {
+                    tracing::warn!(job = job.id, record = r.call_id, reason, "record rejected");
+                    p.rejected += 1;
+                    if rejects.len() < REJECTS_KEPT {
+                        rejects.push(RejectedRecord { id: cut(&r.call_id, REJECTED_ID_CHARS), reason });
+                    }
+                }
+            }
         }
         p.pages += 1;
         p.received += page.received;
         p.skipped += page.skipped;
         p.repeated += page.repeated;
+        p.outside += page.outside;
         if let Some(next) = &page.next {
             position = position_of(next);
         }
@@ -243,11 +254,34 @@ fn write_pages<S: Store>(
     p.updated += sum.updated;
     p.duplicates += sum.duplicates;
     p.conflicts += sum.conflicts;
-    let saved = Job { progress: p, position, ..job.clone() };
+    let saved = Job { progress: p, position, rejects, ..job.clone() };
     tx.save_job(&saved)?;
     tx.commit()?;
     *job = saved;
     Ok(())
+}
+
+/// The call a fetched record becomes, or why it is rejected. Every check of a synced record is
+/// made here: a rejected record is not stored, and the job counts it and keeps the first few.
+fn call_of(job: &Job, r: &Record) -> std::result::Result<NewCall, String> {
+    let duration = match u32::try_from(r.talk_seconds) {
+        Ok(seconds) => seconds,
+        Err(_) if r.talk_seconds < 0 => {
+            return Err(format!("its release is {} s before its answer", r.talk_seconds.unsigned_abs()));
+        }
+        Err(_) => return Err(format!("its talk time of {} s is longer than meter stores", r.talk_seconds)),
+    };
+    Ok(NewCall {
+        source: job.source,
+        source_call_id: r.call_id.clone(),
+        customer_pk: job.customer_pk,
+        start: r.start.timestamp_micros(),
+        duration,
+        direction: direction(r.direction),
+        from: r.from.clone(),
+        to: r.to.clone(),
+        call_type: None,
+    })
 }
 
 fn direction(d: sources::Direction) -> Direction {
@@ -258,7 +292,8 @@ fn direction(d: sources::Direction) -> Direction {
     }
 }
 
-/// Records that count toward the platform's count: received, less hidden legs and repeats.
+/// Records that count toward the platform's count: received, less hidden legs, repeats and rows
+/// outside the window.
 fn counted(p: &JobProgress) -> u64 {
-    p.received.saturating_sub(p.skipped + p.repeated)
+    p.received.saturating_sub(p.skipped + p.repeated + p.outside)
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::auth::Platform::Brightlink as BL;
 use crate::dataset::{CallKind, Domain, Filter, Leg, Window};
 use crate::faults::serve_page;
-use crate::http::{error, rfc3339, Reply};
+use crate::http::{error, rfc3339, through, Reply};
 use crate::state::AppState;
 
 const MAX_RESULTS: u64 = 1000;
@@ -172,8 +172,9 @@ fn cdr_page(st: &AppState, s: &Search, repeat: bool) -> Reply {
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| bad(&format!("{field} must be an RFC 3339 date-time, not {v:?}")))
     };
+    // END is included, as the platforms' window ends are.
     let (from, to) = match (time("START"), time("END")) {
-        (Ok(f), Ok(t)) => (f, t),
+        (Ok(f), Ok(t)) => (f, through(t)),
         (Err(r), _) | (_, Err(r)) => return r,
     };
     let (offset, count) = match s.page(u64::from(repeat)) {

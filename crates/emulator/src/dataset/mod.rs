@@ -85,8 +85,8 @@ pub fn count(seed: u64, domain: &DomainSpec, from: DateTime<Utc>, to: DateTime<U
     window(seed, domain, from, to, Filter { kind, visible_only: false }).count()
 }
 
-/// How many of [`calls`] are not hidden, of one kind or all: the count the platforms report
-/// (NetSapiens `cdrs/count` per type and `cdr2 count`, Brightlink `cdrTotalCount`).
+/// How many of [`calls`] are not hidden, of one kind or all: the count NetSapiens v2 `cdrs/count`
+/// (per type) and Brightlink `cdrTotalCount` report; NetSapiens v1 `cdr2 count` is [`count`].
 pub fn count_visible(
     seed: u64,
     domain: &DomainSpec,

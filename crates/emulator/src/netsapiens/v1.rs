@@ -13,7 +13,7 @@ use super::render;
 use crate::auth::Platform::NetSapiens as NS;
 use crate::dataset::{Domain, Filter, Leg, Window};
 use crate::faults::serve_page;
-use crate::http::{error, paging, Params, Reply, JSON};
+use crate::http::{error, paging, through, Params, Reply, JSON};
 use crate::state::AppState;
 
 fn empty_object() -> Reply {
@@ -96,7 +96,7 @@ fn phonenumber_read(st: &AppState, p: &Params) -> Reply {
     Reply::json(StatusCode::OK, &rows)
 }
 
-/// `start_date`/`end_date` as `YYYY-MM-DD hh:mm:ss`, read in UTC.
+/// `start_date`/`end_date` as `YYYY-MM-DD hh:mm:ss`, read in UTC, the end included.
 fn window(p: &Params) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let time = |name: &str| {
         let v = p.get(name).filter(|v| !v.is_empty()).ok_or_else(|| format!("{name} is required"))?;
@@ -104,7 +104,7 @@ fn window(p: &Params) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
             .map(|t| t.and_utc())
             .map_err(|_| format!("{name} must be YYYY-MM-DD hh:mm:ss, not {v:?}"))
     };
-    Ok((time("start_date")?, time("end_date")?))
+    Ok((time("start_date")?, through(time("end_date")?)))
 }
 
 fn cdr_read(st: &AppState, p: &Params, repeat: bool) -> Reply {
@@ -129,12 +129,12 @@ fn cdr_count(st: &AppState, p: &Params) -> Reply {
         Ok(w) => w,
         Err(m) => return error(NS, StatusCode::BAD_REQUEST, &m),
     };
-    let (total, seconds) = match p.get("domain").and_then(|d| st.domain(d)) {
-        Some(dom) => {
-            let w = Window::new(dom.clone(), from, to, Filter { kind: None, visible_only: true });
-            (w.count(), w.talk_seconds())
-        }
-        None => (0, 0),
+    // An unknown domain is `{}`, as v1 answers everything it has nothing for; the count holds
+    // hidden legs (v1 has no filter for them), unlike v2's.
+    let Some(dom) = p.get("domain").and_then(|d| st.domain(d)) else {
+        return empty_object();
     };
+    let w = Window::new(dom.clone(), from, to, Filter::ALL);
+    let (total, seconds) = (w.count(), w.talk_seconds());
     Reply::json(StatusCode::OK, &json!({"total": total.to_string(), "minutes": seconds.div_ceil(60).to_string()}))
 }

@@ -12,7 +12,7 @@ use super::render;
 use crate::auth::Platform::NetSapiens as NS;
 use crate::dataset::{CallKind, Domain, Filter, Leg, Window};
 use crate::faults::serve_page;
-use crate::http::{error, paging, Params, Reply};
+use crate::http::{error, paging, through, Params, Reply};
 use crate::state::AppState;
 
 pub(crate) async fn version(State(st): State<Arc<AppState>>) -> Reply {
@@ -96,7 +96,7 @@ pub(crate) async fn phonenumbers_count(
     }
 }
 
-/// The window `[from, to)` and type of a `cdrs` or `cdrs/count` query.
+/// The window `[from, to]` (its end included) and type of a `cdrs` or `cdrs/count` query.
 type Query = (DateTime<Utc>, DateTime<Utc>, Option<CallKind>);
 
 fn window(p: &Params) -> Result<Query, String> {
@@ -114,7 +114,7 @@ fn window(p: &Params) -> Result<Query, String> {
         Some("Missed") => Some(CallKind::Missed),
         Some(t) => return Err(format!("type must be one of Outbound, Inbound, On-net, Missed, not {t:?}")),
     };
-    Ok((time("datetime-start")?, time("datetime-end")?, kind))
+    Ok((time("datetime-start")?, through(time("datetime-end")?), kind))
 }
 
 fn page(dom: &Arc<Domain>, p: &Params, repeat: bool) -> Reply {

@@ -7,7 +7,8 @@
 //!   UTC), `sortBy: "startTime"`, `accending: true`, at most 1,000 rows a page, answering
 //!   `{"cdrTotalCount", "cdrs": [{"callId", "direction", "fromNumber", "toNumber", "startTime",
 //!   "answerTime", "endTime", "billsec", "domain"}]}`; `cdrTotalCount` is the window's count;
-//! - windows are half-open `[start, end)` on the call start time;
+//! - the END of a search is included (a record starting then is listed and counted): the pager
+//!   leaves such records out and the count is asked up to the second before;
 //! - the domain search `POST v1/domain/search` with DOMAIN answering `{"domainTotalCount",
 //!   "domains": [{"domain", "name", "timeZone"}]}`; no entry of that name = no such domain;
 //! - one customer's numbers: the public `POST v1/did/numbers` with a DOMAIN search item;
@@ -15,6 +16,8 @@
 //! - mapping: call id = `callId`; direction as given (`inbound`, `outbound`, `internal`);
 //!   from/to = `fromNumber`/`toNumber`; start = `startTime`; talk seconds = `billsec`, 0 when
 //!   `answerTime` is null;
+//! - a domain the platform does not have answers every search with nothing: a count of 0 is
+//!   checked with the domain search, and an unknown domain is an error;
 //! - tokens expire (the emulator issues 300-second ones) and an expired token answers 401;
 //!   there is no refresh token.
 
@@ -44,7 +47,8 @@ pub(crate) fn numbers_search(domain: &str, page_no: u64, count: u64) -> String {
     .to_string()
 }
 
-/// The body of `v1/cdr/search` for one page of a window, oldest first.
+/// The body of `v1/cdr/search` for one page of a window, oldest first; END (the window's end) is
+/// included by the platform.
 pub(crate) fn cdr_search(domain: &str, window: &Window, page_no: u64, count: u64) -> String {
     json!({
         "searchItems": [
@@ -147,7 +151,7 @@ fn cdr_row(cdr: Cdr, row: usize) -> Result<Row, String> {
     let start = rfc3339("startTime", row, cdr.start_time.as_str())?;
     let talk_seconds = match (cdr.answer_time.as_str().trim().is_empty(), cdr.billsec) {
         (true, _) => 0,
-        (false, Some(Num(secs))) => u32::try_from(secs).unwrap_or(u32::MAX),
+        (false, Some(Num(secs))) => i64::try_from(secs).unwrap_or(i64::MAX),
         (false, None) => return Err(bad("billsec", row, "", "a number of seconds (the call was answered)")),
     };
     Ok(Row::Kept(Record {

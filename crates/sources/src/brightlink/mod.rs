@@ -36,7 +36,7 @@ impl Brightlink {
         let needed = ["client_id", "client_secret", "username", "password"];
         match (&s.client_id, &s.client_secret, &s.username, &s.password) {
             (Some(key), Some(secret), Some(user), Some(password)) if s.missing(&needed).is_empty() => Ok(Brightlink {
-                http: Http::new(Platform::Brightlink, s.retry.clone(), s.timeout)?,
+                http: Http::new(Platform::Brightlink, s.retry.clone(), s.timeout, &s.secrets())?,
                 base,
                 api_key: key.clone(),
                 api_secret: secret.clone(),
@@ -132,9 +132,15 @@ impl Brightlink {
         Ok(all)
     }
 
+    /// `cdrTotalCount`; a count of 0 for a domain the platform does not have is an error.
     pub(crate) async fn count(&self, domain: &str, window: &Window) -> Result<u64, SourceError> {
         let body = map::cdr_search(domain, window, 0, 1);
-        self.search(&["v1", "cdr", "search"], body, &mut 0, map::cdr_total).await
+        match self.search(&["v1", "cdr", "search"], body, &mut 0, map::cdr_total).await? {
+            0 if self.domain(domain).await?.is_none() => {
+                Err(SourceError::UnknownDomain { platform: Platform::Brightlink, domain: domain.to_owned() })
+            }
+            total => Ok(total),
+        }
     }
 
     /// Page `offset / 1000`; done when the page is short or reaches `cdrTotalCount`.

@@ -41,7 +41,8 @@ struct ErrorBody {
     error_description: Option<String>,
 }
 
-/// The platform's words for a failed answer: its JSON message, else the start of the body.
+/// The platform's words for a failed answer: its JSON message, else the body. Whole: `Http`
+/// takes the secrets out of it and then shortens it.
 pub(crate) fn message(status: StatusCode, body: &[u8]) -> String {
     if let Ok(e) = serde_json::from_slice::<ErrorBody>(body) {
         match (e.message, e.error, e.error_description) {
@@ -56,12 +57,7 @@ pub(crate) fn message(status: StatusCode, body: &[u8]) -> String {
     if text.is_empty() {
         return status.canonical_reason().unwrap_or("no message").to_string();
     }
-    let cut: String = text.chars().take(200).collect();
-    if cut.len() < text.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    }
+    text.to_owned()
 }
 
 /// `application/x-www-form-urlencoded`.
@@ -71,22 +67,30 @@ pub(super) fn form_encode(pairs: &[(&str, &str)]) -> String {
         if i > 0 {
             out.push('&');
         }
-        for (n, part) in [key, value].into_iter().enumerate() {
-            if n == 1 {
-                out.push('=');
-            }
-            for b in part.bytes() {
-                match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
-                    b' ' => out.push('+'),
-                    _ => {
-                        let _ = write!(out, "%{b:02X}");
-                    }
-                }
+        push_encoded(&mut out, key);
+        out.push('=');
+        push_encoded(&mut out, value);
+    }
+    out
+}
+
+/// One value as a form body writes it.
+pub(crate) fn form_value(value: &str) -> String {
+    let mut out = String::new();
+    push_encoded(&mut out, value);
+    out
+}
+
+fn push_encoded(out: &mut String, part: &str) {
+    for b in part.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

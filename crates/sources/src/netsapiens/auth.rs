@@ -112,7 +112,8 @@ async fn token_request(
         let json: serde_json::Map<String, serde_json::Value> =
             fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
         Req::post_json(ns.url(&["ns-api", "v2", "tokens"]), serde_json::Value::Object(json).to_string())
-    };
+    }
+    .carrying(refresh);
     let what = if refresh.is_some() { "the token refresh" } else { "the username or password" };
     let mut retries = 0;
     let answer = ns.http.send(&req, &Cred::None, &mut retries, |status, body| match status.as_u16() {

@@ -1,7 +1,11 @@
 //! NetSapiens wire records (v1 and v2) and how they become meter's records, numbers and domains.
 //!
 //! **Assumed** (not public; check these first against a real installation, see docs/sources.md):
-//! - windows are half-open `[start, end)` on the call start time;
+//! - a window's end (v2 `datetime-end`, v1 `end_date`) is included: the pager leaves out what
+//!   starts then, and counts are asked up to the second before;
+//! - v1 `cdr2 count` may count hidden legs (the emulator's does; v2's `cdrs/count` does not):
+//!   reconciliation accepts either;
+//! - v1 answers `{}` to `cdr2 count` for a domain it does not have;
 //! - v2 rows come in start-time order, ties by `id`;
 //! - v2: the direction is the `type` asked (`Outbound` → outbound, `Inbound` → inbound, `On-net`
 //!   → internal), because the `call-direction` codes are unconfirmed; `Missed` is not fetched;
@@ -93,6 +97,12 @@ struct Count {
     total: Num,
 }
 
+#[derive(Deserialize)]
+struct MaybeCount {
+    #[serde(default)]
+    total: Option<Num>,
+}
+
 /// A v2 page of call legs of one `type`, which gives their direction.
 pub(crate) fn v2_rows(body: &[u8], direction: Direction) -> Result<Vec<Row>, String> {
     let List(cdrs) = parse::<List<V2Cdr>>(body, "the call records are not a list of records")?;
@@ -101,10 +111,10 @@ pub(crate) fn v2_rows(body: &[u8], direction: Direction) -> Result<Vec<Row>, Str
 
 fn v2_row(cdr: V2Cdr, direction: Direction, row: usize) -> Result<Row, String> {
     let id = call_id("id", row, cdr.id)?;
-    if cdr.hide.0 {
-        return Ok(Row::Hidden(id));
-    }
     let start = rfc3339("call-start-datetime", row, cdr.start.as_str())?;
+    if cdr.hide.0 {
+        return Ok(Row::Hidden { id, start });
+    }
     let answer = cdr.answer.as_str().trim();
     let talk_seconds = if answer.is_empty() || answer.starts_with("0000-00-00") {
         0
@@ -127,8 +137,9 @@ pub(crate) fn v1_rows(body: &[u8]) -> Result<Vec<Row>, String> {
 
 fn v1_row(cdr: V1Cdr, row: usize) -> Result<Row, String> {
     let id = call_id("cdr_id", row, cdr.cdr_id)?;
+    let start = epoch("time_start", row, cdr.time_start.as_str())?;
     if cdr.hide.0 {
-        return Ok(Row::Hidden(id));
+        return Ok(Row::Hidden { id, start });
     }
     let (direction, missed) = match cdr.kind.as_str().trim() {
         "0" => (Direction::Outbound, false),
@@ -137,7 +148,6 @@ fn v1_row(cdr: V1Cdr, row: usize) -> Result<Row, String> {
         "3" => (Direction::Internal, false),
         other => return Err(bad("type", row, other, "a call type (0 outbound, 1 inbound, 2 missed, 3 on-net)")),
     };
-    let start = epoch("time_start", row, cdr.time_start.as_str())?;
     let answer = cdr.time_answer.as_str().trim();
     let talk_seconds = if missed || answer.is_empty() || answer == "0" {
         0
@@ -202,10 +212,21 @@ pub(crate) fn v1_numbers(body: &[u8]) -> Result<Vec<PhoneNumber>, String> {
     Ok(rules.iter().map(|r| PhoneNumber { number: number(r), enabled: r.enable.0 }).collect())
 }
 
-/// `cdrs/count` (v2, integers) or `cdr2 count` (v1, strings): the total.
+/// `cdrs/count` (v2, integers): the total.
 pub(crate) fn count(body: &[u8]) -> Result<u64, String> {
-    parse::<Count>(body, "the count is not `{\"total\": N, …}`").map(|c| c.total.0)
+    parse::<Count>(body, COUNT).map(|c| c.total.0)
 }
+
+/// `cdr2 count` (v1, strings): the total; `None` for `{}` or an empty body, which is how v1
+/// answers for a domain it does not have.
+pub(crate) fn v1_count(body: &[u8]) -> Result<Option<u64>, String> {
+    if is_blank(body) {
+        return Ok(None);
+    }
+    parse::<MaybeCount>(body, COUNT).map(|c| c.total.map(|n| n.0))
+}
+
+const COUNT: &str = "the count is not `{\"total\": N, …}`";
 
 #[cfg(test)]
 mod tests;

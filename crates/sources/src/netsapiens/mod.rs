@@ -11,7 +11,7 @@ use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-use crate::http::{endpoint, message, Http, Reject, Req};
+use crate::http::{endpoint, Http, Reject, Req};
 use crate::pager::Fetched;
 use crate::token::{with_bearer, Bearer, TokenSlot};
 use crate::wire::looks_like_json;
@@ -60,7 +60,7 @@ impl Netsapiens {
                 return Err(SourceError::Config { platform: Platform::Netsapiens, reason });
             }
         };
-        let http = Http::new(Platform::Netsapiens, s.retry.clone(), s.timeout)?;
+        let http = Http::new(Platform::Netsapiens, s.retry.clone(), s.timeout, &s.secrets())?;
         Ok(Netsapiens {
             http,
             base,
@@ -155,19 +155,17 @@ impl Netsapiens {
 /// that is not JSON means the route is not there: a plain HTTP error).
 fn data<T>(
     domain: &str,
-    req: &Req,
     status: StatusCode,
     body: &[u8],
     map: impl FnOnce(&[u8]) -> Result<T, String>,
 ) -> Result<T, Reject> {
     match status.as_u16() {
         200..=299 => map(body).map_err(Reject::Malformed),
-        404 if looks_like_json(body) => Err(Reject::Fatal(SourceError::Http {
-            platform: Platform::Netsapiens,
-            request: req.label().to_owned(),
-            status: 404,
-            message: format!("domain `{domain}` does not exist on netsapiens ({})", message(status, body)),
-        })),
+        404 if looks_like_json(body) => Err(Reject::Fatal(unknown(domain))),
         _ => Err(Reject::Status),
     }
+}
+
+fn unknown(domain: &str) -> SourceError {
+    SourceError::UnknownDomain { platform: Platform::Netsapiens, domain: domain.to_owned() }
 }

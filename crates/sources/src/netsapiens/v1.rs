@@ -36,17 +36,23 @@ pub(super) async fn any_domain(ns: &Netsapiens) -> Result<(), SourceError> {
 
 pub(super) async fn phone_numbers(ns: &Netsapiens, domain: &str) -> Result<Vec<PhoneNumber>, SourceError> {
     let req = request(ns, "phonenumber", "read", &[("dialplan", "DID Table"), ("dest_domain", domain)]);
-    ns.call(&req, &mut 0, |status, body| data(domain, &req, status, body, map::v1_numbers)).await
+    ns.call(&req, &mut 0, |status, body| data(domain, status, body, map::v1_numbers)).await
 }
 
+/// `cdr2 count`; `{}` (or nothing) is 0 when the domain exists, and an unknown domain otherwise.
 pub(super) async fn count(ns: &Netsapiens, domain: &str, window: &Window) -> Result<u64, SourceError> {
     let (start, end) = (time(window.start), time(window.end));
     let params = [("domain", domain), ("start_date", start.as_str()), ("end_date", end.as_str())];
     let req = request(ns, "cdr2", "count", &params);
-    ns.call(&req, &mut 0, |status, body| data(domain, &req, status, body, map::count)).await
+    match ns.call(&req, &mut 0, |status, body| data(domain, status, body, map::v1_count)).await? {
+        Some(total) => Ok(total),
+        None if self::domain(ns, domain).await?.is_some() => Ok(0),
+        None => Err(super::unknown(domain)),
+    }
 }
 
-/// One page of every type; an empty answer ends the window.
+/// One page of every type; an empty answer ends the window. `end_date` (the window's end) is
+/// included by the platform: the pager leaves out what starts there.
 pub(super) async fn page(
     ns: &Netsapiens,
     domain: &str,
@@ -68,7 +74,7 @@ pub(super) async fn page(
         ("start", offset.as_str()),
     ];
     let req = request(ns, "cdr2", "read", &params);
-    let rows = ns.call(&req, retries, |status, body| data(domain, &req, status, body, map::v1_rows)).await?;
+    let rows = ns.call(&req, retries, |status, body| data(domain, status, body, map::v1_rows)).await?;
     let next = match rows.len() as u64 {
         0 => None,
         read => Some(Cursor { segment: 0, offset: cursor.offset + read }),

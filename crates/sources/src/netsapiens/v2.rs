@@ -13,6 +13,7 @@ use crate::{Cursor, Direction, DomainInfo, PhoneNumber, Platform, SourceError, W
 const TYPES: [(&str, Direction); 3] =
     [("Outbound", Direction::Outbound), ("Inbound", Direction::Inbound), ("On-net", Direction::Internal)];
 
+/// A listing or count URL; `window.end` is sent as the platform's end, which it includes.
 fn window_url(ns: &Netsapiens, domain: &str, tail: &[&str], window: &Window, kind: &str) -> Url {
     let mut segments = vec!["ns-api", "v2", "domains", domain];
     segments.extend(tail);
@@ -40,7 +41,7 @@ pub(super) async fn phone_numbers(ns: &Netsapiens, domain: &str) -> Result<Vec<P
         let mut url = ns.url(&["ns-api", "v2", "domains", domain, "phonenumbers"]);
         url.query_pairs_mut().append_pair("start", &all.len().to_string()).append_pair("limit", &LIMIT.to_string());
         let req = Req::get(url);
-        let page = ns.call(&req, &mut 0, |status, body| data(domain, &req, status, body, map::v2_numbers)).await?;
+        let page = ns.call(&req, &mut 0, |status, body| data(domain, status, body, map::v2_numbers)).await?;
         let short = (page.len() as u64) < LIMIT;
         all.extend(page);
         if short {
@@ -54,7 +55,7 @@ pub(super) async fn count(ns: &Netsapiens, domain: &str, window: &Window) -> Res
     let mut total = 0;
     for (kind, _) in TYPES {
         let req = Req::get(window_url(ns, domain, &["cdrs", "count"], window, kind));
-        total += ns.call(&req, &mut 0, |status, body| data(domain, &req, status, body, map::count)).await?;
+        total += ns.call(&req, &mut 0, |status, body| data(domain, status, body, map::count)).await?;
     }
     Ok(total)
 }
@@ -75,7 +76,7 @@ pub(super) async fn page(
     url.query_pairs_mut().append_pair("start", &cursor.offset.to_string()).append_pair("limit", &LIMIT.to_string());
     let req = Req::get(url);
     let rows =
-        ns.call(&req, retries, |status, body| data(domain, &req, status, body, |b| map::v2_rows(b, direction))).await?;
+        ns.call(&req, retries, |status, body| data(domain, status, body, |b| map::v2_rows(b, direction))).await?;
     let read = rows.len() as u64;
     let next = if read >= LIMIT {
         Some(Cursor { segment: cursor.segment, offset: cursor.offset + read })

@@ -11,6 +11,15 @@ use emulator::{Config, DomainSpec, Emulator, Fault, FaultKind};
 use sources::{ApiVersion, Client, Cursor, Direction, Platform, Record, RetryPolicy, Settings, SourceError, Window};
 
 pub const SEED: u64 = 42;
+
+/// Every secret the clients of the tests know.
+pub const SECRETS: [&str; 5] = [
+    emulator::DEMO_NS_PASSWORD,
+    emulator::DEMO_NS_CLIENT_SECRET,
+    emulator::DEMO_NS_API_KEY,
+    emulator::DEMO_BL_PASSWORD,
+    emulator::DEMO_BL_API_SECRET,
+];
 pub const DOMAIN: &str = "acme.pbx.example.net";
 
 /// One platform generation the client speaks.
@@ -116,11 +125,16 @@ pub struct Pulled {
 
 /// Pulls from `from` until the window is done or `max_pages` pages were read.
 pub async fn pull_pages(client: &Client, from: Cursor, max_pages: u64) -> Result<Pulled, SourceError> {
-    let mut pager = client.pager(DOMAIN, window(), from);
+    pull_window(client, window(), from, max_pages).await
+}
+
+/// [`pull_pages`] of another window.
+pub async fn pull_window(client: &Client, w: Window, from: Cursor, max_pages: u64) -> Result<Pulled, SourceError> {
+    let mut pager = client.pager(DOMAIN, w, from);
     let mut out = Pulled::default();
     while out.pages < max_pages {
         let Some(page) = pager.next_page().await? else { break };
-        assert_eq!(page.received, page.records.len() as u64 + page.skipped + page.repeated);
+        assert_eq!(page.received, page.records.len() as u64 + page.skipped + page.repeated + page.outside);
         out.pages += 1;
         out.received += page.received;
         out.skipped += page.skipped;
@@ -138,8 +152,12 @@ pub async fn pull(client: &Client) -> Result<Pulled, SourceError> {
 
 /// The records the dataset says `gen` must yield for [`window`], sorted by id.
 pub fn expected(gen: Gen) -> Vec<Record> {
+    expected_in(gen, window())
+}
+
+/// The records the dataset says `gen` must yield for `w`, sorted by id.
+pub fn expected_in(gen: Gen, w: Window) -> Vec<Record> {
     let spec = &config(gen, vec![]).domains[0];
-    let w = window();
     let mut out: Vec<Record> = dataset::calls(SEED, spec, w.start, w.end)
         .filter(|c| !c.hidden)
         .filter(|c| !(matches!(gen, Gen::NsV2 | Gen::NsKey) && c.kind == CallKind::Missed))
@@ -150,7 +168,7 @@ pub fn expected(gen: Gen) -> Vec<Record> {
                 CallKind::Inbound | CallKind::Missed => Direction::Inbound,
                 CallKind::OnNet => Direction::Internal,
             },
-            talk_seconds: u32::try_from(c.talk_seconds()).expect("try from"),
+            talk_seconds: c.talk_seconds(),
             from: c.from,
             to: c.to,
             start: c.start,
@@ -162,20 +180,36 @@ pub fn expected(gen: Gen) -> Vec<Record> {
 
 /// Hidden legs among what `gen` lists.
 pub fn hidden(gen: Gen) -> u64 {
+    hidden_in(gen, window())
+}
+
+/// Hidden legs among what `gen` lists for `w`.
+pub fn hidden_in(gen: Gen, w: Window) -> u64 {
     let spec = &config(gen, vec![]).domains[0];
-    let w = window();
     match gen {
         Gen::Brightlink => 0,
         _ => dataset::calls(SEED, spec, w.start, w.end).filter(|c| c.hidden).count() as u64,
     }
 }
 
+/// The platform's count of `w` as the emulator gives it: the records `gen` yields, and with v1 the
+/// hidden legs too.
+pub fn platform_count(gen: Gen, w: Window) -> u64 {
+    let hidden = if gen == Gen::NsV1 { hidden_in(gen, w) } else { 0 };
+    expected_in(gen, w).len() as u64 + hidden
+}
+
 /// The pulled records are exactly the dataset: no duplicate, no gap, every field equal.
-pub fn assert_dataset(gen: Gen, mut records: Vec<Record>) {
+pub fn assert_dataset(gen: Gen, records: Vec<Record>) {
+    assert_dataset_in(gen, window(), records);
+}
+
+/// [`assert_dataset`] for the window `w`.
+pub fn assert_dataset_in(gen: Gen, w: Window, mut records: Vec<Record>) {
     let ids: HashSet<&str> = records.iter().map(|r| r.call_id.as_str()).collect();
     assert_eq!(ids.len(), records.len(), "{gen:?}: duplicate records");
     records.sort_by(|a, b| a.call_id.cmp(&b.call_id));
-    let want = expected(gen);
+    let want = expected_in(gen, w);
     assert_eq!(records.len(), want.len(), "{gen:?}: record count");
     for (got, want) in records.iter().zip(&want) {
         assert_eq!(got, want, "{gen:?}");

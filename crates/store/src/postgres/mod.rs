@@ -30,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_sources", include_str!("../../migrations/postgres/0003_sources.sql")),
     ("0004_billed_calls_by_key", include_str!("../../migrations/postgres/0004_billed_calls_by_key.sql")),
     ("0005_billed_calls_by_number", include_str!("../../migrations/postgres/0005_billed_calls_by_number.sql")),
+    ("0006_job_rejects", include_str!("../../migrations/postgres/0006_job_rejects.sql")),
     ("0007_no_secret_hints", include_str!("../../migrations/postgres/0007_no_secret_hints.sql")),
 ];
 

@@ -1,7 +1,8 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
 use super::{at, narrow, source_code, wide, PgTx};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError, JOB_COLUMNS};
+use crate::{rejects_json, rejects_of, JOB_COLUMNS};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
@@ -42,6 +43,8 @@ fn job_of(row: &Row) -> Result<Job> {
             skipped: count(row, 15)?,
             repeated: count(row, 16)?,
             errors: count(row, 17)?,
+            outside: count(row, 24)?,
+            rejected: count(row, 25)?,
         },
         numbers: optional_count(row, 18)?,
         platform_count: optional_count(row, 19)?,
@@ -49,6 +52,7 @@ fn job_of(row: &Row) -> Result<Job> {
         started_at: micros(row, 21)?,
         finished_at: row.try_get::<_, Option<DateTime<Utc>>>(22)?.map(|t| t.timestamp_micros()),
         error: row.try_get(23)?,
+        rejects: rejects_of(row.try_get::<_, &str>(26)?)?,
     })
 }
 
@@ -112,13 +116,14 @@ impl PgTx<'_> {
         let p = &j.progress;
         let counters =
             [p.pages, p.received, p.imported, p.updated, p.duplicates, p.conflicts, p.skipped, p.repeated].map(wide);
-        let errors = wide(p.errors);
+        let (errors, outside, rejected) = (wide(p.errors), wide(p.outside), wide(p.rejected));
+        let rejects = rejects_json(&j.rejects);
         let (numbers, platform, stored) = (j.numbers.map(wide), j.platform_count.map(wide), j.stored_count.map(wide));
         let (start, end, started) = (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?);
         let finished = j.finished_at.map(at).transpose()?;
         let state = j.state.as_str();
         let source = source_code(j.source);
-        let values: [&(dyn postgres::types::ToSql + Sync); 22] = [
+        let values: [&(dyn postgres::types::ToSql + Sync); 25] = [
             &j.customer_pk,
             &source,
             &j.domain,
@@ -141,14 +146,17 @@ impl PgTx<'_> {
             &started,
             &finished,
             &j.error,
+            &outside,
+            &rejected,
+            &rejects,
         ];
         if j.id == 0 {
             let st = self.prepared(
                 "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
-                 platform_count, stored_count, started_at, finished_at, error)
+                 platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22) RETURNING id",
+                 $21, $22, $23, $24, $25) RETURNING id",
             )?;
             return Ok(self.tx.query_one(&st, &values)?.try_get(0)?);
         }
@@ -156,7 +164,8 @@ impl PgTx<'_> {
             "UPDATE jobs SET customer_pk = $1, source = $2, domain = $3, window_start = $4, window_end = $5,
              state = $6, position = $7, pages = $8, received = $9, imported = $10, updated = $11, duplicates = $12,
              conflicts = $13, skipped = $14, repeated = $15, errors = $16, numbers = $17, platform_count = $18,
-             stored_count = $19, started_at = $20, finished_at = $21, error = $22 WHERE id = $23",
+             stored_count = $19, started_at = $20, finished_at = $21, error = $22, outside = $23, rejected = $24,
+             rejects = $25 WHERE id = $26",
         )?;
         let mut with_id = values.to_vec();
         with_id.push(&j.id);

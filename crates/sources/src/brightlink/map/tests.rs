@@ -11,7 +11,7 @@ fn records() -> Vec<Record> {
     rows.into_iter()
         .map(|r| match r {
             Row::Kept(r) => r,
-            Row::Hidden(id) => panic!("Brightlink has no hidden legs, got {id}"),
+            Row::Hidden { id, .. } => panic!("Brightlink has no hidden legs, got {id}"),
         })
         .collect()
 }

@@ -11,7 +11,7 @@ fn kept(rows: &[Row]) -> Vec<&Record> {
     rows.iter()
         .filter_map(|r| match r {
             Row::Kept(r) => Some(r),
-            Row::Hidden(_) => None,
+            Row::Hidden { .. } => None,
         })
         .collect()
 }
@@ -81,7 +81,7 @@ fn v2_to_is_orig_request_user_string_or_integer() {
 fn v2_hidden_leg_is_skipped() {
     let rows = v2();
     assert_eq!(rows.len(), 4);
-    assert!(matches!(&rows[3], Row::Hidden(id) if id == "1700000000a1b5"));
+    assert!(matches!(&rows[3], Row::Hidden { id, .. } if id == "1700000000a1b5"));
 }
 
 #[test]
@@ -141,6 +141,16 @@ fn v1_talk_seconds_is_release_minus_answer() {
 }
 
 #[test]
+fn a_release_before_the_answer_is_negative_talk() {
+    let v1 =
+        String::from_utf8_lossy(V1_CDRS).replace(r#""time_release": "1793714865""#, r#""time_release": "1793714710""#);
+    assert_eq!(kept(&v1_rows(v1.as_bytes()).expect("v1 rows"))[0].talk_seconds, -2);
+    let v2 = String::from_utf8_lossy(V2_CDRS).replacen("2026-11-03T14:07:45+00:00", "2026-11-03T14:05:00+00:00", 1);
+    let rows = v2_rows(v2.as_bytes(), Direction::Outbound).expect("v2 rows");
+    assert_eq!(kept(&rows)[0].talk_seconds, -12);
+}
+
+#[test]
 fn v1_zero_or_empty_answer_is_unanswered() {
     let rows = v1();
     assert_eq!(kept(&rows)[1].talk_seconds, 0);
@@ -166,7 +176,7 @@ fn v1_to_is_orig_req_user() {
 fn v1_hidden_leg_is_skipped() {
     let rows = v1();
     assert_eq!(rows.len(), 5);
-    assert!(matches!(&rows[4], Row::Hidden(id) if id == "8f1e2d3c4b5e"));
+    assert!(matches!(&rows[4], Row::Hidden { id, .. } if id == "8f1e2d3c4b5e"));
 }
 
 #[test]
@@ -242,5 +252,12 @@ fn v2_count_total_is_an_integer() {
 
 #[test]
 fn v1_count_total_is_a_string() {
-    assert_eq!(count(include_bytes!("../../../tests/samples/ns_v1_count.json")).expect("count"), 1234);
+    assert_eq!(v1_count(include_bytes!("../../../tests/samples/ns_v1_count.json")).expect("count"), Some(1234));
+}
+
+#[test]
+fn v1_count_of_nothing_is_none() {
+    assert_eq!(v1_count(b"{}").expect("count"), None);
+    assert_eq!(v1_count(b" ").expect("count"), None);
+    assert!(v1_count(br#"{"total": "x"}"#).is_err());
 }
