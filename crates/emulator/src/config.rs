@@ -114,6 +114,10 @@ pub enum FaultKind {
     /// NetSapiens: the first answered leg shown on the page ends 5 s before its answer. Brightlink's
     /// talk time is `billsec`: its `endTime` moves the same way, and nothing else.
     ReleaseBeforeAnswer,
+    /// The first answered record shown on the page has a dialed number with no digit (a
+    /// spreadsheet formula): NetSapiens `call-orig-request-user` / `orig_req_user`, Brightlink
+    /// `toNumber`.
+    GarbageNumber,
 }
 
 /// A fault injected once into a run.

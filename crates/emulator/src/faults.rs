@@ -127,6 +127,11 @@ pub(crate) async fn serve_page(
             r.body = crate::flaws::release_before_answer(&r.body);
             r.into_response()
         }
+        FaultKind::GarbageNumber => {
+            let mut r = build(false);
+            r.body = crate::flaws::garbage_number(&r.body);
+            r.into_response()
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! Records a platform gets wrong, written into a page already rendered (fault
-//! `release-before-answer`).
+//! Records a platform gets wrong, written into a page already rendered (faults
+//! `release-before-answer` and `garbage-number`).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -13,6 +13,25 @@ const EARLY: Duration = Duration::seconds(5);
 /// `call-disconnect-datetime`, v1 `time_release`, Brightlink `endTime`. A body that is not a page
 /// of records comes back as it is.
 pub(crate) fn release_before_answer(body: &[u8]) -> Vec<u8> {
+    flaw_first_answered(body, end_before_answer)
+}
+
+/// The dialed number of a flawed record: no digit at all, and a formula to a spreadsheet.
+pub const GARBAGE_NUMBER: &str = "=HYPERLINK(\"x\")";
+
+/// The page `body` with its first answered, shown record dialing [`GARBAGE_NUMBER`]: NetSapiens
+/// v2 `call-orig-request-user`, v1 `orig_req_user`, Brightlink `toNumber`.
+pub(crate) fn garbage_number(body: &[u8]) -> Vec<u8> {
+    flaw_first_answered(body, |row| {
+        let key = ["call-orig-request-user", "orig_req_user", "toNumber"].into_iter().find(|k| row.contains_key(*k));
+        if let Some(key) = key {
+            row.insert(key.into(), GARBAGE_NUMBER.into());
+        }
+    })
+}
+
+/// The page `body` with `flaw` applied to its first answered, shown record.
+fn flaw_first_answered(body: &[u8], flaw: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Vec<u8> {
     let Ok(mut page) = serde_json::from_slice::<Value>(body) else { return body.to_vec() };
     let rows = match &mut page {
         Value::Array(rows) => rows,
@@ -48,7 +67,7 @@ fn answered(row: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
-fn flaw(row: &mut serde_json::Map<String, Value>) {
+fn end_before_answer(row: &mut serde_json::Map<String, Value>) {
     if let Some(answer) = rfc(text(row, "call-answer-datetime")) {
         row.insert("call-disconnect-datetime".into(), rfc3339(answer - EARLY, "+00:00").into());
     } else if let Ok(answer) = text(row, "time_answer").parse::<i64>() {

@@ -21,5 +21,6 @@ pub use config::{
     DEMO_BL_API_SECRET, DEMO_BL_PASSWORD, DEMO_BL_USERNAME, DEMO_NS_API_KEY, DEMO_NS_CLIENT_ID, DEMO_NS_CLIENT_SECRET,
     DEMO_NS_PASSWORD, DEMO_NS_USERNAME,
 };
+pub use flaws::GARBAGE_NUMBER;
 pub use parse::ParseError;
 pub use server::Emulator;

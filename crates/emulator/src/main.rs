@@ -25,7 +25,7 @@ struct Args {
     #[arg(long, value_name = "SECS")]
     token_ttl: Option<u64>,
     /// A fault, KIND@N[:DELAY_MS] (repeatable): fires on the N-th call-record page request. KIND: rate-limit,
-    /// server-error, slow, drop, truncate, expire-token, repeat-page, release-before-answer.
+    /// server-error, slow, drop, truncate, expire-token, repeat-page, release-before-answer, garbage-number.
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
 }

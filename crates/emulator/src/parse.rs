@@ -33,7 +33,7 @@ impl FromStr for DomainSpec {
 
 impl FaultKind {
     /// The command-line name (`rate-limit`, `server-error`, `slow`, `drop`, `truncate`, `expire-token`, `repeat-page`,
-    /// `release-before-answer`).
+    /// `release-before-answer`, `garbage-number`).
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::RateLimit => "rate-limit",
@@ -44,6 +44,7 @@ impl FaultKind {
             FaultKind::ExpiredToken => "expire-token",
             FaultKind::RepeatPage => "repeat-page",
             FaultKind::ReleaseBeforeAnswer => "release-before-answer",
+            FaultKind::GarbageNumber => "garbage-number",
         }
     }
 }
@@ -59,10 +60,20 @@ impl FromStr for FaultKind {
 
     fn from_str(s: &str) -> Result<Self, ParseError> {
         use FaultKind::*;
-        [RateLimit, ServerError, Slow, DropConnection, TruncatedJson, ExpiredToken, RepeatPage, ReleaseBeforeAnswer]
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| ParseError(format!("unknown fault kind {s:?}")))
+        [
+            RateLimit,
+            ServerError,
+            Slow,
+            DropConnection,
+            TruncatedJson,
+            ExpiredToken,
+            RepeatPage,
+            ReleaseBeforeAnswer,
+            GarbageNumber,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+        .ok_or_else(|| ParseError(format!("unknown fault kind {s:?}")))
     }
 }
 

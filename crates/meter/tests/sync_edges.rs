@@ -1,6 +1,6 @@
 //! What a sync must never do, end to end through the real binary against the emulators on both
 //! backends: show or store a secret a platform echoes, end an unknown domain's sync as done, store
-//! a record outside its window, or store a flawed record in silence.
+//! a record outside its window, or store a flawed record in silence (released before its answer, or dialing no digit).
 
 mod common;
 
@@ -15,6 +15,7 @@ on_both_backends! {
     an_unknown_domain_fails_the_sync_and_names_it,
     a_sync_stores_its_window_without_its_end_and_says_how_the_counts_match,
     a_record_released_before_its_answer_is_rejected_and_reported,
+    a_record_dialing_no_digit_is_rejected_and_reported,
 }
 
 /// The emulator's Brightlink HTTP Basic credentials as its `Authorization` header carries them:
@@ -202,4 +203,26 @@ fn a_record_released_before_its_answer_is_rejected_and_reported(backend: Backend
     assert!(text.stdout.contains("1 rejected"), "{}", text.dump());
     let check = env.meter(&["sources", "check", "--customer", "acme", "--from", FROM, "--to", FROM]);
     check.assert_code(1);
+}
+
+fn a_record_dialing_no_digit_is_rejected_and_reported(backend: Backend) {
+    // The first page's first answered record dials a spreadsheet formula: the same check as a
+    // file's `to` column refuses it, so it is rejected instead of rated as an on-net call.
+    let cfg = config(300, vec![Fault { kind: FaultKind::GarbageNumber, at: 1, delay_ms: 0 }]);
+    let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
+    let Some(env) = setup(backend, &emu, &cfg) else { return };
+
+    let run = sync(&env, &["--customer", "acme", "--from", FROM, "--to", FROM]);
+    run.assert_ok();
+    let job = &jobs(&run)[0];
+    assert_eq!(job["rejected"], 1, "{job}");
+    let id = job["rejects"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let reason = job["rejects"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("to: ") && reason.contains("no digit"), "{job}");
+    run.assert_stderr_has(&id);
+    let stored = stored(&env, "acme", "netsapiens");
+    assert!(!stored.iter().any(|c| c.0 == id), "the flawed record is not stored");
+    let want = expected(&cfg, "acme.pbx.example", FROM, FROM, true);
+    assert_eq!(stored.len() + 1, want.len(), "every other record is stored");
+    assert_eq!(job["difference"], 1, "{job}");
 }

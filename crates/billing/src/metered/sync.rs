@@ -5,6 +5,7 @@
 
 use super::{customer_window, cut, domain_of, utc};
 use crate::error::{BillingError, Result};
+use crate::record::{check_call, CallFields};
 use crate::Progress;
 use rating::{Direction, Micros};
 use sources::{Client, Cursor, Page, Record, Window};
@@ -271,11 +272,16 @@ fn call_of(job: &Job, r: &Record) -> std::result::Result<NewCall, String> {
         }
         Err(_) => return Err(format!("its talk time of {} s is longer than meter stores", r.talk_seconds)),
     };
+    let start = r.start.timestamp_micros();
+    let fields = CallFields { id: &r.call_id, start: Some(start), from: &r.from, to: &r.to };
+    if let Some(bad) = check_call(&fields).into_iter().next() {
+        return Err(format!("{}: {}", bad.field.name(), bad.reason));
+    }
     Ok(NewCall {
         source: job.source,
         source_call_id: r.call_id.clone(),
         customer_pk: job.customer_pk,
-        start: r.start.timestamp_micros(),
+        start,
         duration,
         direction: direction(r.direction),
         from: r.from.clone(),
