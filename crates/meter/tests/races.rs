@@ -151,7 +151,7 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
     let globex_days: Vec<(i32, u32, u32)> = (2..=31).map(|d| (2026, 1, d)).collect();
     const PER_CUSTOMER: usize = 3000;
     for round in 0..8u64 {
-        let Some(env) = Env::seeded_on(backend) else { return };
+        let env = Env::seeded_on(backend);
         let mut rng = Rng::new(900 + round);
         let mut data = random_calls(&mut rng, "acme", &month_days(2026, 1, 31), PER_CUSTOMER);
         let mut globex = random_calls(&mut rng, "globex", &globex_days, PER_CUSTOMER);
@@ -248,7 +248,7 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
 fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let data = random_calls(&mut Rng::new(31), "acme", &month_days(2026, 1, 31), 4000);
     env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data));
     let ids = |from: &str, to: &str| -> BTreeSet<String> {
@@ -340,7 +340,7 @@ fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice
 fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let base = random_calls(&mut Rng::new(5), "acme", &month_days(2026, 1, 31), 3000);
     env.import_ok("cdrs", "base.csv", &cdrs_csv(&base));
     let base_billable: BTreeSet<String> = base.iter().filter(|d| billable(d)).map(|d| d.id.clone()).collect();
@@ -455,7 +455,7 @@ fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing(backend: Back
 fn opening_a_new_database_waits_for_another_writer_instead_of_failing(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::on(backend) else { return };
+    let env = Env::on(backend);
     const HOLD: Duration = Duration::from_secs(1);
     let mut holder = match backend {
         Backend::Sqlite => {

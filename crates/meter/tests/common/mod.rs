@@ -11,7 +11,7 @@
 //! A test reads as a story:
 //!
 //! ```ignore
-//! let Some(env) = Env::seeded_on(backend) else { return };
+//! let env = Env::seeded_on(backend);
 //! let cdrs = env.write("cdrs.csv", "id,start,duration,direction,to,customer\n...");
 //! let run = env.meter(&["cdrs", "import", &cdrs, "--format", "json"]);
 //! run.assert_ok();
@@ -213,14 +213,14 @@ impl Env {
         Env { dir, db, backend: Backend::Sqlite, postgres: None }
     }
 
-    /// An empty database on `backend`; `None` when PostgreSQL tests are not configured.
-    pub fn on(backend: Backend) -> Option<Env> {
+    /// An empty database on `backend`.
+    pub fn on(backend: Backend) -> Env {
         match backend {
-            Backend::Sqlite => Some(Env::new()),
+            Backend::Sqlite => Env::new(),
             Backend::Postgres => {
-                let pg = store::postgres::TempDatabase::for_test()?;
+                let pg = store::postgres::TempDatabase::for_test();
                 let dir = tempfile::tempdir().expect("a temporary directory");
-                Some(Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) })
+                Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) }
             }
         }
     }
@@ -232,11 +232,11 @@ impl Env {
         env
     }
 
-    /// [`Env::seeded`] on `backend`; `None` when PostgreSQL tests are not configured.
-    pub fn seeded_on(backend: Backend) -> Option<Env> {
-        let env = Env::on(backend)?;
+    /// [`Env::seeded`] on `backend`.
+    pub fn seeded_on(backend: Backend) -> Env {
+        let env = Env::on(backend);
         env.seed_standard();
-        Some(env)
+        env
     }
 
     /// Imports the standard plans, customers and rates (see the constants above).
