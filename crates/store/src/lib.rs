@@ -26,6 +26,9 @@ pub enum StoreError {
     Postgres(String),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
+    /// Connecting to a PostgreSQL server failed (the caller names the URL).
+    #[error("cannot connect: {0}")]
+    Connect(postgres::ConnectError),
     #[error("the database holds a value the program cannot read: {0}")]
     Corrupt(String),
     #[error("migration {name} failed: {reason}")]

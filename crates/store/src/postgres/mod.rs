@@ -10,6 +10,7 @@
 
 mod calls;
 mod check;
+mod connect;
 mod copy;
 mod customers;
 mod decks;
@@ -17,13 +18,15 @@ mod invoices;
 mod rates;
 mod sources;
 mod temp;
+mod tls;
 
+pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
 pub use temp::{test_server_url, TempDatabase, LOCAL_TEST_SERVER};
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::ToSql;
-use postgres::{Client, IsolationLevel, NoTls, Row, Statement};
+use postgres::{Client, IsolationLevel, Row, Statement};
 use std::collections::HashMap;
 
 /// Migrations in order: (name, SQL). Names match the SQLite backend's one for one.
@@ -81,13 +84,14 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Connects to `postgres://…` without applying migrations (for `db status` and `db migrate`).
+    /// Connects to `postgres://…` without applying migrations (for `db status` and `db migrate`),
+    /// within the URL's `connect_timeout` ([`DEFAULT_CONNECT_TIMEOUT`] when it sets none), over
+    /// TLS as its `sslmode` asks.
     pub fn connect_url(url: &str) -> Result<PgStore> {
-        let open = |e: postgres::Error| StoreError::Open { url: crate::redact_url(url), reason: message(&e) };
-        let mut client = Client::connect(url, NoTls).map_err(open)?;
         // Every statement of meter is short or a bulk copy: compiling one with JIT cost more than
         // it saved (8 invoice creations: 1.64 CPU-seconds with it, 1.33 without).
-        client.batch_execute("SET jit = off").map_err(open)?;
+        let client =
+            connect::Settings::parse(url).and_then(|s| s.connect("SET jit = off")).map_err(StoreError::Connect)?;
         Ok(PgStore { client, statements: HashMap::new() })
     }
 
@@ -191,14 +195,24 @@ impl PgTx<'_> {
     }
 }
 
-/// The server's own message when there is one (constraint, detail), else the client's.
+/// The server's own message when there is one (constraint, detail), else the client's with its
+/// causes (the driver's own words name only the kind of failure: "error connecting to server").
 pub(crate) fn message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
             None => format!("{}: {}", db.severity(), db.message()),
         },
-        None => e.to_string(),
+        None => {
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            text
+        }
     }
 }
 

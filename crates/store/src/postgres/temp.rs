@@ -32,9 +32,10 @@ pub fn test_server_url() -> String {
         match PgStore::connect_url(&url) {
             Ok(_) => Ok(url),
             Err(e) => Err(format!(
-                "the PostgreSQL tests need a server and none answers: {e}. Start one, or set \
+                "the PostgreSQL tests need a server, and none answers at {}: {e}. Start one, or set \
                  METER_TEST_POSTGRES_URL to an administrator's URL of one, or leave these tests out \
-                 (the harness counts them as filtered out): cargo test --workspace -- --skip postgres::"
+                 (the harness counts them as filtered out): cargo test --workspace -- --skip postgres::",
+                crate::redact_url(&url)
             )),
         }
     });
