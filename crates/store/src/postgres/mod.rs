@@ -95,11 +95,13 @@ impl PgStore {
         Ok(PgStore { client, statements: HashMap::new() })
     }
 
-    /// Every migration the program knows, with when it was applied (`None`: pending).
-    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
+    /// Every migration, known to this program or applied to the database (see
+    /// [`crate::Migration`]). A database with tables in its schema but no migrations table is
+    /// another application's, and refused.
+    pub fn migration_status(&mut self) -> Result<Vec<crate::Migration>> {
         let exists: bool =
             self.client.query_one("SELECT to_regclass('meter_migrations') IS NOT NULL", &[])?.try_get(0)?;
-        let mut applied: HashMap<String, String> = HashMap::new();
+        let mut applied = std::collections::BTreeMap::new();
         if exists {
             for r in self.client.query(
                 "SELECT name, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM meter_migrations",
@@ -107,14 +109,23 @@ impl PgStore {
             )? {
                 applied.insert(r.try_get(0)?, r.try_get(1)?);
             }
+        } else {
+            let tables = self.client.query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+                &[],
+            )?;
+            crate::schema::refuse_foreign(tables.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)?;
         }
-        Ok(MIGRATIONS.iter().map(|(name, _)| (*name, applied.remove(*name))).collect())
+        Ok(crate::schema::migrations(MIGRATIONS, applied))
     }
 
     /// Applies the migrations not yet applied, in one transaction; concurrent openers wait for
-    /// each other on an advisory lock, so each migration runs once.
+    /// each other on an advisory lock, so each migration runs once. Refuses a database that a
+    /// newer meter migrated.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
-        if self.migration_status()?.iter().all(|(_, applied)| applied.is_some()) {
+        let status = self.migration_status()?;
+        crate::schema::refuse_newer(&status)?;
+        if crate::schema::pending(&status).is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.client.transaction()?;
