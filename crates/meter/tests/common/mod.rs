@@ -943,22 +943,9 @@ impl Env {
     }
 }
 
-/// The `psql` program: on Debian-style installations the versioned binary itself (the `psql` on
-/// the PATH is a Perl wrapper that takes three times as long to start), else `psql`.
+/// The `psql` program: the installed server's own (see `store::postgres::installed_program`),
+/// else the one on the PATH.
 pub fn psql() -> &'static std::path::Path {
     static PSQL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PSQL.get_or_init(|| {
-        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let version = e.file_name().to_str()?.parse().ok()?;
-                let bin = e.path().join("bin/psql");
-                bin.is_file().then_some((version, bin))
-            })
-            .collect();
-        found.sort();
-        found.pop().map_or_else(|| PathBuf::from("psql"), |(_, bin)| bin)
-    })
+    PSQL.get_or_init(|| store::postgres::installed_program("psql").unwrap_or_else(|| PathBuf::from("psql")))
 }

@@ -21,7 +21,7 @@ mod temp;
 mod tls;
 
 pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
-pub use temp::{test_server_url, TempDatabase, LOCAL_TEST_SERVER};
+pub use temp::{installed_program, test_server_url, TempDatabase, LOCAL_TEST_SERVER};
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};

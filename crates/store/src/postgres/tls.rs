@@ -64,19 +64,18 @@ pub(super) fn connector(mode: SslMode, root_cert: Option<&str>) -> Result<MakeRu
         SslMode::Require => root_cert.is_some(),
         SslMode::Disable | SslMode::Prefer => false,
     };
+    let algorithms = provider.signature_verification_algorithms;
     let config = if !checks_authority {
-        let verifier = AnyCertificate(provider.signature_verification_algorithms);
+        let verifier = Lenient { authority: None, algorithms };
         builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth()
+    } else if mode == SslMode::VerifyFull {
+        builder.with_root_certificates(roots(mode, root_cert)?).with_no_client_auth()
     } else {
-        let roots = Arc::new(roots(mode, root_cert)?);
-        if mode == SslMode::VerifyFull {
-            builder.with_root_certificates(roots).with_no_client_auth()
-        } else {
-            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
-                .build()
-                .map_err(|e| ConnectError::Tls(e.to_string()))?;
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(AnyName(webpki))).with_no_client_auth()
-        }
+        let authority = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(mode, root_cert)?), provider)
+            .build()
+            .map_err(|e| ConnectError::Tls(e.to_string()))?;
+        let verifier = Lenient { authority: Some(authority), algorithms };
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth()
     };
     Ok(MakeRustlsConnect::new(config))
 }
@@ -119,51 +118,17 @@ pub(super) fn error_in(e: &(dyn std::error::Error + 'static)) -> Option<String> 
     })
 }
 
-/// Accepts any certificate (`prefer`, `require`: encryption without authentication, as libpq),
-/// while still checking that the server holds the key of the certificate it sent.
+/// The certificate checks of `prefer` and `require` (none: encryption without authentication,
+/// as libpq) and of `verify-ca` (the authority, not the name the certificate was issued for);
+/// either way the server must hold the key of the certificate it sent.
 #[derive(Debug)]
-struct AnyCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
+struct Lenient {
+    /// `verify-ca`'s full check, whose verdict on the name is ignored.
+    authority: Option<Arc<WebPkiServerVerifier>>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// Checks the certificate's authority but not the name it was issued for (`verify-ca`).
-#[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -172,7 +137,9 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        let Some(authority) = &self.authority else { return Ok(ServerCertVerified::assertion()) };
+        // The name is checked last, once the chain up to a trusted authority holds.
+        match authority.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -186,7 +153,7 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -195,10 +162,10 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }

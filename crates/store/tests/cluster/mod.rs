@@ -30,7 +30,10 @@ impl Cluster {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("giving the directory to postgres");
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
-        let cluster = Cluster { dir, bin: server_bin(), owner, port };
+        let bin = store::postgres::installed_program("initdb")
+            .and_then(|initdb| Some(initdb.parent()?.to_owned()))
+            .expect("a PostgreSQL server installed under /usr/lib/postgresql (initdb, pg_ctl)");
+        let cluster = Cluster { dir, bin, owner, port };
         cluster.certificates();
         let data = cluster.path("data");
         cluster.run(&cluster.bin.join("initdb"), &["-D", &data, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"]);
@@ -155,22 +158,6 @@ impl Drop for Cluster {
         }
         let _ = cmd.output();
     }
-}
-
-/// The newest installed server's programs (Debian keeps them out of the PATH).
-fn server_bin() -> PathBuf {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let version = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, bin)| bin).expect("a PostgreSQL server installed under /usr/lib/postgresql (initdb, pg_ctl)")
 }
 
 /// The uid and gid of the `postgres` user.
