@@ -37,11 +37,12 @@ enum Opening {
     Write,
 }
 
-/// How a command other than `db …` and `demo` opens the database: listings and checks only
-/// read, and must work on a database this process cannot write.
+/// How a command other than `db status`, `db migrate` and `demo` opens the database: listings
+/// and checks only read, and must work on a database this process cannot write.
 fn opening(command: &Command) -> Opening {
     use crate::cli::{JobsCommand, NumbersCommand, SourcesCommand};
     match command {
+        Command::Db(DbCommand::Check { .. }) => Opening::Inspect,
         Command::Rates(RatesCommand::List { .. })
         | Command::Decks(DecksCommand::List { .. })
         | Command::Numbers(NumbersCommand::List { .. })
@@ -73,9 +74,9 @@ fn open(url: &str, how: Opening) -> Result<AnyStore> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Migrations are listed and applied on an unmigrated connection; `db check` reads one as
+    // it is; every other command opens the database with its migrations applied, if it can.
     match cli.command {
-        // The demo opens its own database.
-        Command::Demo { keep } => return crate::demo::demo(keep),
         Command::Db(DbCommand::Status) => {
             let mut store = open(&cli.db, Opening::Inspect)?;
             for m in store.migration_status()? {
@@ -86,21 +87,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             return Ok(ExitCode::SUCCESS);
-        }
-        Command::Db(DbCommand::Check { format }) => {
-            let mut store = open(&cli.db, Opening::Inspect)?;
-            let problems = billing::admin::check_database(&mut store)?;
-            match format {
-                Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
-                Format::Text if problems.is_empty() => println!("ok: no problems found"),
-                Format::Text => {
-                    println!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" });
-                    for p in &problems {
-                        println!("  - {p}");
-                    }
-                }
-            }
-            return Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         Command::Db(DbCommand::Migrate) => {
             let mut store = open(&cli.db, Opening::Migrate)?;
@@ -113,6 +99,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        // The demo opens its own database.
+        Command::Demo { keep } => return crate::demo::demo(keep),
         _ => {}
     }
     let mut store = open(&cli.db, opening(&cli.command))?;
@@ -196,7 +184,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ListFormat::Text => output::calls_table(&list)?,
             }
         }
-        Command::Db(_) | Command::Demo { .. } => {
+        Command::Db(DbCommand::Check { format }) => {
+            let problems = billing::admin::check_database(&mut store)?;
+            match format {
+                Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
+                Format::Text if problems.is_empty() => println!("ok: no problems found"),
+                Format::Text => {
+                    println!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                    for p in &problems {
+                        println!("  - {p}");
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Db(DbCommand::Migrate | DbCommand::Status) | Command::Demo { .. } => {
             unreachable!("handled before opening")
         }
         Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),

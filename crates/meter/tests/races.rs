@@ -505,17 +505,17 @@ fn opening_a_new_database_waits_for_another_writer_instead_of_failing(backend: B
         assert!(n > 0, "the holder ended without taking the lock");
     }
     assert_eq!(line.trim(), "locked");
-    let run = env.spawn(&["db", "check"]).wait(LIMIT);
+    let run = env.spawn(&["db", "migrate"]).wait(LIMIT);
     let held = holder.wait().expect("the holder ends");
     assert!(held.success(), "the holder failed: {held:?}");
     assert_eq!(
         run.run.code,
         0,
-        "`meter db check` gave up after {:?} instead of waiting for the lock\n{}",
+        "`meter db migrate` gave up after {:?} instead of waiting for the lock\n{}",
         run.elapsed,
         run.run.dump()
     );
-    assert!(run.elapsed >= HOLD / 2, "`meter db check` ended after {:?}: it did not wait for the lock", run.elapsed);
+    assert!(run.elapsed >= HOLD / 2, "`meter db migrate` ended after {:?}: it did not wait for the lock", run.elapsed);
     env.assert_db_clean("after the wait");
     eprintln!("{backend:?} opening waited {:.2?}, in {:.1?}", run.elapsed, clock.elapsed());
 }

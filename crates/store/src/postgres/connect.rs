@@ -46,12 +46,13 @@ impl Settings {
         let (mut ssl, mut root_cert, mut limit) = (SslMode::Prefer, None, Some(DEFAULT_CONNECT_TIMEOUT));
         let mut rest = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decoded(value).ok_or_else(|| ConnectError::Url(format!("{key}: bad %-escape")))?;
+            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = || percent_decoded(raw).ok_or_else(|| ConnectError::Url(format!("{key}: bad %-escape")));
             match key {
-                "sslmode" => ssl = value.parse().map_err(ConnectError::Url)?,
-                "sslrootcert" => root_cert = Some(value),
+                "sslmode" => ssl = value()?.parse().map_err(ConnectError::Url)?,
+                "sslrootcert" => root_cert = Some(value()?),
                 "connect_timeout" => {
+                    let value = value()?;
                     let secs: i64 = value
                         .trim()
                         .parse()
