@@ -1,7 +1,21 @@
 //! Operator tools: verifying a live database.
 
 use crate::error::Result;
-use store::{Store, StoreTx};
+use store::{AnyStore, Store, StoreTx};
+
+/// Checks a database as [`check`] does, after its schema: a migration not applied is a problem,
+/// and then nothing else is checked (the checks read the newest schema). Applies nothing; a
+/// database a newer meter migrated is refused.
+pub fn check_database(store: &mut AnyStore) -> Result<Vec<String>> {
+    let pending = store.pending_migrations()?;
+    if !pending.is_empty() {
+        return Ok(pending
+            .iter()
+            .map(|name| format!("migration {name} is not applied: the invariants are checked once it is"))
+            .collect());
+    }
+    check(store)
+}
 
 /// Checks the invariants money depends on, in one consistent snapshot: every invoice total is
 /// the sum of its lines, every usage line the sum of the calls billed on it, every allowance

@@ -470,17 +470,20 @@ pub enum CallsCommand {
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Verify the invariants money depends on (invoice totals, lines against billed calls,
-    /// allowance balances against draws, storage); exits 1 and lists what is wrong.
+    /// allowance balances against draws, storage); exits 1 and lists what is wrong. Reads only:
+    /// a migration not applied is reported, not applied.
     #[command(after_help = "Example:\n  meter db check --format json")]
     Check {
         /// Output: `text` or `json` (`{"ok": bool, "problems": [...]}`).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Apply pending migrations (every other command also applies them when it opens the database).
+    /// Apply pending migrations (every command but `db status` and `db check` also applies them
+    /// when it opens the database).
     #[command(after_help = "Example:\n  meter --db sqlite:///var/lib/meter/meter.db db migrate")]
     Migrate,
-    /// List the migrations: applied (with when) or pending. Applies nothing.
+    /// List the migrations: applied (with when), pending, or applied by a newer meter and
+    /// unknown to this one. Applies nothing.
     #[command(after_help = "Example:\n  meter db status")]
     Status,
 }

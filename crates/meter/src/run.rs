@@ -24,34 +24,72 @@ fn backend(url: &str) -> Result<()> {
     }
 }
 
-/// Connects to the store named by the URL without applying migrations.
-fn connect(url: &str) -> Result<AnyStore> {
-    backend(url)?;
-    AnyStore::connect_url(url).with_context(|| format!("opening {}", redact_url(url)))
+/// How a command opens the database.
+#[derive(Clone, Copy)]
+enum Opening {
+    /// Reads only and applies no migration (`db status`, `db check`).
+    Inspect,
+    /// Reads only; applies pending migrations when it can write the database.
+    Read,
+    /// Writes, without applying migrations (`db migrate` applies them itself).
+    Migrate,
+    /// Writes, after applying pending migrations.
+    Write,
 }
 
-/// Opens the store named by the URL, applying pending migrations.
-fn open(url: &str) -> Result<AnyStore> {
+/// How a command other than `db status`, `db migrate` and `demo` opens the database: listings
+/// and checks only read, and must work on a database this process cannot write.
+fn opening(command: &Command) -> Opening {
+    use crate::cli::{JobsCommand, NumbersCommand, SourcesCommand};
+    match command {
+        Command::Db(DbCommand::Check { .. }) => Opening::Inspect,
+        Command::Rates(RatesCommand::List { .. })
+        | Command::Decks(DecksCommand::List { .. })
+        | Command::Numbers(NumbersCommand::List { .. })
+        | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. })
+        | Command::Calls(CallsCommand::List { .. })
+        | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
+        | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. }) => Opening::Read,
+        _ => Opening::Write,
+    }
+}
+
+/// Opens the store named by the URL as `how` says.
+fn open(url: &str, how: Opening) -> Result<AnyStore> {
     backend(url)?;
-    AnyStore::open_url(url).with_context(|| format!("opening {}", redact_url(url)))
+    let opened = match how {
+        Opening::Inspect => AnyStore::connect_url_to_read(url),
+        Opening::Read => AnyStore::connect_url_to_read(url).and_then(|mut s| s.migrate().map(|_| s)),
+        Opening::Migrate => AnyStore::connect_url(url),
+        Opening::Write => AnyStore::open_url(url),
+    };
+    opened
+        .map_err(|e| match e {
+            store::StoreError::Pending(_) => {
+                anyhow::anyhow!("{e}: apply them with `meter db migrate`, where it can be written")
+            }
+            other => other.into(),
+        })
+        .with_context(|| format!("opening {}", redact_url(url)))
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    // Migrations are listed and applied on an unmigrated connection; every other command opens
-    // the database with its migrations applied.
+    // Migrations are listed and applied on an unmigrated connection; `db check` reads one as
+    // it is; every other command opens the database with its migrations applied, if it can.
     match cli.command {
         Command::Db(DbCommand::Status) => {
-            let mut store = connect(&cli.db)?;
-            for (name, applied) in store.migration_status()? {
-                match applied {
-                    Some(at) => println!("{name}  applied {at}"),
-                    None => println!("{name}  pending"),
+            let mut store = open(&cli.db, Opening::Inspect)?;
+            for m in store.migration_status()? {
+                match (m.applied_at, m.known) {
+                    (Some(at), true) => println!("{}  applied {at}", m.name),
+                    (Some(at), false) => println!("{}  applied {at}, unknown to this meter", m.name),
+                    (None, _) => println!("{}  pending", m.name),
                 }
             }
             return Ok(ExitCode::SUCCESS);
         }
         Command::Db(DbCommand::Migrate) => {
-            let mut store = connect(&cli.db)?;
+            let mut store = open(&cli.db, Opening::Migrate)?;
             let applied = store.migrate()?;
             if applied.is_empty() {
                 println!("the database is up to date");
@@ -65,7 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { keep } => return crate::demo::demo(keep),
         _ => {}
     }
-    let mut store = open(&cli.db)?;
+    let mut store = open(&cli.db, opening(&cli.command))?;
     let now = Utc::now().timestamp_micros();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {
@@ -147,7 +185,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Db(DbCommand::Check { format }) => {
-            let problems = billing::admin::check(&mut store)?;
+            let problems = billing::admin::check_database(&mut store)?;
             match format {
                 Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
                 Format::Text if problems.is_empty() => println!("ok: no problems found"),

@@ -53,7 +53,7 @@ g2,2026-01-06T10:00:00Z,120,outbound,12025550199,+442079460000,acme,
 // ---------------------------------------------------------------- header errors (line 1)
 
 fn a_missing_required_column_is_reported_on_the_header_line(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // No `start` column.
     let file = env.write(
         "cdrs.csv",
@@ -81,7 +81,7 @@ a2,60,outbound,12025550199,12125550100,acme
 }
 
 fn a_cdrs_file_with_neither_customer_nor_domain_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to
@@ -93,7 +93,7 @@ a1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100
 }
 
 fn an_unknown_column_is_reported_on_the_header_line(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,colour
@@ -113,7 +113,7 @@ a1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100,acme,blue
 // ---------------------------------------------------------------- bad values in cdrs.csv
 
 fn a_bad_timestamp_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -142,7 +142,7 @@ a1,2026-01-05T10:00:00,60,outbound,12025550199,12125550100,acme
 }
 
 fn a_negative_duration_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -157,7 +157,7 @@ a2,2026-01-05T10:05:00Z,-30,outbound,12025550199,12125550100,acme,
 }
 
 fn an_unknown_customer_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -172,7 +172,7 @@ a3,2026-01-05T10:10:00Z,60,outbound,12025550199,12125550100,globex,
 }
 
 fn an_unknown_domain_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // acme's NetSapiens domain resolves (ignoring case); an unknown domain does not, and neither
     // does globex's domain, which is on Brightlink, not on the source named by --source.
     let contents = "id,start,duration,direction,from,to,domain
@@ -205,7 +205,7 @@ n1,2026-01-05T10:00:00Z,60,outbound,12025550199,12125550100,ACME.pbx.example
 }
 
 fn a_bad_call_type_code_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -223,7 +223,7 @@ a2,2026-01-05T10:05:00Z,60,outbound,12025550199,19005550100,acme,Premium-Rate
 }
 
 fn an_id_repeated_within_one_file_names_both_lines(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -252,7 +252,7 @@ a1,2026-01-05T10:10:00Z,90,outbound,12025550199,12125550100,acme,
 // ---------------------------------------------------------------- rates.csv
 
 fn a_non_numeric_rate_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok(
         "cdrs",
         "cdrs.csv",
@@ -287,7 +287,7 @@ p1,2026-01-05T10:00:00Z,60,outbound,12025550199,19005550100,acme,premium
 }
 
 fn a_rates_row_conflicting_with_an_earlier_row_names_both_lines(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok(
         "cdrs",
         "cdrs.csv",
@@ -329,7 +329,7 @@ premium,0.90,1901,,,,,,,Other premium
 }
 
 fn a_rates_row_conflicting_with_a_stored_rate_names_it(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("cdrs", "cdrs.csv", GOOD_CALLS);
     // The stored default domestic rate is open-ended; a second one from March overlaps it.
     let contents = format!(
@@ -365,7 +365,7 @@ domestic,0.07,,,1,1,2026-03-01,,,Domestic from March
 // ---------------------------------------------------------------- customers.csv
 
 fn an_unknown_plan_in_customers_csv_names_its_line_and_column(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let contents = "id,name,timezone,billing_day,currency,plans
 acme,Acme Corporation,UTC,1,USD,basic|world
 initech,Initech,UTC,1,USD,basic
@@ -392,7 +392,7 @@ newco,Newco,UTC,1,USD,basic|gold
 // ---------------------------------------------------------------- many rows
 
 fn every_bad_row_of_a_file_is_reported_not_only_the_first(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write(
         "cdrs.csv",
         "id,start,duration,direction,from,to,customer,call_type
@@ -417,7 +417,7 @@ a8,2026-01-05T10:35:00Z,60,outbound,12025550199,12125550100,acme,
 }
 
 fn one_bad_row_among_thousands_of_good_ones_imports_nothing(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // More good rows than one write batch, so that rows were already written in the import's
     // transaction when the bad one is found.
     let n = 5000;
@@ -456,10 +456,10 @@ fn one_bad_row_among_thousands_of_good_ones_imports_nothing(backend: Backend) {
 // ---------------------------------------------------------------- usage errors (exit 2)
 
 /// Seeds acme with two calls and returns the environment (`None`: PostgreSQL not configured).
-fn with_calls(backend: Backend) -> Option<Env> {
-    let env = Env::seeded_on(backend)?;
+fn with_calls(backend: Backend) -> Env {
+    let env = Env::seeded_on(backend);
     env.import_ok("cdrs", "cdrs.csv", GOOD_CALLS);
-    Some(env)
+    env
 }
 
 #[track_caller]
@@ -470,7 +470,7 @@ fn assert_nothing_billed(env: &Env) {
 }
 
 fn a_reversed_range_is_a_usage_error(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
     for cmd in ["preview", "create"] {
         env.meter(&["invoice", cmd, "--customer", "acme", "--from", "2026-01-31", "--to", "2026-01-01"])
             .assert_usage_error()
@@ -500,7 +500,7 @@ fn a_reversed_range_is_a_usage_error(backend: Backend) {
 }
 
 fn a_malformed_date_is_a_usage_error(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
     for bad in ["2026-1-5", "2026-01-32", "01/05/2026", "2026-01-05T00:00:00Z", ""] {
         env.meter(&["invoice", "create", "--customer", "acme", "--from", bad, "--to", "2026-01-31"])
             .assert_usage_error()
@@ -515,7 +515,7 @@ fn a_malformed_date_is_a_usage_error(backend: Backend) {
 }
 
 fn a_malformed_call_type_code_is_a_usage_error(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
     for bad in ["Domestic", "toll-free", "domestic,Intl", "domestic;international", "on net"] {
         for cmd in ["preview", "create"] {
             env.meter(&[
@@ -553,7 +553,7 @@ fn a_malformed_call_type_code_is_a_usage_error(backend: Backend) {
 }
 
 fn an_unknown_source_is_a_usage_error(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write("cdrs.csv", GOOD_CALLS);
     for bad in ["asterisk", "FILE", ""] {
         env.meter(&["cdrs", "import", &file, "--source", bad, "--format", "json"])
@@ -568,7 +568,7 @@ fn an_unknown_source_is_a_usage_error(backend: Backend) {
 // ---------------------------------------------------------------- other errors (exit 1)
 
 fn an_unknown_invoice_id_exits_1(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
     for id in ["INV-000042", "42", "not-an-invoice"] {
         env.meter(&["invoice", "show", id]).assert_code(1).assert_stderr_has("unknown invoice").assert_no_stdout();
         env.meter(&["invoice", "show", id, "--format", "json"]).assert_code(1).assert_no_stdout();
@@ -584,7 +584,7 @@ fn an_unknown_invoice_id_exits_1(backend: Backend) {
 }
 
 fn an_unknown_customer_exits_1(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
     for cmd in ["preview", "create"] {
         env.meter(&["invoice", cmd, "--customer", "nobody", "--from", "2026-01-01", "--to", "2026-01-31"])
             .assert_code(1)
@@ -595,7 +595,7 @@ fn an_unknown_customer_exits_1(backend: Backend) {
 }
 
 fn creating_an_invoice_with_nothing_to_bill_exits_1_with_the_reason(backend: Backend) {
-    let Some(env) = with_calls(backend) else { return };
+    let env = with_calls(backend);
 
     // No calls in range: a preview shows an empty document, a creation fails.
     let preview = env.preview("acme", "2026-02-01", "2026-02-28");
@@ -635,7 +635,7 @@ p1,2026-03-05T10:00:00Z,60,outbound,12025550199,19005550100,acme,premium
 }
 
 fn the_headline_counts_bad_rows_not_bad_values(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // Two data rows, each with three bad values.
     let file = env.write(
         "cdrs.csv",

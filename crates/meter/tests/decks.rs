@@ -59,8 +59,8 @@ const WINDOWED_HEADER: &str = "call_type,rate,prefix,local_prefix,deck,customer,
 /// per second) plus the decks `wholesale` and `retail`; `acme` (plans basic and world) and
 /// `initech` (no plans) are assigned `wholesale`; `globex` (no plans) has no deck. `None`:
 /// PostgreSQL not configured.
-fn with_decks(backend: Backend) -> Option<Env> {
-    let env = Env::seeded_on(backend)?;
+fn with_decks(backend: Backend) -> Env {
+    let env = Env::seeded_on(backend);
     assert_eq!(env.import_ok("decks", "decks.csv", DECKS), Summary::imported(2));
     let sum = env.import_ok(
         "customers",
@@ -71,7 +71,7 @@ initech,Initech,wholesale
 ",
     );
     assert_eq!(sum, Summary { imported: 1, updated: 1, duplicates: 0, conflicts: 0 });
-    Some(env)
+    env
 }
 
 /// A rates file with [`DECK_RATES_HEADER`] and the given rows.
@@ -186,7 +186,7 @@ fn assert_only_default_deck(env: &Env) {
 // ---------------------------------------------------------------- decks.csv
 
 fn decks_csv_naming_default_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write("decks.csv", "deck,description\nwholesale,Wholesale\ndefault,Everyone\n");
     env.meter(&["decks", "import", &file, "--format", "json"]).assert_bad_cell(&file, 3, "deck", "`default`");
     assert_only_default_deck(&env);
@@ -198,7 +198,7 @@ fn decks_csv_naming_default_is_rejected(backend: Backend) {
 }
 
 fn a_deck_repeated_in_decks_csv_names_both_lines(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write("decks.csv", "deck,description\nwholesale,Wholesale\nretail,Retail\nwholesale,Again\n");
     let run = env.meter(&["decks", "import", &file]);
     run.assert_bad_cell(&file, 4, "deck", "line 2");
@@ -208,7 +208,7 @@ fn a_deck_repeated_in_decks_csv_names_both_lines(backend: Backend) {
 }
 
 fn an_invalid_deck_id_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let file = env.write("decks.csv", "deck,description\nwhole sale,Spaces\nretail,Retail\neu/retail,Slash\n");
     let run = env.meter(&["decks", "import", &file, "--format", "json"]);
     run.assert_bad_cell(&file, 2, "deck", "`whole sale` is not a deck id");
@@ -220,7 +220,7 @@ fn an_invalid_deck_id_is_rejected(backend: Backend) {
 // ---------------------------------------------------------------- customers.csv
 
 fn customers_csv_with_an_unknown_deck_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     let file = env.write(
         "customers.csv",
@@ -241,7 +241,7 @@ newco,Newco,platinum
 }
 
 fn customers_csv_assigning_the_default_deck_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     let file = env.write(
         "customers.csv",
@@ -264,7 +264,7 @@ globex,Globex Inc,default
 // ---------------------------------------------------------------- rates.csv
 
 fn rates_csv_with_an_unknown_deck_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     let contents = deck_rates(&["premium,0.50,1900,,wholesale,,,1,1", "premium,0.70,1900,,platinum,,,1,1"]);
     let file = env.write("rates.csv", &contents);
@@ -273,7 +273,7 @@ fn rates_csv_with_an_unknown_deck_is_rejected(backend: Backend) {
 }
 
 fn rates_csv_with_both_deck_and_customer_on_a_row_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     let contents = deck_rates(&[
         "premium,0.50,1900,,wholesale,,,1,1",
@@ -288,7 +288,7 @@ fn rates_csv_with_both_deck_and_customer_on_a_row_is_rejected(backend: Backend) 
 }
 
 fn rates_csv_with_a_non_digit_local_prefix_is_rejected(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let contents = deck_rates(&[
         "premium,0.50,1900,1212,,,,1,1",
         "premium,0.60,1900,12a,,,,1,1",
@@ -303,7 +303,7 @@ fn rates_csv_with_a_non_digit_local_prefix_is_rejected(backend: Backend) {
 }
 
 fn two_rates_conflicting_within_one_deck_name_both_lines(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     // Lines 2 and 4: same type, prefix, local prefix and deck; March lies inside the open
     // window from January.
@@ -348,7 +348,7 @@ international,0.20,44,,wholesale,,2026-03-01,2026-04-01
 }
 
 fn the_same_slot_in_two_decks_or_with_another_local_prefix_is_no_conflict(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     env.import_ok("decks", "decks.csv", DECKS);
     // international/44 open-ended in the default deck, both named decks and a customer, and
     // in wholesale again with two different local prefixes: seven rates, no conflict.
@@ -384,8 +384,8 @@ international,0.26,44,1212,,acme,,
 /// A database whose local calling table makes 202555 → 212555 local, with two calls of acme
 /// from 202-555: `c1` to 212-555 (local) and `c2` to 303-555 (domestic). `None`: PostgreSQL not
 /// configured.
-fn with_local_table(backend: Backend) -> Option<Env> {
-    let env = Env::seeded_on(backend)?;
+fn with_local_table(backend: Backend) -> Env {
+    let env = Env::seeded_on(backend);
     env.import_ok("localcalling", "localcalling.csv", "npa_nxx,local_npa_nxx\n202555,212555\n");
     env.import_ok(
         "cdrs",
@@ -395,7 +395,7 @@ fn with_local_table(backend: Backend) -> Option<Env> {
             call("c2", "acme", "outbound", "12025550199", "13035550100"),
         ]),
     );
-    Some(env)
+    env
 }
 
 #[track_caller]
@@ -419,7 +419,7 @@ const BAD_NPA_NXX: &[(&str, &str)] = &[
 
 #[track_caller]
 fn assert_bad_npa_nxx_rejected(backend: Backend, column: &str) {
-    let Some(env) = with_local_table(backend) else { return };
+    let env = with_local_table(backend);
     for (i, (bad, why)) in BAD_NPA_NXX.iter().enumerate() {
         let row = if column == "npa_nxx" { format!("{bad},212555") } else { format!("202555,{bad}") };
         let name = format!("localcalling-bad-{i}.csv");
@@ -443,7 +443,7 @@ fn a_malformed_local_npa_nxx_is_rejected(backend: Backend) {
 // ---------------------------------------------------------------- which rate prices a call
 
 fn the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = deck_rates(&[
         // The default deck has a longer domestic prefix than the deck.
         "domestic,0.03,1212,,,,,1,1",
@@ -492,7 +492,7 @@ fn the_customers_deck_beats_the_default_deck_and_its_own_rates_beat_the_deck(bac
 }
 
 fn a_tier_with_rates_for_the_type_but_no_candidate_is_passed_over(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = format!(
         "{WINDOWED_HEADER}
 international,0.30,44,,wholesale,,,
@@ -520,7 +520,7 @@ international,0.50,49,,wholesale,,2026-02-01,
 }
 
 fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = deck_rates(&[
         "domestic,0.10,1212,,wholesale,,,1,1",
         "domestic,0.11,1212,1202,wholesale,,,1,1",
@@ -559,7 +559,7 @@ fn within_a_tier_the_longest_prefix_wins_then_the_longest_local_prefix(backend: 
 // ---------------------------------------------------------------- decks import and listing
 
 fn importing_decks_twice_counts_duplicates_and_updates(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let run = env.import("decks", "decks.csv", DECKS);
     run.assert_ok();
     assert_eq!(Summary::of(&run.json()), Summary::imported(2));
@@ -590,7 +590,7 @@ partner,Partners
 }
 
 fn decks_list_shows_rate_counts_and_assigned_customers(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = deck_rates(&[
         "domestic,0.12,1,,wholesale,,,1,1",
         "international,0.30,44,,wholesale,,,1,1",
@@ -625,7 +625,7 @@ fn decks_list_shows_rate_counts_and_assigned_customers(backend: Backend) {
 }
 
 fn rates_list_filters_by_deck_customer_and_call_type(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = deck_rates(&[
         "domestic,0.12,1,,wholesale,,,1,1",
         "international,0.30,44,,wholesale,,,1,1",
@@ -692,7 +692,7 @@ fn rates_list_filters_by_deck_customer_and_call_type(backend: Backend) {
 // ---------------------------------------------------------------- local calling
 
 fn a_localcalling_import_replaces_the_whole_table(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // A local rate, so that local calls are rated.
     env.import_ok("rates", "rates.csv", &deck_rates(&["local,0.012,,,,,,1,1"]));
     env.import_ok(
@@ -750,7 +750,7 @@ fn a_localcalling_import_replaces_the_whole_table(backend: Backend) {
 // ---------------------------------------------------------------- calls list: the rate object
 
 fn calls_list_shows_the_rate_that_priced_each_call(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     let rates = deck_rates(&["domestic,0.12,1212,,wholesale,,0.05,30,6", "domestic,0.24,1212555,1202,,acme,,1,1"]);
     env.import_ok("rates", "rates.csv", &rates);
     env.import_ok(
@@ -794,7 +794,7 @@ fn calls_list_shows_the_rate_that_priced_each_call(backend: Backend) {
 // ---------------------------------------------------------------- the preview explains unrated calls
 
 fn the_preview_names_the_tiers_tried_for_an_unrated_call_type(backend: Backend) {
-    let Some(env) = with_decks(backend) else { return };
+    let env = with_decks(backend);
     // The deck has premium rates, but only for 1900 numbers.
     env.import_ok("rates", "rates.csv", &deck_rates(&["premium,0.50,1900,,wholesale,,,1,1"]));
     env.import_ok(
@@ -868,7 +868,7 @@ fn the_preview_names_the_tiers_tried_for_an_unrated_call_type(backend: Backend) 
 // ---------------------------------------------------------------- backward compatibility
 
 fn data_without_decks_or_local_calling_rates_as_before(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // A customer rate in the old format (no deck, no local_prefix column).
     let old = format!("{RATES_HEADER}\ndomestic,0.03,1212,,1,1,,,globex,Globex New York\n");
     assert_eq!(env.import_ok("rates", "rates-old.csv", &old), Summary::imported(1));

@@ -39,11 +39,11 @@ fn data(name: &str) -> String {
 }
 
 /// The customers acme and globex with their phone numbers.
-fn setup(backend: Backend) -> Option<Env> {
-    let env = Env::on(backend)?;
+fn setup(backend: Backend) -> Env {
+    let env = Env::on(backend);
     env.meter(&["customers", "import", &data("customers.csv")]).assert_ok();
     env.meter(&["numbers", "import", &data("numbers.csv")]).assert_ok();
-    Some(env)
+    env
 }
 
 /// `cdrs import FILE --format json ARGS…`
@@ -77,7 +77,7 @@ fn assert_calls(env: &Env, customer: &str, expected: &[Expected]) {
 }
 
 fn asterisk_master_csv_in_local_time_with_mixed_dispositions(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     // Rows with an empty accountcode belong to --customer; times are each customer's local time.
     import_twice(&env, &data("asterisk-Master.csv"), &["--preset", "asterisk", "--customer", "acme"], 9);
     let trunk = "SIP/trunk-0000001f|2026-11-03 12:00:00";
@@ -177,7 +177,7 @@ fn asterisk_master_csv_in_local_time_with_mixed_dispositions(backend: Backend) {
 }
 
 fn asterisk_with_uniqueid_and_sequence_in_utc(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     // usegmtime=yes: the times are UTC, whatever the customer's zone.
     import_twice(&env, &data("asterisk-Master-uniqueid.csv"), &["--preset", "asterisk", "--timezone", "UTC"], 3);
     assert_calls(
@@ -192,7 +192,7 @@ fn asterisk_with_uniqueid_and_sequence_in_utc(backend: Backend) {
 }
 
 fn freeswitch_example_template(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     import_twice(&env, &data("freeswitch-Master.csv"), &["--preset", "freeswitch", "--customer", "acme"], 5);
     assert_calls(
         &env,
@@ -241,7 +241,7 @@ fn freeswitch_example_template(backend: Backend) {
 }
 
 fn kazoo_with_gregorian_timestamps(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let file = data("kazoo-cdrs.csv");
     import_twice(&env, &file, &["--preset", "kazoo", "--customer", "acme"], 3);
     let expected: &[Expected] = &[
@@ -258,7 +258,7 @@ fn kazoo_with_gregorian_timestamps(backend: Backend) {
 }
 
 fn three_cx_with_hh_mm_ss_durations(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     import_twice(&env, &data("3cx-cdr.csv"), &["--preset", "3cx", "--customer", "acme"], 4);
     assert_calls(
         &env,
@@ -273,7 +273,7 @@ fn three_cx_with_hh_mm_ss_durations(backend: Backend) {
 }
 
 fn a_custom_layout_with_a_header(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let map = "id=ref,customer=account,start=began,billsec=talk,direction=dir,from=caller,to=callee,call_type=kind";
     import_twice(&env, &data("custom-header.csv"), &["--map", map, "--time-format", "epoch"], 3);
     assert_calls(
@@ -293,7 +293,7 @@ fn a_custom_layout_with_a_header(backend: Backend) {
 }
 
 fn a_custom_layout_by_position(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let args = [
         "--map",
         "id=#1,start=#2,duration=#3,from=#4,to=#5",
@@ -317,7 +317,7 @@ fn a_custom_layout_by_position(backend: Backend) {
 }
 
 fn an_unknown_field_in_the_spec_is_a_usage_error(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let run = import(&env, &data("custom-header.csv"), &["--map", "id=ref,colour=kind", "--customer", "acme"]);
     run.assert_usage_error().assert_stderr_has("unknown field `colour`").assert_no_stdout();
     let run = import(&env, &data("custom-header.csv"), &["--map", "id=#0,start=#2"]);
@@ -330,7 +330,7 @@ fn an_unknown_field_in_the_spec_is_a_usage_error(backend: Backend) {
 }
 
 fn mixing_names_and_positions_is_a_usage_error(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let run = import(&env, &data("custom-header.csv"), &["--map", "id=ref,start=#3"]);
     run.assert_usage_error().assert_stderr_has("mixes header names (`ref`) and positions (`#3`)");
     let run = import(&env, &data("asterisk-Master.csv"), &["--preset", "asterisk", "--map", "customer=accountcode"]);
@@ -339,7 +339,7 @@ fn mixing_names_and_positions_is_a_usage_error(backend: Backend) {
 }
 
 fn mapping_options_without_a_mapping_are_a_usage_error(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     import(&env, &data("custom-header.csv"), &["--customer", "acme"]).assert_usage_error();
     import(&env, &data("custom-header.csv"), &["--preset", "pbx9000"]).assert_usage_error();
     let run = import(&env, &data("3cx-cdr.csv"), &["--preset", "3cx", "--answered", "sometimes", "--customer", "acme"]);
@@ -356,7 +356,7 @@ fn mapping_options_without_a_mapping_are_a_usage_error(backend: Backend) {
 }
 
 fn an_unknown_column_rejects_the_file(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let file = data("custom-header.csv");
     let map = "id=ref,customer=account,start=began,billsec=seconds,direction=dir,from=caller,to=callee";
     let run = import(&env, &file, &["--map", map, "--time-format", "epoch"]);
@@ -368,7 +368,7 @@ fn an_unknown_column_rejects_the_file(backend: Backend) {
 }
 
 fn a_bad_time_names_file_line_and_column_and_imports_nothing(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let file = env.write(
         "Master.csv",
         &std::fs::read_to_string(data("asterisk-Master.csv")).expect("the sample file").replacen(
@@ -390,7 +390,7 @@ fn a_bad_time_names_file_line_and_column_and_imports_nothing(backend: Backend) {
 }
 
 fn a_caller_and_callee_that_are_not_the_customers_reject_the_row(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let file = env.write(
         "fs.csv",
         "\"Eve\",\"3055550100\",\"4155550100\",\"default\",\"2026-11-03 09:15:02\",\"2026-11-03 09:15:07\",\"2026-11-03 09:17:12\",\"130\",\"125\",\"NORMAL_CLEARING\",\"u-1\",\"\",\"\",\"PCMU\",\"PCMU\"\n",
@@ -403,7 +403,7 @@ fn a_caller_and_callee_that_are_not_the_customers_reject_the_row(backend: Backen
 }
 
 fn numbers_import_and_list_round_trip(backend: Backend) {
-    let Some(env) = Env::on(backend) else { return };
+    let env = Env::on(backend);
     env.meter(&["customers", "import", &data("customers.csv")]).assert_ok();
     let first =
         "customer,number,enabled\nacme,+12125550100,yes\nacme,12125550100,yes\nacme,1001,no\nglobex,+442079460000,\n";
@@ -433,7 +433,7 @@ fn numbers_import_and_list_round_trip(backend: Backend) {
 }
 
 fn a_bad_numbers_file_is_rejected_and_changes_nothing(backend: Backend) {
-    let Some(env) = setup(backend) else { return };
+    let env = setup(backend);
     let bad = "customer,number,enabled\nacme,+1 212 555 0100,yes\nnobody,2125550100,yes\nacme,2125550102,maybe\nacme,2125550103,yes\nacme,+12125550103,no\n";
     let file = env.write("numbers-bad.csv", bad);
     let run = env.meter(&["numbers", "import", &file]);

@@ -2,8 +2,8 @@
 //! tests/golden-decks, copied unchanged from the contract's scenarios), run through the real
 //! binary by their own runner, once per backend: `sqlite::golden_scenarios_pass` (a database
 //! file per scenario) and `postgres::golden_scenarios_pass` (a database per scenario on the
-//! server of `METER_TEST_POSTGRES_URL`, which the runner creates and drops with `psql`; skipped
-//! with a notice when the variable is unset, a failure under CI).
+//! test server (`store::postgres::test_server_url`), which the runner creates and drops with
+//! `psql`).
 
 mod common;
 
@@ -19,12 +19,11 @@ fn golden_scenarios_pass(backend: Backend) {
     let server = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let Some(admin) = store::postgres::test_server_url() else { return };
+            let admin = store::postgres::test_server_url();
             let psql = Command::new("psql").arg("--version").output();
             assert!(
                 psql.is_ok_and(|o| o.status.success()),
-                "METER_TEST_POSTGRES_URL is set, but `psql` (which the scenario runner uses to create and drop \
-                 its databases) is not on PATH"
+                "`psql`, which the scenario runner uses to create and drop its databases, is not on PATH"
             );
             Some(server_url(&admin))
         }

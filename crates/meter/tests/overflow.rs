@@ -44,28 +44,28 @@ fn assert_refused(env: &Env, needles: &[&str]) {
 }
 
 fn a_charge_too_large_to_hold_fails_the_invoice_naming_the_call_and_the_rate(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // 1,000,000,000 per minute for 4,294,967,295 s is 7.2 × 10¹⁶: past the largest charge.
     premium_calls(&env, &[u32::MAX]);
     let rate = env.calls("acme")[0]["rate"]["id"].as_i64().expect("the rate's id");
     assert_refused(&env, &["call file:p1", &format!("rate #{rate}"), "1000000000.0000 per minute", "larger than"]);
 
     // A call that fits is billed at its exact charge: 1,000,000,000 per minute for 60 s.
-    let env = Env::seeded_on(backend).expect("the same backend again");
+    let env = Env::seeded_on(backend);
     premium_calls(&env, &[60]);
     let inv = env.create_ok("acme", "2026-01-01", "2026-01-31");
     assert_eq!(inv["total"], "1000000000.00");
 }
 
 fn a_line_whose_charges_add_up_past_the_largest_charge_fails_the_invoice(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // Each call's charge fits (6.7 × 10¹⁴), the two together do not (1.3 × 10¹⁵).
     premium_calls(&env, &[40_000_000, 40_000_000]);
     assert_refused(&env, &["call file:p2", "premium line", "charges would add up to more than"]);
 }
 
 fn included_minutes_beyond_the_supported_range_are_a_bad_value(backend: Backend) {
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     // The largest number of minutes whose seconds fit in 63 bits, and one more.
     let largest = i64::MAX / 60;
     let plans = env.write(

@@ -151,7 +151,7 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
     let globex_days: Vec<(i32, u32, u32)> = (2..=31).map(|d| (2026, 1, d)).collect();
     const PER_CUSTOMER: usize = 3000;
     for round in 0..8u64 {
-        let Some(env) = Env::seeded_on(backend) else { return };
+        let env = Env::seeded_on(backend);
         let mut rng = Rng::new(900 + round);
         let mut data = random_calls(&mut rng, "acme", &month_days(2026, 1, 31), PER_CUSTOMER);
         let mut globex = random_calls(&mut rng, "globex", &globex_days, PER_CUSTOMER);
@@ -248,7 +248,7 @@ fn eight_concurrent_creates_with_overlapping_ranges_and_filters_bill_each_call_a
 fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let data = random_calls(&mut Rng::new(31), "acme", &month_days(2026, 1, 31), 4000);
     env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&data));
     let ids = |from: &str, to: &str| -> BTreeSet<String> {
@@ -340,7 +340,7 @@ fn an_invoice_delete_racing_an_invoice_create_loses_no_call_and_bills_none_twice
 fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::seeded_on(backend) else { return };
+    let env = Env::seeded_on(backend);
     let base = random_calls(&mut Rng::new(5), "acme", &month_days(2026, 1, 31), 3000);
     env.import_ok("cdrs", "base.csv", &cdrs_csv(&base));
     let base_billable: BTreeSet<String> = base.iter().filter(|d| billable(d)).map(|d| d.id.clone()).collect();
@@ -455,7 +455,7 @@ fn a_cdrs_import_racing_an_invoice_create_is_billed_all_or_nothing(backend: Back
 fn opening_a_new_database_waits_for_another_writer_instead_of_failing(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let Some(env) = Env::on(backend) else { return };
+    let env = Env::on(backend);
     const HOLD: Duration = Duration::from_secs(1);
     let mut holder = match backend {
         Backend::Sqlite => {
@@ -505,17 +505,17 @@ fn opening_a_new_database_waits_for_another_writer_instead_of_failing(backend: B
         assert!(n > 0, "the holder ended without taking the lock");
     }
     assert_eq!(line.trim(), "locked");
-    let run = env.spawn(&["db", "check"]).wait(LIMIT);
+    let run = env.spawn(&["db", "migrate"]).wait(LIMIT);
     let held = holder.wait().expect("the holder ends");
     assert!(held.success(), "the holder failed: {held:?}");
     assert_eq!(
         run.run.code,
         0,
-        "`meter db check` gave up after {:?} instead of waiting for the lock\n{}",
+        "`meter db migrate` gave up after {:?} instead of waiting for the lock\n{}",
         run.elapsed,
         run.run.dump()
     );
-    assert!(run.elapsed >= HOLD / 2, "`meter db check` ended after {:?}: it did not wait for the lock", run.elapsed);
+    assert!(run.elapsed >= HOLD / 2, "`meter db migrate` ended after {:?}: it did not wait for the lock", run.elapsed);
     env.assert_db_clean("after the wait");
     eprintln!("{backend:?} opening waited {:.2?}, in {:.1?}", run.elapsed, clock.elapsed());
 }

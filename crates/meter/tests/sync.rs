@@ -41,7 +41,7 @@ fn a_sync_stores_exactly_the_platform_records_and_a_rerun_changes_nothing(backen
         faults.iter().enumerate().map(|(i, &kind)| Fault { kind, at: 2 + 2 * i as u64, delay_ms: 300 }).collect();
     let cfg = config(1500, faults);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
 
     let run = sync(&env, &["--all", "--from", FROM, "--to", TO]);
     run.assert_ok();
@@ -92,7 +92,7 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     // committed.
     let cfg = config(6000, vec![Fault { kind: FaultKind::Slow, at: 5, delay_ms: 20_000 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let child = env.spawn(&["sync", "--customer", "acme", "--from", FROM, "--to", TO, "--format", "json"]);
     // Wait until the job has committed pages and is stuck on the slow one, then kill it.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -133,7 +133,7 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
 fn sources_check_is_red_for_a_wrong_password_an_unknown_domain_and_a_source_that_is_down(backend: Backend) {
     let cfg = config(200, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let check = |customer: &str| env.meter(&["sources", "check", "--customer", customer, "--format", "json"]);
 
     // Before any sync: everything works but nothing was synced yet.
@@ -185,7 +185,7 @@ fn sources_check_is_red_for_a_wrong_password_an_unknown_domain_and_a_source_that
 fn the_preview_shows_the_sources_and_turns_red_when_records_are_missing(backend: Backend) {
     let cfg = config(300, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     // Only the first day is synced: the second day's records are missing.
     sync(&env, &["--customer", "acme", "--from", FROM, "--to", FROM]).assert_ok();
     let preview = env.preview("acme", FROM, TO);
@@ -208,7 +208,7 @@ fn the_preview_shows_the_sources_and_turns_red_when_records_are_missing(backend:
 fn secrets_are_sealed_in_the_database_and_never_shown(backend: Backend) {
     let cfg = config(50, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let secret = cfg.netsapiens.client_secret.clone();
     let password = cfg.netsapiens.password.clone();
 
@@ -255,7 +255,7 @@ fn secrets_are_sealed_in_the_database_and_never_shown(backend: Backend) {
 fn a_corrected_record_updates_an_unbilled_call_and_is_a_conflict_for_a_billed_one(backend: Backend) {
     let cfg = config(100, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     // Two of the platform's answered outbound calls, first stored with a wrong duration (as an
     // earlier export had them). One of them is then billed.
     let spec = &cfg.domains[0];
@@ -300,7 +300,7 @@ fn a_corrected_record_updates_an_unbilled_call_and_is_a_conflict_for_a_billed_on
 fn the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source_is_down(backend: Backend) {
     let cfg = config(20, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     // Brightlink is down: globex is held, acme is synced for October and invoiced.
     set_brightlink(&env, "http://127.0.0.1:9/brightlink/", &cfg, &cfg.brightlink.password).assert_ok();
     let run = env.meter(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]);

@@ -38,7 +38,7 @@ fn secrets_a_platform_echoes_reach_no_output_log_or_job(backend: Backend) {
     // Basic credentials), then the data routes (bearer tokens, the API key).
     let cfg = trapped(Routes::Tokens, 400);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let mut seen = String::new();
     let mut run = |args: &[&str]| {
         let run = env.meter_with_env(args, &[("METER_LOG", "debug")]);
@@ -101,7 +101,7 @@ fn secrets_a_platform_echoes_reach_no_output_log_or_job(backend: Backend) {
 fn an_unknown_domain_fails_the_sync_and_names_it(backend: Backend) {
     let cfg = config(20, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     env.import_ok(
         "customers",
         "moved.csv",
@@ -135,7 +135,7 @@ fn a_day_starting_with_a_record(cfg: &Config, domain: &str, after: &str) -> chro
 fn a_sync_stores_its_window_without_its_end_and_says_how_the_counts_match(backend: Backend) {
     let cfg = config(3000, Vec::new());
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let end = a_day_starting_with_a_record(&cfg, "acme.pbx.example", FROM);
     let day = (end - chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
 
@@ -174,7 +174,7 @@ fn a_record_released_before_its_answer_is_rejected_and_reported(backend: Backend
     // The first page's first answered outbound record ends 5 s before its answer.
     let cfg = config(300, vec![Fault { kind: FaultKind::ReleaseBeforeAnswer, at: 1, delay_ms: 0 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
     let spec = &cfg.domains[0];
     let next = utc(FROM) + chrono::Duration::days(1);
     let flawed = dataset::calls(cfg.seed, spec, utc(FROM), next)
@@ -210,7 +210,7 @@ fn a_record_dialing_no_digit_is_rejected_and_reported(backend: Backend) {
     // file's `to` column refuses it, so it is rejected instead of rated as an on-net call.
     let cfg = config(300, vec![Fault { kind: FaultKind::GarbageNumber, at: 1, delay_ms: 0 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
-    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    let env = setup(backend, &emu, &cfg);
 
     let run = sync(&env, &["--customer", "acme", "--from", FROM, "--to", FROM]);
     run.assert_ok();

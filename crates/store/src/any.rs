@@ -3,9 +3,9 @@
 use crate::postgres::PgTx;
 use crate::sqlite::SqliteTx;
 use crate::{
-    BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, Invoice, InvoiceId, Job, JobQuery, NewCall,
-    NewInvoice, PgStore, PhoneNumber, Plan, Result, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
-    StoredCall,
+    BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, Invoice, InvoiceId, Job, JobQuery, Migration,
+    NewCall, NewInvoice, PgStore, PhoneNumber, Plan, Result, Source, SourceSettings, SqliteStore, Store, StoreError,
+    StoreTx, StoredCall,
 };
 use rating::{Micros, NpaNxx, Rate};
 
@@ -53,12 +53,31 @@ impl AnyStore {
         })
     }
 
-    /// Every migration the program knows, with when it was applied (`None`: pending).
-    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
+    /// Opens the database of the URL for a command that only reads, without applying
+    /// migrations: an SQLite file this process cannot write is opened read-only, and
+    /// [`AnyStore::migrate`] then applies nothing (it refuses when migrations are pending).
+    pub fn connect_url_to_read(url: &str) -> Result<AnyStore> {
+        Ok(if is_postgres(url)? {
+            AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
+        } else {
+            AnyStore::Sqlite(SqliteStore::connect_url_to_read(url)?)
+        })
+    }
+
+    /// Every migration, known to this program or applied to the database: the known ones in
+    /// order, then those only a newer meter knows. Refuses another application's database.
+    pub fn migration_status(&mut self) -> Result<Vec<Migration>> {
         match self {
             AnyStore::Sqlite(s) => s.migration_status(),
             AnyStore::Postgres(s) => s.migration_status(),
         }
+    }
+
+    /// The names of the migrations not applied yet. Refuses a database a newer meter migrated.
+    pub fn pending_migrations(&mut self) -> Result<Vec<String>> {
+        let status = self.migration_status()?;
+        crate::schema::refuse_newer(&status)?;
+        Ok(crate::schema::pending(&status))
     }
 
     /// Keeps the process's memory flat for long work (SQLite: no memory-mapped reads, whose
@@ -70,7 +89,8 @@ impl AnyStore {
         }
     }
 
-    /// Applies the migrations not yet applied; returns their names.
+    /// Applies the migrations not yet applied; returns their names. Refuses a database a newer
+    /// meter migrated.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
         match self {
             AnyStore::Sqlite(s) => s.migrate(),

@@ -10,12 +10,14 @@ mod check;
 mod model;
 pub mod postgres;
 mod redact;
+mod schema;
 pub mod sqlite;
 
 pub use self::postgres::PgStore;
 pub use any::{AnyStore, AnyTx};
 pub use model::*;
 pub use redact::redact_url;
+pub use schema::{pending, Migration};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in storage.
@@ -28,10 +30,25 @@ pub enum StoreError {
     Postgres(String),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
+    /// Connecting to a PostgreSQL server failed (the caller names the URL).
+    #[error("cannot connect: {0}")]
+    Connect(postgres::ConnectError),
     #[error("the database holds a value the program cannot read: {0}")]
     Corrupt(String),
     #[error("migration {name} failed: {reason}")]
     Migration { name: String, reason: String },
+    /// The database has migrations this program does not know.
+    #[error("the database is newer than this meter: it has migrations this meter does not know ({}); use a meter at least as new as the one that applied them", .0.join(", "))]
+    Newer(Vec<String>),
+    /// The database holds tables but not meter's: another application's.
+    #[error("not a meter database: it holds tables meter did not make ({})", .0.join(", "))]
+    NotMeter(Vec<String>),
+    /// A command that writes was given a database this process cannot write.
+    #[error("{0} is read-only to this process (by its mode, its owner or its directory's): this command writes to it; listing and checking commands can read it")]
+    ReadOnly(String),
+    /// Migrations are pending and this opening cannot apply them (the file is read-only to it).
+    #[error("the database needs migrations that cannot be applied here, where it is read-only ({})", .0.join(", "))]
+    Pending(Vec<String>),
     /// What was asked would break a rule the store keeps.
     #[error("refused: {0}")]
     Refused(String),

@@ -1,10 +1,8 @@
 //! The storage behaviour every backend must have, through the `Store` traits.
 //!
 //! Every test runs on both backends through [`AnyStore`]: `sqlite::NAME` on a file in a
-//! temporary directory, `postgres::NAME` on a throwaway database of the server named by
-//! `METER_TEST_POSTGRES_URL` (an administrator's URL, e.g.
-//! `postgres://postgres@127.0.0.1:5432/postgres`). Without that variable the PostgreSQL runs say
-//! SKIPPED on stderr and pass, except under CI (`CI` set), where they fail.
+//! temporary directory, `postgres::NAME` on a throwaway database of the test server
+//! ([`store::postgres::test_server_url`]).
 
 use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
@@ -62,20 +60,20 @@ struct Db {
     _pg: Option<TempDatabase>,
 }
 
-/// A fresh database on `backend`; `None` when PostgreSQL tests are not configured.
-fn db(backend: Backend) -> Option<Db> {
+/// A fresh database on `backend`.
+fn db(backend: Backend) -> Db {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/meter.db", dir.path().display());
             let store = AnyStore::open_url(&url).expect("open");
-            Some(Db { store, url, _dir: Some(dir), _pg: None })
+            Db { store, url, _dir: Some(dir), _pg: None }
         }
         Backend::Postgres => {
-            let pg = TempDatabase::for_test()?;
+            let pg = TempDatabase::for_test();
             let url = pg.url().to_owned();
             let store = AnyStore::open_url(&url).expect("open");
-            Some(Db { store, url, _dir: None, _pg: Some(pg) })
+            Db { store, url, _dir: None, _pg: Some(pg) }
         }
     }
 }
@@ -155,7 +153,7 @@ fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u
 }
 
 fn customers_and_plans_round_trip(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let mut tx = db.store.write().expect("tx");
     let plan = Plan {
         id: "biz".into(),
@@ -181,7 +179,7 @@ fn customers_and_plans_round_trip(backend: Backend) {
 }
 
 fn rates_keep_exact_prices_and_windows(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     customer(&mut db.store, "c1");
     let rate = Rate {
         id: 0,
@@ -217,7 +215,7 @@ const LATEST: Micros = 253_402_300_799_999_999;
 /// accepts comes back exactly, from the smallest unit to `i64::MAX` (and `i64::MIN` where money
 /// may be negative), and instants from year 1 to year 9999 to the microsecond, before 1970 too.
 fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     // The constants are what they say.
     let rfc3339 = |t: Micros| {
         chrono::DateTime::from_timestamp_micros(t)
@@ -432,7 +430,7 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
 }
 
 fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     let calls = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60), call(c, "c", 3_000_000, 60)];
     assert_eq!(import(&mut db.store, &calls), vec![CallOutcome::Imported; 3]);
@@ -460,7 +458,7 @@ fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
 }
 
 fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     let first = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60)];
     let mut tx = db.store.write_usage().expect("tx");
@@ -494,7 +492,7 @@ fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
 }
 
 fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     let mut ns = call(c, "1", 5, 10);
     ns.source = Source::Netsapiens;
@@ -516,7 +514,7 @@ fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
 /// the batch's known calls.
 fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
     const N: i64 = 10_001;
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     let other = customer(&mut db.store, "c2");
     // One second apart, every seventh unanswered, another customer's call beside each tenth.
@@ -586,7 +584,7 @@ fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
 }
 
 fn a_call_cannot_be_billed_twice(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60)]);
     let pk = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).next().expect("call");
@@ -603,7 +601,7 @@ fn a_call_cannot_be_billed_twice(backend: Backend) {
 /// call) is refused, so that a real call cannot stay unbilled behind a link to nothing; the
 /// same invoice with the right keys is accepted.
 fn a_billed_call_must_be_a_stored_call(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c1 = customer(&mut db.store, "c1");
     let c2 = customer(&mut db.store, "c2");
     import(&mut db.store, &[call(c1, "a", 1_000_000, 60), call(c1, "b", 2_000_000, 60), call(c2, "z", 1_000_000, 60)]);
@@ -626,7 +624,7 @@ fn a_billed_call_must_be_a_stored_call(backend: Backend) {
 }
 
 fn a_billed_call_must_start_within_its_invoice_days(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     // 2026-01-10 12:00 UTC: inside 2026-01-10 in every zone, outside 2026-01-13 in all of them.
     let noon = 1_768_046_400_000_000;
@@ -648,7 +646,7 @@ fn a_billed_call_must_start_within_its_invoice_days(backend: Backend) {
 }
 
 fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let pks: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -673,14 +671,14 @@ fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend)
 }
 
 fn reopening_applies_no_migration_twice(backend: Backend) {
-    let Some(db) = db(backend) else { return };
+    let db = db(backend);
     let Db { store: mut first, url, _dir, _pg } = db;
     assert!(first.migrate().expect("migrate").is_empty(), "open applied everything already");
     drop(first);
     let mut again = AnyStore::open_url(&url).expect("reopen");
     assert!(again.migrate().expect("migrate").is_empty());
     let status = again.migration_status().expect("status");
-    assert!(!status.is_empty() && status.iter().all(|(_, applied)| applied.is_some()), "{status:?}");
+    assert!(!status.is_empty() && status.iter().all(|m| m.known && m.applied_at.is_some()), "{status:?}");
     drop(again);
     // Without migrations applied, a second connection sees the same.
     let mut connected = AnyStore::connect_url(&url).expect("connect");
@@ -691,7 +689,7 @@ fn reopening_applies_no_migration_twice(backend: Backend) {
 }
 
 fn check_finds_what_does_not_add_up(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -739,7 +737,7 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
 }
 
 fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -755,7 +753,7 @@ fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
 }
 
 fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
-    let Some(mut db) = db(backend) else { return };
+    let mut db = db(backend);
     let store = &mut db.store;
     let acme = customer(store, "acme");
     let beta = customer(store, "beta");

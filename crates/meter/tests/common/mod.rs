@@ -11,7 +11,7 @@
 //! A test reads as a story:
 //!
 //! ```ignore
-//! let Some(env) = Env::seeded_on(backend) else { return };
+//! let env = Env::seeded_on(backend);
 //! let cdrs = env.write("cdrs.csv", "id,start,duration,direction,to,customer\n...");
 //! let run = env.meter(&["cdrs", "import", &cdrs, "--format", "json"]);
 //! run.assert_ok();
@@ -215,14 +215,14 @@ impl Env {
         Env { dir, db, backend: Backend::Sqlite, postgres: None }
     }
 
-    /// An empty database on `backend`; `None` when PostgreSQL tests are not configured.
-    pub fn on(backend: Backend) -> Option<Env> {
+    /// An empty database on `backend`.
+    pub fn on(backend: Backend) -> Env {
         match backend {
-            Backend::Sqlite => Some(Env::new()),
+            Backend::Sqlite => Env::new(),
             Backend::Postgres => {
-                let pg = store::postgres::TempDatabase::for_test()?;
+                let pg = store::postgres::TempDatabase::for_test();
                 let dir = tempfile::tempdir().expect("a temporary directory");
-                Some(Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) })
+                Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) }
             }
         }
     }
@@ -234,11 +234,11 @@ impl Env {
         env
     }
 
-    /// [`Env::seeded`] on `backend`; `None` when PostgreSQL tests are not configured.
-    pub fn seeded_on(backend: Backend) -> Option<Env> {
-        let env = Env::on(backend)?;
+    /// [`Env::seeded`] on `backend`.
+    pub fn seeded_on(backend: Backend) -> Env {
+        let env = Env::on(backend);
         env.seed_standard();
-        Some(env)
+        env
     }
 
     /// Imports the standard plans, customers and rates (see the constants above).
@@ -945,22 +945,9 @@ impl Env {
     }
 }
 
-/// The `psql` program: on Debian-style installations the versioned binary itself (the `psql` on
-/// the PATH is a Perl wrapper that takes three times as long to start), else `psql`.
+/// The `psql` program: the installed server's own (see `store::postgres::installed_program`),
+/// else the one on the PATH.
 pub fn psql() -> &'static std::path::Path {
     static PSQL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PSQL.get_or_init(|| {
-        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let version = e.file_name().to_str()?.parse().ok()?;
-                let bin = e.path().join("bin/psql");
-                bin.is_file().then_some((version, bin))
-            })
-            .collect();
-        found.sort();
-        found.pop().map_or_else(|| PathBuf::from("psql"), |(_, bin)| bin)
-    })
+    PSQL.get_or_init(|| store::postgres::installed_program("psql").unwrap_or_else(|| PathBuf::from("psql")))
 }

@@ -38,13 +38,13 @@ pub fn config(calls_per_day: u32, faults: Vec<Fault>) -> Config {
 
 /// A database with the standard deck, the two customers, and both sources configured against
 /// the emulator with its credentials.
-pub fn setup(backend: Backend, emu: &Emulator, cfg: &Config) -> Option<Env> {
-    let env = Env::on(backend)?;
+pub fn setup(backend: Backend, emu: &Emulator, cfg: &Config) -> Env {
+    let env = Env::on(backend);
     env.import_ok("rates", "rates.csv", &format!("{STANDARD_RATES}{MORE_RATES}"));
     env.import_ok("customers", "customers.csv", CUSTOMERS);
     set_netsapiens(&env, &emu.netsapiens_url(), cfg, &cfg.netsapiens.password).assert_ok();
     set_brightlink(&env, &emu.brightlink_url(), cfg, &cfg.brightlink.password).assert_ok();
-    Some(env)
+    env
 }
 
 pub fn set_netsapiens(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {

@@ -10,17 +10,23 @@
 
 mod calls;
 mod check;
+mod connect;
 mod copy;
 mod customers;
 mod decks;
 mod invoices;
 mod rates;
 mod sources;
+mod temp;
+mod tls;
+
+pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
+pub use temp::{installed_program, test_server_url, TempDatabase, LOCAL_TEST_SERVER};
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::ToSql;
-use postgres::{Client, IsolationLevel, NoTls, Row, Statement};
+use postgres::{Client, IsolationLevel, Row, Statement};
 use std::collections::HashMap;
 
 /// Migrations in order: (name, SQL). Names match the SQLite backend's one for one.
@@ -80,21 +86,24 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Connects to `postgres://…` without applying migrations (for `db status` and `db migrate`).
+    /// Connects to `postgres://…` without applying migrations (for `db status` and `db migrate`),
+    /// within the URL's `connect_timeout` ([`DEFAULT_CONNECT_TIMEOUT`] when it sets none), over
+    /// TLS as its `sslmode` asks.
     pub fn connect_url(url: &str) -> Result<PgStore> {
-        let open = |e: postgres::Error| StoreError::Open { url: crate::redact_url(url), reason: message(&e) };
-        let mut client = Client::connect(url, NoTls).map_err(open)?;
         // Every statement of meter is short or a bulk copy: compiling one with JIT cost more than
         // it saved (8 invoice creations: 1.64 CPU-seconds with it, 1.33 without).
-        client.batch_execute("SET jit = off").map_err(open)?;
+        let client =
+            connect::Settings::parse(url).and_then(|s| s.connect("SET jit = off")).map_err(StoreError::Connect)?;
         Ok(PgStore { client, statements: HashMap::new() })
     }
 
-    /// Every migration the program knows, with when it was applied (`None`: pending).
-    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
+    /// Every migration, known to this program or applied to the database (see
+    /// [`crate::Migration`]). A database with tables in its schema but no migrations table is
+    /// another application's, and refused.
+    pub fn migration_status(&mut self) -> Result<Vec<crate::Migration>> {
         let exists: bool =
             self.client.query_one("SELECT to_regclass('meter_migrations') IS NOT NULL", &[])?.try_get(0)?;
-        let mut applied: HashMap<String, String> = HashMap::new();
+        let mut applied = std::collections::BTreeMap::new();
         if exists {
             for r in self.client.query(
                 "SELECT name, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM meter_migrations",
@@ -102,14 +111,23 @@ impl PgStore {
             )? {
                 applied.insert(r.try_get(0)?, r.try_get(1)?);
             }
+        } else {
+            let tables = self.client.query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+                &[],
+            )?;
+            crate::schema::refuse_foreign(tables.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)?;
         }
-        Ok(MIGRATIONS.iter().map(|(name, _)| (*name, applied.remove(*name))).collect())
+        Ok(crate::schema::migrations(MIGRATIONS, applied))
     }
 
     /// Applies the migrations not yet applied, in one transaction; concurrent openers wait for
-    /// each other on an advisory lock, so each migration runs once.
+    /// each other on an advisory lock, so each migration runs once. Refuses a database that a
+    /// newer meter migrated.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
-        if self.migration_status()?.iter().all(|(_, applied)| applied.is_some()) {
+        let status = self.migration_status()?;
+        crate::schema::refuse_newer(&status)?;
+        if crate::schema::pending(&status).is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.client.transaction()?;
@@ -190,14 +208,24 @@ impl PgTx<'_> {
     }
 }
 
-/// The server's own message when there is one (constraint, detail), else the client's.
+/// The server's own message when there is one (constraint, detail), else the client's with its
+/// causes (the driver's own words name only the kind of failure: "error connecting to server").
 pub(crate) fn message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
             None => format!("{}: {}", db.severity(), db.message()),
         },
-        None => e.to_string(),
+        None => {
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            text
+        }
     }
 }
 
@@ -206,147 +234,14 @@ fn at(micros: rating::Micros) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| StoreError::Corrupt(format!("time {micros} µs out of range")))
 }
 
-/// A civil date given as `YYYY-MM-DD`.
 /// A source as its stored code (0..=2).
 fn source_code(s: crate::Source) -> i16 {
     i16::try_from(s.code()).unwrap_or(i16::MAX)
 }
 
+/// A civil date given as `YYYY-MM-DD`.
 fn date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date {s:?}")))
-}
-
-/// A throwaway database on a server, for tests and benchmarks: created empty from an
-/// administrator's URL and dropped, with its connections and its saved copies, when the value is
-/// dropped.
-#[derive(Debug)]
-pub struct TempDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-    copies: std::sync::Mutex<Vec<String>>,
-}
-
-/// The administrator's URL of the PostgreSQL server for tests, `METER_TEST_POSTGRES_URL`, or
-/// `None` when it is not set, after a notice written straight to stderr (past the test
-/// harness's capture) that the calling test is skipped. Under CI (`CI` set) a missing URL is a
-/// failure: the PostgreSQL half of the suite must not be skipped silently.
-pub fn test_server_url() -> Option<String> {
-    use std::io::Write as _;
-    match std::env::var("METER_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but METER_TEST_POSTGRES_URL is not: the PostgreSQL tests would not run"
-            );
-            let test = std::thread::current().name().unwrap_or("a test").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: set METER_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
-            );
-            None
-        }
-    }
-}
-
-impl TempDatabase {
-    /// A database for the running test, named after it, on the server of
-    /// [`test_server_url`]; `None` (the test is skipped) when that is not set.
-    pub fn for_test() -> Option<TempDatabase> {
-        let admin = test_server_url()?;
-        let test = std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap_or("test").to_owned();
-        let db = TempDatabase::create(&admin, &test)
-            .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", crate::redact_url(&admin)));
-        Some(db)
-    }
-
-    /// Creates database `meter_{label}_{pid}_{n}` on the server of `admin_url`.
-    pub fn create(admin_url: &str, label: &str) -> Result<TempDatabase> {
-        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let label: String = label
-            .chars()
-            .take(30)
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-            .collect();
-        let name = format!("meter_{label}_{}_{n}", std::process::id());
-        let db = TempDatabase {
-            admin_url: admin_url.to_owned(),
-            url: with_database(admin_url, &name),
-            name,
-            copies: std::sync::Mutex::new(Vec::new()),
-        };
-        db.admin(&[
-            &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", db.name),
-            &format!("CREATE DATABASE \"{}\"", db.name),
-        ])?;
-        Ok(db)
-    }
-
-    /// The URL of the new database.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Saves a copy of the database under `copy`. No other connection may be open to it.
-    pub fn save(&self, copy: &str) -> Result<()> {
-        let copy = self.copy_name(copy);
-        self.admin(&[
-            &format!("DROP DATABASE IF EXISTS \"{copy}\""),
-            &format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{}\"", self.name),
-        ])?;
-        self.copies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(copy);
-        Ok(())
-    }
-
-    /// Puts back the copy saved by [`TempDatabase::save`], closing any connection to the database.
-    pub fn restore(&self, copy: &str) -> Result<()> {
-        let copy = self.copy_name(copy);
-        self.admin(&[
-            &format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name),
-            &format!("CREATE DATABASE \"{}\" TEMPLATE \"{copy}\"", self.name),
-        ])
-    }
-
-    fn copy_name(&self, copy: &str) -> String {
-        let copy: String =
-            copy.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-        format!("{}_{copy}", self.name)
-    }
-
-    /// Runs statements one by one on the administrator's connection (CREATE and DROP DATABASE
-    /// cannot share a transaction).
-    fn admin(&self, statements: &[&str]) -> Result<()> {
-        let mut admin = PgStore::connect_url(&self.admin_url)?.client;
-        for sql in statements {
-            admin.batch_execute(sql)?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        let copies = std::mem::take(self.copies.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
-        for name in copies.iter().chain([&self.name]) {
-            let _ = self.admin(&[&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")]);
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name` (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 impl crate::StoreTx for PgTx<'_> {
@@ -460,15 +355,5 @@ impl crate::StoreTx for PgTx<'_> {
         to: rating::Micros,
     ) -> Result<u64> {
         self.count_calls_impl(customer_pk, source, from, to)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn with_database_replaces_the_name_and_keeps_parameters() {
-        assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(super::with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
 }

@@ -6,10 +6,12 @@ mod check;
 mod customers;
 mod decks;
 mod invoices;
+mod open;
 mod rates;
 mod sources;
 
 use crate::{narrow, wide, Result, Store, StoreError};
+use open::Access;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
@@ -31,6 +33,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    /// Opened read-only: this process cannot write the file.
+    read_only: bool,
 }
 
 /// One transaction on a [`SqliteStore`].
@@ -47,8 +51,19 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Opens `sqlite://PATH` without applying migrations (for `db status` and `db migrate`).
+    /// Opens `sqlite://PATH` without applying migrations (for `db migrate`).
     pub fn connect_url(url: &str) -> Result<SqliteStore> {
+        Self::connect_url_for(url, Access::Write)
+    }
+
+    /// Opens `sqlite://PATH` for a command that only reads, without applying migrations: a file
+    /// this process cannot write is opened read-only and nothing is ever written to it or beside
+    /// it ([`SqliteStore::migrate`] then refuses to apply pending migrations).
+    pub fn connect_url_to_read(url: &str) -> Result<SqliteStore> {
+        Self::connect_url_for(url, Access::Read)
+    }
+
+    fn connect_url_for(url: &str, access: Access) -> Result<SqliteStore> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -57,7 +72,7 @@ impl SqliteStore {
         if path.is_empty() {
             return Err(StoreError::Open { url: url.to_owned(), reason: "no file name".into() });
         }
-        Self::connect(path).map_err(|e| match e {
+        Self::connect(path, access).map_err(|e| match e {
             StoreError::Sqlite(err) => StoreError::Open { url: url.to_owned(), reason: err.to_string() },
             other => other,
         })
@@ -65,7 +80,7 @@ impl SqliteStore {
 
     /// Opens (or creates) the database file at `path` and applies pending migrations.
     pub fn open(path: &str) -> Result<SqliteStore> {
-        let mut store = Self::connect(path)?;
+        let mut store = Self::connect(path, Access::Write)?;
         store.migrate()?;
         Ok(store)
     }
@@ -77,48 +92,58 @@ impl SqliteStore {
     }
 
     /// Opens (or creates) the database file at `path`, without applying migrations.
-    fn connect(path: &str) -> Result<SqliteStore> {
-        let conn = Connection::open(path)?;
+    fn connect(path: &str, access: Access) -> Result<SqliteStore> {
+        let (conn, read_only) = open::open(path, access)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Takes effect only when the file is new (before the first table); 8 KiB pages measured
-        // fastest for bulk call imports.
-        conn.pragma_update(None, "page_size", 8192)?;
-        set_wal(&conn)?;
+        if !read_only {
+            // Takes effect only when the file is new (before the first table); 8 KiB pages
+            // measured fastest for bulk call imports.
+            conn.pragma_update(None, "page_size", 8192)?;
+            set_wal(&conn)?;
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore { conn, read_only })
     }
 
-    /// Every migration the program knows, with when it was applied (`None`: pending).
-    pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
-        let table: Option<String> = self
+    /// Every migration, known to this program or applied to the database (see
+    /// [`crate::Migration`]). A file with tables but no migrations table is another
+    /// application's, and refused.
+    pub fn migration_status(&mut self) -> Result<Vec<crate::Migration>> {
+        let tables: Vec<String> = self
             .conn
-            .query_row("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meter_migrations'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let mut out = Vec::new();
-        for (name, _) in MIGRATIONS {
-            let applied = match table {
-                Some(_) => self
-                    .conn
-                    .query_row("SELECT applied_at FROM meter_migrations WHERE name = ?1", [name], |r| r.get(0))
-                    .optional()?,
-                None => None,
-            };
-            out.push((*name, applied));
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut applied = std::collections::BTreeMap::new();
+        if tables.iter().any(|t| t == "meter_migrations") {
+            let mut st = self.conn.prepare("SELECT name, applied_at FROM meter_migrations")?;
+            for row in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (name, at) = row?;
+                applied.insert(name, at);
+            }
+        } else {
+            crate::schema::refuse_foreign(tables)?;
         }
-        Ok(out)
+        Ok(crate::schema::migrations(MIGRATIONS, applied))
     }
 
     /// Applies the migrations not yet applied, each in the same write transaction as its record.
+    /// Refuses a database that a newer meter migrated, and one opened read-only that needs
+    /// migrations.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
         // Most opens find nothing to do: say so from a read, without queueing for the write lock.
-        if self.migration_status()?.iter().all(|(_, applied)| applied.is_some()) {
+        let status = self.migration_status()?;
+        crate::schema::refuse_newer(&status)?;
+        let pending = crate::schema::pending(&status);
+        if pending.is_empty() {
             return Ok(Vec::new());
+        }
+        if self.read_only {
+            return Err(StoreError::Pending(pending));
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
