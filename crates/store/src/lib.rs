@@ -84,7 +84,7 @@ pub fn redact_url(url: &str) -> String {
 /// The columns of a job, in the order both backends' row readers take them.
 const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
     j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
-    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error";
+    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error, j.updated_at";
 
 /// Refuses an invoice billing a call that starts outside its days: the invoice's days are in the
 /// customer's zone, so its calls start within one day before its first day and two days after

@@ -404,6 +404,8 @@ pub struct Job {
     pub started_at: Micros,
     pub finished_at: Option<Micros>,
     pub error: Option<String>,
+    /// When the job last saved its progress (a running job's heartbeat).
+    pub updated_at: Micros,
 }
 
 /// Which jobs to list, newest first.

@@ -178,6 +178,8 @@ pub struct JobDoc {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub error: Option<String>,
+    /// When the job last saved its progress.
+    pub updated_at: String,
 }
 
 impl JobDoc {
@@ -211,6 +213,7 @@ impl JobDoc {
             started_at: format_utc(j.started_at),
             finished_at: j.finished_at.map(format_utc),
             error: j.error.clone(),
+            updated_at: format_utc(j.updated_at),
         }
     }
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_sources", include_str!("../../migrations/postgres/0003_sources.sql")),
     ("0004_billed_calls_by_key", include_str!("../../migrations/postgres/0004_billed_calls_by_key.sql")),
     ("0005_billed_calls_by_number", include_str!("../../migrations/postgres/0005_billed_calls_by_number.sql")),
+    ("0008_job_heartbeat", include_str!("../../migrations/postgres/0008_job_heartbeat.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

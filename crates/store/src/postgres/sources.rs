@@ -49,6 +49,7 @@ fn job_of(row: &Row) -> Result<Job> {
         started_at: micros(row, 21)?,
         finished_at: row.try_get::<_, Option<DateTime<Utc>>>(22)?.map(|t| t.timestamp_micros()),
         error: row.try_get(23)?,
+        updated_at: micros(row, 24)?,
     })
 }
 
@@ -114,11 +115,12 @@ impl PgTx<'_> {
             [p.pages, p.received, p.imported, p.updated, p.duplicates, p.conflicts, p.skipped, p.repeated].map(wide);
         let errors = wide(p.errors);
         let (numbers, platform, stored) = (j.numbers.map(wide), j.platform_count.map(wide), j.stored_count.map(wide));
-        let (start, end, started) = (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?);
+        let (start, end, started, updated) =
+            (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?, at(j.updated_at)?);
         let finished = j.finished_at.map(at).transpose()?;
         let state = j.state.as_str();
         let source = source_code(j.source);
-        let values: [&(dyn postgres::types::ToSql + Sync); 22] = [
+        let values: [&(dyn postgres::types::ToSql + Sync); 23] = [
             &j.customer_pk,
             &source,
             &j.domain,
@@ -141,14 +143,15 @@ impl PgTx<'_> {
             &started,
             &finished,
             &j.error,
+            &updated,
         ];
         if j.id == 0 {
             let st = self.prepared(
                 "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
-                 platform_count, stored_count, started_at, finished_at, error)
+                 platform_count, stored_count, started_at, finished_at, error, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22) RETURNING id",
+                 $21, $22, $23) RETURNING id",
             )?;
             return Ok(self.tx.query_one(&st, &values)?.try_get(0)?);
         }
@@ -156,7 +159,7 @@ impl PgTx<'_> {
             "UPDATE jobs SET customer_pk = $1, source = $2, domain = $3, window_start = $4, window_end = $5,
              state = $6, position = $7, pages = $8, received = $9, imported = $10, updated = $11, duplicates = $12,
              conflicts = $13, skipped = $14, repeated = $15, errors = $16, numbers = $17, platform_count = $18,
-             stored_count = $19, started_at = $20, finished_at = $21, error = $22 WHERE id = $23",
+             stored_count = $19, started_at = $20, finished_at = $21, error = $22, updated_at = $23 WHERE id = $24",
         )?;
         let mut with_id = values.to_vec();
         with_id.push(&j.id);

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_sources", include_str!("../../migrations/sqlite/0003_sources.sql")),
     ("0004_billed_calls_by_key", include_str!("../../migrations/sqlite/0004_billed_calls_by_key.sql")),
     ("0005_billed_calls_by_number", include_str!("../../migrations/sqlite/0005_billed_calls_by_number.sql")),
+    ("0008_job_heartbeat", include_str!("../../migrations/sqlite/0008_job_heartbeat.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

@@ -44,6 +44,7 @@ fn job_of(row: &Row<'_>) -> Result<Job> {
         started_at: row.get(21)?,
         finished_at: row.get(22)?,
         error: row.get(23)?,
+        updated_at: row.get(24)?,
     })
 }
 
@@ -134,14 +135,15 @@ impl SqliteTx<'_> {
             Value::Integer(j.started_at),
             j.finished_at.map_or(Value::Null, Value::Integer),
             j.error.as_deref().map_or(Value::Null, text),
+            Value::Integer(j.updated_at),
         ];
         if j.id == 0 {
             let mut st = self.tx.prepare_cached(
                 "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
-                 platform_count, stored_count, started_at, finished_at, error)
+                 platform_count, stored_count, started_at, finished_at, error, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                 ?21, ?22) RETURNING id",
+                 ?21, ?22, ?23) RETURNING id",
             )?;
             return Ok(st.query_row(rusqlite::params_from_iter(values), |r| r.get(0))?);
         }
@@ -149,7 +151,7 @@ impl SqliteTx<'_> {
             "UPDATE jobs SET customer_pk = ?1, source = ?2, domain = ?3, window_start = ?4, window_end = ?5,
              state = ?6, position = ?7, pages = ?8, received = ?9, imported = ?10, updated = ?11, duplicates = ?12,
              conflicts = ?13, skipped = ?14, repeated = ?15, errors = ?16, numbers = ?17, platform_count = ?18,
-             stored_count = ?19, started_at = ?20, finished_at = ?21, error = ?22 WHERE id = ?23",
+             stored_count = ?19, started_at = ?20, finished_at = ?21, error = ?22, updated_at = ?23 WHERE id = ?24",
         )?;
         values.push(Value::Integer(j.id));
         match st.execute(rusqlite::params_from_iter(values))? {
