@@ -76,6 +76,9 @@ pub enum BillingError {
     Secret(String),
     #[error("{0}")]
     Sync(String),
+    /// Invoicing refused: the calls may be incomplete.
+    #[error("{0}")]
+    Incomplete(crate::metered::guard::Incomplete),
 }
 
 impl BillingError {

@@ -405,11 +405,19 @@ pub enum InvoiceCommand {
         after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31 --call-types domestic,international"
     )]
     Preview(RangeArgs),
-    /// Create a draft invoice; exits 1 with the reason when there is nothing to bill.
+    /// Create a draft invoice; exits 1 with the reason when there is nothing to bill, or when the
+    /// calls may be incomplete: a sync of the customer is running over the range, or a source's
+    /// records check is red for it (the platform counts other than meter stores) or cannot be made.
     #[command(
         after_help = "Example:\n  meter invoice create --customer acme --from 2026-01-01 --to 2026-01-31 --format json"
     )]
-    Create(RangeArgs),
+    Create {
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Invoice what is stored even when the calls may be incomplete (nothing is checked).
+        #[arg(long)]
+        force: bool,
+    },
     /// Show an invoice.
     #[command(after_help = "Example:\n  meter invoice show INV-000042")]
     Show {

@@ -9,8 +9,8 @@ use crate::progress::Bar;
 use anyhow::{Context, Result};
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
+use billing::metered::guard::Guard;
 use billing::BillingError;
-use chrono::Utc;
 use std::process::ExitCode;
 use store::{redact_url, AnyStore};
 
@@ -37,6 +37,7 @@ fn open(url: &str) -> Result<AnyStore> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    crate::clock::check()?;
     // Migrations are listed and applied on an unmigrated connection; every other command opens
     // the database with its migrations applied.
     match cli.command {
@@ -66,7 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let mut store = open(&cli.db)?;
-    let now = Utc::now().timestamp_micros();
+    let now = crate::clock::now();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {
             let sum = billing::import::import_customers(&mut store, &a.file)?;
@@ -114,16 +115,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
+            let days = (req.from, req.to);
             let p = billing::invoice::preview(&mut store, &req)?;
-            let checks = crate::sources_cmd::preview_checks(&mut store, &req.customer, (req.from, req.to))?;
-            crate::sources_cmd::preview(&p, &checks, a.format)?;
+            let key = crate::sources_cmd::source_key(&mut store)?;
+            let checks = crate::sources_cmd::preview_checks(&mut store, key.as_ref(), &req.customer, days)?;
+            let holds = billing::metered::guard::holds(&mut store, key.as_ref(), &req.customer, days, now)?;
+            crate::sources_cmd::preview(&p, &checks, (days, &holds), a.format)?;
         }
-        Command::Invoice(InvoiceCommand::Create(a)) => {
+        Command::Invoice(InvoiceCommand::Create { range: a, force }) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            match billing::invoice::create(&mut store, &req, now) {
+            let key = if force { None } else { crate::sources_cmd::source_key(&mut store)? };
+            let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
+            match billing::invoice::create(&mut store, &req, now, guard) {
                 Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
                     eprintln!("error: {reason}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(BillingError::Incomplete(i)) => {
+                    eprint!("{}", crate::incomplete::refusal(&i));
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),

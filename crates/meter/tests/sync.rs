@@ -8,9 +8,10 @@
 
 mod common;
 
+use common::platforms::*;
 use common::*;
 use emulator::dataset::{self, CallKind};
-use emulator::{Config, DomainSpec, Emulator, Fault, FaultKind};
+use emulator::{Config, Emulator, Fault, FaultKind};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -25,60 +26,8 @@ on_both_backends! {
     the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source_is_down,
 }
 
-const SEED: u64 = 7;
 const FROM: &str = "2026-11-01";
 const TO: &str = "2026-11-02";
-
-/// Customers on both platforms: acme on NetSapiens, globex on Brightlink.
-const CUSTOMERS: &str = "id,name,timezone,billing_day,currency,plans,netsapiens_domain,brightlink_domain
-acme,Acme Corp,UTC,1,USD,,acme.pbx.example,
-globex,Globex Inc,UTC,1,USD,,,globex.pbx.example
-";
-
-/// Rates for the other call types the platforms' calls have, so that every call is rated.
-const MORE_RATES: &str = "inbound,0,,,1,1,,,,Inbound
-toll_free,0.03,,,1,1,,,,Toll-free
-emergency,0,,,1,1,,,,Emergency
-local,0.01,,,1,1,,,,Local
-";
-
-fn domain(name: &str, calls_per_day: u32) -> DomainSpec {
-    DomainSpec::new(name, calls_per_day, 12, "US/Central")
-}
-
-fn config(calls_per_day: u32, faults: Vec<Fault>) -> Config {
-    let mut c = Config::demo(SEED);
-    c.domains = vec![domain("acme.pbx.example", calls_per_day), domain("globex.pbx.example", calls_per_day)];
-    c.faults = faults;
-    c
-}
-
-/// A database with the standard deck, the two customers, and both sources configured against
-/// the emulator with its credentials.
-fn setup(backend: Backend, emu: &Emulator, cfg: &Config) -> Option<Env> {
-    let env = Env::on(backend)?;
-    env.import_ok("rates", "rates.csv", &format!("{STANDARD_RATES}{MORE_RATES}"));
-    env.import_ok("customers", "customers.csv", CUSTOMERS);
-    set_netsapiens(&env, &emu.netsapiens_url(), cfg, &cfg.netsapiens.password).assert_ok();
-    set_brightlink(&env, &emu.brightlink_url(), cfg, &cfg.brightlink.password).assert_ok();
-    Some(env)
-}
-
-fn set_netsapiens(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {
-    let ns = &cfg.netsapiens;
-    env.meter_with_env(
-        &["sources", "set", "netsapiens", "--url", url, "--client-id", &ns.client_id, "--username", &ns.username],
-        &[("METER_SOURCE_CLIENT_SECRET", &ns.client_secret), ("METER_SOURCE_PASSWORD", password)],
-    )
-}
-
-fn set_brightlink(env: &Env, url: &str, cfg: &Config, password: &str) -> Run {
-    let bl = &cfg.brightlink;
-    env.meter_with_env(
-        &["sources", "set", "brightlink", "--url", url, "--client-id", &bl.api_key, "--username", &bl.username],
-        &[("METER_SOURCE_CLIENT_SECRET", &bl.api_secret), ("METER_SOURCE_PASSWORD", password)],
-    )
-}
 
 fn utc(day: &str) -> chrono::DateTime<chrono::Utc> {
     format!("{day}T00:00:00Z").parse().expect("a date")
@@ -118,17 +67,6 @@ fn stored(env: &Env, customer: &str, source: &str) -> Vec<(String, String, u64, 
         .collect();
     list.sort();
     list
-}
-
-fn sync(env: &Env, args: &[&str]) -> Run {
-    let mut all = vec!["sync", "--format", "json"];
-    all.extend_from_slice(args);
-    env.meter(&all)
-}
-
-/// The jobs of a sync's JSON output.
-fn jobs(run: &Run) -> Vec<Value> {
-    run.json()["jobs"].as_array().expect("jobs").clone()
 }
 
 fn no_duplicate_ids(list: &[(String, String, u64, String)]) {
@@ -204,20 +142,8 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     let cfg = config(6000, vec![Fault { kind: FaultKind::Slow, at: 5, delay_ms: 20_000 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
     let Some(env) = setup(backend, &emu, &cfg) else { return };
-    let child = env.spawn(&["sync", "--customer", "acme", "--from", FROM, "--to", TO, "--format", "json"]);
-    // Wait until the job has committed pages and is stuck on the slow one, then kill it.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let job = loop {
-        assert!(Instant::now() < deadline, "the sync never committed a page");
-        std::thread::sleep(Duration::from_millis(100));
-        let list = env.meter(&["jobs", "list", "--format", "json"]);
-        let job = jobs(&list).first().cloned();
-        if let Some(job) = job.filter(|j| j["pages"].as_u64().unwrap_or(0) >= 3 && emu.page_requests() >= 5) {
-            break job;
-        }
-    };
-    child.kill();
-    env.settle(Duration::from_secs(10));
+    // Killed once the job has committed pages and is stuck on the slow one.
+    let job = kill_sync_mid_way(&env, &emu, &["--customer", "acme", "--from", FROM, "--to", TO], 3, 5);
     assert_eq!(job["state"], "running");
     let committed = job["imported"].as_u64().expect("imported");
     assert!(committed > 0);
@@ -399,7 +325,9 @@ fn a_corrected_record_updates_an_unbilled_call_and_is_a_conflict_for_a_billed_on
     }
     env.import_with("cdrs", "earlier.csv", &csv, &["--source", "netsapiens"]).assert_ok();
     let first_day = answered[0].start.format("%Y-%m-%d").to_string();
-    env.create_ok("acme", &first_day, &first_day);
+    // Billed knowingly (--force) before the platform's records were synced.
+    let create = ["invoice", "create", "--customer", "acme", "--from", &first_day, "--to", &first_day, "--force"];
+    env.meter(&create).assert_ok();
     let billed: Vec<String> = env
         .calls("acme")
         .iter()

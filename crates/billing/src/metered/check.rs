@@ -14,7 +14,7 @@ use store::{Customer, JobQuery, JobState, Source, Store, StoreTx};
 use tokio::runtime::Runtime;
 
 /// How long a check waits for a platform before it calls it down.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One check of one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,15 +161,14 @@ fn check_source<S: Store>(
         (None, None) => None,
     };
     if let (true, Some((from, to))) = (reachable, days) {
-        let (start, end) = customer_window(customer, (from, to))?;
-        let stored = store.read()?.count_calls(customer.pk, source, start, end)?;
-        let w = sources::Window { start: utc(start)?, end: utc(end)? };
         let label = format!("{from} to {to}");
-        checks.push(match rt.block_on(client.count(domain, &w)) {
-            Ok(n) if n == stored => green("records", format!("{label}: {source} counts {n}, meter stores {stored}")),
-            Ok(n) => red(
+        checks.push(match records(store, (rt, client), customer, source, domain, (from, to))? {
+            Ok(r) if r.matches() => {
+                green("records", format!("{label}: {source} counts {}, meter stores {}", r.platform, r.stored))
+            }
+            Ok(r) => red(
                 "records",
-                format!("{label}: {source} counts {n}, meter stores {stored} ({})", difference(n, stored)),
+                format!("{label}: {source} counts {}, meter stores {} ({})", r.platform, r.stored, r.difference()),
                 format!("meter sync --customer {} --source {source} --from {from} --to {to}", customer.id),
             ),
             Err(e) => red("records", e.to_string(), e.hint()),
@@ -179,12 +178,50 @@ fn check_source<S: Store>(
     Ok(checks)
 }
 
-fn difference(platform: u64, stored: u64) -> String {
-    if platform > stored {
-        format!("{} missing", platform - stored)
-    } else {
-        format!("{} more than the platform", stored - platform)
+/// The records check of one source: the platform's own count of a customer's records for some
+/// days, and the calls meter stores for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Records {
+    pub platform: u64,
+    pub stored: u64,
+}
+
+impl Records {
+    /// Whether meter stores what the platform counts (the check is green).
+    pub fn matches(&self) -> bool {
+        self.platform == self.stored
     }
+
+    /// `platform − stored`: records missing (positive) or extra (negative).
+    pub fn missing(&self) -> i64 {
+        let signed = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        signed(self.platform) - signed(self.stored)
+    }
+
+    /// The difference in words: "3 missing", "2 more than the platform".
+    pub fn difference(&self) -> String {
+        if self.platform > self.stored {
+            format!("{} missing", self.platform - self.stored)
+        } else {
+            format!("{} more than the platform", self.stored - self.platform)
+        }
+    }
+}
+
+/// Counts the customer's records of the days `from..=to` (in its zone) on the platform and in
+/// the store; `Ok(Err(_))` when the platform could not be asked.
+pub(crate) fn records<S: Store>(
+    store: &mut S,
+    (rt, client): (&Runtime, &sources::Client),
+    customer: &Customer,
+    source: Source,
+    domain: &str,
+    days: (NaiveDate, NaiveDate),
+) -> Result<Result<Records, sources::SourceError>> {
+    let (start, end) = customer_window(customer, days)?;
+    let stored = store.read()?.count_calls(customer.pk, source, start, end)?;
+    let w = sources::Window { start: utc(start)?, end: utc(end)? };
+    Ok(rt.block_on(client.count(domain, &w)).map(|platform| Records { platform, stored }))
 }
 
 /// The last sync of the customer on the source, and the window it covered.

@@ -2,6 +2,7 @@
 //! reconciliation summary.
 
 pub mod check;
+pub mod guard;
 pub mod secrets;
 pub mod settings;
 pub mod sync;

@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+pub mod platforms;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
