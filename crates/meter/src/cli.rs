@@ -476,12 +476,18 @@ pub enum DbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CycleCommand {
-    /// Invoice, for each customer whose billing day falls on DATE, the period that ended the day before.
+    /// Invoice, for each customer whose billing day falls on DATE, the period that ended the day
+    /// before. Customers whose calls may be incomplete (a sync failed, a records check is red) are
+    /// held; exits 1 when a customer was held or failed, after doing all the others.
     #[command(after_help = "Example:\n  meter cycle run --date 2026-02-01 --format json")]
     Run {
         /// The calendar date to run for (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         date: NaiveDate,
+        /// Run even though DATE has not begun yet in a due customer's time zone (its period has
+        /// not ended).
+        #[arg(long)]
+        allow_future: bool,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

@@ -178,13 +178,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(&mut store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
-        Command::Cycle(CycleCommand::Run { date, format }) => {
+        Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
+            if !allow_future {
+                match billing::cycle::ensure_ended(&mut store, date, now) {
+                    Err(e @ BillingError::NotEnded { .. }) => {
+                        eprintln!("error: {e}; pass --allow-future to invoice it anyway");
+                        return Ok(ExitCode::from(2));
+                    }
+                    other => other?,
+                }
+            }
             let held = crate::sources_cmd::sync_due(&mut store, date)?;
-            let report = billing::cycle::run_cycle(&mut store, date, now, &held)?;
-            for (customer, reason) in &report.skipped {
-                eprintln!("skipped {customer}: {reason}");
+            let key = crate::sources_cmd::source_key(&mut store)?;
+            let report = billing::cycle::run_cycle(&mut store, date, now, &held, Guard::On(key.as_ref()))?;
+            for (what, list) in output::not_invoiced(&report) {
+                for n in list {
+                    eprintln!("{what} {}: {}", n.customer, n.reason);
+                }
             }
             output::cycle(&report, format)?;
+            if !report.complete() {
+                return Ok(ExitCode::from(1));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -273,7 +273,7 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
         for o in billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, false))? {
             if let Outcome::Failed(job) = o {
                 let reason = format!(
-                    "not invoiced: sync job {} of {} failed ({}); rerun the cycle once the source works",
+                    "sync job {} of {} failed ({}); rerun the cycle once the source works",
                     job.id,
                     job.source,
                     job.error.as_deref().unwrap_or("")

@@ -1,7 +1,9 @@
-//! Invoices that refuse to bill partial data: `invoice create` refuses a range while a sync of the
-//! customer runs over it, while a source's records check is red for it, or when the platform
-//! cannot be asked for its count (`--force` overrides, the preview warns the same way). Through
-//! the real binary, against the PBX emulators, on both backends.
+//! Invoices and cycles that refuse to bill partial data: `invoice create` refuses a range while a
+//! sync of the customer runs over it, while a source's records check is red for it, or when the
+//! platform cannot be asked for its count (`--force` overrides, the preview warns the same way);
+//! `cycle run` lists what it skipped, held and failed and exits 1 when a due customer was held or
+//! failed; a cycle date whose period has not ended is a usage error unless `--allow-future`.
+//! Through the real binary, against the PBX emulators where sources matter, on both backends.
 
 mod common;
 
@@ -14,6 +16,9 @@ on_both_backends! {
     a_running_sync_holds_the_invoice_until_its_job_is_stale,
     missing_records_hold_the_invoice_the_preview_says_so_and_force_overrides,
     a_platform_that_cannot_be_counted_holds_the_invoice,
+    the_cycle_holds_a_customer_whose_records_do_not_match_the_platform,
+    the_cycle_lists_a_customer_it_cannot_invoice_as_failed_and_invoices_the_others,
+    a_cycle_date_whose_period_has_not_ended_is_a_usage_error_unless_allowed,
 }
 
 const FROM: &str = "2026-11-01";
@@ -146,4 +151,91 @@ fn a_platform_that_cannot_be_counted_holds_the_invoice(backend: Backend) {
     env.create_ok("globex", FROM, TO);
     create_with(&env, &["--force"], &[]).assert_ok();
     env.assert_db_clean("after the invoices");
+}
+
+/// A cycle's JSON list (`skipped`, `held`, `failed`) as (customer, reason) pairs.
+fn listed(doc: &Value, list: &str) -> Vec<(String, String)> {
+    let entries = doc[list].as_array().unwrap_or_else(|| panic!("no `{list}` list in {doc}"));
+    entries
+        .iter()
+        .map(|e| (e["customer"].as_str().unwrap_or("?").into(), e["reason"].as_str().unwrap_or("?").into()))
+        .collect()
+}
+
+/// The customers a cycle's JSON invoiced.
+fn invoiced(doc: &Value) -> Vec<String> {
+    doc["invoices"].as_array().expect("invoices").iter().map(|d| d["customer"].as_str().unwrap_or("?").into()).collect()
+}
+
+fn the_cycle_holds_a_customer_whose_records_do_not_match_the_platform(backend: Backend) {
+    let cfg = config(20, Vec::new());
+    let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
+    let Some(env) = setup(backend, &emu, &cfg) else { return };
+    // acme's October holds a call of an older export that the platform does not have.
+    let old = "id,start,duration,direction,from,to,customer\nold-1,2026-10-15T12:00:00Z,60,outbound,12025550199,12125550100,acme\n";
+    env.import_with("cdrs", "old.csv", old, &["--source", "netsapiens"]).assert_ok();
+
+    let run = env.meter(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]);
+    run.assert_code(1).assert_stderr_has("held acme: ");
+    let doc = run.json();
+    assert_eq!(invoiced(&doc), ["globex"], "the other customer is invoiced: {doc}");
+    let held = listed(&doc, "held");
+    assert_eq!(held.len(), 1, "{doc}");
+    assert_eq!(held[0].0, "acme");
+    assert!(held[0].1.contains("1 more than the platform"), "{doc}");
+    assert!(listed(&doc, "skipped").is_empty() && listed(&doc, "failed").is_empty(), "{doc}");
+    assert!(env.calls("acme").iter().all(|c| c["status"] != "billed"), "acme was not invoiced");
+}
+
+fn the_cycle_lists_a_customer_it_cannot_invoice_as_failed_and_invoices_the_others(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
+    let calls = [
+        Cdr::domestic("a1", "acme", "2026-01-10T12:00:00Z", 60),
+        Cdr::domestic("g1", "globex", "2026-01-10T12:00:00Z", 60),
+    ];
+    env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&calls));
+    // acme's time zone was edited by hand into something that is no zone: acme, first in id
+    // order, cannot be invoiced; globex still is.
+    env.sql("UPDATE customers SET timezone = 'Mars/Olympus_Mons' WHERE id = 'acme'");
+    let run = env.meter(&["cycle", "run", "--date", "2026-02-01", "--format", "json"]);
+    run.assert_code(1).assert_stderr_has("failed acme: ");
+    let doc = run.json();
+    assert_eq!(invoiced(&doc), ["globex"], "{doc}");
+    let failed = listed(&doc, "failed");
+    assert_eq!(failed.len(), 1, "{doc}");
+    assert!(failed[0].0 == "acme" && failed[0].1.contains("Mars/Olympus_Mons"), "{doc}");
+    assert!(listed(&doc, "skipped").is_empty() && listed(&doc, "held").is_empty(), "{doc}");
+}
+
+fn a_cycle_date_whose_period_has_not_ended_is_a_usage_error_unless_allowed(backend: Backend) {
+    let Some(env) = Env::seeded_on(backend) else { return };
+    let calls = [
+        Cdr::domestic("a1", "acme", "2026-02-10T12:00:00Z", 60),
+        Cdr::domestic("g1", "globex", "2026-02-10T17:00:00Z", 60),
+    ];
+    env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&calls));
+    // 02:00 UTC on 1 March: February has ended for acme (UTC), not for globex (New York, where it
+    // is 21:00 on the 28th).
+    let early = [("METER_TEST_NOW", "2026-03-01T02:00:00Z")];
+    let run = env.meter_with_env(&["cycle", "run", "--date", "2026-03-01", "--format", "json"], &early);
+    run.assert_usage_error().assert_no_stdout();
+    run.assert_stderr_has("globex").assert_stderr_has("2026-02-28").assert_stderr_has("--allow-future");
+    assert!(env.calls("acme").iter().all(|c| c["status"] != "billed"), "nothing was invoiced");
+    env.meter_with_env(&["cycle", "run", "--date", "2026-04-01"], &early).assert_usage_error();
+
+    // --allow-future runs it anyway.
+    let run =
+        env.meter_with_env(&["cycle", "run", "--date", "2026-03-01", "--allow-future", "--format", "json"], &early);
+    run.assert_ok();
+    assert_eq!(invoiced(&run.json()), ["acme", "globex"]);
+
+    // Once the period has ended everywhere, a rerun skips both: already invoiced, exit 0.
+    let ended = [("METER_TEST_NOW", "2026-03-01T06:00:00Z")];
+    let run = env.meter_with_env(&["cycle", "run", "--date", "2026-03-01", "--format", "json"], &ended);
+    run.assert_ok();
+    let doc = run.json();
+    let skipped = listed(&doc, "skipped");
+    assert_eq!(skipped.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["acme", "globex"], "{doc}");
+    assert!(skipped.iter().all(|s| s.1.contains("already invoiced")), "{doc}");
+    assert!(invoiced(&doc).is_empty() && listed(&doc, "held").is_empty() && listed(&doc, "failed").is_empty(), "{doc}");
 }

@@ -360,10 +360,17 @@ fn the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source
     // Brightlink is down: globex is held, acme is synced for October and invoiced.
     set_brightlink(&env, "http://127.0.0.1:9/brightlink/", &cfg, &cfg.brightlink.password).assert_ok();
     let run = env.meter(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]);
-    run.assert_ok().assert_stderr_has("skipped globex: not invoiced: sync job");
-    let invoices = run.json()["invoices"].as_array().expect("invoices").clone();
+    // A customer held is a failure of the run (exit 1), after every other customer was done.
+    run.assert_code(1).assert_stderr_has("held globex: ");
+    let doc = run.json();
+    let invoices = doc["invoices"].as_array().expect("invoices").clone();
     assert_eq!(invoices.len(), 1, "{}", run.dump());
     assert_eq!(invoices[0]["customer"], "acme");
+    let held = doc["held"].as_array().expect("a `held` list");
+    assert_eq!(held.len(), 1, "{doc}");
+    assert_eq!(held[0]["customer"], "globex");
+    assert!(held[0]["reason"].as_str().is_some_and(|r| r.contains("sync job") && r.contains("brightlink")), "{doc}");
+    assert_eq!((&doc["skipped"], &doc["failed"]), (&serde_json::json!([]), &serde_json::json!([])));
     let synced = stored(&env, "acme", "netsapiens");
     assert_eq!(synced, expected(&cfg, "acme.pbx.example", "2026-10-01", "2026-10-31", true));
     let billed = env.calls("acme").iter().filter(|c| c["status"] == "billed").count();
