@@ -2,21 +2,42 @@
 
 use crate::doc::InvoiceDoc;
 use crate::error::{BillingError, Result};
-use crate::invoice::{create_in, InvoiceRequest};
+use crate::invoice::{create_in, zone_of, InvoiceRequest};
+use crate::metered::guard::Guard;
 use crate::pricing::Pricing;
-use crate::time::period_ending_before;
+use crate::time::{local_date, period_ending_before};
 use chrono::NaiveDate;
 use rating::Micros;
-use store::{InvoiceKind, Store, StoreTx};
+use serde::Serialize;
+use store::{Customer, InvoiceKind, Store, StoreTx};
 use tracing::info_span;
 
-/// What a cycle run did.
+/// A due customer the run did not invoice, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotInvoiced {
+    pub customer: String,
+    pub reason: String,
+}
+
+/// What a cycle run did with each customer whose billing day it was.
 #[derive(Debug, Clone, Default)]
 pub struct CycleReport {
     /// Invoices created, by customer id.
     pub invoices: Vec<InvoiceDoc>,
-    /// Customers whose billing day it was but who got no invoice, with the reason.
-    pub skipped: Vec<(String, String)>,
+    /// Nothing to invoice: the period is invoiced already, or nothing in it is billable.
+    pub skipped: Vec<NotInvoiced>,
+    /// Not invoiced because the calls may be incomplete: a sync failed or is running, a
+    /// source's records check is red or cannot be made.
+    pub held: Vec<NotInvoiced>,
+    /// Not invoiced because of an error.
+    pub failed: Vec<NotInvoiced>,
+}
+
+impl CycleReport {
+    /// Whether every due customer was invoiced or had nothing to invoice.
+    pub fn complete(&self) -> bool {
+        self.held.is_empty() && self.failed.is_empty()
+    }
 }
 
 /// The customers whose billing day falls on `date`, with the period that ended the day before.
@@ -33,17 +54,33 @@ fn due_in(
     customers.into_iter().filter_map(move |c| period_ending_before(date, c.billing_day).map(|(from, to)| (c, from, to)))
 }
 
+/// Refuses a date whose period has not ended at `now` for some customer due on it: `date` has
+/// not begun yet in the customer's zone.
+pub fn ensure_ended<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Result<()> {
+    for (c, _, _) in due(store, date)? {
+        // A customer whose zone cannot be read is listed as failed by the run, with the reason.
+        let Ok(tz) = zone_of(&c) else { continue };
+        let today = local_date(now, tz);
+        if today < date {
+            return Err(BillingError::NotEnded { date, customer: c.id, zone: c.timezone, today });
+        }
+    }
+    Ok(())
+}
+
 /// Runs the cycle for date `date`: every customer whose billing day falls on it gets one
 /// invoice for the period that ended the day before, unless a live invoice for exactly that
-/// period exists, there is nothing to bill, or `held` names the customer (with the reason: its
-/// sources could not be synced, so its calls may be incomplete). Each customer is one transaction, so a rerun
-/// after an interruption completes the work without doubling it. The deck is read once, at the
-/// start of the run.
+/// period exists or there is nothing to bill (skipped); `held` names it (its sources could not
+/// be synced, with the reason) or `guard` finds its calls may be incomplete (held); or invoicing
+/// it fails (failed, and the run goes on with the others). Each customer is one transaction, so
+/// a rerun after an interruption completes the work without doubling it. The deck is read once,
+/// at the start of the run.
 pub fn run_cycle<S: Store>(
     store: &mut S,
     date: NaiveDate,
     now: Micros,
     held: &[(String, String)],
+    guard: Guard,
 ) -> Result<CycleReport> {
     let _span = info_span!("cycle.run", %date).entered();
     // The run prices every customer with the deck as it stood when the run started.
@@ -53,28 +90,74 @@ pub fn run_cycle<S: Store>(
     };
     let mut report = CycleReport::default();
     for (c, from, to) in due_in(customers, date) {
-        if let Some((_, reason)) = held.iter().find(|(id, _)| *id == c.id) {
-            report.skipped.push((c.id.clone(), reason.clone()));
-            continue;
-        }
         let _span = info_span!("cycle.customer", customer = %c.id).entered();
-        let mut tx = store.write_usage()?;
-        // The customer as it stands now, locked while its invoice is made.
-        let c = tx.customer_for_update(&c.id)?.unwrap_or(c);
-        let (from_s, to_s) = (from.to_string(), to.to_string());
-        if let Some(existing) = tx.invoices_for_range(c.pk, &from_s, &to_s)?.first() {
-            report.skipped.push((c.id.clone(), format!("already invoiced for {from_s} to {to_s} ({existing})")));
-            continue;
-        }
-        let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
-        match create_in(&mut tx, &pricing, &c, &req, InvoiceKind::Cycle, now) {
-            Ok(doc) => {
-                tracing::debug_span!("commit").in_scope(|| tx.commit())?;
-                report.invoices.push(doc);
+        let customer = c.id.clone();
+        let sync_failed = held.iter().find(|(id, _)| *id == c.id).map(|(_, reason)| reason.as_str());
+        let (list, reason) = match invoice_due(store, &pricing, c, (from, to), now, (sync_failed, guard)) {
+            Ok(Due::Created(doc)) => {
+                report.invoices.push(*doc);
+                continue;
             }
-            Err(BillingError::NothingToBill(reason)) => report.skipped.push((c.id.clone(), reason)),
-            Err(e) => return Err(e),
-        }
+            Ok(Due::Skipped(reason)) => (&mut report.skipped, reason),
+            Ok(Due::Held(reason)) => (&mut report.held, reason),
+            Err(e) => {
+                tracing::warn!(%customer, error = %e, "not invoiced");
+                (&mut report.failed, e.to_string())
+            }
+        };
+        list.push(NotInvoiced { customer, reason });
     }
     Ok(report)
+}
+
+/// What became of one due customer.
+enum Due {
+    Created(Box<InvoiceDoc>),
+    Skipped(String),
+    Held(String),
+}
+
+/// Invoices one due customer's period in its own transaction, unless it is invoiced already,
+/// its sync failed, or the guard holds it.
+fn invoice_due<S: Store>(
+    store: &mut S,
+    pricing: &Pricing,
+    c: Customer,
+    (from, to): (NaiveDate, NaiveDate),
+    now: Micros,
+    (sync_failed, guard): (Option<&str>, Guard),
+) -> Result<Due> {
+    // An invoiced period needs neither its sync nor its sources: it is skipped before they are asked.
+    if let Some(reason) = invoiced(&mut store.read()?, &c, (from, to))? {
+        return Ok(Due::Skipped(reason));
+    }
+    if let Some(reason) = sync_failed {
+        return Ok(Due::Held(reason.to_owned()));
+    }
+    match guard.ensure(store, &c.id, (from, to), now) {
+        Err(BillingError::Incomplete(i)) => return Ok(Due::Held(i.to_string())),
+        other => other?,
+    }
+    let mut tx = store.write_usage()?;
+    // The customer as it stands now, locked while its invoice is made.
+    let c = tx.customer_for_update(&c.id)?.unwrap_or(c);
+    if let Some(reason) = invoiced(&mut tx, &c, (from, to))? {
+        return Ok(Due::Skipped(reason));
+    }
+    let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
+    match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, now) {
+        Ok(doc) => {
+            tracing::debug_span!("commit").in_scope(|| tx.commit())?;
+            Ok(Due::Created(Box::new(doc)))
+        }
+        Err(BillingError::NothingToBill(reason)) => Ok(Due::Skipped(reason)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Why a period needs no invoice: a live invoice for exactly that period exists.
+fn invoiced<T: StoreTx>(tx: &mut T, c: &Customer, (from, to): (NaiveDate, NaiveDate)) -> Result<Option<String>> {
+    let (from, to) = (from.to_string(), to.to_string());
+    let existing = tx.invoices_for_range(c.pk, &from, &to)?;
+    Ok(existing.first().map(|id| format!("already invoiced for {from} to {to} ({id})")))
 }

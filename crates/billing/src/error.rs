@@ -85,6 +85,12 @@ pub enum BillingError {
     Cleartext(String),
     #[error("{0}")]
     Sync(String),
+    /// Invoicing refused: the calls may be incomplete.
+    #[error("{0}")]
+    Incomplete(crate::metered::guard::Incomplete),
+    /// A cycle date whose period has not ended in a due customer's zone.
+    #[error("the period before {date} has not ended for {customer}: it is {today} in {zone}")]
+    NotEnded { date: chrono::NaiveDate, customer: String, zone: String, today: chrono::NaiveDate },
 }
 
 impl From<rating::Overflow> for BillingError {
@@ -97,7 +103,7 @@ impl From<rating::Overflow> for BillingError {
 impl BillingError {
     /// Whether the command line should exit with the usage status (2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, BillingError::Usage(_) | BillingError::Cleartext(_))
+        matches!(self, BillingError::Usage(_) | BillingError::Cleartext(_) | BillingError::NotEnded { .. })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::doc::{InvoiceDoc, LineDoc, TypeCount, Warnings};
 use crate::error::{BillingError, Result};
+use crate::metered::guard::Guard;
 use crate::pricing::Pricing;
 use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
 use chrono::NaiveDate;
@@ -286,10 +287,12 @@ pub(crate) fn create_in<T: StoreTx>(
     Ok(doc_of(&stored))
 }
 
-/// Creates a draft invoice for the request, in one transaction.
-pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros) -> Result<InvoiceDoc> {
+/// Creates a draft invoice for the request, in one transaction, unless `guard` finds that its
+/// calls may be incomplete.
+pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros, guard: Guard) -> Result<InvoiceDoc> {
     let _span = info_span!("invoice.create", customer = %req.customer).entered();
     check_range(req)?;
+    guard.ensure(store, &req.customer, (req.from, req.to), now)?;
     let mut tx = store.write_usage()?;
     let customer =
         tx.customer_for_update(&req.customer)?.ok_or_else(|| BillingError::UnknownCustomer(req.customer.clone()))?;

@@ -424,11 +424,19 @@ pub enum InvoiceCommand {
         after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31 --call-types domestic,international"
     )]
     Preview(RangeArgs),
-    /// Create a draft invoice; exits 1 with the reason when there is nothing to bill.
+    /// Create a draft invoice; exits 1 with the reason when there is nothing to bill, or when the
+    /// calls may be incomplete: a sync of the customer is running over the range, or a source's
+    /// records check is red for it (the platform counts other than meter stores) or cannot be made.
     #[command(
         after_help = "Example:\n  meter invoice create --customer acme --from 2026-01-01 --to 2026-01-31 --format json"
     )]
-    Create(RangeArgs),
+    Create {
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Invoice what is stored even when the calls may be incomplete (nothing is checked).
+        #[arg(long)]
+        force: bool,
+    },
     /// Show an invoice.
     #[command(after_help = "Example:\n  meter invoice show INV-000042")]
     Show {
@@ -490,12 +498,18 @@ pub enum DbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CycleCommand {
-    /// Invoice, for each customer whose billing day falls on DATE, the period that ended the day before.
+    /// Invoice, for each customer whose billing day falls on DATE, the period that ended the day
+    /// before. Customers whose calls may be incomplete (a sync failed, a records check is red) are
+    /// held; exits 1 when a customer was held or failed, after doing all the others.
     #[command(after_help = "Example:\n  meter cycle run --date 2026-02-01 --format json")]
     Run {
         /// The calendar date to run for (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         date: NaiveDate,
+        /// Run even though DATE has not begun yet in a due customer's time zone (its period has
+        /// not ended).
+        #[arg(long)]
+        allow_future: bool,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

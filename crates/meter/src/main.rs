@@ -1,7 +1,9 @@
 //! `meter`: metered billing for hosted-PBX resellers, on the command line.
 
 mod cli;
+mod clock;
 mod demo;
+mod incomplete;
 mod output;
 mod progress;
 mod run;

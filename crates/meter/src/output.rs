@@ -3,7 +3,7 @@
 use crate::cli::Format;
 use anyhow::Result;
 use billing::calls::CallList;
-use billing::cycle::CycleReport;
+use billing::cycle::{CycleReport, NotInvoiced};
 use billing::doc::{CallDoc, InvoiceDoc};
 use billing::import::Summary;
 use billing::listing::{DeckRow, RateRow};
@@ -124,9 +124,19 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
     Ok(())
 }
 
+/// The due customers a cycle did not invoice, by what became of them.
+pub fn not_invoiced(report: &CycleReport) -> [(&'static str, &[NotInvoiced]); 3] {
+    [("skipped", &report.skipped), ("held", &report.held), ("failed", &report.failed)]
+}
+
 pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
     if format == Format::Json {
-        return json(&serde_json::json!({ "invoices": report.invoices }));
+        return json(&serde_json::json!({
+            "invoices": report.invoices,
+            "skipped": report.skipped,
+            "held": report.held,
+            "failed": report.failed,
+        }));
     }
     if report.invoices.is_empty() {
         println!("no invoices created");
@@ -142,8 +152,10 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
             d.total
         );
     }
-    for (customer, reason) in &report.skipped {
-        println!("skipped {customer}: {reason}");
+    for (what, list) in not_invoiced(report) {
+        for n in list {
+            println!("{what} {}: {}", n.customer, n.reason);
+        }
     }
     Ok(())
 }

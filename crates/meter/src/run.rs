@@ -9,8 +9,8 @@ use crate::progress::Bar;
 use anyhow::{Context, Result};
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
+use billing::metered::guard::Guard;
 use billing::BillingError;
-use chrono::Utc;
 use std::process::ExitCode;
 use store::{redact_url, AnyStore};
 
@@ -74,6 +74,7 @@ fn open(url: &str, how: Opening) -> Result<AnyStore> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    crate::clock::check()?;
     // Migrations are listed and applied on an unmigrated connection; `db check` reads one as
     // it is; every other command opens the database with its migrations applied, if it can.
     match cli.command {
@@ -104,7 +105,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let mut store = open(&cli.db, opening(&cli.command))?;
-    let now = Utc::now().timestamp_micros();
+    let now = crate::clock::now();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {
             let sum = billing::import::import_customers(&mut store, &a.file)?;
@@ -152,16 +153,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
+            let days = (req.from, req.to);
             let p = billing::invoice::preview(&mut store, &req)?;
-            let checks = crate::sources_cmd::preview_checks(&mut store, &req.customer, (req.from, req.to))?;
-            crate::sources_cmd::preview(&p, &checks, a.format)?;
+            let key = crate::sources_cmd::source_key(&mut store)?;
+            let checks = crate::sources_cmd::preview_checks(&mut store, key.as_ref(), &req.customer, days)?;
+            let holds = billing::metered::guard::holds(&mut store, key.as_ref(), &req.customer, days, now)?;
+            crate::sources_cmd::preview(&p, &checks, (days, &holds), a.format)?;
         }
-        Command::Invoice(InvoiceCommand::Create(a)) => {
+        Command::Invoice(InvoiceCommand::Create { range: a, force }) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            match billing::invoice::create(&mut store, &req, now) {
+            let key = if force { None } else { crate::sources_cmd::source_key(&mut store)? };
+            let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
+            match billing::invoice::create(&mut store, &req, now, guard) {
                 Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
                     eprintln!("error: {reason}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(BillingError::Incomplete(i)) => {
+                    eprint!("{}", crate::incomplete::refusal(&i));
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),
@@ -206,13 +216,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(&mut store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
-        Command::Cycle(CycleCommand::Run { date, format }) => {
+        Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
+            if !allow_future {
+                match billing::cycle::ensure_ended(&mut store, date, now) {
+                    Err(e @ BillingError::NotEnded { .. }) => {
+                        eprintln!("error: {e}; pass --allow-future to invoice it anyway");
+                        return Ok(ExitCode::from(2));
+                    }
+                    other => other?,
+                }
+            }
             let held = crate::sources_cmd::sync_due(&mut store, date)?;
-            let report = billing::cycle::run_cycle(&mut store, date, now, &held)?;
-            for (customer, reason) in &report.skipped {
-                eprintln!("skipped {customer}: {reason}");
+            let key = crate::sources_cmd::source_key(&mut store)?;
+            let report = billing::cycle::run_cycle(&mut store, date, now, &held, Guard::On(key.as_ref()))?;
+            for (what, list) in output::not_invoiced(&report) {
+                for n in list {
+                    eprintln!("{what} {}: {}", n.customer, n.reason);
+                }
             }
             output::cycle(&report, format)?;
+            if !report.complete() {
+                return Ok(ExitCode::from(1));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

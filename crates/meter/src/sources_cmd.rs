@@ -6,17 +6,20 @@ use crate::progress::Bar;
 use crate::secret_key;
 use anyhow::{Context, Result};
 use billing::metered::check::SourceCheck;
+use billing::metered::guard::{Hold, HoldDoc};
+use billing::metered::secrets::SecretKey;
 use billing::metered::settings::{Shown, SourceConfig};
 use billing::metered::sync::Outcome;
 use billing::metered::{JobDoc, SyncRequest};
 use billing::{BillingError, Progress};
+use chrono::NaiveDate;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use store::{AnyStore, Job, Source, Store, StoreTx};
 
 fn now() -> i64 {
-    chrono::Utc::now().timestamp_micros()
+    crate::clock::now()
 }
 
 pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
@@ -263,29 +266,48 @@ fn any_source(store: &mut AnyStore) -> Result<bool> {
     Ok(!store.read()?.source_settings()?.is_empty())
 }
 
+/// The key of the saved source secrets, when a source is configured and the key is here.
+pub fn source_key(store: &mut AnyStore) -> Result<Option<SecretKey>> {
+    if !any_source(store)? {
+        return Ok(None);
+    }
+    secret_key::load()
+}
+
 /// The source checks shown with an invoice preview: the customer's configured sources only.
 pub fn preview_checks(
     store: &mut AnyStore,
+    key: Option<&SecretKey>,
     customer: &str,
     range: (chrono::NaiveDate, chrono::NaiveDate),
 ) -> Result<Vec<SourceCheck>> {
     if !any_source(store)? {
         return Ok(Vec::new());
     }
-    let key = secret_key::load()?;
-    Ok(billing::metered::check::check_customer(store, key.as_ref(), customer, Some(range), false)?)
+    Ok(billing::metered::check::check_customer(store, key, customer, Some(range), false)?)
 }
 
-/// An invoice preview, with its source checks when the customer has any (JSON gains `sources`).
-pub fn preview(p: &billing::invoice::Preview, checks: &[SourceCheck], format: Format) -> Result<()> {
-    if format == Format::Json && !checks.is_empty() {
+/// An invoice preview, with its source checks when the customer has any, and the holds that
+/// would refuse its creation (JSON gains `sources` and `incomplete`).
+pub fn preview(
+    p: &billing::invoice::Preview,
+    checks: &[SourceCheck],
+    (days, holds): ((NaiveDate, NaiveDate), &[Hold]),
+    format: Format,
+) -> Result<()> {
+    if format == Format::Json && !(checks.is_empty() && holds.is_empty()) {
         let mut doc = serde_json::to_value(&p.doc)?;
         if let serde_json::Value::Object(map) = &mut doc {
             map.insert("sources".into(), serde_json::to_value(checks)?);
+            let holds: Vec<HoldDoc> = holds.iter().map(HoldDoc::of).collect();
+            map.insert("incomplete".into(), serde_json::to_value(holds)?);
         }
         return output::json(&doc);
     }
     output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
+    if !holds.is_empty() {
+        print!("{}", crate::incomplete::warning(&p.doc.customer, days, holds));
+    }
     if !checks.is_empty() {
         print!("\nMetered sources\n{}", summary_text(checks));
     }
@@ -313,7 +335,7 @@ pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(St
             }
             if let Outcome::Failed(job) = o {
                 let reason = format!(
-                    "not invoiced: sync job {} of {} failed ({}); rerun the cycle once the source works",
+                    "sync job {} of {} failed ({}); rerun the cycle once the source works",
                     job.id,
                     job.source,
                     job.error.as_deref().unwrap_or("")

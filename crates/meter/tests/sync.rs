@@ -93,20 +93,8 @@ fn a_killed_sync_resumes_from_its_last_committed_page(backend: Backend) {
     let cfg = config(6000, vec![Fault { kind: FaultKind::Slow, at: 5, delay_ms: 20_000 }]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
     let env = setup(backend, &emu, &cfg);
-    let child = env.spawn(&["sync", "--customer", "acme", "--from", FROM, "--to", TO, "--format", "json"]);
-    // Wait until the job has committed pages and is stuck on the slow one, then kill it.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let job = loop {
-        assert!(Instant::now() < deadline, "the sync never committed a page");
-        std::thread::sleep(Duration::from_millis(100));
-        let list = env.meter(&["jobs", "list", "--format", "json"]);
-        let job = jobs(&list).first().cloned();
-        if let Some(job) = job.filter(|j| j["pages"].as_u64().unwrap_or(0) >= 3 && emu.page_requests() >= 5) {
-            break job;
-        }
-    };
-    child.kill();
-    env.settle(Duration::from_secs(10));
+    // Killed once the job has committed pages and is stuck on the slow one.
+    let job = kill_sync_mid_way(&env, &emu, &["--customer", "acme", "--from", FROM, "--to", TO], 3, 5);
     assert_eq!(job["state"], "running");
     let committed = job["imported"].as_u64().expect("imported");
     assert!(committed > 0);
@@ -271,7 +259,9 @@ fn a_corrected_record_updates_an_unbilled_call_and_is_a_conflict_for_a_billed_on
     }
     env.import_with("cdrs", "earlier.csv", &csv, &["--source", "netsapiens"]).assert_ok();
     let first_day = answered[0].start.format("%Y-%m-%d").to_string();
-    env.create_ok("acme", &first_day, &first_day);
+    // Billed knowingly (--force) before the platform's records were synced.
+    let create = ["invoice", "create", "--customer", "acme", "--from", &first_day, "--to", &first_day, "--force"];
+    env.meter(&create).assert_ok();
     let billed: Vec<String> = env
         .calls("acme")
         .iter()
@@ -304,10 +294,17 @@ fn the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source
     // Brightlink is down: globex is held, acme is synced for October and invoiced.
     set_brightlink(&env, "http://127.0.0.1:9/brightlink/", &cfg, &cfg.brightlink.password).assert_ok();
     let run = env.meter(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]);
-    run.assert_ok().assert_stderr_has("skipped globex: not invoiced: sync job");
-    let invoices = run.json()["invoices"].as_array().expect("invoices").clone();
+    // A customer held is a failure of the run (exit 1), after every other customer was done.
+    run.assert_code(1).assert_stderr_has("held globex: ");
+    let doc = run.json();
+    let invoices = doc["invoices"].as_array().expect("invoices").clone();
     assert_eq!(invoices.len(), 1, "{}", run.dump());
     assert_eq!(invoices[0]["customer"], "acme");
+    let held = doc["held"].as_array().expect("a `held` list");
+    assert_eq!(held.len(), 1, "{doc}");
+    assert_eq!(held[0]["customer"], "globex");
+    assert!(held[0]["reason"].as_str().is_some_and(|r| r.contains("sync job") && r.contains("brightlink")), "{doc}");
+    assert_eq!((&doc["skipped"], &doc["failed"]), (&serde_json::json!([]), &serde_json::json!([])));
     let synced = stored(&env, "acme", "netsapiens");
     assert_eq!(synced, expected(&cfg, "acme.pbx.example", "2026-10-01", "2026-10-31", true));
     let billed = env.calls("acme").iter().filter(|c| c["status"] == "billed").count();

@@ -418,6 +418,8 @@ pub struct Job {
     pub error: Option<String>,
     /// The first few rejected records (their count is `progress.rejected`).
     pub rejects: Vec<RejectedRecord>,
+    /// When the job last saved its progress (a running job's heartbeat).
+    pub updated_at: Micros,
 }
 
 /// Which jobs to list, newest first.

@@ -816,6 +816,7 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
         finished_at: None,
         error: None,
         rejects: Vec::new(),
+        updated_at: 1_767_400_000_123_456,
     };
     let mut tx = store.write_usage().expect("tx");
     job.id = tx.save_job(&job).expect("insert");
@@ -846,6 +847,7 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     job.platform_count = Some(5904);
     job.stored_count = Some(5903);
     job.finished_at = Some(1_767_400_060_000_001);
+    job.updated_at = 1_767_400_060_000_001;
     job.error = Some("brightlink: connection refused".into());
     assert_eq!(tx.save_job(&job).expect("update"), job.id);
     tx.commit().expect("commit");

@@ -14,7 +14,7 @@ use store::{Customer, JobQuery, JobState, Source, Store, StoreTx};
 use tokio::runtime::Runtime;
 
 /// How long a check waits for a platform before it calls it down.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One check of one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,25 +161,23 @@ fn check_source<S: Store>(
         (None, None) => None,
     };
     if let (true, Some((from, to))) = (reachable, days) {
-        let (start, end) = customer_window(customer, (from, to))?;
-        let stored = store.read()?.count_calls(customer.pk, source, start, end)?;
-        let hidden = hidden_legs(store, customer, source, (start, end))?;
-        let w = sources::Window { start: utc(start)?, end: utc(end)? };
         let label = format!("{from} to {to}");
-        let counts = |n: u64| format!("{label}: {source} counts {n}, meter stores {stored}");
-        checks.push(match rt.block_on(client.count(domain, &w)) {
-            Ok(n) => match Reconciliation::of(n, stored, hidden) {
-                Reconciliation::Exact => green("records", format!("{} (an exact match)", counts(n))),
-                Reconciliation::WithHiddenLegs => green(
-                    "records",
-                    format!("{} + {hidden} hidden legs the last sync listed (a match with hidden legs)", counts(n)),
-                ),
-                Reconciliation::Mismatch => red(
-                    "records",
-                    format!("{} ({})", counts(n), difference(n, stored)),
-                    format!("meter sync --customer {} --source {source} --from {from} --to {to}", customer.id),
-                ),
-            },
+        checks.push(match records(store, (rt, client), customer, source, domain, (from, to))? {
+            Ok(r) => {
+                let counts = format!("{label}: {source} counts {}, meter stores {}", r.platform, r.stored);
+                match r.reconciliation() {
+                    Reconciliation::Exact => green("records", format!("{counts} (an exact match)")),
+                    Reconciliation::WithHiddenLegs => green(
+                        "records",
+                        format!("{counts} + {} hidden legs the last sync listed (a match with hidden legs)", r.hidden),
+                    ),
+                    Reconciliation::Mismatch => red(
+                        "records",
+                        format!("{counts} ({})", r.difference()),
+                        format!("meter sync --customer {} --source {source} --from {from} --to {to}", customer.id),
+                    ),
+                }
+            }
             Err(e) => red("records", e.to_string(), e.hint()),
         });
     }
@@ -187,12 +185,59 @@ fn check_source<S: Store>(
     Ok(checks)
 }
 
-fn difference(platform: u64, stored: u64) -> String {
-    if platform > stored {
-        format!("{} missing", platform - stored)
-    } else {
-        format!("{} more than the platform", stored - platform)
+/// The records check of one source: the platform's own count of a customer's records for some
+/// days, and the calls meter stores for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Records {
+    pub platform: u64,
+    pub stored: u64,
+    /// The hidden legs the newest finished sync of exactly these days listed (0 when none did).
+    pub hidden: u64,
+}
+
+impl Records {
+    /// How the platform's count matches the calls stored (docs/sources.md, "Reconciliation").
+    pub fn reconciliation(&self) -> Reconciliation {
+        Reconciliation::of(self.platform, self.stored, self.hidden)
     }
+
+    /// Whether meter stores what the platform counts, with or without the hidden legs (the
+    /// check is green).
+    pub fn matches(&self) -> bool {
+        self.reconciliation() != Reconciliation::Mismatch
+    }
+
+    /// `platform − stored`: records missing (positive) or extra (negative).
+    pub fn missing(&self) -> i64 {
+        let signed = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        signed(self.platform) - signed(self.stored)
+    }
+
+    /// The difference in words: "3 missing", "2 more than the platform".
+    pub fn difference(&self) -> String {
+        if self.platform > self.stored {
+            format!("{} missing", self.platform - self.stored)
+        } else {
+            format!("{} more than the platform", self.stored - self.platform)
+        }
+    }
+}
+
+/// Counts the customer's records of the days `from..=to` (in its zone) on the platform and in
+/// the store; `Ok(Err(_))` when the platform could not be asked.
+pub(crate) fn records<S: Store>(
+    store: &mut S,
+    (rt, client): (&Runtime, &sources::Client),
+    customer: &Customer,
+    source: Source,
+    domain: &str,
+    days: (NaiveDate, NaiveDate),
+) -> Result<Result<Records, sources::SourceError>> {
+    let (start, end) = customer_window(customer, days)?;
+    let stored = store.read()?.count_calls(customer.pk, source, start, end)?;
+    let hidden = hidden_legs(store, customer, source, (start, end))?;
+    let w = sources::Window { start: utc(start)?, end: utc(end)? };
+    Ok(rt.block_on(client.count(domain, &w)).map(|platform| Records { platform, stored, hidden }))
 }
 
 /// The hidden legs the newest finished sync of exactly this window listed; 0 when none did.

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cleartext;
+pub mod guard;
 mod reconcile;
 pub mod secrets;
 pub mod settings;
@@ -201,6 +202,8 @@ pub struct JobDoc {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub error: Option<String>,
+    /// When the job last saved its progress.
+    pub updated_at: String,
 }
 
 /// A record a sync rejected, as shown.
@@ -254,6 +257,7 @@ impl JobDoc {
             started_at: format_utc(j.started_at),
             finished_at: j.finished_at.map(format_utc),
             error: j.error.clone(),
+            updated_at: format_utc(j.updated_at),
         }
     }
 }

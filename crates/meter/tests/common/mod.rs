@@ -945,6 +945,27 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Runs SQL on the database behind meter's back, as someone editing it by hand would.
+    #[track_caller]
+    pub fn sql(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open(self.db_file()).expect("opening the SQLite file");
+                conn.execute_batch(sql).unwrap_or_else(|e| panic!("`{sql}` failed on SQLite: {e}"));
+            }
+            Backend::Postgres => {
+                let out = Command::new(psql())
+                    .args(["-XqAt", "-v", "ON_ERROR_STOP=1", "-d", &self.db, "-c", sql])
+                    .stdin(Stdio::null())
+                    .output()
+                    .expect("running psql");
+                assert!(out.status.success(), "`{sql}` failed on PostgreSQL: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+    }
+}
+
 /// The `psql` program: the installed server's own (see `store::postgres::installed_program`),
 /// else the one on the PATH.
 pub fn psql() -> &'static std::path::Path {

@@ -7,7 +7,9 @@ use emulator::dataset::{self, CallKind};
 use emulator::{Config, DomainSpec, Emulator, Fault};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
+/// The seed of the emulators' datasets.
 pub const SEED: u64 = 7;
 pub const FROM: &str = "2026-11-01";
 pub const TO: &str = "2026-11-02";
@@ -29,6 +31,7 @@ pub fn domain(name: &str, calls_per_day: u32) -> DomainSpec {
     DomainSpec::new(name, calls_per_day, 12, "US/Central")
 }
 
+/// The emulators' configuration: both customers' domains with `calls_per_day` calls, and faults.
 pub fn config(calls_per_day: u32, faults: Vec<Fault>) -> Config {
     let mut c = Config::demo(SEED);
     c.domains = vec![domain("acme.pbx.example", calls_per_day), domain("globex.pbx.example", calls_per_day)];
@@ -114,13 +117,14 @@ pub fn stored(env: &Env, customer: &str, source: &str) -> Vec<(String, String, u
     list
 }
 
+/// `meter sync --format json ARGS`.
 pub fn sync(env: &Env, args: &[&str]) -> Run {
     let mut all = vec!["sync", "--format", "json"];
     all.extend_from_slice(args);
     env.meter(&all)
 }
 
-/// The jobs of a sync's JSON output.
+/// The jobs of a sync's (or `jobs list`'s) JSON output.
 pub fn jobs(run: &Run) -> Vec<Value> {
     run.json()["jobs"].as_array().expect("jobs").clone()
 }
@@ -145,4 +149,27 @@ pub fn checks(run: &Run, source: &str) -> Vec<(String, bool)> {
 
 pub fn failed(run: &Run, source: &str) -> Vec<String> {
     checks(run, source).into_iter().filter(|(_, ok)| !ok).map(|(name, _)| name).collect()
+}
+
+/// Starts `meter sync ARGS`, waits until its job has committed `pages` pages and the emulator has
+/// had `requests` page requests (the sync then waits on a slow page), and kills it, as a crash
+/// would. Returns the job as `jobs list` showed it then.
+pub fn kill_sync_mid_way(env: &Env, emu: &Emulator, args: &[&str], pages: u64, requests: u64) -> Value {
+    let mut all = vec!["sync", "--format", "json"];
+    all.extend_from_slice(args);
+    let child = env.spawn(&all);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let job = loop {
+        assert!(Instant::now() < deadline, "the sync never committed {pages} pages");
+        std::thread::sleep(Duration::from_millis(50));
+        let list = env.meter(&["jobs", "list", "--format", "json"]);
+        let job = jobs(&list).first().cloned();
+        if let Some(job) = job.filter(|j| j["pages"].as_u64().unwrap_or(0) >= pages && emu.page_requests() >= requests)
+        {
+            break job;
+        }
+    };
+    child.kill();
+    env.settle(Duration::from_secs(10));
+    job
 }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_billed_calls_by_number", include_str!("../../migrations/postgres/0005_billed_calls_by_number.sql")),
     ("0006_job_rejects", include_str!("../../migrations/postgres/0006_job_rejects.sql")),
     ("0007_no_secret_hints", include_str!("../../migrations/postgres/0007_no_secret_hints.sql")),
+    ("0008_job_heartbeat", include_str!("../../migrations/postgres/0008_job_heartbeat.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

@@ -53,6 +53,7 @@ fn job_of(row: &Row) -> Result<Job> {
         finished_at: row.try_get::<_, Option<DateTime<Utc>>>(22)?.map(|t| t.timestamp_micros()),
         error: row.try_get(23)?,
         rejects: rejects_of(row.try_get::<_, &str>(26)?)?,
+        updated_at: micros(row, 27)?,
     })
 }
 
@@ -119,11 +120,12 @@ impl PgTx<'_> {
         let (errors, outside, rejected) = (wide(p.errors), wide(p.outside), wide(p.rejected));
         let rejects = rejects_json(&j.rejects);
         let (numbers, platform, stored) = (j.numbers.map(wide), j.platform_count.map(wide), j.stored_count.map(wide));
-        let (start, end, started) = (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?);
+        let (start, end, started, updated) =
+            (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?, at(j.updated_at)?);
         let finished = j.finished_at.map(at).transpose()?;
         let state = j.state.as_str();
         let source = source_code(j.source);
-        let values: [&(dyn postgres::types::ToSql + Sync); 25] = [
+        let values: [&(dyn postgres::types::ToSql + Sync); 26] = [
             &j.customer_pk,
             &source,
             &j.domain,
@@ -149,14 +151,16 @@ impl PgTx<'_> {
             &outside,
             &rejected,
             &rejects,
+            &updated,
         ];
         if j.id == 0 {
             let st = self.prepared(
                 "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
-                 platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects)
+                 platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects,
+                 updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24, $25) RETURNING id",
+                 $21, $22, $23, $24, $25, $26) RETURNING id",
             )?;
             return Ok(self.tx.query_one(&st, &values)?.try_get(0)?);
         }
@@ -165,7 +169,7 @@ impl PgTx<'_> {
              state = $6, position = $7, pages = $8, received = $9, imported = $10, updated = $11, duplicates = $12,
              conflicts = $13, skipped = $14, repeated = $15, errors = $16, numbers = $17, platform_count = $18,
              stored_count = $19, started_at = $20, finished_at = $21, error = $22, outside = $23, rejected = $24,
-             rejects = $25 WHERE id = $26",
+             rejects = $25, updated_at = $26 WHERE id = $27",
         )?;
         let mut with_id = values.to_vec();
         with_id.push(&j.id);

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_billed_calls_by_number", include_str!("../../migrations/sqlite/0005_billed_calls_by_number.sql")),
     ("0006_job_rejects", include_str!("../../migrations/sqlite/0006_job_rejects.sql")),
     ("0007_no_secret_hints", include_str!("../../migrations/sqlite/0007_no_secret_hints.sql")),
+    ("0008_job_heartbeat", include_str!("../../migrations/sqlite/0008_job_heartbeat.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

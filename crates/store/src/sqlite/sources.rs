@@ -48,6 +48,7 @@ fn job_of(row: &Row<'_>) -> Result<Job> {
         finished_at: row.get(22)?,
         error: row.get(23)?,
         rejects: rejects_of(&row.get::<_, String>(26)?)?,
+        updated_at: row.get(27)?,
     })
 }
 
@@ -141,14 +142,16 @@ impl SqliteTx<'_> {
             int(p.outside),
             int(p.rejected),
             Value::Text(rejects_json(&j.rejects)),
+            Value::Integer(j.updated_at),
         ];
         if j.id == 0 {
             let mut st = self.tx.prepare_cached(
                 "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
-                 platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects)
+                 platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects,
+                 updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                 ?21, ?22, ?23, ?24, ?25) RETURNING id",
+                 ?21, ?22, ?23, ?24, ?25, ?26) RETURNING id",
             )?;
             return Ok(st.query_row(rusqlite::params_from_iter(values), |r| r.get(0))?);
         }
@@ -157,7 +160,7 @@ impl SqliteTx<'_> {
              state = ?6, position = ?7, pages = ?8, received = ?9, imported = ?10, updated = ?11, duplicates = ?12,
              conflicts = ?13, skipped = ?14, repeated = ?15, errors = ?16, numbers = ?17, platform_count = ?18,
              stored_count = ?19, started_at = ?20, finished_at = ?21, error = ?22, outside = ?23, rejected = ?24,
-             rejects = ?25 WHERE id = ?26",
+             rejects = ?25, updated_at = ?26 WHERE id = ?27",
         )?;
         values.push(Value::Integer(j.id));
         match st.execute(rusqlite::params_from_iter(values))? {
