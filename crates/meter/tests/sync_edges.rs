@@ -50,7 +50,7 @@ fn secrets_a_platform_echoes_reach_no_output_log_or_job(backend: Backend) {
     run(&["sources", "check", "--customer", "globex", "--format", "json"]).assert_code(1);
     run(&["sync", "--all", "--from", FROM, "--to", TO]).assert_code(1);
     run(&["sync", "--all", "--from", FROM, "--to", TO, "--format", "json"]).assert_code(1);
-    run(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]).assert_stderr_has("not invoiced");
+    run(&["cycle", "run", "--date", "2026-11-01", "--format", "json"]).assert_code(1).assert_stderr_has("held acme");
 
     let data = trapped(Routes::Data, 403);
     let emu = Emulator::spawn(data.clone()).expect("the emulator");
@@ -63,7 +63,7 @@ fn secrets_a_platform_echoes_reach_no_output_log_or_job(backend: Backend) {
     run(&["sources", "check", "--customer", "acme"]).assert_code(1);
     run(&["sources", "check", "--customer", "globex"]).assert_code(1);
     run(&["sync", "--all", "--from", FROM, "--to", TO]).assert_code(1);
-    run(&["cycle", "run", "--date", "2026-12-01"]).assert_stderr_has("not invoiced");
+    run(&["cycle", "run", "--date", "2026-12-01"]).assert_code(1);
     let list = run(&["jobs", "list", "--format", "json"]);
     let ids: Vec<String> = jobs(&list).iter().filter_map(|j| j["id"].as_i64()).map(|id| id.to_string()).collect();
     assert!(ids.len() >= 6, "{}", list.dump());
