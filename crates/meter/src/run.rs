@@ -36,6 +36,25 @@ fn open(url: &str) -> Result<AnyStore> {
     AnyStore::open_url(url).with_context(|| format!("opening {}", redact_url(url)))
 }
 
+/// What a command does, as the processes waiting for its writes are told (SQLite).
+fn activity(command: &Command) -> &'static str {
+    match command {
+        Command::Cdrs(_) => "an import of call records (meter cdrs import)",
+        Command::Customers(_)
+        | Command::Plans(_)
+        | Command::Rates(_)
+        | Command::Decks(_)
+        | Command::Localcalling(_)
+        | Command::Numbers(_) => "an import (meter … import)",
+        Command::Invoice(InvoiceCommand::Create(_)) => "an invoice creation (meter invoice create)",
+        Command::Invoice(InvoiceCommand::Delete { .. }) => "an invoice deletion (meter invoice delete)",
+        Command::Cycle(_) => "a billing cycle (meter cycle run)",
+        Command::Sync(_) => "a sync of call records (meter sync)",
+        Command::Sources(_) => "a change of source settings (meter sources)",
+        _ => "a meter command",
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     // Migrations are listed and applied on an unmigrated connection; every other command opens
     // the database with its migrations applied.
@@ -66,6 +85,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let mut store = open(&cli.db)?;
+    store.set_activity(activity(&cli.command));
     let now = Utc::now().timestamp_micros();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {

@@ -53,6 +53,15 @@ impl AnyStore {
         })
     }
 
+    /// Says what this process does, for the processes that wait for its writes (SQLite tells
+    /// them who holds the write lock when they give up; PostgreSQL writers wait as long as it
+    /// takes).
+    pub fn set_activity(&mut self, doing: &str) {
+        if let AnyStore::Sqlite(s) = self {
+            s.set_activity(doing);
+        }
+    }
+
     /// Every migration the program knows, with when it was applied (`None`: pending).
     pub fn migration_status(&mut self) -> Result<Vec<(&'static str, Option<String>)>> {
         match self {

@@ -33,6 +33,9 @@ pub enum StoreError {
     /// What was asked would break a rule the store keeps.
     #[error("refused: {0}")]
     Refused(String),
+    /// Another process held the write lock longer than this one would wait (SQLite).
+    #[error("the database is locked: {0}")]
+    Locked(String),
     /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,

@@ -8,6 +8,7 @@ mod decks;
 mod invoices;
 mod rates;
 mod sources;
+mod writer;
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -22,19 +23,24 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_billed_calls_by_number", include_str!("../../migrations/sqlite/0005_billed_calls_by_number.sql")),
 ];
 
-/// How long a writer waits for another process's write lock before giving up.
+/// How long a writer waits for another process's write lock before giving up, unless the URL
+/// says otherwise (`?busy_timeout=SECONDS`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A `meter` database in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    busy_timeout: Duration,
+    writer: writer::WriterFile,
 }
 
 /// One transaction on a [`SqliteStore`].
 #[derive(Debug)]
 pub struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
+    /// Held by a write transaction: this process is the writer other processes wait for.
+    _writing: Option<writer::Held<'a>>,
 }
 
 impl SqliteStore {
@@ -51,14 +57,40 @@ impl SqliteStore {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .ok_or_else(|| StoreError::Open { url: url.to_owned(), reason: "not a sqlite:// URL".into() })?;
-        let path = path.split('?').next().unwrap_or(path);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         if path.is_empty() {
             return Err(StoreError::Open { url: url.to_owned(), reason: "no file name".into() });
         }
-        Self::connect(path).map_err(|e| match e {
+        let mut store = Self::connect(path).map_err(|e| match e {
             StoreError::Sqlite(err) => StoreError::Open { url: url.to_owned(), reason: err.to_string() },
             other => other,
-        })
+        })?;
+        if let Some(seconds) = query.split('&').find_map(|p| p.strip_prefix("busy_timeout=")) {
+            let seconds = seconds.parse::<u64>().map_err(|_| StoreError::Open {
+                url: url.to_owned(),
+                reason: format!("busy_timeout=`{seconds}` is not a whole number of seconds"),
+            })?;
+            store.busy_timeout = Duration::from_secs(seconds);
+            store.conn.busy_timeout(store.busy_timeout)?;
+        }
+        Ok(store)
+    }
+
+    /// Says what this process does, for the processes that wait for its write lock (and are
+    /// told, when they give up, who holds it): a command, say `an invoice creation`.
+    pub fn set_activity(&mut self, doing: &str) {
+        self.writer.set_doing(doing);
+    }
+
+    /// A write transaction, or the error saying who holds the write lock when the busy timeout
+    /// passed before it was free.
+    fn begin_write(&mut self) -> Result<SqliteTx<'_>> {
+        let tx = match self.conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if is_busy(&e) => return Err(self.writer.locked(self.busy_timeout)),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(SqliteTx { tx, _writing: self.writer.hold() })
     }
 
     /// Opens (or creates) the database file at `path` and applies pending migrations.
@@ -87,7 +119,7 @@ impl SqliteStore {
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore { conn, busy_timeout: BUSY_TIMEOUT, writer: writer::WriterFile::new(path) })
     }
 
     /// Every migration the program knows, with when it was applied (`None`: pending).
@@ -118,7 +150,8 @@ impl SqliteStore {
         if self.migration_status()?.iter().all(|(_, applied)| applied.is_some()) {
             return Ok(Vec::new());
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let write = self.begin_write()?;
+        let tx = &write.tx;
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS meter_migrations (
                  name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))",
@@ -134,7 +167,7 @@ impl SqliteStore {
                 applied.push(*name);
             }
         }
-        tx.commit()?;
+        crate::StoreTx::commit(write)?;
         Ok(applied)
     }
 }
@@ -143,11 +176,11 @@ impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
     fn read(&mut self) -> Result<SqliteTx<'_>> {
-        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Deferred)? })
+        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?, _writing: None })
     }
 
     fn write(&mut self) -> Result<SqliteTx<'_>> {
-        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)? })
+        self.begin_write()
     }
 
     /// SQLite has one writer at a time: usage writes take the same write lock.
@@ -202,6 +235,11 @@ fn multi_insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> Stri
     sql.push(' ');
     sql.push_str(tail);
     sql
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy)
 }
 
 /// Switches the file to WAL. On a brand-new file this needs the write lock, and SQLite answers
