@@ -2,13 +2,16 @@
 
 mod cli;
 mod demo;
+mod escape;
 mod output;
 mod progress;
 mod run;
 mod secret_key;
 mod sources_cmd;
+mod stdout;
 
 use clap::Parser;
+use std::io::IsTerminal;
 
 // Imports allocate a few small strings per call on one thread and free them on another;
 // mimalloc does that far faster than the system allocator.
@@ -21,6 +24,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         // With METER_LOG set, each use case and store call logs its duration when it ends.
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        // Colours only for a person at a terminal: not in a log file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("METER_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
@@ -29,9 +34,11 @@ fn main() -> ExitCode {
         .init();
     match run::run(cli) {
         Ok(code) => code,
+        // Whatever failed after the reader of stdout went away is its consequence: end quietly.
+        Err(_) if stdout::reader_gone() => ExitCode::from(stdout::READER_GONE_STATUS),
         Err(e) => {
             let usage = e.downcast_ref::<billing::BillingError>().is_some_and(|b| b.is_usage());
-            eprintln!("error: {e:#}");
+            stdout::note!("error: {e:#}");
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

@@ -1,6 +1,8 @@
 //! What commands print: one JSON document with `--format json`, readable tables otherwise.
 
 use crate::cli::Format;
+use crate::escape::{printable, spreadsheet_cell};
+use crate::stdout::{out, outln, Out};
 use anyhow::Result;
 use billing::calls::CallList;
 use billing::cycle::CycleReport;
@@ -9,26 +11,30 @@ use billing::import::Summary;
 use billing::listing::{DeckRow, RateRow};
 use billing::metered::JobDoc;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::Write;
 
 /// Prints one JSON document on stdout.
 pub fn json<T: Serialize>(doc: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     serde_json::to_writer_pretty(&mut out, doc)?;
     writeln!(out)?;
-    Ok(())
+    Ok(out.finish()?)
 }
 
 pub fn summary(what: &str, s: &Summary, format: Format) -> Result<()> {
     match format {
         Format::Json => json(s),
         Format::Text => {
-            println!(
+            outln!(
                 "{what}: {} imported, {} updated, {} duplicates, {} conflicts",
-                s.imported, s.updated, s.duplicates, s.conflicts
-            );
+                s.imported,
+                s.updated,
+                s.duplicates,
+                s.conflicts
+            )?;
             if s.conflicts > 0 {
-                println!("conflicts are records that differ from calls already billed: they were left unchanged");
+                outln!("conflicts are records that differ from calls already billed: they were left unchanged")?;
             }
             Ok(())
         }
@@ -51,9 +57,9 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         (Some(id), Some(status)) => o.push_str(&format!("Invoice {id} ({status})\n")),
         _ => o.push_str("Invoice preview (nothing is saved)\n"),
     }
-    o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", doc.customer, doc.from, doc.to));
+    o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", printable(&doc.customer), doc.from, doc.to));
     if let Some(types) = &doc.call_types {
-        o.push_str(&format!("Types     {}\n", types.join(", ")));
+        o.push_str(&format!("Types     {}\n", printable(&types.join(", "))));
     }
     o.push('\n');
     let cur = &doc.currency;
@@ -64,7 +70,7 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         .iter()
         .map(|l| {
             [
-                l.call_type.clone().unwrap_or_else(|| l.description.clone()),
+                printable(l.call_type.as_ref().unwrap_or(&l.description)).into_owned(),
                 l.calls.to_string(),
                 hms(l.billable_seconds),
                 hms(l.included_seconds),
@@ -117,11 +123,10 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
     if !warnings.is_empty() {
         o.push_str("\nWarnings\n");
         for w in warnings {
-            o.push_str(&format!("  - {w}\n"));
+            o.push_str(&format!("  - {}\n", printable(&w)));
         }
     }
-    print!("{o}");
-    Ok(())
+    Ok(out!("{o}")?)
 }
 
 pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
@@ -129,21 +134,21 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
         return json(&serde_json::json!({ "invoices": report.invoices }));
     }
     if report.invoices.is_empty() {
-        println!("no invoices created");
+        outln!("no invoices created")?;
     }
     for d in &report.invoices {
-        println!(
+        outln!(
             "created {} for {} ({} to {}): {} {}",
             d.id.as_deref().unwrap_or("?"),
-            d.customer,
+            printable(&d.customer),
             d.from,
             d.to,
             d.currency,
             d.total
-        );
+        )?;
     }
     for (customer, reason) in &report.skipped {
-        println!("skipped {customer}: {reason}");
+        outln!("skipped {}: {}", printable(customer), printable(reason))?;
     }
     Ok(())
 }
@@ -168,34 +173,34 @@ const CSV_HEADER: [&str; 17] = [
     "rate",
 ];
 
+/// The calls as CSV, every cell made safe for spreadsheets ([`spreadsheet_cell`]).
 pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let mut w = csv::Writer::from_writer(Out::new());
     w.write_record(CSV_HEADER)?;
     for c in calls {
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let rate = c.rate.as_ref();
-        w.write_record([
-            c.id.clone(),
-            c.source.clone(),
-            c.customer.clone(),
-            c.start.clone(),
-            c.duration.to_string(),
-            c.direction.clone(),
-            c.from.clone(),
-            c.to.clone(),
-            c.call_type.clone(),
-            c.status.as_str().to_owned(),
-            c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
-            opt(&c.charge),
-            opt(&c.invoice),
-            rate.map(|r| r.owner.clone()).unwrap_or_default(),
-            rate.map(|r| r.prefix.clone()).unwrap_or_default(),
-            rate.map(|r| r.local_prefix.clone()).unwrap_or_default(),
-            rate.map(|r| r.rate.clone()).unwrap_or_default(),
-        ])?;
+        let cells = [
+            c.id.as_str(),
+            &c.source,
+            &c.customer,
+            &c.start,
+            &c.duration.to_string(),
+            &c.direction,
+            &c.from,
+            &c.to,
+            &c.call_type,
+            c.status.as_str(),
+            &c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
+            c.charge.as_deref().unwrap_or_default(),
+            c.invoice.as_deref().unwrap_or_default(),
+            rate.map_or("", |r| &r.owner),
+            rate.map_or("", |r| &r.prefix),
+            rate.map_or("", |r| &r.local_prefix),
+            rate.map_or("", |r| &r.rate),
+        ];
+        w.write_record(cells.map(spreadsheet_cell).iter().map(|c| c.as_bytes()))?;
     }
-    w.flush()?;
-    Ok(())
+    Ok(w.into_inner().map_err(|e| e.into_error())?.finish()?)
 }
 
 pub fn calls_table(list: &CallList) -> Result<()> {
@@ -217,17 +222,17 @@ pub fn calls_table(list: &CallList) -> Result<()> {
             });
             vec![
                 start,
-                format!("{}/{}", c.source, c.id),
+                format!("{}/{}", c.source, printable(&c.id)),
                 c.direction.clone(),
-                c.from.clone(),
-                c.to.clone(),
-                c.call_type.clone(),
+                printable(&c.from).into_owned(),
+                printable(&c.to).into_owned(),
+                printable(&c.call_type).into_owned(),
                 c.duration.to_string(),
                 c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
                 c.status.as_str().to_owned(),
                 c.charge.clone().unwrap_or_default(),
                 c.invoice.clone().unwrap_or_default(),
-                rate,
+                printable(&rate).into_owned(),
             ]
         })
         .collect();
@@ -237,7 +242,7 @@ pub fn calls_table(list: &CallList) -> Result<()> {
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     let line = |cells: &[&str]| {
         let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         s.join("  ").trim_end().to_owned()
@@ -248,27 +253,29 @@ pub fn calls_table(list: &CallList) -> Result<()> {
         writeln!(out, "{}", line(&cells))?;
     }
     writeln!(out, "{} calls; times in {}", rows.len(), list.timezone)?;
-    Ok(())
+    Ok(out.finish()?)
 }
 
-/// Prints rows of cells as a table with a header, columns padded to their widest cell.
+/// Prints rows of cells as a table with a header, columns padded to their widest cell, control
+/// characters escaped.
 fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows.iter().map(|r| r.iter().map(|c| printable(c)).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     let line = |cells: Vec<&str>| {
         let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         s.join("  ").trim_end().to_owned()
     };
     writeln!(out, "{}", line(header.to_vec()))?;
-    for r in rows {
-        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    for r in &rows {
+        writeln!(out, "{}", line(r.iter().map(|c| c.as_ref()).collect()))?;
     }
-    Ok(())
+    Ok(out.finish()?)
 }
 
 pub fn decks(decks: &[DeckRow], format: Format) -> Result<()> {
@@ -294,8 +301,7 @@ pub fn numbers(numbers: &[billing::import::NumberRow], format: Format) -> Result
     let rows: Vec<Vec<String>> =
         numbers.iter().map(|n| vec![n.source.clone(), n.number.clone(), yes_no(n.enabled)]).collect();
     table(&["Source", "Number", "Enabled"], &rows)?;
-    println!("{} numbers", numbers.len());
-    Ok(())
+    Ok(outln!("{} numbers", numbers.len())?)
 }
 
 pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
@@ -326,8 +332,7 @@ pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
         &["Id", "Call type", "Owner", "Prefix", "Local", "Per min", "Fee", "Incr", "From", "To", "Description"],
         &rows,
     )?;
-    println!("{} rates", rates.len());
-    Ok(())
+    Ok(outln!("{} rates", rates.len())?)
 }
 
 /// Sync jobs: `{"jobs": [...]}`, or one line each.
@@ -335,10 +340,11 @@ pub fn jobs(docs: &[JobDoc], format: Format) -> Result<()> {
     match format {
         Format::Json => json(&serde_json::json!({ "jobs": docs })),
         Format::Text => {
+            let mut out = Out::new();
             for d in docs {
-                print!("{}", job_line(d));
+                out.write_all(job_line(d).as_bytes())?;
             }
-            Ok(())
+            Ok(out.finish()?)
         }
     }
 }
@@ -353,9 +359,9 @@ fn job_line(d: &JobDoc) -> String {
         "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts, {}\n",
         d.id,
         d.state,
-        d.customer,
+        printable(&d.customer),
         d.source,
-        d.domain,
+        printable(&d.domain),
         d.pages,
         d.received,
         d.imported,

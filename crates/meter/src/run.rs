@@ -4,8 +4,10 @@ use crate::cli::{
     CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
     ListFormat, RatesCommand,
 };
+use crate::escape::printable;
 use crate::output;
 use crate::progress::Bar;
+use crate::stdout::{note, outln};
 use anyhow::{Context, Result};
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
@@ -63,8 +65,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = connect(&cli.db)?;
             for (name, applied) in store.migration_status()? {
                 match applied {
-                    Some(at) => println!("{name}  applied {at}"),
-                    None => println!("{name}  pending"),
+                    Some(at) => outln!("{name}  applied {at}")?,
+                    None => outln!("{name}  pending")?,
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -73,10 +75,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = connect(&cli.db)?;
             let applied = store.migrate()?;
             if applied.is_empty() {
-                println!("the database is up to date");
+                outln!("the database is up to date")?;
             }
             for name in applied {
-                println!("applied {name}");
+                outln!("applied {name}")?;
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -143,7 +145,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             match billing::invoice::create(&mut store, &req, now) {
                 Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
-                    eprintln!("error: {reason}");
+                    note!("error: {reason}");
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),
@@ -155,7 +157,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Delete { id }) => {
             let released = billing::invoice::delete(&mut store, &id)?;
-            println!("deleted invoice {id}: {released} calls released to be billed again");
+            outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
         Command::Calls(CallsCommand::List { customer, from, to, format }) => {
             let range = from.zip(to);
@@ -170,11 +172,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let problems = billing::admin::check(&mut store)?;
             match format {
                 Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
-                Format::Text if problems.is_empty() => println!("ok: no problems found"),
+                Format::Text if problems.is_empty() => outln!("ok: no problems found")?,
                 Format::Text => {
-                    println!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                    outln!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" })?;
                     for p in &problems {
-                        println!("  - {p}");
+                        outln!("  - {}", printable(p))?;
                     }
                 }
             }
@@ -192,7 +194,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let held = crate::sources_cmd::sync_due(&mut store, date)?;
             let report = billing::cycle::run_cycle(&mut store, date, now, &held)?;
             for (customer, reason) in &report.skipped {
-                eprintln!("skipped {customer}: {reason}");
+                note!("skipped {customer}: {reason}");
             }
             output::cycle(&report, format)?;
         }

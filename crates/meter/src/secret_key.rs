@@ -56,7 +56,7 @@ fn make(path: &std::path::Path) -> Result<SecretKey> {
     writeln!(f, "{}", key.encode())
         .and_then(|()| f.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
-    eprintln!(
+    crate::stdout::note!(
         "note: created the secret key {} (mode 0600); keep it with the database's backups: without it the \
          saved source secrets cannot be read",
         path.display()

@@ -1,9 +1,11 @@
 //! The commands of the metered sources: `sources set|list|check`, `sync`, `jobs list|show`.
 
 use crate::cli::{Format, JobsCommand, PlatformArg, SourcesCommand, SyncArgs};
+use crate::escape::printable;
 use crate::output;
 use crate::progress::Bar;
 use crate::secret_key;
+use crate::stdout::{note, out, outln};
 use anyhow::{Context, Result};
 use billing::metered::check::SourceCheck;
 use billing::metered::settings::{Shown, SourceConfig};
@@ -39,7 +41,7 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             let shown = billing::metered::settings::save(store, &key, source.into(), &cfg, now())?;
             match format {
                 Format::Json => output::json(&shown)?,
-                Format::Text => print!("saved {}\n{}", shown.source, describe(&shown)),
+                Format::Text => out!("saved {}\n{}", shown.source, describe(&shown))?,
             }
         }
         SourcesCommand::List { format } => {
@@ -47,11 +49,11 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             match format {
                 Format::Json => output::json(&serde_json::json!({ "sources": list }))?,
                 Format::Text if list.is_empty() => {
-                    println!("no metered source is configured (meter sources set netsapiens|brightlink --url …)")
+                    outln!("no metered source is configured (meter sources set netsapiens|brightlink --url …)")?
                 }
                 Format::Text => {
                     for s in &list {
-                        print!("{}\n{}", s.source, describe(s));
+                        out!("{}\n{}", s.source, describe(s))?;
                     }
                 }
             }
@@ -62,9 +64,9 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             match format {
                 Format::Json => output::json(&serde_json::json!({ "customer": customer, "sources": checks }))?,
                 Format::Text if checks.is_empty() => {
-                    println!("customer {customer} has no metered source, and none is configured")
+                    outln!("customer {customer} has no metered source, and none is configured")?
                 }
-                Format::Text => print!("{}", summary_text(&checks)),
+                Format::Text => out!("{}", summary_text(&checks))?,
             }
             if checks.iter().any(|c| !c.ok) {
                 return Ok(ExitCode::from(1));
@@ -100,7 +102,7 @@ fn secret(var: &str, label: &str) -> Result<Option<SecretString>> {
 
 fn describe(s: &Shown) -> String {
     let mut o = String::new();
-    let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", v.unwrap_or("-")));
+    let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", printable(v.unwrap_or("-"))));
     row("url", Some(&s.url));
     row("client id", s.client_id.as_deref());
     row("username", s.username.as_deref());
@@ -124,12 +126,12 @@ pub fn summary_text(checks: &[SourceCheck]) -> String {
     };
     let mut o = String::new();
     for s in checks {
-        let domain = s.domain.as_deref().map(|d| format!(" (domain {d})")).unwrap_or_default();
+        let domain = s.domain.as_deref().map(|d| format!(" (domain {})", printable(d))).unwrap_or_default();
         o.push_str(&format!("{} {}{domain}\n", mark(s.ok).trim_end(), s.source));
         for c in &s.checks {
-            o.push_str(&format!("  {} {:<12} {}\n", mark(c.ok), c.check, c.detail));
+            o.push_str(&format!("  {} {:<12} {}\n", mark(c.ok), c.check, printable(&c.detail)));
             if let Some(fix) = &c.fix {
-                o.push_str(&format!("  {:<5} {:<12} fix: {fix}\n", "", ""));
+                o.push_str(&format!("  {:<5} {:<12} fix: {}\n", "", "", printable(fix)));
             }
         }
     }
@@ -156,10 +158,10 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
             Outcome::Done(job) => docs.push(JobDoc::of(job)),
             Outcome::Failed(job) => {
                 failed = true;
-                eprintln!("error: sync job {} failed: {}", job.id, job.error.as_deref().unwrap_or(""));
+                note!("error: sync job {} failed: {}", job.id, job.error.as_deref().unwrap_or(""));
                 docs.push(JobDoc::of(job));
             }
-            Outcome::Skipped { customer, source, reason } => eprintln!("skipped {customer} on {source}: {reason}"),
+            Outcome::Skipped { customer, source, reason } => note!("skipped {customer} on {source}: {reason}"),
         }
     }
     output::jobs(&docs, a.format)?;
@@ -172,7 +174,7 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
             let list: Vec<JobDoc> =
                 billing::metered::jobs(store, customer.as_deref(), Some(limit))?.iter().map(JobDoc::of).collect();
             match format {
-                Format::Text if list.is_empty() => println!("no jobs"),
+                Format::Text if list.is_empty() => outln!("no jobs")?,
                 _ => output::jobs(&list, format)?,
             }
         }
@@ -189,7 +191,7 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
                                 serde_json::Value::Null => "-".into(),
                                 other => other.to_string(),
                             };
-                            println!("{k:<15}{v}");
+                            outln!("{k:<15}{}", printable(&v))?;
                         }
                     }
                 }
@@ -228,7 +230,7 @@ pub fn preview(p: &billing::invoice::Preview, checks: &[SourceCheck], format: Fo
     }
     output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
     if !checks.is_empty() {
-        print!("\nMetered sources\n{}", summary_text(checks));
+        out!("\nMetered sources\n{}", summary_text(checks))?;
     }
     Ok(())
 }
