@@ -32,7 +32,9 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run::run(cli) {
+    let result = run::run(cli);
+    log_peak_memory();
+    match result {
         Ok(code) => code,
         // Whatever failed after the reader of stdout went away is its consequence: end quietly.
         Err(_) if stdout::reader_gone() => ExitCode::from(stdout::READER_GONE_STATUS),
@@ -41,5 +43,18 @@ fn main() -> ExitCode {
             stdout::note!("error: {e:#}");
             ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// With `METER_LOG=meter=debug` (or `debug`), logs the most memory the process held (Linux: the
+/// peak resident set size of /proc/self/status), to size a machine or see what a command took.
+fn log_peak_memory() {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+    if let Some(peak_kb) = line.and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+        tracing::debug!(peak_kb, "peak resident memory");
     }
 }
