@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod escape;
+mod listing;
 mod output;
 mod progress;
 mod run;

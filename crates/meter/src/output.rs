@@ -1,12 +1,11 @@
 //! What commands print: one JSON document with `--format json`, readable tables otherwise.
 
 use crate::cli::Format;
-use crate::escape::{printable, spreadsheet_cell};
+use crate::escape::printable;
 use crate::stdout::{out, outln, Out};
 use anyhow::Result;
-use billing::calls::CallList;
 use billing::cycle::CycleReport;
-use billing::doc::{CallDoc, InvoiceDoc};
+use billing::doc::InvoiceDoc;
 use billing::import::Summary;
 use billing::listing::{DeckRow, RateRow};
 use billing::metered::JobDoc;
@@ -151,109 +150,6 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
         outln!("skipped {}: {}", printable(customer), printable(reason))?;
     }
     Ok(())
-}
-
-const CSV_HEADER: [&str; 17] = [
-    "id",
-    "source",
-    "customer",
-    "start",
-    "duration",
-    "direction",
-    "from",
-    "to",
-    "call_type",
-    "status",
-    "billable_seconds",
-    "charge",
-    "invoice",
-    "rate_owner",
-    "rate_prefix",
-    "rate_local_prefix",
-    "rate",
-];
-
-/// The calls as CSV, every cell made safe for spreadsheets ([`spreadsheet_cell`]).
-pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Out::new());
-    w.write_record(CSV_HEADER)?;
-    for c in calls {
-        let rate = c.rate.as_ref();
-        let cells = [
-            c.id.as_str(),
-            &c.source,
-            &c.customer,
-            &c.start,
-            &c.duration.to_string(),
-            &c.direction,
-            &c.from,
-            &c.to,
-            &c.call_type,
-            c.status.as_str(),
-            &c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
-            c.charge.as_deref().unwrap_or_default(),
-            c.invoice.as_deref().unwrap_or_default(),
-            rate.map_or("", |r| &r.owner),
-            rate.map_or("", |r| &r.prefix),
-            rate.map_or("", |r| &r.local_prefix),
-            rate.map_or("", |r| &r.rate),
-        ];
-        w.write_record(cells.map(spreadsheet_cell).iter().map(|c| c.as_bytes()))?;
-    }
-    Ok(w.into_inner().map_err(|e| e.into_error())?.finish()?)
-}
-
-pub fn calls_table(list: &CallList) -> Result<()> {
-    let header =
-        ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
-    let rows: Vec<Vec<String>> = list
-        .calls
-        .iter()
-        .map(|c| {
-            let start = billing::time::parse_timestamp(&c.start)
-                .map(|t| billing::time::format_local(t, list.timezone))
-                .unwrap_or_else(|_| c.start.clone());
-            let rate = c.rate.as_ref().map_or(String::new(), |r| {
-                let mut prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
-                if !r.local_prefix.is_empty() {
-                    prefix = format!("{prefix} from {}", r.local_prefix);
-                }
-                format!("{} {} {}/min {}/{}", r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment)
-            });
-            vec![
-                start,
-                format!("{}/{}", c.source, printable(&c.id)),
-                c.direction.clone(),
-                printable(&c.from).into_owned(),
-                printable(&c.to).into_owned(),
-                printable(&c.call_type).into_owned(),
-                c.duration.to_string(),
-                c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
-                c.status.as_str().to_owned(),
-                c.charge.clone().unwrap_or_default(),
-                c.invoice.clone().unwrap_or_default(),
-                printable(&rate).into_owned(),
-            ]
-        })
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = Out::new();
-    let line = |cells: &[&str]| {
-        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        s.join("  ").trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
-    writeln!(out, "{} calls; times in {}", rows.len(), list.timezone)?;
-    Ok(out.finish()?)
 }
 
 /// Prints rows of cells as a table with a header, columns padded to their widest cell, control

@@ -2,7 +2,7 @@
 
 use crate::cli::{
     CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
-    ListFormat, RatesCommand,
+    RatesCommand,
 };
 use crate::escape::printable;
 use crate::output;
@@ -160,13 +160,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
         Command::Calls(CallsCommand::List { customer, from, to, format }) => {
-            let range = from.zip(to);
-            let list = billing::calls::list_calls(&mut store, &customer, range)?;
-            match format {
-                ListFormat::Json => output::json(&serde_json::json!({ "calls": list.calls }))?,
-                ListFormat::Csv => output::calls_csv(&list.calls)?,
-                ListFormat::Text => output::calls_table(&list)?,
-            }
+            crate::listing::calls(&mut store, &customer, from.zip(to), format)?;
         }
         Command::Db(DbCommand::Check { format }) => {
             let problems = billing::admin::check(&mut store)?;

@@ -145,8 +145,6 @@ fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
 
 pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let key = secret_key::required()?;
-    // A sync may pull millions of records: its memory must not grow with the database.
-    store.bound_memory()?;
     let clients = billing::metered::settings::clients(store, &key, None)?;
     let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
     let quiet = a.format == Format::Json;

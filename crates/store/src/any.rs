@@ -70,15 +70,6 @@ impl AnyStore {
         }
     }
 
-    /// Keeps the process's memory flat for long work (SQLite: no memory-mapped reads, whose
-    /// resident pages grow with the file; PostgreSQL holds no data in the client).
-    pub fn bound_memory(&mut self) -> Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.bound_memory(),
-            AnyStore::Postgres(_) => Ok(()),
-        }
-    }
-
     /// Applies the migrations not yet applied; returns their names.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
         match self {
@@ -135,6 +126,17 @@ impl StoreTx for AnyTx<'_> {
         }
     }
 
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        query: &CallQuery,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            AnyTx::Sqlite(tx) => tx.each_call(query, f),
+            AnyTx::Postgres(tx) => tx.each_call(query, f),
+        }
+    }
+
     forward! {
         fn customers(&mut self) -> Result<Vec<Customer>>;
         fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
@@ -147,7 +149,6 @@ impl StoreTx for AnyTx<'_> {
         fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
         fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
         fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
-        fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
         fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
         fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
         fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;

@@ -100,12 +100,6 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Reads through the page cache (bounded by `cache_size`) instead of the memory map, whose
-    /// resident pages grow with the database: for long work whose memory must stay flat.
-    pub fn bound_memory(&mut self) -> Result<()> {
-        Ok(self.conn.pragma_update(None, "mmap_size", 0)?)
-    }
-
     /// Opens (or creates) the database file at `path`, without applying migrations.
     fn connect(path: &str) -> Result<SqliteStore> {
         let conn = Connection::open(path)?;
@@ -116,8 +110,10 @@ impl SqliteStore {
         set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Reads go through this 64 MiB page cache, not a memory map: the resident pages of a map
+        // grow with what a command reads (an invoice of 2,000,000 calls peaked 126 MB higher with
+        // it, and took no less CPU time).
         conn.pragma_update(None, "cache_size", -65536)?;
-        conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(SqliteStore { conn, busy_timeout: BUSY_TIMEOUT, writer: writer::WriterFile::new(path) })
     }
@@ -293,8 +289,12 @@ impl crate::StoreTx for SqliteTx<'_> {
     fn import_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
         self.import_calls_impl(calls, outcomes)
     }
-    fn calls(&mut self, query: &crate::CallQuery) -> Result<Vec<crate::StoredCall>> {
-        self.calls_impl(query)
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        query: &crate::CallQuery,
+        f: impl FnMut(crate::StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.each_call_impl(query, f)
     }
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(crate::BalanceKey, u64)>> {
         self.allowance_used_impl(customer_pk)
