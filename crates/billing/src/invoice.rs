@@ -155,11 +155,12 @@ fn compute<T: StoreTx>(
         let charge = Charge::of_call(rate.price, rate.connection_fee, billable - included);
         c.lines.add(call_type, billable, included, charge);
         if let Some(calls) = &mut c.calls {
-            let call_type = match types.iter().find(|t| ***t == *call_type) {
+            let call_type = match types.iter().find(|t| t.as_ref() == call_type) {
                 Some(t) => Arc::clone(t),
                 None => {
-                    types.push(Arc::from(call_type));
-                    Arc::clone(&types[types.len() - 1])
+                    let t: Arc<str> = Arc::from(call_type);
+                    types.push(Arc::clone(&t));
+                    t
                 }
             };
             calls.push(NewBilledCall {

@@ -264,12 +264,12 @@ impl PgTx<'_> {
     /// A customer's calls in the contract's order (start, source, source call id), each with its
     /// billing if it is on an invoice, handed to `f` a batch of [`FETCH_ROWS`] at a time.
     ///
-    /// The server sends the calls in order from their key (customer, start), sorting only the
-    /// calls of one start among themselves. The links of each batch are read apart, as the range
-    /// of the batch's call numbers within its span of starts (both are bounds of the links' key
-    /// and columns), where one join had the server hash one side and sort the whole range (on disk
-    /// past `work_mem`) before the first row. Callers read in one snapshot or hold the customer's
-    /// lock (invoicing), so the two reads agree.
+    /// The server sorts the calls and sends them a batch at a time, so that the program holds one
+    /// batch whatever the range (sorting them here meant holding them all). The links of each
+    /// batch are read apart, as a range of their own key (the batch's call numbers, within its
+    /// span of starts): as one join, the server hashed one side and sorted the whole range (on
+    /// disk past `work_mem`) before the first row. Callers read in one snapshot or hold the
+    /// customer's lock (invoicing), so the reads agree.
     pub(crate) fn each_call_impl<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
