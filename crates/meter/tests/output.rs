@@ -36,9 +36,10 @@ fn with_data(backend: Backend) -> Option<(Env, String)> {
 /// Runs `meter ARGS` with its stdout a pipe nobody reads from (the reader end is closed before
 /// the command starts, so its first write finds no reader).
 fn run_unread(env: &Env, args: &[&str]) -> Run {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
+    // (std::io::pipe is newer than the workspace's rust-version.)
+    let (reader, writer) = rustix::pipe::pipe().expect("a pipe");
     drop(reader);
-    let out = env.command(args).stdout(writer).output().expect("running meter");
+    let out = env.command(args).stdout(Stdio::from(writer)).output().expect("running meter");
     Run {
         args: args.iter().map(|s| s.to_string()).collect(),
         code: out.status.code().unwrap_or(-1),
