@@ -1,4 +1,6 @@
-//! The call listing: every call of a customer, its status, the rate applied and its invoice.
+//! The call listing: every call of a customer, its status, the rate applied and its invoice,
+//! handed over one by one as the store reads them, so that listing millions of calls takes no
+//! more memory than listing ten.
 
 use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
@@ -9,36 +11,69 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use store::{CallQuery, Store, StoreTx};
 
-/// A customer's calls, with the zone they are shown in to people.
-#[derive(Debug, Clone)]
-pub struct CallList {
-    pub timezone: chrono_tz::Tz,
-    pub calls: Vec<CallDoc>,
+/// Where a listing goes, call by call.
+pub trait CallSink {
+    type Error: From<BillingError>;
+    /// Before the first call: the zone the customer's days (and times shown to people) are in.
+    fn begin(&mut self, timezone: chrono_tz::Tz) -> Result<(), Self::Error>;
+    /// The next call, in the contract's order.
+    fn call(&mut self, call: &CallDoc) -> Result<(), Self::Error>;
 }
 
-/// Lists a customer's calls, optionally for whole days `from..=to` in the customer's zone.
-pub fn list_calls<S: Store>(store: &mut S, customer: &str, range: Option<(NaiveDate, NaiveDate)>) -> Result<CallList> {
+/// Why a listing stopped early: billing failed (the store, the customer), or the sink did.
+enum Stop<E> {
+    Billing(BillingError),
+    Sink(E),
+}
+
+impl<E, F: Into<BillingError>> From<F> for Stop<E> {
+    fn from(e: F) -> Stop<E> {
+        Stop::Billing(e.into())
+    }
+}
+
+/// Lists a customer's calls into `sink`, optionally for whole days `from..=to` in the customer's
+/// zone.
+pub fn list_calls<S: Store, K: CallSink>(
+    store: &mut S,
+    customer: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+    sink: &mut K,
+) -> Result<(), K::Error> {
+    match list(store, customer, range, sink) {
+        Ok(()) => Ok(()),
+        Err(Stop::Billing(e)) => Err(e.into()),
+        Err(Stop::Sink(e)) => Err(e),
+    }
+}
+
+fn list<S: Store, K: CallSink>(
+    store: &mut S,
+    customer: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+    sink: &mut K,
+) -> Result<(), Stop<K::Error>> {
     let mut tx = store.read()?;
     let c = tx.customer(customer)?.ok_or_else(|| BillingError::UnknownCustomer(customer.to_owned()))?;
     if let Some((from, to)) = range {
         if from > to {
-            return Err(BillingError::Usage(format!("the range is reversed: --from {from} is after --to {to}")));
+            return Err(BillingError::Usage(format!("the range is reversed: --from {from} is after --to {to}")).into());
         }
     }
     let tz = zone_of(&c)?;
     let bounds = range.map(|(from, to)| day_range(tz, from, to));
-    let calls = tx.calls(&CallQuery {
+    let pricing = Pricing::load(&mut tx)?;
+    let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
+    let tiers = pricing.tiers(&c);
+    sink.begin(tz).map_err(Stop::Sink)?;
+    let query = CallQuery {
         customer_pk: c.pk,
         from: bounds.map(|b| b.0),
         to: bounds.map(|b| b.1),
         answered_only: false,
         unbilled_only: false,
-    })?;
-    let pricing = Pricing::load(&mut tx)?;
-    let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
-    let tiers = pricing.tiers(&c);
-    let mut out = Vec::with_capacity(calls.len());
-    for s in &calls {
+    };
+    tx.each_call(&query, |s| {
         let (call_type, rate) = pricing.rate(&tiers, &s.call);
         let (call_type, status, billable, charge, invoice, rate) = match &s.billed {
             Some(b) => (
@@ -62,22 +97,22 @@ pub fn list_calls<S: Store>(store: &mut S, customer: &str, range: Option<(NaiveD
                 ),
             },
         };
-        out.push(CallDoc {
-            id: s.call.source_call_id.clone(),
+        let doc = CallDoc {
+            id: s.call.source_call_id,
             source: s.call.source.to_string(),
             customer: c.id.clone(),
             start: format_utc(s.call.start),
             duration: s.call.duration,
             direction: s.call.direction.to_string(),
-            from: s.call.from.clone(),
-            to: s.call.to.clone(),
+            from: s.call.from,
+            to: s.call.to,
             call_type,
             status,
             billable_seconds: billable,
             charge,
             invoice,
             rate,
-        });
-    }
-    Ok(CallList { timezone: tz, calls: out })
+        };
+        sink.call(&doc).map_err(Stop::Sink)
+    })
 }

@@ -68,7 +68,10 @@ impl CsvFile {
             .from_reader(BufReader::with_capacity(1 << 20, file));
         // Without a header this peeks at the first row (it is still read as data): it sets the
         // number of cells every row must have.
-        let header = reader.headers().map_err(|e| read_err(&e))?.clone();
+        let header = match reader.headers() {
+            Ok(header) => header.clone(),
+            Err(e) => return Err(first_row_error(&name, header_row, &e).unwrap_or_else(|| read_err(&e))),
+        };
         Ok(CsvFile {
             name,
             reader,
@@ -207,4 +210,19 @@ impl CsvFile {
             Err(BillingError::File(FileErrors { file: self.name, errors, truncated: self.truncated.get() }))
         }
     }
+}
+
+/// A first row that is not UTF-8, as the bad row it is: `FILE:1: column #N: …` for a header
+/// (whose cell cannot be named), `FILE:1: the row is not valid UTF-8` for a first data row.
+/// `None` for any other failure to read it.
+fn first_row_error(file: &str, header_row: bool, e: &csv::Error) -> Option<BillingError> {
+    let csv::ErrorKind::Utf8 { pos, err } = e.kind() else { return None };
+    let (column, reason) = if header_row {
+        (Some(format!("#{}", err.field() + 1)), "the header is not valid UTF-8: save the file as UTF-8")
+    } else {
+        (None, "the row is not valid UTF-8")
+    };
+    let error =
+        FileError { file: file.to_owned(), line: pos.as_ref().map_or(1, |p| p.line()), column, reason: reason.into() };
+    Some(BillingError::File(FileErrors { file: file.to_owned(), errors: vec![error], truncated: false }))
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rating::{Allowance, AllowanceKey, Allowances, Micros, UsageLines};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use store::{
     BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
     NewBilledCall, NewInvoice, Store, StoreTx,
@@ -36,7 +37,8 @@ struct Computation {
     unrated: BTreeMap<String, u64>,
     already_billed: u64,
     answered: u64,
-    calls: Vec<NewBilledCall>,
+    /// The calls to bill, when they are to be billed (a preview needs only the totals).
+    calls: Option<Vec<NewBilledCall>>,
     draws: Vec<(BalanceKey, u64)>,
 }
 
@@ -98,24 +100,18 @@ fn allowances_of<T: StoreTx>(tx: &mut T, customer: &Customer) -> Result<(Allowan
     Ok((allowances, places))
 }
 
+/// Rates the customer's answered calls of the request's days, in the contract's order (the order
+/// in which they draw on allowances), as the store reads them: each call is dropped once rated,
+/// and only what an invoice stores of it is kept, when `keep_calls`.
 fn compute<T: StoreTx>(
     tx: &mut T,
     pricing: &Pricing,
     customer: &Customer,
     req: &InvoiceRequest,
+    keep_calls: bool,
 ) -> Result<Computation> {
     let tz = zone_of(customer)?;
     let (from, to) = day_range(tz, req.from, req.to);
-    let calls = tracing::debug_span!("read_calls").in_scope(|| {
-        tx.calls(&CallQuery {
-            customer_pk: customer.pk,
-            from: Some(from),
-            to: Some(to),
-            answered_only: true,
-            unbilled_only: false,
-        })
-    })?;
-    let _span = tracing::debug_span!("rate_calls", calls = calls.len()).entered();
     let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
     let tiers = pricing.tiers(customer);
     let (mut allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
@@ -124,40 +120,63 @@ fn compute<T: StoreTx>(
         unrated: BTreeMap::new(),
         already_billed: 0,
         answered: 0,
-        calls: Vec::new(),
+        calls: keep_calls.then(Vec::new),
         draws: Vec::new(),
     };
-    for stored in &calls {
+    // The call types met so far, each shared by every billed call of its type.
+    let mut types: Vec<Arc<str>> = Vec::new();
+    let query = CallQuery {
+        customer_pk: customer.pk,
+        from: Some(from),
+        to: Some(to),
+        answered_only: true,
+        unbilled_only: false,
+    };
+    let span = tracing::debug_span!("rate_calls", calls = tracing::field::Empty).entered();
+    tx.each_call(&query, |stored| {
         if let Some(b) = &stored.billed {
             if selected(&b.call_type) {
                 c.answered += 1;
                 c.already_billed += 1;
             }
-            continue;
+            return Ok(());
         }
         let (call_type, rate) = pricing.rate(&tiers, &stored.call);
         if !selected(call_type) {
-            continue;
+            return Ok(());
         }
         c.answered += 1;
         let Some(rate) = rate else {
             *c.unrated.entry(call_type.to_owned()).or_default() += 1;
-            continue;
+            return Ok(());
         };
         let period = epoch_days(period_start(local_date(stored.call.start, tz), customer.billing_day));
         let billable = rate.increments.billable(stored.call.duration);
         let included = allowances.draw(call_type, period, billable);
         let charge = crate::pricing::bill_call(&mut c.lines, &stored.call, call_type, rate, (billable, included))?;
-        c.calls.push(NewBilledCall {
-            call_pk: stored.pk,
-            call_start: stored.call.start,
-            call_type: call_type.to_owned(),
-            rate_id: rate.id,
-            billable_seconds: billable,
-            included_seconds: included,
-            charge,
-        });
-    }
+        if let Some(calls) = &mut c.calls {
+            let call_type = match types.iter().find(|t| t.as_ref() == call_type) {
+                Some(t) => Arc::clone(t),
+                None => {
+                    let t: Arc<str> = Arc::from(call_type);
+                    types.push(Arc::clone(&t));
+                    t
+                }
+            };
+            calls.push(NewBilledCall {
+                call_pk: stored.pk,
+                call_start: stored.call.start,
+                call_type,
+                rate_id: rate.id,
+                billable_seconds: billable,
+                included_seconds: included,
+                charge,
+            });
+        }
+        Ok::<_, BillingError>(())
+    })?;
+    span.record("calls", c.answered);
+    drop(span);
     c.draws = allowances
         .draws()
         .into_iter()
@@ -230,7 +249,7 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
     let mut tx = store.read()?;
     let customer = customer_of(&mut tx, &req.customer)?;
     let pricing = Pricing::load(&mut tx)?;
-    let c = compute(&mut tx, &pricing, &customer, req)?;
+    let c = compute(&mut tx, &pricing, &customer, req, false)?;
     let lines = usage_lines(&c.lines);
     let w = c.warnings();
     let reason = c.lines.is_empty().then(|| c.nothing_reason(req));
@@ -260,7 +279,7 @@ pub(crate) fn create_in<T: StoreTx>(
     kind: InvoiceKind,
     now: Micros,
 ) -> Result<InvoiceDoc> {
-    let c = compute(tx, pricing, customer, req)?;
+    let c = compute(tx, pricing, customer, req, true)?;
     if c.lines.is_empty() {
         return Err(BillingError::NothingToBill(c.nothing_reason(req)));
     }
@@ -277,7 +296,7 @@ pub(crate) fn create_in<T: StoreTx>(
         total: c.lines.total()?,
         warnings,
         created_at: now,
-        calls: c.calls,
+        calls: c.calls.unwrap_or_default(),
         draws: c.draws,
     };
     let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;

@@ -2,6 +2,7 @@
 //! emulators started in this process. Every step is a real `meter` command, printed as typed.
 
 use crate::cli::Cli;
+use crate::stdout::outln;
 use anyhow::{Context, Result};
 use clap::Parser;
 use emulator::{Config, DomainSpec, Emulator};
@@ -31,17 +32,17 @@ fn platforms() -> Config {
     cfg
 }
 
-fn heading(text: &str) {
-    println!("\n== {text}");
+fn heading(text: &str) -> Result<()> {
+    Ok(outln!("\n== {text}")?)
 }
 
 /// Runs one command as `meter --db DB ARGS`, after printing it.
 fn meter(db: &str, args: &[&str]) -> Result<()> {
-    println!("$ meter {}", args.join(" "));
+    outln!("$ meter {}", args.join(" "))?;
     let cli = Cli::try_parse_from(["meter", "--db", db].iter().chain(args))?;
     let code = crate::run::run(cli)?;
     if code != ExitCode::SUCCESS {
-        println!("(exit status {code:?})");
+        outln!("(exit status {code:?})")?;
     }
     Ok(())
 }
@@ -58,26 +59,26 @@ pub fn demo(keep: bool) -> Result<ExitCode> {
     }
     let file = |name: &str| work.join(name).display().to_string();
 
-    heading("1. Import the example data (decks and plans first: customers name them)");
+    heading("1. Import the example data (decks and plans first: customers name them)")?;
     for (name, _) in FILES {
         let kind = name.strip_suffix(".csv").unwrap_or(name);
         meter(&db, &[kind, "import", &file(name)])?;
     }
 
-    heading("2. Preview acme's November invoice (nothing is saved), then create it");
+    heading("2. Preview acme's November invoice (nothing is saved), then create it")?;
     meter(&db, &["invoice", "preview", "--customer", "acme", "--from", "2026-11-01", "--to", "2026-11-30"])?;
     meter(&db, &["invoice", "create", "--customer", "acme", "--from", "2026-11-01", "--to", "2026-11-30"])?;
-    println!("(every call of one day: status, billable seconds, charge after allowances, invoice, rate)");
+    outln!("(every call of one day: status, billable seconds, charge after allowances, invoice, rate)")?;
     meter(&db, &["calls", "list", "--customer", "acme", "--from", "2026-11-02", "--to", "2026-11-02"])?;
 
-    heading("3. The PBX platforms: NetSapiens and Brightlink PBX Cloud emulators on loopback");
+    heading("3. The PBX platforms: NetSapiens and Brightlink PBX Cloud emulators on loopback")?;
     let platforms = platforms();
     let emu = Emulator::spawn(platforms.clone()).context("starting the emulators")?;
-    println!("NetSapiens: {}   Brightlink: {}", emu.netsapiens_url(), emu.brightlink_url());
+    outln!("NetSapiens: {}   Brightlink: {}", emu.netsapiens_url(), emu.brightlink_url())?;
     let ns = &platforms.netsapiens;
     std::env::set_var("METER_SOURCE_CLIENT_SECRET", &ns.client_secret);
     std::env::set_var("METER_SOURCE_PASSWORD", &ns.password);
-    println!("(secrets come from METER_SOURCE_CLIENT_SECRET and METER_SOURCE_PASSWORD, never from arguments)");
+    outln!("(secrets come from METER_SOURCE_CLIENT_SECRET and METER_SOURCE_PASSWORD, never from arguments)")?;
     let ns_url = emu.netsapiens_url();
     meter(
         &db,
@@ -95,22 +96,22 @@ pub fn demo(keep: bool) -> Result<ExitCode> {
     std::env::remove_var("METER_SOURCE_PASSWORD");
     meter(&db, &["sources", "list"])?;
 
-    heading("4. Sync acme's October calls, then check its sources against the platform's count");
+    heading("4. Sync acme's October calls, then check its sources against the platform's count")?;
     meter(&db, &["sync", "--customer", "acme", "--from", "2026-10-01", "--to", "2026-10-31"])?;
     meter(&db, &["sources", "check", "--customer", "acme", "--from", "2026-10-01", "--to", "2026-10-31"])?;
 
-    heading("5. The billing cycle of 2026-11-01: syncs October for every customer due, then invoices it");
+    heading("5. The billing cycle of 2026-11-01: syncs October for every customer due, then invoices it")?;
     meter(&db, &["cycle", "run", "--date", "2026-11-01"])?;
     meter(&db, &["jobs", "list"])?;
 
     if keep {
         let kept = dir.keep();
-        println!(
+        outln!(
             "\ndatabase kept: {} (use --db sqlite://{0}; the key is {})",
             kept.join("demo.db").display(),
             kept.join("secret.key").display()
-        );
+        )?;
     }
-    println!("\nDone.");
+    outln!("\nDone.")?;
     Ok(ExitCode::SUCCESS)
 }

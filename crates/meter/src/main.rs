@@ -3,14 +3,18 @@
 mod cli;
 mod clock;
 mod demo;
+mod escape;
 mod incomplete;
+mod listing;
 mod output;
 mod progress;
 mod run;
 mod secret_key;
 mod sources_cmd;
+mod stdout;
 
 use clap::Parser;
+use std::io::IsTerminal;
 
 // Imports allocate a few small strings per call on one thread and free them on another;
 // mimalloc does that far faster than the system allocator.
@@ -23,18 +27,37 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         // With METER_LOG set, each use case and store call logs its duration when it ends.
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        // Colours only for a person at a terminal: not in a log file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("METER_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    match run::run(cli) {
+    let result = run::run(cli);
+    log_peak_memory();
+    match result {
         Ok(code) => code,
+        // Whatever failed after the reader of stdout went away is its consequence: end quietly.
+        Err(_) if stdout::reader_gone() => ExitCode::from(stdout::READER_GONE_STATUS),
         Err(e) => {
             let usage = e.downcast_ref::<billing::BillingError>().is_some_and(|b| b.is_usage());
-            eprintln!("error: {e:#}");
+            stdout::note!("error: {e:#}");
             ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// With `METER_LOG=meter=debug` (or `debug`), logs the most memory the process held (Linux: the
+/// peak resident set size of /proc/self/status), to size a machine or see what a command took.
+fn log_peak_memory() {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+    if let Some(peak_kb) = line.and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+        tracing::debug!(peak_kb, "peak resident memory");
     }
 }

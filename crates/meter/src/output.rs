@@ -1,34 +1,39 @@
 //! What commands print: one JSON document with `--format json`, readable tables otherwise.
 
 use crate::cli::Format;
+use crate::escape::printable;
+use crate::stdout::{out, outln, Out};
 use anyhow::Result;
-use billing::calls::CallList;
 use billing::cycle::{CycleReport, NotInvoiced};
-use billing::doc::{CallDoc, InvoiceDoc};
+use billing::doc::InvoiceDoc;
 use billing::import::Summary;
 use billing::listing::{DeckRow, RateRow};
 use billing::metered::JobDoc;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::Write;
 
 /// Prints one JSON document on stdout.
 pub fn json<T: Serialize>(doc: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     serde_json::to_writer_pretty(&mut out, doc)?;
     writeln!(out)?;
-    Ok(())
+    Ok(out.finish()?)
 }
 
 pub fn summary(what: &str, s: &Summary, format: Format) -> Result<()> {
     match format {
         Format::Json => json(s),
         Format::Text => {
-            println!(
+            outln!(
                 "{what}: {} imported, {} updated, {} duplicates, {} conflicts",
-                s.imported, s.updated, s.duplicates, s.conflicts
-            );
+                s.imported,
+                s.updated,
+                s.duplicates,
+                s.conflicts
+            )?;
             if s.conflicts > 0 {
-                println!("conflicts are records that differ from calls already billed: they were left unchanged");
+                outln!("conflicts are records that differ from calls already billed: they were left unchanged")?;
             }
             Ok(())
         }
@@ -51,9 +56,9 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         (Some(id), Some(status)) => o.push_str(&format!("Invoice {id} ({status})\n")),
         _ => o.push_str("Invoice preview (nothing is saved)\n"),
     }
-    o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", doc.customer, doc.from, doc.to));
+    o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", printable(&doc.customer), doc.from, doc.to));
     if let Some(types) = &doc.call_types {
-        o.push_str(&format!("Types     {}\n", types.join(", ")));
+        o.push_str(&format!("Types     {}\n", printable(&types.join(", "))));
     }
     o.push('\n');
     let cur = &doc.currency;
@@ -64,7 +69,7 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         .iter()
         .map(|l| {
             [
-                l.call_type.clone().unwrap_or_else(|| l.description.clone()),
+                printable(l.call_type.as_ref().unwrap_or(&l.description)).into_owned(),
                 l.calls.to_string(),
                 hms(l.billable_seconds),
                 hms(l.included_seconds),
@@ -117,11 +122,10 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
     if !warnings.is_empty() {
         o.push_str("\nWarnings\n");
         for w in warnings {
-            o.push_str(&format!("  - {w}\n"));
+            o.push_str(&format!("  - {}\n", printable(&w)));
         }
     }
-    print!("{o}");
-    Ok(())
+    Ok(out!("{o}")?)
 }
 
 /// The due customers a cycle did not invoice, by what became of them.
@@ -139,148 +143,47 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
         }));
     }
     if report.invoices.is_empty() {
-        println!("no invoices created");
+        outln!("no invoices created")?;
     }
     for d in &report.invoices {
-        println!(
+        outln!(
             "created {} for {} ({} to {}): {} {}",
             d.id.as_deref().unwrap_or("?"),
-            d.customer,
+            printable(&d.customer),
             d.from,
             d.to,
             d.currency,
             d.total
-        );
+        )?;
     }
     for (what, list) in not_invoiced(report) {
         for n in list {
-            println!("{what} {}: {}", n.customer, n.reason);
+            outln!("{what} {}: {}", printable(&n.customer), printable(&n.reason))?;
         }
     }
     Ok(())
 }
 
-const CSV_HEADER: [&str; 17] = [
-    "id",
-    "source",
-    "customer",
-    "start",
-    "duration",
-    "direction",
-    "from",
-    "to",
-    "call_type",
-    "status",
-    "billable_seconds",
-    "charge",
-    "invoice",
-    "rate_owner",
-    "rate_prefix",
-    "rate_local_prefix",
-    "rate",
-];
-
-pub fn calls_csv(calls: &[CallDoc]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    w.write_record(CSV_HEADER)?;
-    for c in calls {
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let rate = c.rate.as_ref();
-        w.write_record([
-            c.id.clone(),
-            c.source.clone(),
-            c.customer.clone(),
-            c.start.clone(),
-            c.duration.to_string(),
-            c.direction.clone(),
-            c.from.clone(),
-            c.to.clone(),
-            c.call_type.clone(),
-            c.status.as_str().to_owned(),
-            c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
-            opt(&c.charge),
-            opt(&c.invoice),
-            rate.map(|r| r.owner.clone()).unwrap_or_default(),
-            rate.map(|r| r.prefix.clone()).unwrap_or_default(),
-            rate.map(|r| r.local_prefix.clone()).unwrap_or_default(),
-            rate.map(|r| r.rate.clone()).unwrap_or_default(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-pub fn calls_table(list: &CallList) -> Result<()> {
-    let header =
-        ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
-    let rows: Vec<Vec<String>> = list
-        .calls
-        .iter()
-        .map(|c| {
-            let start = billing::time::parse_timestamp(&c.start)
-                .map(|t| billing::time::format_local(t, list.timezone))
-                .unwrap_or_else(|_| c.start.clone());
-            let rate = c.rate.as_ref().map_or(String::new(), |r| {
-                let mut prefix = if r.prefix.is_empty() { "*".to_owned() } else { r.prefix.clone() };
-                if !r.local_prefix.is_empty() {
-                    prefix = format!("{prefix} from {}", r.local_prefix);
-                }
-                format!("{} {} {}/min {}/{}", r.owner, prefix, r.rate, r.initial_increment, r.subsequent_increment)
-            });
-            vec![
-                start,
-                format!("{}/{}", c.source, c.id),
-                c.direction.clone(),
-                c.from.clone(),
-                c.to.clone(),
-                c.call_type.clone(),
-                c.duration.to_string(),
-                c.billable_seconds.map(|b| b.to_string()).unwrap_or_default(),
-                c.status.as_str().to_owned(),
-                c.charge.clone().unwrap_or_default(),
-                c.invoice.clone().unwrap_or_default(),
-                rate,
-            ]
-        })
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    let line = |cells: &[&str]| {
-        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        s.join("  ").trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
-    writeln!(out, "{} calls; times in {}", rows.len(), list.timezone)?;
-    Ok(())
-}
-
-/// Prints rows of cells as a table with a header, columns padded to their widest cell.
+/// Prints rows of cells as a table with a header, columns padded to their widest cell, control
+/// characters escaped.
 fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows.iter().map(|r| r.iter().map(|c| printable(c)).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     let line = |cells: Vec<&str>| {
         let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         s.join("  ").trim_end().to_owned()
     };
     writeln!(out, "{}", line(header.to_vec()))?;
-    for r in rows {
-        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    for r in &rows {
+        writeln!(out, "{}", line(r.iter().map(|c| c.as_ref()).collect()))?;
     }
-    Ok(())
+    Ok(out.finish()?)
 }
 
 pub fn decks(decks: &[DeckRow], format: Format) -> Result<()> {
@@ -306,8 +209,7 @@ pub fn numbers(numbers: &[billing::import::NumberRow], format: Format) -> Result
     let rows: Vec<Vec<String>> =
         numbers.iter().map(|n| vec![n.source.clone(), n.number.clone(), yes_no(n.enabled)]).collect();
     table(&["Source", "Number", "Enabled"], &rows)?;
-    println!("{} numbers", numbers.len());
-    Ok(())
+    Ok(outln!("{} numbers", numbers.len())?)
 }
 
 pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
@@ -338,8 +240,7 @@ pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
         &["Id", "Call type", "Owner", "Prefix", "Local", "Per min", "Fee", "Incr", "From", "To", "Description"],
         &rows,
     )?;
-    println!("{} rates", rates.len());
-    Ok(())
+    Ok(outln!("{} rates", rates.len())?)
 }
 
 /// Sync jobs: `{"jobs": [...]}`, or one line each.
@@ -347,10 +248,11 @@ pub fn jobs(docs: &[JobDoc], format: Format) -> Result<()> {
     match format {
         Format::Json => json(&serde_json::json!({ "jobs": docs })),
         Format::Text => {
+            let mut out = Out::new();
             for d in docs {
-                print!("{}", job_line(d));
+                out.write_all(job_line(d).as_bytes())?;
             }
-            Ok(())
+            Ok(out.finish()?)
         }
     }
 }
@@ -373,9 +275,9 @@ fn job_line(d: &JobDoc) -> String {
         "job {} {} {} {} {}: {} pages, {} records, {} imported, {} updated, {} duplicates, {} conflicts{rejected}, {}\n",
         d.id,
         d.state,
-        d.customer,
+        printable(&d.customer),
         d.source,
-        d.domain,
+        printable(&d.domain),
         d.pages,
         d.received,
         d.imported,

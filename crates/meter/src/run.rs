@@ -2,10 +2,12 @@
 
 use crate::cli::{
     CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
-    ListFormat, RatesCommand,
+    RatesCommand,
 };
+use crate::escape::printable;
 use crate::output;
 use crate::progress::Bar;
+use crate::stdout::{note, outln};
 use anyhow::{Context, Result};
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
@@ -73,6 +75,25 @@ fn open(url: &str, how: Opening) -> Result<AnyStore> {
         .with_context(|| format!("opening {}", redact_url(url)))
 }
 
+/// What a command does, as the processes waiting for its writes are told (SQLite).
+fn activity(command: &Command) -> &'static str {
+    match command {
+        Command::Cdrs(_) => "an import of call records (meter cdrs import)",
+        Command::Customers(_)
+        | Command::Plans(_)
+        | Command::Rates(_)
+        | Command::Decks(_)
+        | Command::Localcalling(_)
+        | Command::Numbers(_) => "an import (meter … import)",
+        Command::Invoice(InvoiceCommand::Create { .. }) => "an invoice creation (meter invoice create)",
+        Command::Invoice(InvoiceCommand::Delete { .. }) => "an invoice deletion (meter invoice delete)",
+        Command::Cycle(_) => "a billing cycle (meter cycle run)",
+        Command::Sync(_) => "a sync of call records (meter sync)",
+        Command::Sources(_) => "a change of source settings (meter sources)",
+        _ => "a meter command",
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     crate::clock::check()?;
     // Migrations are listed and applied on an unmigrated connection; `db check` reads one as
@@ -82,9 +103,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open(&cli.db, Opening::Inspect)?;
             for m in store.migration_status()? {
                 match (m.applied_at, m.known) {
-                    (Some(at), true) => println!("{}  applied {at}", m.name),
-                    (Some(at), false) => println!("{}  applied {at}, unknown to this meter", m.name),
-                    (None, _) => println!("{}  pending", m.name),
+                    (Some(at), true) => outln!("{}  applied {at}", m.name)?,
+                    (Some(at), false) => outln!("{}  applied {at}, unknown to this meter", m.name)?,
+                    (None, _) => outln!("{}  pending", m.name)?,
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -93,10 +114,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open(&cli.db, Opening::Migrate)?;
             let applied = store.migrate()?;
             if applied.is_empty() {
-                println!("the database is up to date");
+                outln!("the database is up to date")?;
             }
             for name in applied {
-                println!("applied {name}");
+                outln!("applied {name}")?;
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -105,6 +126,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let mut store = open(&cli.db, opening(&cli.command))?;
+    store.set_activity(activity(&cli.command));
     let now = crate::clock::now();
     match cli.command {
         Command::Customers(ImportOnly::Import(a)) => {
@@ -167,11 +189,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             match billing::invoice::create(&mut store, &req, now, guard) {
                 Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
                 Err(BillingError::NothingToBill(reason)) => {
-                    eprintln!("error: {reason}");
+                    note!("error: {reason}");
                     return Ok(ExitCode::from(1));
                 }
                 Err(BillingError::Incomplete(i)) => {
-                    eprint!("{}", crate::incomplete::refusal(&i));
+                    note!("{}", crate::incomplete::refusal(&i).trim_end());
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),
@@ -183,26 +205,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Delete { id }) => {
             let released = billing::invoice::delete(&mut store, &id)?;
-            println!("deleted invoice {id}: {released} calls released to be billed again");
+            outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
         Command::Calls(CallsCommand::List { customer, from, to, format }) => {
-            let range = from.zip(to);
-            let list = billing::calls::list_calls(&mut store, &customer, range)?;
-            match format {
-                ListFormat::Json => output::json(&serde_json::json!({ "calls": list.calls }))?,
-                ListFormat::Csv => output::calls_csv(&list.calls)?,
-                ListFormat::Text => output::calls_table(&list)?,
-            }
+            crate::listing::calls(&mut store, &customer, from.zip(to), format)?;
         }
         Command::Db(DbCommand::Check { format }) => {
             let problems = billing::admin::check_database(&mut store)?;
             match format {
                 Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
-                Format::Text if problems.is_empty() => println!("ok: no problems found"),
+                Format::Text if problems.is_empty() => outln!("ok: no problems found")?,
                 Format::Text => {
-                    println!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                    outln!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" })?;
                     for p in &problems {
-                        println!("  - {p}");
+                        outln!("  - {}", printable(p))?;
                     }
                 }
             }
@@ -220,7 +236,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if !allow_future {
                 match billing::cycle::ensure_ended(&mut store, date, now) {
                     Err(e @ BillingError::NotEnded { .. }) => {
-                        eprintln!("error: {e}; pass --allow-future to invoice it anyway");
+                        note!("error: {e}; pass --allow-future to invoice it anyway");
                         return Ok(ExitCode::from(2));
                     }
                     other => other?,
@@ -231,7 +247,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = billing::cycle::run_cycle(&mut store, date, now, &held, Guard::On(key.as_ref()))?;
             for (what, list) in output::not_invoiced(&report) {
                 for n in list {
-                    eprintln!("{what} {}: {}", n.customer, n.reason);
+                    note!("{what} {}: {}", n.customer, n.reason);
                 }
             }
             output::cycle(&report, format)?;

@@ -2,6 +2,7 @@
 //! first use with mode 0600 (`METER_SECRET_KEY_FILE`, default `~/.config/meter/secret.key`), or
 //! by `sources new-key` when the key is lost.
 
+use crate::stdout::note;
 use anyhow::{anyhow, bail, Context, Result};
 use billing::metered::secrets::SecretKey;
 use billing::BillingError;
@@ -41,7 +42,7 @@ pub fn load() -> Result<Option<SecretKey>> {
         .and_then(|m| file.read_to_string(&mut text).map(|_| m.permissions().mode() & 0o777))
         .with_context(|| format!("reading the key file {}", path.display()))?;
     if mode & 0o077 != 0 {
-        eprintln!(
+        note!(
             "warning: the key file {0} is open to other users (mode {mode:04o}): restrict it with `chmod 600 {0}`",
             path.display()
         );
@@ -103,7 +104,7 @@ fn make(path: &std::path::Path) -> Result<SecretKey> {
     writeln!(f, "{}", key.encode())
         .and_then(|()| f.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
-    eprintln!(
+    crate::stdout::note!(
         "note: created the secret key {} (mode 0600); keep it with the database's backups: without it the \
          saved source secrets cannot be read",
         path.display()

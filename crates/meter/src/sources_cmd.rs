@@ -1,9 +1,11 @@
 //! The commands of the metered sources: `sources set|list|new-key|check`, `sync`, `jobs list|show`.
 
 use crate::cli::{Format, JobsCommand, PlatformArg, SetArgs, SourcesCommand, SyncArgs};
+use crate::escape::printable;
 use crate::output;
 use crate::progress::Bar;
 use crate::secret_key;
+use crate::stdout::{note, out, outln};
 use anyhow::{Context, Result};
 use billing::metered::check::SourceCheck;
 use billing::metered::guard::{Hold, HoldDoc};
@@ -30,11 +32,11 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             match format {
                 Format::Json => output::json(&serde_json::json!({ "sources": list }))?,
                 Format::Text if list.is_empty() => {
-                    println!("no metered source is configured (meter sources set netsapiens|brightlink --url …)")
+                    outln!("no metered source is configured (meter sources set netsapiens|brightlink --url …)")?
                 }
                 Format::Text => {
                     for s in &list {
-                        print!("{}\n{}", s.settings.source, describe(s));
+                        out!("{}\n{}", s.settings.source, describe(s))?;
                     }
                 }
             }
@@ -44,11 +46,11 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             let list = billing::metered::settings::list(store, Some(&key))?;
             let left: Vec<&str> =
                 list.iter().filter(|s| s.key_is_current == Some(false)).map(|s| s.settings.source.as_str()).collect();
-            println!("new secret key {} in {}", key.id(), path.display());
+            outln!("new secret key {} in {}", key.id(), path.display())?;
             if left.is_empty() {
-                println!("no saved source is sealed with another key");
+                outln!("no saved source is sealed with another key")?;
             } else {
-                println!("give every secret of these sources again (meter sources set): {}", left.join(", "));
+                outln!("give every secret of these sources again (meter sources set): {}", left.join(", "))?;
             }
         }
         SourcesCommand::Check { customer, from, to, format } => {
@@ -57,9 +59,9 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             match format {
                 Format::Json => output::json(&serde_json::json!({ "customer": customer, "sources": checks }))?,
                 Format::Text if checks.is_empty() => {
-                    println!("customer {customer} has no metered source, and none is configured")
+                    outln!("customer {customer} has no metered source, and none is configured")?
                 }
-                Format::Text => print!("{}", summary_text(&checks)),
+                Format::Text => out!("{}", summary_text(&checks))?,
             }
             if checks.iter().any(|c| !c.ok) {
                 return Ok(ExitCode::from(1));
@@ -96,12 +98,12 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
     let key = secret_key::for_saving(store)?;
     let shown = billing::metered::settings::save(store, &key, a.source.into(), &cfg, now())?;
     if let Some(why) = billing::metered::cleartext::cleartext(&cfg.url) {
-        eprintln!("warning: {why}");
+        note!("warning: {why}");
     }
     match a.format {
         Format::Json => output::json(&shown),
         Format::Text => {
-            print!("saved {}\n{}", shown.settings.source, describe(&shown));
+            out!("saved {}\n{}", shown.settings.source, describe(&shown))?;
             Ok(())
         }
     }
@@ -134,7 +136,7 @@ fn secret(var: &str, label: &str) -> Result<Option<SecretString>> {
 fn describe(shown: &Shown) -> String {
     let s = &shown.settings;
     let mut o = String::new();
-    let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", v.unwrap_or("-")));
+    let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", printable(v.unwrap_or("-"))));
     row("url", Some(&s.url));
     row("client id", s.client_id.as_deref());
     row("username", s.username.as_deref());
@@ -169,12 +171,12 @@ pub fn summary_text(checks: &[SourceCheck]) -> String {
     };
     let mut o = String::new();
     for s in checks {
-        let domain = s.domain.as_deref().map(|d| format!(" (domain {d})")).unwrap_or_default();
+        let domain = s.domain.as_deref().map(|d| format!(" (domain {})", printable(d))).unwrap_or_default();
         o.push_str(&format!("{} {}{domain}\n", mark(s.ok).trim_end(), s.source));
         for c in &s.checks {
-            o.push_str(&format!("  {} {:<12} {}\n", mark(c.ok), c.check, c.detail));
+            o.push_str(&format!("  {} {:<12} {}\n", mark(c.ok), c.check, printable(&c.detail)));
             if let Some(fix) = &c.fix {
-                o.push_str(&format!("  {:<5} {:<12} fix: {fix}\n", "", ""));
+                o.push_str(&format!("  {:<5} {:<12} fix: {}\n", "", "", printable(fix)));
             }
         }
     }
@@ -188,8 +190,6 @@ fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
 
 pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let key = secret_key::required()?;
-    // A sync may pull millions of records: its memory must not grow with the database.
-    store.bound_memory()?;
     let clients = billing::metered::settings::clients(store, &key, None).map_err(secret_key::with_fix)?;
     let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
     let quiet = a.format == Format::Json;
@@ -204,10 +204,10 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
             }
             Outcome::Failed(job) => {
                 failed = true;
-                eprintln!("error: sync job {} failed: {}", job.id, job.error.as_deref().unwrap_or(""));
+                note!("error: sync job {} failed: {}", job.id, job.error.as_deref().unwrap_or(""));
                 docs.push(JobDoc::of(job));
             }
-            Outcome::Skipped { customer, source, reason } => eprintln!("skipped {customer} on {source}: {reason}"),
+            Outcome::Skipped { customer, source, reason } => note!("skipped {customer} on {source}: {reason}"),
         }
     }
     output::jobs(&docs, a.format)?;
@@ -218,7 +218,7 @@ pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
 fn warn_rejected(job: &Job) {
     if job.progress.rejected > 0 {
         let first: Vec<String> = job.rejects.iter().map(|r| format!("{} ({})", r.id, r.reason)).collect();
-        eprintln!(
+        note!(
             "warning: sync job {} rejected {} record(s), not stored: {}; see `meter jobs show {}`",
             job.id,
             job.progress.rejected,
@@ -234,7 +234,7 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
             let list: Vec<JobDoc> =
                 billing::metered::jobs(store, customer.as_deref(), Some(limit))?.iter().map(JobDoc::of).collect();
             match format {
-                Format::Text if list.is_empty() => println!("no jobs"),
+                Format::Text if list.is_empty() => outln!("no jobs")?,
                 _ => output::jobs(&list, format)?,
             }
         }
@@ -251,7 +251,7 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
                                 serde_json::Value::Null => "-".into(),
                                 other => other.to_string(),
                             };
-                            println!("{k:<15}{v}");
+                            outln!("{k:<15}{}", printable(&v))?;
                         }
                     }
                 }
@@ -306,10 +306,10 @@ pub fn preview(
     }
     output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
     if !holds.is_empty() {
-        print!("{}", crate::incomplete::warning(&p.doc.customer, days, holds));
+        out!("{}", crate::incomplete::warning(&p.doc.customer, days, holds))?;
     }
     if !checks.is_empty() {
-        print!("\nMetered sources\n{}", summary_text(checks));
+        out!("\nMetered sources\n{}", summary_text(checks))?;
     }
     Ok(())
 }

@@ -64,6 +64,15 @@ impl AnyStore {
         })
     }
 
+    /// Says what this process does, for the processes that wait for its writes (SQLite tells
+    /// them who holds the write lock when they give up; PostgreSQL writers wait as long as it
+    /// takes).
+    pub fn set_activity(&mut self, doing: &str) {
+        if let AnyStore::Sqlite(s) = self {
+            s.set_activity(doing);
+        }
+    }
+
     /// Every migration, known to this program or applied to the database: the known ones in
     /// order, then those only a newer meter knows. Refuses another application's database.
     pub fn migration_status(&mut self) -> Result<Vec<Migration>> {
@@ -78,15 +87,6 @@ impl AnyStore {
         let status = self.migration_status()?;
         crate::schema::refuse_newer(&status)?;
         Ok(crate::schema::pending(&status))
-    }
-
-    /// Keeps the process's memory flat for long work (SQLite: no memory-mapped reads, whose
-    /// resident pages grow with the file; PostgreSQL holds no data in the client).
-    pub fn bound_memory(&mut self) -> Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.bound_memory(),
-            AnyStore::Postgres(_) => Ok(()),
-        }
     }
 
     /// Applies the migrations not yet applied; returns their names. Refuses a database a newer
@@ -146,6 +146,17 @@ impl StoreTx for AnyTx<'_> {
         }
     }
 
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        query: &CallQuery,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            AnyTx::Sqlite(tx) => tx.each_call(query, f),
+            AnyTx::Postgres(tx) => tx.each_call(query, f),
+        }
+    }
+
     forward! {
         fn customers(&mut self) -> Result<Vec<Customer>>;
         fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
@@ -158,7 +169,6 @@ impl StoreTx for AnyTx<'_> {
         fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
         fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
         fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
-        fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
         fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
         fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
         fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;

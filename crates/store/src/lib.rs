@@ -52,6 +52,9 @@ pub enum StoreError {
     /// What was asked would break a rule the store keeps.
     #[error("refused: {0}")]
     Refused(String),
+    /// Another process held the write lock longer than this one would wait (SQLite).
+    #[error("the database is locked: {0}")]
+    Locked(String),
     /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
@@ -185,8 +188,23 @@ pub trait StoreTx {
     fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         self.import_calls(calls, outcomes)
     }
-    /// Calls of a customer starting in `[from, to)`, ordered by start, source, source call id.
-    fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>>;
+    /// Calls of a customer starting in `[from, to)`, ordered by start, source, source call id,
+    /// handed to `f` one by one as they are read: memory stays the same however many there are.
+    /// An error from `f` stops the reading and is returned.
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        query: &CallQuery,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E>;
+    /// The calls of [`StoreTx::each_call`], collected.
+    fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>> {
+        let mut calls = Vec::new();
+        self.each_call(query, |c| {
+            calls.push(c);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(calls)
+    }
 
     /// Seconds already used of the customer's allowance balances.
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;

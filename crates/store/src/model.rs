@@ -248,7 +248,9 @@ pub struct NewBilledCall {
     pub call_pk: i64,
     /// The call's start, part of its key.
     pub call_start: Micros,
-    pub call_type: String,
+    /// Shared by the invoice's calls of one type: an invoice of millions of calls holds a few
+    /// strings, not one per call.
+    pub call_type: std::sync::Arc<str>,
     pub rate_id: i64,
     pub billable_seconds: u64,
     pub included_seconds: u64,

@@ -41,6 +41,7 @@ on_both_backends! {
     a_batch_expected_new_is_imported_or_refused_whole,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     thousands_of_calls_read_and_bill_across_batches,
+    reading_calls_stops_at_the_first_error_of_the_reader,
     a_call_cannot_be_billed_twice,
     a_billed_call_must_be_a_stored_call,
     a_billed_call_must_start_within_its_invoice_days,
@@ -581,6 +582,30 @@ fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
         Ok(()) => assert_eq!((backend, out[0]), (Backend::Sqlite, CallOutcome::Duplicate)),
         Err(e) => panic!("unexpected error: {e}"),
     }
+}
+
+/// `each_call` hands calls over one by one: an error of the reader stops it there and is
+/// returned, and the transaction goes on (a listing whose reader went away, an invoice whose
+/// charge overflows).
+fn reading_calls_stops_at_the_first_error_of_the_reader(backend: Backend) {
+    let mut db = db(backend);
+    let c = customer(&mut db.store, "c1");
+    let calls: Vec<NewCall> = (0..5_000).map(|i| call(c, &format!("{i:04}"), i * 1_000, 60)).collect();
+    import(&mut db.store, &calls);
+    let mut tx = db.store.read().expect("tx");
+    let all = CallQuery { customer_pk: c, from: None, to: None, answered_only: false, unbilled_only: false };
+    let mut seen = Vec::new();
+    let stopped = tx.each_call(&all, |s| {
+        seen.push(s.call.source_call_id);
+        if seen.len() == 4_500 {
+            Err(StoreError::Refused("enough".into()))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(stopped, Err(StoreError::Refused(ref why)) if why == "enough"), "{stopped:?}");
+    assert_eq!(seen, calls[..4_500].iter().map(|n| n.source_call_id.clone()).collect::<Vec<_>>());
+    assert_eq!(tx.calls(&all).expect("calls").len(), 5_000, "the transaction reads on");
 }
 
 fn a_call_cannot_be_billed_twice(backend: Backend) {

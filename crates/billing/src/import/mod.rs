@@ -12,6 +12,7 @@ mod plans;
 pub mod presets;
 mod rates;
 pub mod rules;
+mod seen;
 pub mod spec;
 mod stream;
 pub mod timefmt;

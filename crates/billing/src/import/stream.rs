@@ -1,12 +1,11 @@
 //! Streamed import of call records, shared by every layout: parsed on one thread, written on another.
 
+pub(super) use super::seen::SeenIds;
 use super::Summary;
 use crate::csvfile::CsvFile;
 use crate::error::{BillingError, Result};
 use crate::Progress;
-use hashbrown::HashTable;
 use rating::CallType;
-use std::hash::BuildHasher;
 use std::sync::mpsc::SyncSender;
 use store::{CallOutcome, NewCall, StoreTx};
 
@@ -123,35 +122,6 @@ fn parse_file(
         send_sorted(batch);
     }
     Ok(f)
-}
-
-/// The ids of a file with the line of each, to report an id repeated within the file. The ids
-/// are kept end to end in one buffer: a few bytes per call beyond the id itself, and no
-/// allocation per call.
-#[derive(Default)]
-pub(super) struct SeenIds {
-    text: String,
-    /// (start, end) of an id in `text`, and its line.
-    table: HashTable<(usize, usize, u64)>,
-    hasher: hashbrown::DefaultHashBuilder,
-}
-
-impl SeenIds {
-    /// Records `id` at `line`; if it was seen before, returns that line instead.
-    pub(super) fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        let hash = self.hasher.hash_one(id);
-        let text = &self.text;
-        let eq = |&(s, e, _): &(usize, usize, u64)| &text[s..e] == id;
-        if let Some(&(_, _, first)) = self.table.find(hash, eq) {
-            return Some(first);
-        }
-        let start = self.text.len();
-        self.text.push_str(id);
-        let end = self.text.len();
-        let (text, hasher) = (&self.text, &self.hasher);
-        self.table.insert_unique(hash, (start, end, line), |&(s, e, _)| hasher.hash_one(&text[s..e]));
-        None
-    }
 }
 
 /// Checks that a row's id is not on an earlier row (an empty id is

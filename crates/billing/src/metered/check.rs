@@ -281,22 +281,41 @@ fn rates<S: Store>(
     source: Source,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Check> {
-    let list = crate::calls::list_calls(store, &c.id, range)?;
-    let mut unrated: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut seen = 0u64;
-    for call in list.calls.iter().filter(|x| x.source == source.as_str()) {
-        seen += 1;
-        if call.status == crate::doc::CallStatus::Unrated {
-            *unrated.entry(call.call_type.as_str()).or_default() += 1;
-        }
+    let mut tally = Unrated { source: source.as_str(), seen: 0, unrated: BTreeMap::new() };
+    crate::calls::list_calls(store, &c.id, range, &mut tally)?;
+    if tally.unrated.is_empty() {
+        return Ok(green("rates", format!("every call type of the {} calls has a rate", tally.seen)));
     }
-    if unrated.is_empty() {
-        return Ok(green("rates", format!("every call type of the {seen} calls has a rate")));
-    }
-    let list: Vec<String> = unrated.iter().map(|(t, n)| format!("{t} ({n} calls)")).collect();
+    let list: Vec<String> = tally.unrated.iter().map(|(t, n)| format!("{t} ({n} calls)")).collect();
     Ok(red(
         "rates",
         format!("no rate for {}", list.join(", ")),
         "add rates for these call types to the customer's deck (meter rates import)",
     ))
+}
+
+/// The calls of one source counted as they are listed, and the unrated ones by call type.
+struct Unrated<'a> {
+    source: &'a str,
+    seen: u64,
+    unrated: BTreeMap<String, u64>,
+}
+
+impl crate::calls::CallSink for Unrated<'_> {
+    type Error = crate::error::BillingError;
+    fn begin(&mut self, _: chrono_tz::Tz) -> Result<()> {
+        Ok(())
+    }
+    fn call(&mut self, call: &crate::doc::CallDoc) -> Result<()> {
+        if call.source == self.source {
+            self.seen += 1;
+            if call.status == crate::doc::CallStatus::Unrated {
+                match self.unrated.get_mut(&call.call_type) {
+                    Some(n) => *n += 1,
+                    None => drop(self.unrated.insert(call.call_type.clone(), 1)),
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -10,13 +10,13 @@
 //! counter's row lock, so no other import can add an id between the probe and the copy.
 
 use super::copy::BinaryRows;
-use super::{at, narrow, source_code, PgTx};
+use super::{at, narrow, source_code, PgTx, FETCH_ROWS};
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
 use postgres::types::{ToSql, Type};
 use postgres::Row;
 use rating::{CallType, Charge, Direction};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The staging table, created once per connection; emptied at every commit.
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS calls_staging (
@@ -262,78 +262,78 @@ impl PgTx<'_> {
     }
 
     /// A customer's calls in the contract's order (start, source, source call id), each with its
-    /// billing if it is on an invoice.
+    /// billing if it is on an invoice, handed to `f` a batch of [`FETCH_ROWS`] at a time.
     ///
-    /// Calls and billed calls are read apart and matched and sorted here: the calls as a range of
-    /// their key (customer, start), then their links as the range of the call numbers found, where
-    /// a join had the server hash one side and sort the whole range (on disk past `work_mem`)
-    /// before the first row. Calls come in the table's order, which is nearly start order
-    /// (imports write each batch sorted), so sorting them here costs little and the server sends
-    /// the first row at once. Callers read in one snapshot or hold the customer's lock
-    /// (invoicing), so the two reads agree.
-    pub(crate) fn calls_impl(&mut self, q: &CallQuery) -> Result<Vec<StoredCall>> {
+    /// The server sorts the calls and sends them a batch at a time, so that the program holds one
+    /// batch whatever the range (sorting them here meant holding them all). The links of each
+    /// batch are read apart, as a range of their own key (the batch's call numbers, within its
+    /// span of starts): as one join, the server hashed one side and sorted the whole range (on
+    /// disk past `work_mem`) before the first row. Callers read in one snapshot or hold the
+    /// customer's lock (invoicing), so the reads agree.
+    pub(crate) fn each_call_impl<E: From<StoreError>>(
+        &mut self,
+        q: &CallQuery,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
         let from = q.from.map(at).transpose()?;
         let to = q.to.map(at).transpose()?;
-        let bounds: Vec<(&str, &(dyn ToSql + Sync))> = from
-            .iter()
-            .map(|t| (">=", t as &(dyn ToSql + Sync)))
-            .chain(to.iter().map(|t| ("<", t as &(dyn ToSql + Sync))))
-            .collect();
-        // " AND column >= $n AND column < $n+1", for the bounds given, numbered from `n`.
-        let range = |column: &str, n: usize| -> String {
-            bounds.iter().enumerate().map(|(i, (op, _))| format!(" AND {column} {op} ${}", n + i)).collect()
-        };
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk];
-        params.extend(bounds.iter().map(|(_, v)| *v));
-        let st = self.prepared(&format!(
-            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type
-             FROM calls WHERE customer_pk = $1{}{}",
-            range("start_at", 2),
-            if q.answered_only { " AND duration > 0" } else { "" },
-        ))?;
-        let mut calls = Vec::new();
-        self.each_row(&st, &params, |r| {
-            calls.push(stored_call(r, q.customer_pk)?);
-            Ok(())
-        })?;
-        let (Some(first), Some(last)) = (calls.iter().map(|c| c.pk).min(), calls.iter().map(|c| c.pk).max()) else {
-            return Ok(calls);
-        };
-
-        // The links of those numbers, within the calls' time range too: links of the customer's
-        // calls of other days whose numbers fall in between are not sent.
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk, &first, &last];
-        params.extend(bounds.iter().map(|(_, v)| *v));
-        let st = self.prepared(&format!(
-            "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
-             FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3{}",
-            range("call_start_at", 4)
-        ))?;
-        let mut billed = Vec::new();
-        self.each_row(&st, &params, |r| {
-            billed.push(billed_call(r)?);
-            Ok(())
-        })?;
-        billed.sort_unstable_by_key(|(pk, _)| *pk);
-        calls.sort_by_key(|c| c.pk);
-        let mut billed = billed.into_iter().peekable();
-        let mut out = Vec::with_capacity(calls.len());
-        for mut call in calls {
-            while billed.next_if(|(pk, _)| *pk < call.pk).is_some() {}
-            call.billed = billed.next_if(|(pk, _)| *pk == call.pk).map(|(_, b)| b);
-            if !(q.unbilled_only && call.billed.is_some()) {
-                out.push(call);
+        let mut range = String::new();
+        for (op, bound) in [(">=", &from), ("<", &to)] {
+            if let Some(t) = bound {
+                params.push(t);
+                range.push_str(&format!(" AND start_at {op} ${}", params.len()));
             }
         }
-        // The contract's order: start, then source, then id.
-        out.sort_by(|a, b| {
-            (a.call.start, a.call.source.code(), &a.call.source_call_id).cmp(&(
-                b.call.start,
-                b.call.source.code(),
-                &b.call.source_call_id,
-            ))
-        });
-        Ok(out)
+        let st = self.prepared(&format!(
+            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type
+             FROM calls WHERE customer_pk = $1{range}{}
+             ORDER BY start_at, source, source_call_id",
+            if q.answered_only { " AND duration > 0" } else { "" },
+        ))?;
+        let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
+        let mut calls = Vec::with_capacity(FETCH_ROWS as usize);
+        loop {
+            let rows = self.tx.query_portal(&portal, FETCH_ROWS).map_err(StoreError::from)?;
+            calls.clear();
+            for r in &rows {
+                calls.push(stored_call(r, q.customer_pk)?);
+            }
+            let mut billed = self.billed_of(q.customer_pk, &calls)?;
+            for mut call in calls.drain(..) {
+                call.billed = billed.remove(&call.pk);
+                if !(q.unbilled_only && call.billed.is_some()) {
+                    f(call)?;
+                }
+            }
+            if rows.len() < FETCH_ROWS as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The links of a batch of a customer's calls in start order, by call number: those in the
+    /// range of the batch's numbers and starts (a link of another call there is never matched).
+    fn billed_of(&mut self, customer_pk: i64, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
+        let numbers = || calls.iter().map(|c| c.pk);
+        let (Some(first), Some(last), Some(low), Some(high)) =
+            (calls.first(), calls.last(), numbers().min(), numbers().max())
+        else {
+            return Ok(HashMap::new());
+        };
+        let (since, until) = (at(first.call.start)?, at(last.call.start)?);
+        let st = self.prepared(
+            "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
+             FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3
+               AND call_start_at >= $4 AND call_start_at <= $5",
+        )?;
+        let mut billed = HashMap::new();
+        self.each_row(&st, &[&customer_pk, &low, &high, &since, &until], |r| {
+            let (pk, b) = billed_call(r)?;
+            billed.insert(pk, b);
+            Ok(())
+        })?;
+        Ok(billed)
     }
 }
 

@@ -99,7 +99,7 @@ impl PgTx<'_> {
                 &at(c.call_start)?,
                 &c.call_pk,
                 &pk,
-                &c.call_type,
+                &&*c.call_type,
                 &c.rate_id,
                 &wide(c.billable_seconds),
                 &wide(c.included_seconds),

@@ -289,8 +289,12 @@ impl crate::StoreTx for PgTx<'_> {
     fn import_new_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
         self.import_new_calls_impl(calls, outcomes)
     }
-    fn calls(&mut self, query: &crate::CallQuery) -> Result<Vec<crate::StoredCall>> {
-        self.calls_impl(query)
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        query: &crate::CallQuery,
+        f: impl FnMut(crate::StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.each_call_impl(query, f)
     }
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(crate::BalanceKey, u64)>> {
         self.allowance_used_impl(customer_pk)

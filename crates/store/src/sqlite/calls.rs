@@ -105,7 +105,13 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn calls_impl(&mut self, q: &CallQuery) -> Result<Vec<StoredCall>> {
+    /// The calls of a query, read one by one from the statement (SQLite sorts the ties of a start
+    /// as it goes: the calls' key is already in start order).
+    pub(crate) fn each_call_impl<E: From<StoreError>>(
+        &mut self,
+        q: &CallQuery,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
                     c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
@@ -120,15 +126,14 @@ impl SqliteTx<'_> {
             sql.push_str(" AND b.call_pk IS NULL");
         }
         sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
-        let mut st = self.tx.prepare_cached(&sql)?;
+        let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
         let from = q.from.unwrap_or(i64::MIN);
         let to = q.to.unwrap_or(i64::MAX);
-        let mut rows = st.query(params![q.customer_pk, from, to])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(stored_call(r, q.customer_pk)?);
+        let mut rows = st.query(params![q.customer_pk, from, to]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(stored_call(r, q.customer_pk)?)?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
