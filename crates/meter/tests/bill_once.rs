@@ -33,15 +33,7 @@ fn create_concurrently(env: &Env, customer: &str, ranges: &[(&str, &str)]) -> Ve
         .collect();
     children
         .into_iter()
-        .map(|(args, child)| {
-            let out = child.wait_with_output().expect("waiting for meter");
-            Run {
-                args,
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        })
+        .map(|(args, child)| Run::from_output(args, child.wait_with_output().expect("waiting for meter")))
         .collect()
 }
 

@@ -51,12 +51,7 @@ fn meter_waiting_one_second(env: &Env, args: &[&str]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("running meter");
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
 }
 
 /// An invoice creation that finds nothing to bill (no state changes), run until the write lock

@@ -35,12 +35,7 @@ fn bare(args: &[&str], vars: &[(&str, &str)]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("running meter");
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(args.iter().map(|s| s.to_string()).collect(), out)
 }
 
 #[test]

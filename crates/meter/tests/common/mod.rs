@@ -77,7 +77,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn from_output(args: Vec<String>, out: std::process::Output) -> Run {
+    /// What a finished `meter` process did.
+    pub fn from_output(args: Vec<String>, out: std::process::Output) -> Run {
         Run {
             args,
             code: out.status.code().unwrap_or(-1),
