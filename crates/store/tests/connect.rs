@@ -92,12 +92,14 @@ mod postgres {
         connects("localhost", &format!("sslmode=verify-full&sslrootcert={ca}"));
         connects("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={ca}"));
         connects("127.0.0.1", "sslmode=require");
-        connects("127.0.0.1", "");
+        connects("127.0.0.1", "sslmode=prefer");
         let fails = |host: &str, query: &str, says: &str| {
             let e = connect_error(&server.url("postgres", host, query));
             assert!(e.contains(says), "{host} {query}: {e}");
         };
         fails("localhost", "sslmode=disable", "no encryption");
+        // A server on this machine is reached without TLS unless the URL asks for it.
+        fails("127.0.0.1", "", "no encryption");
         fails(
             "127.0.0.1",
             &format!("sslmode=verify-full&sslrootcert={ca}"),
