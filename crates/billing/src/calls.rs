@@ -56,9 +56,7 @@ fn list<S: Store, K: CallSink>(
     let mut tx = store.read()?;
     let c = tx.customer(customer)?.ok_or_else(|| BillingError::UnknownCustomer(customer.to_owned()))?;
     if let Some((from, to)) = range {
-        if from > to {
-            return Err(BillingError::Usage(format!("the range is reversed: --from {from} is after --to {to}")).into());
-        }
+        crate::error::check_range(from, to)?;
     }
     let tz = zone_of(&c)?;
     let bounds = range.map(|(from, to)| day_range(tz, from, to));

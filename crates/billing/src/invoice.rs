@@ -223,13 +223,7 @@ fn customer_of<T: StoreTx>(tx: &mut T, id: &str) -> Result<Customer> {
 }
 
 fn check_range(req: &InvoiceRequest) -> Result<()> {
-    if req.from > req.to {
-        return Err(BillingError::Usage(format!(
-            "the range is reversed: --from {} is after --to {}",
-            req.from, req.to
-        )));
-    }
-    Ok(())
+    crate::error::check_range(req.from, req.to)
 }
 
 /// What a preview shows.

@@ -5,26 +5,16 @@ use crate::cli::{
     RatesCommand,
 };
 use crate::escape::printable;
+use crate::failure::Usage;
 use crate::output;
 use crate::progress::Bar;
 use crate::stdout::{note, outln};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
-use billing::BillingError;
 use std::process::ExitCode;
 use store::{redact_url, AnyStore};
-
-/// Checks the URL names a backend: a mistyped one is a usage error (exit 2).
-fn backend(url: &str) -> Result<()> {
-    let known = ["sqlite:", "postgres://", "postgresql://"];
-    if known.iter().any(|scheme| url.starts_with(scheme)) {
-        Ok(())
-    } else {
-        Err(BillingError::Usage(format!("--db `{}`: expected sqlite://FILE or postgres://…", redact_url(url))).into())
-    }
-}
 
 /// How a command opens the database.
 #[derive(Clone, Copy)]
@@ -58,21 +48,23 @@ fn opening(command: &Command) -> Opening {
 
 /// Opens the store named by the URL as `how` says.
 fn open(url: &str, how: Opening) -> Result<AnyStore> {
-    backend(url)?;
     let opened = match how {
         Opening::Inspect => AnyStore::connect_url_to_read(url),
         Opening::Read => AnyStore::connect_url_to_read(url).and_then(|mut s| s.migrate().map(|_| s)),
         Opening::Migrate => AnyStore::connect_url(url),
         Opening::Write => AnyStore::open_url(url),
     };
-    opened
-        .map_err(|e| match e {
-            store::StoreError::Pending(_) => {
-                anyhow::anyhow!("{e}: apply them with `meter db migrate`, where it can be written")
-            }
-            other => other.into(),
-        })
-        .with_context(|| format!("opening {}", redact_url(url)))
+    opened.map_err(|e| match e {
+        // A mistyped URL is a usage error (exit 2).
+        store::StoreError::UnknownBackend { url } => {
+            Usage(format!("--db `{url}`: expected sqlite://FILE or postgres://…")).into()
+        }
+        store::StoreError::Pending(_) => {
+            anyhow::anyhow!("{e}: apply them with `meter db migrate`, where it can be written")
+                .context(format!("opening {}", redact_url(url)))
+        }
+        other => anyhow::Error::from(other).context(format!("opening {}", redact_url(url))),
+    })
 }
 
 /// What a command does, as the processes waiting for its writes are told (SQLite).
@@ -175,29 +167,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            let days = (req.from, req.to);
-            let p = billing::invoice::preview(&mut store, &req)?;
             let key = crate::sources_cmd::source_key(&mut store)?;
-            let checks = crate::sources_cmd::preview_checks(&mut store, key.as_ref(), &req.customer, days)?;
-            let holds = billing::metered::guard::holds(&mut store, key.as_ref(), &req.customer, days, now)?;
-            crate::sources_cmd::preview(&p, &checks, (days, &holds), a.format)?;
+            let review = billing::metered::review::review(&mut store, &req, key.as_ref(), now)?;
+            crate::sources_cmd::preview(&review, (req.from, req.to), a.format)?;
         }
         Command::Invoice(InvoiceCommand::Create { range: a, force }) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
             let key = if force { None } else { crate::sources_cmd::source_key(&mut store)? };
             let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
-            match billing::invoice::create(&mut store, &req, now, guard) {
-                Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
-                Err(BillingError::NothingToBill(reason)) => {
-                    note!("error: {reason}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(BillingError::Incomplete(i)) => {
-                    note!("{}", crate::incomplete::refusal(&i).trim_end());
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
-            }
+            let doc = billing::invoice::create(&mut store, &req, now, guard)?;
+            output::invoice(&doc, None, &[], a.format)?;
         }
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
             let doc = billing::invoice::show(&mut store, &id)?;
@@ -234,13 +213,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
         Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
             if !allow_future {
-                match billing::cycle::ensure_ended(&mut store, date, now) {
-                    Err(e @ BillingError::NotEnded { .. }) => {
-                        note!("error: {e}; pass --allow-future to invoice it anyway");
-                        return Ok(ExitCode::from(2));
-                    }
-                    other => other?,
-                }
+                billing::cycle::ensure_ended(&mut store, date, now)?;
             }
             let held = crate::sources_cmd::sync_due(&mut store, date)?;
             let key = crate::sources_cmd::source_key(&mut store)?;

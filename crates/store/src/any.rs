@@ -30,7 +30,7 @@ fn is_postgres(url: &str) -> Result<bool> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(true)
     } else {
-        Err(StoreError::Open { url: crate::redact_url(url), reason: "expected sqlite://FILE or postgres://…".into() })
+        Err(StoreError::UnknownBackend { url: crate::redact_url(url) })
     }
 }
 

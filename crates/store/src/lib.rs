@@ -30,6 +30,9 @@ pub enum StoreError {
     Postgres(String),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
+    /// A URL (its password hidden) that names neither backend.
+    #[error("cannot open database {url}: expected sqlite://FILE or postgres://…")]
+    UnknownBackend { url: String },
     /// Connecting to a PostgreSQL server failed (the caller names the URL).
     #[error("cannot connect: {0}")]
     Connect(postgres::ConnectError),
