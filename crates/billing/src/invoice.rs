@@ -125,13 +125,8 @@ fn compute<T: StoreTx>(
     };
     // The call types met so far, each shared by every billed call of its type.
     let mut types: Vec<Arc<str>> = Vec::new();
-    let query = CallQuery {
-        customer_pk: customer.pk,
-        from: Some(from),
-        to: Some(to),
-        answered_only: true,
-        unbilled_only: false,
-    };
+    let query =
+        CallQuery { from: Some(from), to: Some(to), answered_only: true, ..CallQuery::of_customer(customer.pk) };
     let span = tracing::debug_span!("rate_calls", calls = tracing::field::Empty).entered();
     tx.each_call(&query, |stored| {
         if let Some(b) = &stored.billed {

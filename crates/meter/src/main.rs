@@ -1,5 +1,6 @@
 //! `meter`: metered billing for hosted-PBX resellers, on the command line.
 
+mod catalog;
 mod cli;
 mod clock;
 mod demo;

@@ -1,8 +1,8 @@
 //! Runs one command against the database named by `--db`.
 
 use crate::cli::{
-    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
-    RatesCommand,
+    CallsCommand, CdrsCommand, Cli, Command, CustomersCommand, CycleCommand, DbCommand, DecksCommand, Format,
+    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand,
 };
 use crate::escape::printable;
 use crate::failure::Usage;
@@ -10,6 +10,7 @@ use crate::output;
 use crate::progress::Bar;
 use crate::stdout::{note, outln};
 use anyhow::Result;
+use billing::calls::CallFilter;
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
@@ -40,6 +41,8 @@ fn opening(command: &Command) -> Opening {
         | Command::Numbers(NumbersCommand::List { .. })
         | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. })
         | Command::Calls(CallsCommand::List { .. })
+        | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
+        | Command::Plans(PlansCommand::List { .. })
         | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
         | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. }) => Opening::Read,
         _ => Opening::Write,
@@ -121,11 +124,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     store.set_activity(activity(&cli.command));
     let now = crate::clock::now();
     match cli.command {
-        Command::Customers(ImportOnly::Import(a)) => {
+        Command::Customers(CustomersCommand::Import(a)) => {
             let sum = billing::import::import_customers(&mut store, &a.file)?;
             output::summary("customers", &sum, a.format)?;
         }
-        Command::Plans(ImportOnly::Import(a)) => {
+        Command::Plans(PlansCommand::Import(a)) => {
             let sum = billing::import::import_plans(&mut store, &a.file)?;
             output::summary("plans", &sum, a.format)?;
         }
@@ -186,8 +189,36 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let released = billing::invoice::delete(&mut store, &id)?;
             outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
-        Command::Calls(CallsCommand::List { customer, from, to, format }) => {
-            crate::listing::calls(&mut store, &customer, from.zip(to), format)?;
+        Command::Calls(CallsCommand::List {
+            customer,
+            from,
+            to,
+            invoice,
+            status,
+            call_type,
+            number,
+            source,
+            format,
+        }) => {
+            let filter = CallFilter {
+                customer,
+                days: from.zip(to),
+                invoice,
+                status: status.map(Into::into),
+                call_type,
+                number,
+                source: source.map(Into::into),
+            };
+            crate::listing::calls(&mut store, &filter, format)?;
+        }
+        Command::Customers(CustomersCommand::List { format }) => {
+            crate::catalog::customers(&billing::customers::list_customers(&mut store)?, format)?;
+        }
+        Command::Customers(CustomersCommand::Show { id, format }) => {
+            crate::catalog::customer(&billing::customers::show_customer(&mut store, &id)?, format)?;
+        }
+        Command::Plans(PlansCommand::List { format }) => {
+            crate::catalog::plans(&billing::customers::list_plans(&mut store)?, format)?;
         }
         Command::Db(DbCommand::Check { format }) => {
             let problems = billing::admin::check_database(&mut store)?;
