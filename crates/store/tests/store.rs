@@ -50,6 +50,7 @@ on_both_backends! {
     check_finds_what_does_not_add_up,
     check_adds_up_the_largest_line_without_overflowing,
     source_settings_numbers_and_jobs_round_trip,
+    calls_are_filtered_across_customers_by_source_number_status_and_invoice,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -914,4 +915,59 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     assert_eq!(tx.count_calls(acme, Source::File, 0, 5_000_000).expect("count"), 5);
     assert_eq!(tx.count_calls(acme, Source::Netsapiens, 0, 5_000_000).expect("count"), 1);
     assert_eq!(tx.count_calls(beta, Source::File, 0, 2_000_000).expect("count"), 0);
+}
+
+/// Every filter of `CallQuery` narrows the calls read, alone or with the others, for one customer
+/// or across customers (still in start order); a customer's drafts are its open invoices.
+fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backend: Backend) {
+    let mut db = db(backend);
+    let (c1, c2) = (customer(&mut db.store, "c1"), customer(&mut db.store, "c2"));
+    let with = |c: NewCall, source: Source, to: &str| NewCall { source, to: to.into(), ..c };
+    import(
+        &mut db.store,
+        &[
+            call(c1, "a", 10, 60),
+            with(call(c2, "b", 20, 60), Source::Netsapiens, "13125550100"),
+            call(c1, "c", 30, 0),
+            with(call(c2, "d", 40, 0), Source::Netsapiens, "13125550100"),
+            call(c1, "e", 50, 60),
+            call(c1, "f", 60, 60),
+        ],
+    );
+    let ids = |db: &mut Db, q: &CallQuery| -> Vec<String> {
+        let mut tx = db.store.read().expect("tx");
+        tx.calls(q).expect("calls").into_iter().map(|s| s.call.source_call_id).collect()
+    };
+    let numbers: Vec<(i64, i64)> = {
+        let mut tx = db.store.read().expect("tx");
+        let calls = tx.calls(&CallQuery::of_customer(c1)).expect("calls");
+        calls.iter().filter(|s| s.call.duration > 0).map(|s| (s.pk, s.call.start)).collect()
+    };
+    let mut tx = db.store.write().expect("tx");
+    let first = tx.insert_invoice(&invoice_for(c1, &numbers[..1], vec![])).expect("an invoice of a");
+    let second = tx.insert_invoice(&invoice_for(c1, &numbers[1..2], vec![])).expect("an invoice of e");
+    tx.commit().expect("commit");
+
+    let all = CallQuery::default();
+    assert_eq!(ids(&mut db, &all), ["a", "b", "c", "d", "e", "f"], "every customer's, in start order");
+    assert_eq!(ids(&mut db, &CallQuery::of_customer(c2)), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Netsapiens), ..all.clone() }), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Brightlink), ..all.clone() }), Vec::<String>::new());
+    assert_eq!(ids(&mut db, &CallQuery { number: Some("3125".into()), ..all.clone() }), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { number: Some("2125550100".into()), ..all.clone() }), ["a", "c", "e", "f"]);
+    assert_eq!(ids(&mut db, &CallQuery { unanswered_only: true, ..all.clone() }), ["c", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { billed_only: true, ..all.clone() }), ["a", "e"]);
+    assert_eq!(ids(&mut db, &CallQuery { answered_only: true, unbilled_only: true, ..all.clone() }), ["b", "f"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(second), ..all.clone() }), ["e"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(first), ..CallQuery::of_customer(c1) }), ["a"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(first), ..CallQuery::of_customer(c2) }), Vec::<String>::new());
+    let unanswered_c2 = CallQuery { unanswered_only: true, number: Some("0100".into()), ..CallQuery::of_customer(c2) };
+    assert_eq!(ids(&mut db, &unanswered_c2), ["d"]);
+    assert_eq!(ids(&mut db, &CallQuery { from: Some(20), to: Some(50), ..all.clone() }), ["b", "c", "d"]);
+
+    let mut tx = db.store.write().expect("tx");
+    assert_eq!(tx.draft_invoices(c1).expect("drafts"), [first, second]);
+    assert_eq!(tx.draft_invoices(c2).expect("drafts"), []);
+    tx.delete_invoice(first).expect("deleted");
+    assert_eq!(tx.draft_invoices(c1).expect("drafts"), [second]);
 }
