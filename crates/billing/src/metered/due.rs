@@ -61,7 +61,7 @@ fn held_because(job: &Job) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metered::settings::{check, save, SourceConfig};
+    use crate::metered::settings::{save, SourceConfig};
     use crate::BillingError;
     use chrono::NaiveDate;
     use store::{AnyStore, Customer, Source, StoreTx};
@@ -126,15 +126,5 @@ mod tests {
         assert_eq!(report.held.len(), 1, "{report:?}");
         assert_eq!(report.held[0].0, "acme");
         assert!(report.held[0].1.contains("rerun the cycle"), "{}", report.held[0].1);
-    }
-
-    #[test]
-    fn plain_http_to_another_host_is_refused_unless_allowed_and_then_warned_of() {
-        let http = netsapiens("http://pbx.example.net");
-        assert!(matches!(check(Source::Netsapiens, &http), Err(BillingError::Cleartext(_))));
-        let allowed = SourceConfig { allow_cleartext: true, ..http };
-        assert!(check(Source::Netsapiens, &allowed).expect("allowed").is_some());
-        assert_eq!(check(Source::Netsapiens, &netsapiens("https://pbx.example.net")).expect("https"), None);
-        assert!(matches!(check(Source::File, &allowed), Err(BillingError::NoSettings { .. })));
     }
 }

@@ -232,3 +232,22 @@ pub fn clients<S: Store>(store: &mut S, key: Option<&SecretKey>, fast: Option<Du
     };
     super::Clients::new(list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect::<Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn netsapiens(url: &str) -> SourceConfig {
+        SourceConfig { url: url.into(), ..SourceConfig::default() }
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused_unless_allowed_and_then_warned_of() {
+        let http = netsapiens("http://pbx.example.net");
+        assert!(matches!(check(Source::Netsapiens, &http), Err(BillingError::Cleartext(_))));
+        let allowed = SourceConfig { allow_cleartext: true, ..http };
+        assert!(check(Source::Netsapiens, &allowed).expect("allowed").is_some());
+        assert_eq!(check(Source::Netsapiens, &netsapiens("https://pbx.example.net")).expect("https"), None);
+        assert!(matches!(check(Source::File, &allowed), Err(BillingError::NoSettings { .. })));
+    }
+}
