@@ -1,6 +1,6 @@
-//! The call listing: every call of a customer, its status, the rate applied and its invoice,
-//! handed over one by one as the store reads them, so that listing millions of calls takes no
-//! more memory than listing ten.
+//! The call listing: the calls of a customer or of every customer, each with its status, the rate
+//! applied and its invoice, handed over one by one as the store reads them, so that listing
+//! millions of calls takes no more memory than listing ten.
 
 use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
@@ -8,8 +8,27 @@ use crate::invoice::zone_of;
 use crate::pricing::Pricing;
 use crate::time::{day_range, format_utc};
 use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rating::Micros;
 use std::collections::HashMap;
-use store::{CallQuery, Store, StoreTx};
+use store::{CallQuery, Customer, InvoiceId, Source, Store, StoreTx};
+
+/// Which calls to list; every field narrows the listing.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    /// One customer's calls; `None`: every customer's.
+    pub customer: Option<String>,
+    /// Whole days `from..=to`, each in its customer's zone.
+    pub days: Option<(NaiveDate, NaiveDate)>,
+    /// Only the calls on this invoice (`INV-000042` or `42`).
+    pub invoice: Option<String>,
+    pub status: Option<CallStatus>,
+    /// Only calls of this call type (the one billed, else the one the deck gives now).
+    pub call_type: Option<String>,
+    /// Only calls whose caller or callee number holds this text.
+    pub number: Option<String>,
+    pub source: Option<Source>,
+}
 
 /// Where a listing goes, call by call.
 pub trait CallSink {
@@ -40,41 +59,86 @@ pub fn list_calls<S: Store, K: CallSink>(
     range: Option<(NaiveDate, NaiveDate)>,
     sink: &mut K,
 ) -> Result<(), K::Error> {
-    match list(store, customer, range, sink) {
+    let filter = CallFilter { customer: Some(customer.to_owned()), days: range, ..CallFilter::default() };
+    list_filtered(store, &filter, sink)
+}
+
+/// Lists the calls `filter` names into `sink`, in the contract's order (start, source, source
+/// call id) across customers. Times shown to people are in the customer's zone when the listing
+/// is of one customer (named, or the invoice's), else in UTC.
+pub fn list_filtered<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K) -> Result<(), K::Error> {
+    match list(store, filter, sink) {
         Ok(()) => Ok(()),
         Err(Stop::Billing(e)) => Err(e.into()),
         Err(Stop::Sink(e)) => Err(e),
     }
 }
 
-fn list<S: Store, K: CallSink>(
-    store: &mut S,
-    customer: &str,
-    range: Option<(NaiveDate, NaiveDate)>,
-    sink: &mut K,
-) -> Result<(), Stop<K::Error>> {
-    let mut tx = store.read()?;
-    let c = tx.customer(customer)?.ok_or_else(|| BillingError::UnknownCustomer(customer.to_owned()))?;
-    if let Some((from, to)) = range {
-        if from > to {
-            return Err(BillingError::Usage(format!("the range is reversed: --from {from} is after --to {to}")).into());
-        }
+/// A customer being listed: its zone, the window of the days asked for, and its tiers.
+struct Listed {
+    customer: Customer,
+    window: Option<(Micros, Micros)>,
+    tiers: rating::Tiers,
+}
+
+fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K) -> Result<(), Stop<K::Error>> {
+    if let Some((from, to)) = filter.days {
+        crate::error::check_range(from, to)?;
     }
-    let tz = zone_of(&c)?;
-    let bounds = range.map(|(from, to)| day_range(tz, from, to));
+    let mut tx = store.read()?;
+    let invoice = match &filter.invoice {
+        Some(id) => {
+            let unknown = || BillingError::UnknownInvoice(id.clone());
+            let iid = id.parse::<InvoiceId>().map_err(|_| unknown())?;
+            Some(tx.invoice(iid)?.ok_or_else(unknown)?)
+        }
+        None => None,
+    };
+    // The one customer listed, if it is one: named, or the invoice's.
+    let one = filter.customer.as_ref().or(invoice.as_ref().map(|i| &i.customer));
+    let customers = match one {
+        Some(id) => vec![tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?],
+        None => tx.customers()?,
+    };
     let pricing = Pricing::load(&mut tx)?;
     let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
-    let tiers = pricing.tiers(&c);
-    sink.begin(tz).map_err(Stop::Sink)?;
-    let query = CallQuery {
-        customer_pk: c.pk,
-        from: bounds.map(|b| b.0),
-        to: bounds.map(|b| b.1),
-        answered_only: false,
-        unbilled_only: false,
+    let mut listed = HashMap::with_capacity(customers.len());
+    for c in customers {
+        let window = filter.days.map(|(from, to)| zone_of(&c).map(|tz| day_range(tz, from, to))).transpose()?;
+        let tiers = pricing.tiers(&c);
+        listed.insert(c.pk, Listed { customer: c, window, tiers });
+    }
+    // The store reads the span of every customer's days; each call is then kept in its own.
+    let windows = || listed.values().filter_map(|l| l.window);
+    let (from, to) = (windows().map(|w| w.0).min(), windows().map(|w| w.1).max());
+    let mut query = CallQuery {
+        customer_pk: one.and(listed.keys().next().copied()),
+        from,
+        to,
+        invoice: invoice.as_ref().map(|i| i.id),
+        source: filter.source,
+        number: filter.number.clone(),
+        ..CallQuery::default()
     };
+    match filter.status {
+        Some(CallStatus::Billed) => query.billed_only = true,
+        Some(CallStatus::Unanswered) => query.unanswered_only = true,
+        Some(CallStatus::Unbilled | CallStatus::Unrated) => (query.answered_only, query.unbilled_only) = (true, true),
+        None => {}
+    }
+    let zone = match (one, listed.values().next()) {
+        (Some(_), Some(l)) => zone_of(&l.customer)?,
+        _ => Tz::UTC,
+    };
+    sink.begin(zone).map_err(Stop::Sink)?;
     tx.each_call(&query, |s| {
-        let (call_type, rate) = pricing.rate(&tiers, &s.call);
+        let Some(l) = listed.get(&s.call.customer_pk) else { return Ok(()) };
+        if l.window.is_some_and(|(start, end)| s.call.start < start || s.call.start >= end) {
+            return Ok(());
+        }
+        let c = &l.customer;
+        let tiers = &l.tiers;
+        let (call_type, rate) = pricing.rate(tiers, &s.call);
         let (call_type, status, billable, charge, invoice, rate) = match &s.billed {
             Some(b) => (
                 b.call_type.clone(),
@@ -97,6 +161,11 @@ fn list<S: Store, K: CallSink>(
                 ),
             },
         };
+        if filter.status.is_some_and(|want| want != status)
+            || filter.call_type.as_ref().is_some_and(|t| *t != call_type)
+        {
+            return Ok(());
+        }
         let doc = CallDoc {
             id: s.call.source_call_id,
             source: s.call.source.to_string(),

@@ -63,9 +63,35 @@ pub enum BillingError {
     NotDraft(String, String),
     #[error("{0}")]
     NothingToBill(String),
-    /// Bad arguments: the command line reports these as usage errors.
+    /// A range of days whose first day is after its last.
+    #[error("the range is reversed: {from} is after {to}")]
+    ReversedRange { from: chrono::NaiveDate, to: chrono::NaiveDate },
+    /// Rates asked for by deck and by customer at once: they are listed for one owner.
+    #[error("rates are listed for one deck or one customer, not both")]
+    DeckAndCustomer,
+    /// A column mapping that cannot read the file.
     #[error("{0}")]
-    Usage(String),
+    Mapping(#[from] crate::import::MappingError),
+    /// A source that is configured by importing files, not by settings.
+    #[error("the {platform} source has no settings: import its files")]
+    NoSettings { platform: store::Source },
+    /// A source asked for by name that this installation has no settings for.
+    #[error("source {platform} is not configured")]
+    SourceNotConfigured { platform: store::Source },
+    /// A sync asked for when no metered source is configured.
+    #[error("no metered source is configured")]
+    NoSourceConfigured,
+    /// A customer asked to be synced that has no domain on a configured source.
+    #[error("customer {customer} has no domain on a configured source (set netsapiens_domain or brightlink_domain in customers.csv)")]
+    NoDomain { customer: String },
+    #[error("unknown job {0}")]
+    UnknownJob(i64),
+    /// Sources are configured, and the key their secrets were sealed with is not given.
+    #[error("no secret key is given to open the saved source secrets")]
+    KeyMissing,
+    /// A value that could not be encoded to be stored.
+    #[error("cannot encode {what}: {reason}")]
+    Encode { what: &'static str, reason: String },
     #[error("customer `{customer}` has time zone `{zone}`, which is not an IANA zone")]
     BadZone { customer: String, zone: String },
     /// Money that does not fit: `what` names the call and its rate, or the invoice.
@@ -82,7 +108,7 @@ pub enum BillingError {
     Sealed { platform: store::Source, error: crate::metered::secrets::SecretError },
     /// A platform URL that would send credentials unencrypted (refused unless allowed).
     #[error("{0}")]
-    Cleartext(String),
+    Cleartext(crate::metered::cleartext::Cleartext),
     #[error("{0}")]
     Sync(String),
     /// Invoicing refused: the calls may be incomplete.
@@ -100,11 +126,12 @@ impl From<rating::Overflow> for BillingError {
     }
 }
 
-impl BillingError {
-    /// Whether the command line should exit with the usage status (2).
-    pub fn is_usage(&self) -> bool {
-        matches!(self, BillingError::Usage(_) | BillingError::Cleartext(_) | BillingError::NotEnded { .. })
+/// `from..=to`, refused when reversed.
+pub fn check_range(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<()> {
+    if from > to {
+        return Err(BillingError::ReversedRange { from, to });
     }
+    Ok(())
 }
 
 pub type Result<T, E = BillingError> = std::result::Result<T, E>;

@@ -125,13 +125,8 @@ fn compute<T: StoreTx>(
     };
     // The call types met so far, each shared by every billed call of its type.
     let mut types: Vec<Arc<str>> = Vec::new();
-    let query = CallQuery {
-        customer_pk: customer.pk,
-        from: Some(from),
-        to: Some(to),
-        answered_only: true,
-        unbilled_only: false,
-    };
+    let query =
+        CallQuery { from: Some(from), to: Some(to), answered_only: true, ..CallQuery::of_customer(customer.pk) };
     let span = tracing::debug_span!("rate_calls", calls = tracing::field::Empty).entered();
     tx.each_call(&query, |stored| {
         if let Some(b) = &stored.billed {
@@ -223,13 +218,7 @@ fn customer_of<T: StoreTx>(tx: &mut T, id: &str) -> Result<Customer> {
 }
 
 fn check_range(req: &InvoiceRequest) -> Result<()> {
-    if req.from > req.to {
-        return Err(BillingError::Usage(format!(
-            "the range is reversed: --from {} is after --to {}",
-            req.from, req.to
-        )));
-    }
-    Ok(())
+    crate::error::check_range(req.from, req.to)
 }
 
 /// What a preview shows.

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod calls;
 pub mod csvfile;
+pub mod customers;
 pub mod cycle;
 pub mod doc;
 pub mod error;

@@ -77,7 +77,7 @@ pub struct RateFilter {
 pub fn list_rates<S: Store>(store: &mut S, filter: &RateFilter) -> Result<Vec<RateRow>> {
     let mut tx = store.read()?;
     let owner = match (&filter.deck, &filter.customer) {
-        (Some(_), Some(_)) => return Err(BillingError::Usage("give --deck or --customer, not both".into())),
+        (Some(_), Some(_)) => return Err(BillingError::DeckAndCustomer),
         (Some(d), None) if d == "default" => Some(Owner::Default),
         (Some(d), None) => {
             if !tx.decks()?.iter().any(|x| x.id == *d) {

@@ -33,9 +33,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Customers: import customers.csv.
-    #[command(subcommand, after_help = "Example:\n  meter customers import customers.csv")]
-    Customers(ImportOnly),
+    /// Customers: import customers.csv, list them, show one.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter customers import customers.csv\n  meter customers list\n  meter customers show acme"
+    )]
+    Customers(CustomersCommand),
     /// Rates: import rates.csv, list the rates of a deck or a customer.
     #[command(
         subcommand,
@@ -48,9 +51,9 @@ pub enum Command {
     /// The local calling table (NPA-NXX pairs): import localcalling.csv.
     #[command(subcommand, after_help = "Example:\n  meter localcalling import localcalling.csv")]
     Localcalling(ImportOnly),
-    /// Calling plans: import plans.csv.
-    #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv")]
-    Plans(ImportOnly),
+    /// Calling plans: import plans.csv, list them.
+    #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv\n  meter plans list")]
+    Plans(PlansCommand),
     /// Call records: import cdrs.csv, or another switch's export with a column mapping.
     #[command(
         subcommand,
@@ -70,10 +73,11 @@ pub enum Command {
         after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31"
     )]
     Invoice(InvoiceCommand),
-    /// Calls: list a customer's calls with their status, rate and invoice.
+    /// Calls: list calls with their status, rate and invoice.
     #[command(
         subcommand,
-        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31"
+        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31\n  \
+            meter calls list --status unrated --format csv"
     )]
     Calls(CallsCommand),
     /// The database: verify its invariants, apply or list migrations.
@@ -223,6 +227,44 @@ pub enum ImportOnly {
     /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
     #[command(after_help = "Example:\n  meter customers import customers.csv --format json")]
     Import(ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
+    #[command(after_help = "Example:\n  meter customers import customers.csv --format json")]
+    Import(ImportArgs),
+    /// List the customers by id: zone, billing day, currency, plans, deck and domains.
+    #[command(after_help = "Example:\n  meter customers list --format csv")]
+    List {
+        /// Output: `text` (a table), `json` (`{"customers": [...]}`) or `csv`.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show a customer: zone, billing day, currency, plans, deck, domains per source, phone
+    /// numbers, the last sync of each source and the open (draft) invoices.
+    #[command(after_help = "Example:\n  meter customers show acme --format json")]
+    Show {
+        /// The customer's id.
+        id: String,
+        /// Output: `text` or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
+    #[command(after_help = "Example:\n  meter plans import plans.csv --format json")]
+    Import(ImportArgs),
+    /// List the calling plans by id: their allowances, and the customers that draw from each.
+    #[command(after_help = "Example:\n  meter plans list --format json")]
+    List {
+        /// Output: `text` (a table), `json` (`{"plans": [...]}`) or `csv` (one row per allowance).
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,6 +428,26 @@ pub enum SourceArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Unbilled,
+    Billed,
+    Unrated,
+    Unanswered,
+}
+
+impl From<StatusArg> for billing::doc::CallStatus {
+    fn from(s: StatusArg) -> Self {
+        use billing::doc::CallStatus;
+        match s {
+            StatusArg::Unbilled => CallStatus::Unbilled,
+            StatusArg::Billed => CallStatus::Billed,
+            StatusArg::Unrated => CallStatus::Unrated,
+            StatusArg::Unanswered => CallStatus::Unanswered,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
@@ -456,20 +518,39 @@ pub enum InvoiceCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CallsCommand {
-    /// List a customer's calls: status, billable seconds, charge, invoice and the rate applied.
+    /// List calls (a customer's, or every customer's by start time): status, billable seconds,
+    /// charge, invoice and the rate applied. Every filter given narrows the listing.
     #[command(
-        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv"
+        after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv\n  \
+            meter calls list --invoice INV-000042\n  meter calls list --status unrated --number 1212555"
     )]
     List {
+        /// Only this customer's calls (default: every customer's).
         #[arg(long)]
-        customer: String,
-        /// First day, inclusive, in the customer's time zone (with --to).
+        customer: Option<String>,
+        /// First day, inclusive, in each customer's time zone (with --to).
         #[arg(long, value_parser = parse_date, requires = "to")]
         from: Option<NaiveDate>,
-        /// Last day, inclusive, in the customer's time zone (with --from).
+        /// Last day, inclusive, in each customer's time zone (with --from).
         #[arg(long, value_parser = parse_date, requires = "from")]
         to: Option<NaiveDate>,
-        /// Output: `text` (a table, times in the customer's zone), `json` or `csv` (times in UTC).
+        /// Only the calls on this invoice (INV-000042, or 42).
+        #[arg(long)]
+        invoice: Option<String>,
+        /// Only calls with this status.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// Only calls of this call type.
+        #[arg(long, value_parser = parse_call_type)]
+        call_type: Option<String>,
+        /// Only calls whose caller or callee number contains this text.
+        #[arg(long)]
+        number: Option<String>,
+        /// Only calls from this source.
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+        /// Output: `text` (a table, times in the customer's zone; in UTC across customers), `json` or
+        /// `csv` (times in UTC).
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },

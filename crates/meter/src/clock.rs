@@ -1,7 +1,7 @@
 //! The current instant: the system clock, or `METER_TEST_NOW` (an RFC 3339 timestamp), which
 //! tests set to fix "now" and so "today" (docs/operations.md; never set it in production).
 
-use billing::BillingError;
+use crate::failure::Usage;
 use rating::Micros;
 
 const VAR: &str = "METER_TEST_NOW";
@@ -11,9 +11,9 @@ fn fixed() -> Option<Result<Micros, String>> {
 }
 
 /// Refuses a `METER_TEST_NOW` that is not a timestamp (a usage error), once at start.
-pub fn check() -> Result<(), BillingError> {
+pub fn check() -> Result<(), Usage> {
     match fixed() {
-        Some(Err(e)) => Err(BillingError::Usage(format!("{VAR}: {e}"))),
+        Some(Err(e)) => Err(Usage(format!("{VAR}: {e}"))),
         _ => Ok(()),
     }
 }

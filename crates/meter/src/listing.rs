@@ -1,37 +1,32 @@
 //! `calls list`, written as the calls are read: JSON, CSV or a text table, in the same memory
-//! whether the customer has ten calls or millions.
+//! whether the listing has ten calls or millions.
 
 use crate::cli::ListFormat;
 use crate::escape::{printable, spreadsheet_cell};
 use crate::stdout::Out;
 use anyhow::Result;
-use billing::calls::CallSink;
+use billing::calls::{CallFilter, CallSink};
 use billing::doc::CallDoc;
 use chrono_tz::Tz;
 use std::io::Write;
 
-/// Lists a customer's calls on stdout in `format`.
-pub fn calls(
-    store: &mut store::AnyStore,
-    customer: &str,
-    range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-    format: ListFormat,
-) -> Result<()> {
+/// Lists the calls of `filter` on stdout in `format`.
+pub fn calls(store: &mut store::AnyStore, filter: &CallFilter, format: ListFormat) -> Result<()> {
     let out = Out::new();
     match format {
         ListFormat::Json => {
             let mut sink = Json { out, calls: 0, buffer: Vec::new() };
-            billing::calls::list_calls(store, customer, range, &mut sink)?;
+            billing::calls::list_filtered(store, filter, &mut sink)?;
             sink.end()
         }
         ListFormat::Csv => {
             let mut sink = Csv(csv::Writer::from_writer(out));
-            billing::calls::list_calls(store, customer, range, &mut sink)?;
+            billing::calls::list_filtered(store, filter, &mut sink)?;
             Ok(sink.0.into_inner().map_err(|e| e.into_error())?.finish()?)
         }
         ListFormat::Text => {
             let mut sink = Table { out, timezone: Tz::UTC, sample: Vec::new(), widths: None, calls: 0 };
-            billing::calls::list_calls(store, customer, range, &mut sink)?;
+            billing::calls::list_filtered(store, filter, &mut sink)?;
             sink.end()
         }
     }

@@ -1,9 +1,12 @@
 //! `meter`: metered billing for hosted-PBX resellers, on the command line.
 
+mod catalog;
 mod cli;
 mod clock;
 mod demo;
 mod escape;
+mod failure;
+mod hints;
 mod incomplete;
 mod listing;
 mod output;
@@ -42,9 +45,9 @@ fn main() -> ExitCode {
         // Whatever failed after the reader of stdout went away is its consequence: end quietly.
         Err(_) if stdout::reader_gone() => ExitCode::from(stdout::READER_GONE_STATUS),
         Err(e) => {
-            let usage = e.downcast_ref::<billing::BillingError>().is_some_and(|b| b.is_usage());
-            stdout::note!("error: {e:#}");
-            ExitCode::from(if usage { 2 } else { 1 })
+            let (message, status) = failure::report(&e);
+            stdout::note!("{message}");
+            ExitCode::from(status)
         }
     }
 }

@@ -166,7 +166,7 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
 
 /// Prints rows of cells as a table with a header, columns padded to their widest cell, control
 /// characters escaped.
-fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let rows: Vec<Vec<Cow<'_, str>>> = rows.iter().map(|r| r.iter().map(|c| printable(c)).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {

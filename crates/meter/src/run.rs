@@ -1,30 +1,21 @@
 //! Runs one command against the database named by `--db`.
 
 use crate::cli::{
-    CallsCommand, CdrsCommand, Cli, Command, CycleCommand, DbCommand, DecksCommand, Format, ImportOnly, InvoiceCommand,
-    RatesCommand,
+    CallsCommand, CdrsCommand, Cli, Command, CustomersCommand, CycleCommand, DbCommand, DecksCommand, Format,
+    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand,
 };
 use crate::escape::printable;
+use crate::failure::Usage;
 use crate::output;
 use crate::progress::Bar;
 use crate::stdout::{note, outln};
-use anyhow::{Context, Result};
+use anyhow::Result;
+use billing::calls::CallFilter;
 use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
-use billing::BillingError;
 use std::process::ExitCode;
 use store::{redact_url, AnyStore};
-
-/// Checks the URL names a backend: a mistyped one is a usage error (exit 2).
-fn backend(url: &str) -> Result<()> {
-    let known = ["sqlite:", "postgres://", "postgresql://"];
-    if known.iter().any(|scheme| url.starts_with(scheme)) {
-        Ok(())
-    } else {
-        Err(BillingError::Usage(format!("--db `{}`: expected sqlite://FILE or postgres://…", redact_url(url))).into())
-    }
-}
 
 /// How a command opens the database.
 #[derive(Clone, Copy)]
@@ -50,6 +41,8 @@ fn opening(command: &Command) -> Opening {
         | Command::Numbers(NumbersCommand::List { .. })
         | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. })
         | Command::Calls(CallsCommand::List { .. })
+        | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
+        | Command::Plans(PlansCommand::List { .. })
         | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
         | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. }) => Opening::Read,
         _ => Opening::Write,
@@ -58,21 +51,23 @@ fn opening(command: &Command) -> Opening {
 
 /// Opens the store named by the URL as `how` says.
 fn open(url: &str, how: Opening) -> Result<AnyStore> {
-    backend(url)?;
     let opened = match how {
         Opening::Inspect => AnyStore::connect_url_to_read(url),
         Opening::Read => AnyStore::connect_url_to_read(url).and_then(|mut s| s.migrate().map(|_| s)),
         Opening::Migrate => AnyStore::connect_url(url),
         Opening::Write => AnyStore::open_url(url),
     };
-    opened
-        .map_err(|e| match e {
-            store::StoreError::Pending(_) => {
-                anyhow::anyhow!("{e}: apply them with `meter db migrate`, where it can be written")
-            }
-            other => other.into(),
-        })
-        .with_context(|| format!("opening {}", redact_url(url)))
+    opened.map_err(|e| match e {
+        // A mistyped URL is a usage error (exit 2).
+        store::StoreError::UnknownBackend { url } => {
+            Usage(format!("--db `{url}`: expected sqlite://FILE or postgres://…")).into()
+        }
+        store::StoreError::Pending(_) => {
+            anyhow::anyhow!("{e}: apply them with `meter db migrate`, where it can be written")
+                .context(format!("opening {}", redact_url(url)))
+        }
+        other => anyhow::Error::from(other).context(format!("opening {}", redact_url(url))),
+    })
 }
 
 /// What a command does, as the processes waiting for its writes are told (SQLite).
@@ -129,11 +124,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     store.set_activity(activity(&cli.command));
     let now = crate::clock::now();
     match cli.command {
-        Command::Customers(ImportOnly::Import(a)) => {
+        Command::Customers(CustomersCommand::Import(a)) => {
             let sum = billing::import::import_customers(&mut store, &a.file)?;
             output::summary("customers", &sum, a.format)?;
         }
-        Command::Plans(ImportOnly::Import(a)) => {
+        Command::Plans(PlansCommand::Import(a)) => {
             let sum = billing::import::import_plans(&mut store, &a.file)?;
             output::summary("plans", &sum, a.format)?;
         }
@@ -175,29 +170,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            let days = (req.from, req.to);
-            let p = billing::invoice::preview(&mut store, &req)?;
             let key = crate::sources_cmd::source_key(&mut store)?;
-            let checks = crate::sources_cmd::preview_checks(&mut store, key.as_ref(), &req.customer, days)?;
-            let holds = billing::metered::guard::holds(&mut store, key.as_ref(), &req.customer, days, now)?;
-            crate::sources_cmd::preview(&p, &checks, (days, &holds), a.format)?;
+            let review = billing::metered::review::review(&mut store, &req, key.as_ref(), now)?;
+            crate::sources_cmd::preview(&review, (req.from, req.to), a.format)?;
         }
         Command::Invoice(InvoiceCommand::Create { range: a, force }) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
             let key = if force { None } else { crate::sources_cmd::source_key(&mut store)? };
             let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
-            match billing::invoice::create(&mut store, &req, now, guard) {
-                Ok(doc) => output::invoice(&doc, None, &[], a.format)?,
-                Err(BillingError::NothingToBill(reason)) => {
-                    note!("error: {reason}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(BillingError::Incomplete(i)) => {
-                    note!("{}", crate::incomplete::refusal(&i).trim_end());
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
-            }
+            let doc = billing::invoice::create(&mut store, &req, now, guard)?;
+            output::invoice(&doc, None, &[], a.format)?;
         }
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
             let doc = billing::invoice::show(&mut store, &id)?;
@@ -207,8 +189,36 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let released = billing::invoice::delete(&mut store, &id)?;
             outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
-        Command::Calls(CallsCommand::List { customer, from, to, format }) => {
-            crate::listing::calls(&mut store, &customer, from.zip(to), format)?;
+        Command::Calls(CallsCommand::List {
+            customer,
+            from,
+            to,
+            invoice,
+            status,
+            call_type,
+            number,
+            source,
+            format,
+        }) => {
+            let filter = CallFilter {
+                customer,
+                days: from.zip(to),
+                invoice,
+                status: status.map(Into::into),
+                call_type,
+                number,
+                source: source.map(Into::into),
+            };
+            crate::listing::calls(&mut store, &filter, format)?;
+        }
+        Command::Customers(CustomersCommand::List { format }) => {
+            crate::catalog::customers(&billing::customers::list_customers(&mut store)?, format)?;
+        }
+        Command::Customers(CustomersCommand::Show { id, format }) => {
+            crate::catalog::customer(&billing::customers::show_customer(&mut store, &id)?, format)?;
+        }
+        Command::Plans(PlansCommand::List { format }) => {
+            crate::catalog::plans(&billing::customers::list_plans(&mut store)?, format)?;
         }
         Command::Db(DbCommand::Check { format }) => {
             let problems = billing::admin::check_database(&mut store)?;
@@ -234,13 +244,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
         Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
             if !allow_future {
-                match billing::cycle::ensure_ended(&mut store, date, now) {
-                    Err(e @ BillingError::NotEnded { .. }) => {
-                        note!("error: {e}; pass --allow-future to invoice it anyway");
-                        return Ok(ExitCode::from(2));
-                    }
-                    other => other?,
-                }
+                billing::cycle::ensure_ended(&mut store, date, now)?;
             }
             let held = crate::sources_cmd::sync_due(&mut store, date)?;
             let key = crate::sources_cmd::source_key(&mut store)?;

@@ -5,7 +5,6 @@
 use crate::stdout::note;
 use anyhow::{anyhow, bail, Context, Result};
 use billing::metered::secrets::SecretKey;
-use billing::BillingError;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -110,27 +109,4 @@ fn make(path: &std::path::Path) -> Result<SecretKey> {
         path.display()
     );
     Ok(key)
-}
-
-/// The key for reading saved secrets; a missing one is an error saying what to do.
-pub fn required() -> Result<SecretKey> {
-    load()?.ok_or_else(|| {
-        anyhow!(
-            "no secret key: set METER_SECRET_KEY or METER_SECRET_KEY_FILE to the key the sources were saved \
-             with; if it is lost, start a new one with `meter sources new-key` and give each source's secrets \
-             again (docs/operations.md, \"A lost key\")"
-        )
-    })
-}
-
-/// An error of billing, with what to do when it is about secrets the key here does not open.
-pub fn with_fix(e: BillingError) -> anyhow::Error {
-    match &e {
-        BillingError::Sealed { platform, .. } => anyhow!(
-            "{e}; set METER_SECRET_KEY or METER_SECRET_KEY_FILE to the key that sealed them, or, if it is lost, \
-             give every secret of {platform} again with `meter sources set {platform}` (docs/operations.md, \"A \
-             lost key\")"
-        ),
-        _ => e.into(),
-    }
 }

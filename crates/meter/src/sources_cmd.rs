@@ -2,23 +2,25 @@
 
 use crate::cli::{Format, JobsCommand, PlatformArg, SetArgs, SourcesCommand, SyncArgs};
 use crate::escape::printable;
+use crate::hints;
 use crate::output;
 use crate::progress::Bar;
 use crate::secret_key;
 use crate::stdout::{note, out, outln};
 use anyhow::{Context, Result};
 use billing::metered::check::SourceCheck;
-use billing::metered::guard::{Hold, HoldDoc};
+use billing::metered::guard::HoldDoc;
+use billing::metered::review::Review;
 use billing::metered::secrets::SecretKey;
 use billing::metered::settings::{Shown, SourceConfig};
 use billing::metered::sync::Outcome;
 use billing::metered::{JobDoc, SyncRequest};
-use billing::{BillingError, Progress};
+use billing::Progress;
 use chrono::NaiveDate;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use store::{AnyStore, Job, Source, Store, StoreTx};
+use store::{AnyStore, Job, Source};
 
 fn now() -> i64 {
     crate::clock::now()
@@ -57,7 +59,9 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
             let key = secret_key::load()?;
             let checks = billing::metered::check::check_customer(store, key.as_ref(), &customer, from.zip(to), true)?;
             match format {
-                Format::Json => output::json(&serde_json::json!({ "customer": customer, "sources": checks }))?,
+                Format::Json => {
+                    output::json(&serde_json::json!({ "customer": customer, "sources": hints::checks_json(&checks)? }))?
+                }
                 Format::Text if checks.is_empty() => {
                     outln!("customer {customer} has no metered source, and none is configured")?
                 }
@@ -83,13 +87,7 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
         allow_cleartext: a.allow_insecure,
         ..SourceConfig::default()
     };
-    match billing::metered::settings::check(a.source.into(), &cfg) {
-        Err(BillingError::Cleartext(why)) => {
-            let hint = format!("{why}; use https, or pass --allow-insecure to save it anyway");
-            return Err(BillingError::Usage(hint).into());
-        }
-        checked => checked?,
-    }
+    let cleartext = billing::metered::settings::check(a.source.into(), &cfg)?;
     cfg.client_secret = secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(a.source))?;
     cfg.password = secret("METER_SOURCE_PASSWORD", "password")?;
     if a.source == PlatformArg::Netsapiens {
@@ -97,7 +95,7 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
     }
     let key = secret_key::for_saving(store)?;
     let shown = billing::metered::settings::save(store, &key, a.source.into(), &cfg, now())?;
-    if let Some(why) = billing::metered::cleartext::cleartext(&cfg.url) {
+    if let Some(why) = cleartext {
         note!("warning: {why}");
     }
     match a.format {
@@ -176,7 +174,7 @@ pub fn summary_text(checks: &[SourceCheck]) -> String {
         for c in &s.checks {
             o.push_str(&format!("  {} {:<12} {}\n", mark(c.ok), c.check, printable(&c.detail)));
             if let Some(fix) = &c.fix {
-                o.push_str(&format!("  {:<5} {:<12} fix: {}\n", "", "", printable(fix)));
+                o.push_str(&format!("  {:<5} {:<12} fix: {}\n", "", "", printable(&hints::fix(fix))));
             }
         }
     }
@@ -189,8 +187,8 @@ fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
 }
 
 pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
-    let key = secret_key::required()?;
-    let clients = billing::metered::settings::clients(store, &key, None).map_err(secret_key::with_fix)?;
+    let key = source_key(store)?;
+    let clients = billing::metered::settings::clients(store, key.as_ref(), None)?;
     let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
     let quiet = a.format == Format::Json;
     let outcomes = billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, quiet))?;
@@ -261,44 +259,22 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether any metered source is configured (without decoding the settings).
-fn any_source(store: &mut AnyStore) -> Result<bool> {
-    Ok(!store.read()?.source_settings()?.is_empty())
-}
-
 /// The key of the saved source secrets, when a source is configured and the key is here.
 pub fn source_key(store: &mut AnyStore) -> Result<Option<SecretKey>> {
-    if !any_source(store)? {
+    if !billing::metered::configured(store)? {
         return Ok(None);
     }
     secret_key::load()
 }
 
-/// The source checks shown with an invoice preview: the customer's configured sources only.
-pub fn preview_checks(
-    store: &mut AnyStore,
-    key: Option<&SecretKey>,
-    customer: &str,
-    range: (chrono::NaiveDate, chrono::NaiveDate),
-) -> Result<Vec<SourceCheck>> {
-    if !any_source(store)? {
-        return Ok(Vec::new());
-    }
-    Ok(billing::metered::check::check_customer(store, key, customer, Some(range), false)?)
-}
-
 /// An invoice preview, with its source checks when the customer has any, and the holds that
 /// would refuse its creation (JSON gains `sources` and `incomplete`).
-pub fn preview(
-    p: &billing::invoice::Preview,
-    checks: &[SourceCheck],
-    (days, holds): ((NaiveDate, NaiveDate), &[Hold]),
-    format: Format,
-) -> Result<()> {
+pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Result<()> {
+    let (p, checks, holds) = (&r.preview, &r.checks, &r.holds);
     if format == Format::Json && !(checks.is_empty() && holds.is_empty()) {
         let mut doc = serde_json::to_value(&p.doc)?;
         if let serde_json::Value::Object(map) = &mut doc {
-            map.insert("sources".into(), serde_json::to_value(checks)?);
+            map.insert("sources".into(), hints::checks_json(checks)?);
             let holds: Vec<HoldDoc> = holds.iter().map(HoldDoc::of).collect();
             map.insert("incomplete".into(), serde_json::to_value(holds)?);
         }
@@ -314,35 +290,11 @@ pub fn preview(
     Ok(())
 }
 
-/// Before a cycle run: syncs the sources of every customer due on `date` for the period being
-/// invoiced. Customers whose sync failed are returned with the reason: they are not invoiced
-/// by this run (a rerun after the source is fixed invoices them).
-pub fn sync_due(store: &mut AnyStore, date: chrono::NaiveDate) -> Result<Vec<(String, String)>> {
-    if !any_source(store)? {
-        return Ok(Vec::new());
-    }
-    let key = secret_key::required()?;
-    let clients = billing::metered::settings::clients(store, &key, None).map_err(secret_key::with_fix)?;
-    let mut held = Vec::new();
-    for (customer, from, to) in billing::cycle::due(store, date)? {
-        if !clients.used_by(&customer) {
-            continue;
-        }
-        let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
-        for o in billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, false))? {
-            if let Outcome::Done(job) = &o {
-                warn_rejected(job);
-            }
-            if let Outcome::Failed(job) = o {
-                let reason = format!(
-                    "sync job {} of {} failed ({}); rerun the cycle once the source works",
-                    job.id,
-                    job.source,
-                    job.error.as_deref().unwrap_or("")
-                );
-                held.push((customer.id.clone(), reason));
-            }
-        }
-    }
-    Ok(held)
+/// Before a cycle run: syncs the customers due on `date` (billing's rule), each job with its bar;
+/// says which jobs rejected records. Returns the customers held, with why.
+pub fn sync_due(store: &mut AnyStore, date: NaiveDate) -> Result<Vec<(String, String)>> {
+    let key = source_key(store)?;
+    let synced = billing::metered::due::sync_due(store, key.as_ref(), date, &now, &|job| job_bar(job, false))?;
+    synced.done.iter().for_each(warn_rejected);
+    Ok(synced.held)
 }

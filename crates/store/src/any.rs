@@ -30,7 +30,7 @@ fn is_postgres(url: &str) -> Result<bool> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(true)
     } else {
-        Err(StoreError::Open { url: crate::redact_url(url), reason: "expected sqlite://FILE or postgres://…".into() })
+        Err(StoreError::UnknownBackend { url: crate::redact_url(url) })
     }
 }
 
@@ -174,6 +174,7 @@ impl StoreTx for AnyTx<'_> {
         fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
         fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
         fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
+        fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>>;
         fn check(&mut self) -> Result<Vec<String>>;
         fn decks(&mut self) -> Result<Vec<Deck>>;
         fn save_deck(&mut self, deck: &Deck) -> Result<()>;

@@ -30,6 +30,9 @@ pub enum StoreError {
     Postgres(String),
     #[error("cannot open database {url}: {reason}")]
     Open { url: String, reason: String },
+    /// A URL (its password hidden) that names neither backend.
+    #[error("cannot open database {url}: expected sqlite://FILE or postgres://…")]
+    UnknownBackend { url: String },
     /// Connecting to a PostgreSQL server failed (the caller names the URL).
     #[error("cannot connect: {0}")]
     Connect(postgres::ConnectError),
@@ -216,6 +219,8 @@ pub trait StoreTx {
     fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
     /// Live invoices of a customer whose range is exactly `from..=to`.
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
+    /// A customer's draft invoices (still open to deletion), oldest first.
+    fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>>;
 
     /// The invariants money depends on, verified: each problem found, in words (none: all good).
     fn check(&mut self) -> Result<Vec<String>>;

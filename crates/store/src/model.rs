@@ -145,9 +145,10 @@ pub enum CallOutcome {
 }
 
 /// Which calls to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallQuery {
-    pub customer_pk: i64,
+    /// Only this customer's calls; `None`: every customer's.
+    pub customer_pk: Option<i64>,
     /// Start of the range, inclusive; `None` = open.
     pub from: Option<Micros>,
     /// End of the range, exclusive; `None` = open.
@@ -156,6 +157,23 @@ pub struct CallQuery {
     pub answered_only: bool,
     /// Only calls not on an invoice.
     pub unbilled_only: bool,
+    /// Only calls with a duration of 0.
+    pub unanswered_only: bool,
+    /// Only calls on an invoice.
+    pub billed_only: bool,
+    /// Only the calls on this invoice.
+    pub invoice: Option<InvoiceId>,
+    /// Only calls from this source.
+    pub source: Option<Source>,
+    /// Only calls whose caller or callee number holds this text.
+    pub number: Option<String>,
+}
+
+impl CallQuery {
+    /// Every call of one customer.
+    pub fn of_customer(customer_pk: i64) -> CallQuery {
+        CallQuery { customer_pk: Some(customer_pk), ..CallQuery::default() }
+    }
 }
 
 /// A stored call with its billing, if it is on an invoice.

@@ -50,6 +50,7 @@ on_both_backends! {
     check_finds_what_does_not_add_up,
     check_adds_up_the_largest_line_without_overflowing,
     source_settings_numbers_and_jobs_round_trip,
+    calls_are_filtered_across_customers_by_source_number_status_and_invoice,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -110,7 +111,8 @@ fn import(store: &mut AnyStore, calls: &[NewCall]) -> Vec<CallOutcome> {
 
 fn unbilled(store: &mut AnyStore, customer_pk: i64) -> Vec<store::StoredCall> {
     let mut tx = store.read().expect("tx");
-    tx.calls(&CallQuery { customer_pk, from: None, to: None, answered_only: true, unbilled_only: true }).expect("calls")
+    tx.calls(&CallQuery { answered_only: true, unbilled_only: true, ..CallQuery::of_customer(customer_pk) })
+        .expect("calls")
 }
 
 /// An invoice billing `calls` (number, start) over the UTC days of their starts.
@@ -306,11 +308,23 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
     assert_eq!(stored.iter().map(|s| s.call.clone()).collect::<Vec<_>>(), calls, "calls in start order, exact");
     // Ranges compare instants exactly, before 1970 too: [-1 µs, 1 µs) holds -1 and 0.
     let mut tx = db.store.read().expect("tx");
-    let q = CallQuery { customer_pk: c, from: Some(-1), to: Some(1), answered_only: true, unbilled_only: true };
+    let q = CallQuery {
+        from: Some(-1),
+        to: Some(1),
+        answered_only: true,
+        unbilled_only: true,
+        ..CallQuery::of_customer(c)
+    };
     let around: Vec<Micros> = tx.calls(&q).expect("calls").iter().map(|s| s.call.start).collect();
     assert_eq!(around, vec![-1, 0]);
-    let q =
-        CallQuery { customer_pk: c, from: Some(EARLIEST), to: Some(LATEST), answered_only: true, unbilled_only: true };
+    let q = CallQuery {
+        customer_pk: Some(c),
+        from: Some(EARLIEST),
+        to: Some(LATEST),
+        answered_only: true,
+        unbilled_only: true,
+        ..CallQuery::default()
+    };
     assert_eq!(tx.calls(&q).expect("calls").len(), starts.len() - 1, "the range's end is exclusive");
     drop(tx);
     // Re-importing the same records finds them identical.
@@ -401,7 +415,7 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
     assert_eq!(tx.invoice(second).expect("read").expect("stored").total.to_string(), "-92233720368547758.08");
     assert_eq!(tx.invoices_for_range(c, "0001-01-01", "9999-12-31").expect("range"), vec![first]);
     assert_eq!(tx.allowance_used(c).expect("used"), vec![(period, big)]);
-    let all = CallQuery { customer_pk: c, from: None, to: None, answered_only: false, unbilled_only: false };
+    let all = CallQuery::of_customer(c);
     let billing: Vec<(Micros, Option<store::BilledCall>)> =
         tx.calls(&all).expect("calls").into_iter().map(|s| (s.call.start, s.billed)).collect();
     let on = |invoice, charge: i64, seconds: u64| {
@@ -452,7 +466,7 @@ fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
     assert_eq!(out, vec![CallOutcome::Duplicate, CallOutcome::Updated, CallOutcome::Conflict]);
 
     let mut tx = db.store.read().expect("tx");
-    let all = tx.calls(&CallQuery { customer_pk: c, from: None, to: None, answered_only: false, unbilled_only: false });
+    let all = tx.calls(&CallQuery::of_customer(c));
     let all = all.expect("calls");
     assert_eq!(all[1].call, changed_b);
     assert_eq!(all[2].call.duration, 60, "a billed call is left unchanged");
@@ -499,7 +513,8 @@ fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
     ns.source = Source::Netsapiens;
     import(&mut db.store, &[call(c, "9", 5, 10), call(c, "10", 5, 10), ns, call(c, "0", 4, 10), call(c, "z", 6, 0)]);
     let mut tx = db.store.read().expect("tx");
-    let q = CallQuery { customer_pk: c, from: Some(5), to: Some(7), answered_only: true, unbilled_only: true };
+    let q =
+        CallQuery { from: Some(5), to: Some(7), answered_only: true, unbilled_only: true, ..CallQuery::of_customer(c) };
     let ids: Vec<(Source, String)> =
         tx.calls(&q).expect("calls").into_iter().map(|s| (s.call.source, s.call.source_call_id)).collect();
     assert_eq!(
@@ -555,7 +570,7 @@ fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
     let billed: std::collections::HashSet<i64> = keys.iter().map(|&(pk, _)| pk).collect();
     for (from, to) in [(None, None), (Some(1_234_000_000), Some(8_765_000_001))] {
         let mut tx = db.store.read().expect("tx");
-        let q = CallQuery { customer_pk: c, from, to, answered_only: false, unbilled_only: false };
+        let q = CallQuery { from, to, ..CallQuery::of_customer(c) };
         let got = tx.calls(&q).expect("calls");
         let expected: Vec<&NewCall> = calls
             .iter()
@@ -593,7 +608,7 @@ fn reading_calls_stops_at_the_first_error_of_the_reader(backend: Backend) {
     let calls: Vec<NewCall> = (0..5_000).map(|i| call(c, &format!("{i:04}"), i * 1_000, 60)).collect();
     import(&mut db.store, &calls);
     let mut tx = db.store.read().expect("tx");
-    let all = CallQuery { customer_pk: c, from: None, to: None, answered_only: false, unbilled_only: false };
+    let all = CallQuery::of_customer(c);
     let mut seen = Vec::new();
     let stopped = tx.each_call(&all, |s| {
         seen.push(s.call.source_call_id);
@@ -900,4 +915,59 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     assert_eq!(tx.count_calls(acme, Source::File, 0, 5_000_000).expect("count"), 5);
     assert_eq!(tx.count_calls(acme, Source::Netsapiens, 0, 5_000_000).expect("count"), 1);
     assert_eq!(tx.count_calls(beta, Source::File, 0, 2_000_000).expect("count"), 0);
+}
+
+/// Every filter of `CallQuery` narrows the calls read, alone or with the others, for one customer
+/// or across customers (still in start order); a customer's drafts are its open invoices.
+fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backend: Backend) {
+    let mut db = db(backend);
+    let (c1, c2) = (customer(&mut db.store, "c1"), customer(&mut db.store, "c2"));
+    let with = |c: NewCall, source: Source, to: &str| NewCall { source, to: to.into(), ..c };
+    import(
+        &mut db.store,
+        &[
+            call(c1, "a", 10, 60),
+            with(call(c2, "b", 20, 60), Source::Netsapiens, "13125550100"),
+            call(c1, "c", 30, 0),
+            with(call(c2, "d", 40, 0), Source::Netsapiens, "13125550100"),
+            call(c1, "e", 50, 60),
+            call(c1, "f", 60, 60),
+        ],
+    );
+    let ids = |db: &mut Db, q: &CallQuery| -> Vec<String> {
+        let mut tx = db.store.read().expect("tx");
+        tx.calls(q).expect("calls").into_iter().map(|s| s.call.source_call_id).collect()
+    };
+    let numbers: Vec<(i64, i64)> = {
+        let mut tx = db.store.read().expect("tx");
+        let calls = tx.calls(&CallQuery::of_customer(c1)).expect("calls");
+        calls.iter().filter(|s| s.call.duration > 0).map(|s| (s.pk, s.call.start)).collect()
+    };
+    let mut tx = db.store.write().expect("tx");
+    let first = tx.insert_invoice(&invoice_for(c1, &numbers[..1], vec![])).expect("an invoice of a");
+    let second = tx.insert_invoice(&invoice_for(c1, &numbers[1..2], vec![])).expect("an invoice of e");
+    tx.commit().expect("commit");
+
+    let all = CallQuery::default();
+    assert_eq!(ids(&mut db, &all), ["a", "b", "c", "d", "e", "f"], "every customer's, in start order");
+    assert_eq!(ids(&mut db, &CallQuery::of_customer(c2)), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Netsapiens), ..all.clone() }), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Brightlink), ..all.clone() }), Vec::<String>::new());
+    assert_eq!(ids(&mut db, &CallQuery { number: Some("3125".into()), ..all.clone() }), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { number: Some("2125550100".into()), ..all.clone() }), ["a", "c", "e", "f"]);
+    assert_eq!(ids(&mut db, &CallQuery { unanswered_only: true, ..all.clone() }), ["c", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { billed_only: true, ..all.clone() }), ["a", "e"]);
+    assert_eq!(ids(&mut db, &CallQuery { answered_only: true, unbilled_only: true, ..all.clone() }), ["b", "f"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(second), ..all.clone() }), ["e"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(first), ..CallQuery::of_customer(c1) }), ["a"]);
+    assert_eq!(ids(&mut db, &CallQuery { invoice: Some(first), ..CallQuery::of_customer(c2) }), Vec::<String>::new());
+    let unanswered_c2 = CallQuery { unanswered_only: true, number: Some("0100".into()), ..CallQuery::of_customer(c2) };
+    assert_eq!(ids(&mut db, &unanswered_c2), ["d"]);
+    assert_eq!(ids(&mut db, &CallQuery { from: Some(20), to: Some(50), ..all.clone() }), ["b", "c", "d"]);
+
+    let mut tx = db.store.write().expect("tx");
+    assert_eq!(tx.draft_invoices(c1).expect("drafts"), [first, second]);
+    assert_eq!(tx.draft_invoices(c2).expect("drafts"), []);
+    tx.delete_invoice(first).expect("deleted");
+    assert_eq!(tx.draft_invoices(c1).expect("drafts"), [second]);
 }

@@ -33,6 +33,33 @@ pub struct MapOptions {
     pub direction: Option<DirectionRule>,
 }
 
+/// Why a mapping cannot read a file, found before any row is read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// Neither a preset nor a column mapping.
+    #[error("no layout is given: neither a preset nor a column mapping")]
+    NoLayout,
+    /// Header names and positions mixed, or another fault of the columns.
+    #[error("{0}")]
+    Columns(String),
+    #[error("the mapping maps no field")]
+    Empty,
+    /// A field every call needs is not mapped.
+    #[error("the mapping has no `{}`", .field.name())]
+    MissingField { field: Field },
+    /// No customer or domain column, and no customer given for rows that name none.
+    #[error("the mapping names no customer: map `customer` or `domain`, or give the customer of rows that name none")]
+    NoCustomer,
+    #[error("the mapping has no talk seconds: map `billsec`, `duration`, or `answer` and `end`")]
+    NoTalkTime,
+    /// The answered rule reads a field that is not mapped.
+    #[error("the answered rule reads `{}`, which is not mapped", .field.name())]
+    AnsweredUnmapped { field: Field },
+    /// The direction is to be read from a `direction` column that is not mapped.
+    #[error("the direction rule `column` needs a mapped `direction` column")]
+    DirectionUnmapped,
+}
+
 /// The mapping and its rules, settled and checked.
 #[derive(Debug, Clone)]
 struct Plan {
@@ -44,40 +71,38 @@ struct Plan {
 }
 
 impl MapOptions {
-    /// The mapping for a file whose rows have `width` cells; a usage error when it cannot work.
-    fn plan(&self, width: usize) -> std::result::Result<Plan, String> {
+    /// The mapping for a file whose rows have `width` cells; refused when it cannot work.
+    fn plan(&self, width: usize) -> std::result::Result<Plan, MappingError> {
         let layout = self.preset.map(|p| p.layout(width));
         let spec = match (&layout, &self.map) {
             (Some(l), Some(m)) => l.spec.merged(m),
             (Some(l), None) => l.spec.clone(),
             (None, Some(m)) => m.clone(),
-            (None, None) => return Err("give --map or --preset".into()),
+            (None, None) => return Err(MappingError::NoLayout),
         };
-        let header = spec.has_header()?.ok_or("the mapping maps no field")?;
+        let header = spec.has_header().map_err(MappingError::Columns)?.ok_or(MappingError::Empty)?;
         let has = |f: Field| spec.get(f).is_some();
         for f in [Field::Id, Field::Start, Field::To] {
             if !has(f) {
-                return Err(format!("the mapping has no `{0}`: add {0}=COLUMN to --map", f.name()));
+                return Err(MappingError::MissingField { field: f });
             }
         }
         if !has(Field::Customer) && !has(Field::Domain) && self.customer.is_none() {
-            return Err("the mapping names no customer: map `customer` or `domain`, or give --customer ID".into());
+            return Err(MappingError::NoCustomer);
         }
         let seconds = has(Field::Billsec) || has(Field::Duration);
         let times = has(Field::Answer) && has(Field::End);
         if !seconds && !times {
-            return Err("the mapping has no talk seconds: map `billsec`, `duration`, or `answer` and `end`".into());
+            return Err(MappingError::NoTalkTime);
         }
         let answered = self.answered.clone().or(layout.as_ref().map(|l| l.answered.clone()));
         let answered = answered.unwrap_or(if seconds { AnsweredRule::Billsec } else { AnsweredRule::Answer });
         match answered {
             AnsweredRule::Disposition(_) if !has(Field::Disposition) => {
-                return Err(
-                    "the answered rule reads `disposition`, which is not mapped: map it or change --answered".into()
-                )
+                return Err(MappingError::AnsweredUnmapped { field: Field::Disposition })
             }
             AnsweredRule::Answer if !has(Field::Answer) => {
-                return Err("the answered rule reads `answer`, which is not mapped: map it or change --answered".into())
+                return Err(MappingError::AnsweredUnmapped { field: Field::Answer })
             }
             _ => {}
         }
@@ -85,7 +110,7 @@ impl MapOptions {
         let direction =
             direction.unwrap_or(if has(Field::Direction) { DirectionRule::Column } else { DirectionRule::Numbers });
         if direction == DirectionRule::Column && !has(Field::Direction) {
-            return Err("`--direction column` needs a mapped `direction` column (or give --direction numbers)".into());
+            return Err(MappingError::DirectionUnmapped);
         }
         let time_format = self.time_format.clone().or(layout.map(|l| l.time_format)).unwrap_or_default();
         Ok(Plan { spec, header, time_format, answered, direction })
@@ -103,10 +128,10 @@ pub fn import_mapped<S: Store>(
 ) -> Result<Summary> {
     let _span = tracing::info_span!("cdrs.import_mapped", file = %path.display(), %source).entered();
     // Whether there is a header does not depend on the file's width.
-    let header = options.plan(0).map_err(BillingError::Usage)?.header;
+    let header = options.plan(0)?.header;
     expecting_new(|writes| {
         let f = CsvFile::open_any(path, header)?;
-        let plan = options.plan(f.width()).map_err(BillingError::Usage)?;
+        let plan = options.plan(f.width())?;
         let cells = resolve(&f, &plan.spec, plan.header);
         if !f.ok() {
             // Every row would repeat the header's errors.

@@ -20,7 +20,7 @@ pub mod timefmt;
 pub use cdrs::import_cdrs;
 pub use customers::import_customers;
 pub use decks::{import_decks, import_local_calling};
-pub use mapped::{import_mapped, MapOptions};
+pub use mapped::{import_mapped, MapOptions, MappingError};
 pub use numbers::{import_numbers, list_numbers, NumberRow};
 pub(crate) use owners::shared_domains;
 pub use plans::import_plans;

@@ -1,5 +1,5 @@
 //! The connectivity and reconciliation summary of a customer's sources: each check green or red,
-//! with the reason and what to fix. `meter sources check` prints it; the invoice preview shows it.
+//! with the reason and what to fix (typed: the caller words it).
 
 use super::secrets::SecretKey;
 use super::{customer_window, domain_of, runtime, settings, utc, Reconciliation};
@@ -22,9 +22,32 @@ pub struct Check {
     pub check: &'static str,
     pub ok: bool,
     pub detail: String,
-    /// What to do about a failed check.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    /// What to do about a failed check: the caller words it (and adds it to what it shows).
+    #[serde(skip)]
+    pub fix: Option<Fix>,
+}
+
+/// What to do about a failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Configure the source for this installation.
+    SetUp { source: Source },
+    /// Give the key the settings were saved with.
+    SecretKey,
+    /// Give the source's settings again.
+    Settings { source: Source },
+    /// Correct the customer's domain on the source (in customers.csv).
+    Domain { source: Source, customer: String },
+    /// Assign the customer's phone numbers on the platform.
+    AssignNumbers,
+    /// Sync the customer from the source, for these days when they are known.
+    Sync { customer: String, source: Source, days: Option<(NaiveDate, NaiveDate)> },
+    /// Run the customer's failed sync again: it resumes.
+    Rerun { customer: String, source: Source },
+    /// Add rates for the unrated call types to the customer's deck.
+    Rates,
+    /// What the platform's answer says to do.
+    Platform(&'static str),
 }
 
 /// The checks of one source for a customer.
@@ -40,8 +63,8 @@ fn green(check: &'static str, detail: String) -> Check {
     Check { check, ok: true, detail, fix: None }
 }
 
-fn red(check: &'static str, detail: String, fix: impl Into<String>) -> Check {
-    Check { check, ok: false, detail, fix: Some(fix.into()) }
+fn red(check: &'static str, detail: String, fix: Fix) -> Check {
+    Check { check, ok: false, detail, fix: Some(fix) }
 }
 
 /// Checks every source the customer has a domain on; one that is not configured is red with
@@ -72,13 +95,13 @@ pub fn check_customer<S: Store>(
             None => vec![red(
                 "settings",
                 format!("{source} is not configured for this installation"),
-                format!("meter sources set {source} --url … (see docs/operations.md)"),
+                Fix::SetUp { source },
             )],
             Some(s) => match key {
                 None => vec![red(
                     "settings",
                     "the secret key the settings were saved with is not here".into(),
-                    "set METER_SECRET_KEY or METER_SECRET_KEY_FILE (docs/operations.md)",
+                    Fix::SecretKey,
                 )],
                 Some(k) => match settings::client_of(s, k, Some(CHECK_TIMEOUT)) {
                     Ok(client) => {
@@ -88,7 +111,7 @@ pub fn check_customer<S: Store>(
                         };
                         check_source(store, (rt, &client), &customer, source, &domain, range)?
                     }
-                    Err(e) => vec![red("settings", e.to_string(), format!("meter sources set {source} …"))],
+                    Err(e) => vec![red("settings", e.to_string(), Fix::Settings { source })],
                 },
             },
         };
@@ -118,7 +141,7 @@ fn check_source<S: Store>(
             true
         }
         Err(e) => {
-            checks.push(red("credentials", e.to_string(), e.hint()));
+            checks.push(red("credentials", e.to_string(), Fix::Platform(e.hint())));
             false
         }
     };
@@ -135,19 +158,17 @@ fn check_source<S: Store>(
             Ok(None) => red(
                 "domain",
                 format!("{source} has no domain {domain}"),
-                format!("correct {source}_domain of {} in customers.csv", customer.id),
+                Fix::Domain { source, customer: customer.id.clone() },
             ),
-            Err(e) => red("domain", e.to_string(), e.hint()),
+            Err(e) => red("domain", e.to_string(), Fix::Platform(e.hint())),
         });
         checks.push(match rt.block_on(client.phone_numbers(domain)) {
-            Ok(n) if n.is_empty() => {
-                red("numbers", format!("{domain} has no phone numbers"), "assign the customer's DIDs on the platform")
-            }
+            Ok(n) if n.is_empty() => red("numbers", format!("{domain} has no phone numbers"), Fix::AssignNumbers),
             Ok(n) => {
                 let enabled = n.iter().filter(|x| x.enabled).count();
                 green("numbers", format!("{} phone numbers ({enabled} enabled)", n.len()))
             }
-            Err(e) => red("numbers", e.to_string(), e.hint()),
+            Err(e) => red("numbers", e.to_string(), Fix::Platform(e.hint())),
         });
     }
     checks.push(last.0);
@@ -174,11 +195,11 @@ fn check_source<S: Store>(
                     Reconciliation::Mismatch => red(
                         "records",
                         format!("{counts} ({})", r.difference()),
-                        format!("meter sync --customer {} --source {source} --from {from} --to {to}", customer.id),
+                        Fix::Sync { customer: customer.id.clone(), source, days: Some((from, to)) },
                     ),
                 }
             }
-            Err(e) => red("records", e.to_string(), e.hint()),
+            Err(e) => red("records", e.to_string(), Fix::Platform(e.hint())),
         });
     }
     checks.push(rates(store, customer, source, days)?);
@@ -252,7 +273,7 @@ fn hidden_legs<S: Store>(store: &mut S, c: &Customer, source: Source, (start, en
 fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(Check, Option<(i64, i64)>)> {
     let q = JobQuery { customer_pk: Some(c.pk), source: Some(source), limit: Some(1) };
     let job = store.read()?.jobs(&q)?.into_iter().next();
-    let resync = format!("meter sync --customer {} --source {source} --from … --to …", c.id);
+    let resync = Fix::Sync { customer: c.id.clone(), source, days: None };
     Ok(match job {
         None => (red("last sync", "never synced".into(), resync), None),
         Some(j) => {
@@ -266,7 +287,7 @@ fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(C
                 JobState::Failed => red(
                     "last sync",
                     format!("job {} failed at {when}: {}", j.id, j.error.as_deref().unwrap_or("")),
-                    format!("run it again (it resumes): {resync}"),
+                    Fix::Rerun { customer: c.id.clone(), source },
                 ),
             };
             (check, Some((j.window_start, j.window_end)))
@@ -287,11 +308,7 @@ fn rates<S: Store>(
         return Ok(green("rates", format!("every call type of the {} calls has a rate", tally.seen)));
     }
     let list: Vec<String> = tally.unrated.iter().map(|(t, n)| format!("{t} ({n} calls)")).collect();
-    Ok(red(
-        "rates",
-        format!("no rate for {}", list.join(", ")),
-        "add rates for these call types to the customer's deck (meter rates import)",
-    ))
+    Ok(red("rates", format!("no rate for {}", list.join(", ")), Fix::Rates))
 }
 
 /// The calls of one source counted as they are listed, and the unrated ones by call type.

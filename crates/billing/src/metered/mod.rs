@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod cleartext;
+pub mod due;
 pub mod guard;
 mod reconcile;
+pub mod review;
 pub mod secrets;
 pub mod settings;
 pub mod sync;
@@ -35,10 +37,14 @@ fn domain_of(customer: &Customer, source: Source) -> Option<String> {
 
 /// The UTC window `[start, end)` of the days `from..=to` in the customer's time zone.
 fn customer_window(customer: &Customer, (from, to): (NaiveDate, NaiveDate)) -> Result<(Micros, Micros)> {
-    if from > to {
-        return Err(BillingError::Usage(format!("the range {from}..{to} is reversed")));
-    }
+    crate::error::check_range(from, to)?;
     Ok(crate::time::day_range(zone_of(customer)?, from, to))
+}
+
+/// Whether any metered source is configured (without decoding the settings): only then are the
+/// source checks made and the key of their secrets needed.
+pub fn configured<S: Store>(store: &mut S) -> Result<bool> {
+    Ok(!store.read()?.source_settings()?.is_empty())
 }
 
 /// The runtime the source clients run on; the store is only used off it.
@@ -101,20 +107,14 @@ pub fn sync<S: Store>(
     now: &dyn Fn() -> Micros,
     bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
 ) -> Result<Vec<sync::Outcome>> {
-    if req.from > req.to {
-        return Err(BillingError::Usage(format!("--from {} is after --to {}", req.from, req.to)));
-    }
-    if let Some(s) = req.source {
-        if !clients.list.iter().any(|(c, _)| *c == s) {
-            return Err(BillingError::Sync(format!(
-                "source {s} is not configured: set it up with `meter sources set {s} --url …`"
-            )));
+    crate::error::check_range(req.from, req.to)?;
+    if let Some(source) = req.source {
+        if !clients.list.iter().any(|(c, _)| *c == source) {
+            return Err(BillingError::SourceNotConfigured { platform: source });
         }
     }
     if clients.is_empty() {
-        return Err(BillingError::Sync(
-            "no metered source is configured: set one up with `meter sources set netsapiens|brightlink --url …`".into(),
-        ));
+        return Err(BillingError::NoSourceConfigured);
     }
     let customers = {
         let mut tx = store.read()?;
@@ -140,10 +140,7 @@ pub fn sync<S: Store>(
         }
     }
     if let (Some(id), true) = (&req.customer, outcomes.is_empty()) {
-        return Err(BillingError::Sync(format!(
-            "customer {id} has no domain on a configured source (set netsapiens_domain or brightlink_domain in \
-             customers.csv)"
-        )));
+        return Err(BillingError::NoDomain { customer: id.clone() });
     }
     Ok(outcomes)
 }
@@ -160,7 +157,7 @@ pub fn jobs<S: Store>(store: &mut S, customer: Option<&str>, limit: Option<u64>)
 
 /// One job.
 pub fn job<S: Store>(store: &mut S, id: i64) -> Result<Job> {
-    store.read()?.job(id)?.ok_or_else(|| BillingError::Sync(format!("unknown job {id}")))
+    store.read()?.job(id)?.ok_or_else(|| BillingError::UnknownJob(id))
 }
 
 /// A job as shown to operators (`jobs list`, `jobs show`, `sync --format json`).

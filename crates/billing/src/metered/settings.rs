@@ -1,6 +1,7 @@
 //! An installation's settings for a metered source: what is stored, what is shown, and the
 //! client they make.
 
+use super::cleartext::Cleartext;
 use super::secrets::{sealed_with, SecretKey};
 use crate::error::{BillingError, Result};
 use secrecy::{ExposeSecret, SecretString};
@@ -87,17 +88,17 @@ fn platform(source: Source) -> Result<Platform> {
     match source {
         Source::Netsapiens => Ok(Platform::Netsapiens),
         Source::Brightlink => Ok(Platform::Brightlink),
-        Source::File => Err(BillingError::Usage("the file source has no settings: import its files".into())),
+        Source::File => Err(BillingError::NoSettings { platform: source }),
     }
 }
 
 /// Checks what needs no secret: the source has settings, and its URL is not plain http to another
-/// host unless that is allowed.
-pub fn check(source: Source, cfg: &SourceConfig) -> Result<()> {
+/// host unless that is allowed. Returns the warning to give when it is plain http, allowed.
+pub fn check(source: Source, cfg: &SourceConfig) -> Result<Option<Cleartext>> {
     platform(source)?;
     match (super::cleartext::cleartext(&cfg.url), cfg.allow_cleartext) {
         (Some(why), false) => Err(BillingError::Cleartext(why)),
-        _ => Ok(()),
+        (allowed, _) => Ok(allowed),
     }
 }
 
@@ -155,7 +156,8 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
     };
     let record = SourceSettings {
         source,
-        settings: serde_json::to_string(&stored).map_err(|e| BillingError::Usage(e.to_string()))?,
+        settings: serde_json::to_string(&stored)
+            .map_err(|e| BillingError::Encode { what: "the source settings", reason: e.to_string() })?,
         secrets: key.seal(&serde_json::to_vec(&secrets).unwrap_or_default()),
         updated_at: now,
     };
@@ -219,8 +221,33 @@ pub fn client_of(s: &SourceSettings, key: &SecretKey, fast: Option<Duration>) ->
     sources::Client::new(settings).map_err(BillingError::Source)
 }
 
-/// The clients of every configured source.
-pub fn clients<S: Store>(store: &mut S, key: &SecretKey, fast: Option<Duration>) -> Result<super::Clients> {
+/// The clients of every configured source: none when none is; when one is, `key` must open
+/// their secrets (`KeyMissing` without one).
+pub fn clients<S: Store>(store: &mut S, key: Option<&SecretKey>, fast: Option<Duration>) -> Result<super::Clients> {
     let list = store.read()?.source_settings()?;
+    let key = match key {
+        Some(key) => key,
+        None if list.is_empty() => return super::Clients::new(Vec::new()),
+        None => return Err(BillingError::KeyMissing),
+    };
     super::Clients::new(list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect::<Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn netsapiens(url: &str) -> SourceConfig {
+        SourceConfig { url: url.into(), ..SourceConfig::default() }
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused_unless_allowed_and_then_warned_of() {
+        let http = netsapiens("http://pbx.example.net");
+        assert!(matches!(check(Source::Netsapiens, &http), Err(BillingError::Cleartext(_))));
+        let allowed = SourceConfig { allow_cleartext: true, ..http };
+        assert!(check(Source::Netsapiens, &allowed).expect("allowed").is_some());
+        assert_eq!(check(Source::Netsapiens, &netsapiens("https://pbx.example.net")).expect("https"), None);
+        assert!(matches!(check(Source::File, &allowed), Err(BillingError::NoSettings { .. })));
+    }
 }

@@ -261,8 +261,9 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    /// A customer's calls in the contract's order (start, source, source call id), each with its
-    /// billing if it is on an invoice, handed to `f` a batch of [`FETCH_ROWS`] at a time.
+    /// The calls of a query (one customer's, or everyone's) in the contract's order (start,
+    /// source, source call id), each with its billing if it is on an invoice, handed to `f` a
+    /// batch of [`FETCH_ROWS`] at a time.
     ///
     /// The server sorts the calls and sends them a batch at a time, so that the program holds one
     /// batch whatever the range (sorting them here meant holding them all). The links of each
@@ -277,19 +278,35 @@ impl PgTx<'_> {
     ) -> Result<(), E> {
         let from = q.from.map(at).transpose()?;
         let to = q.to.map(at).transpose()?;
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.customer_pk];
-        let mut range = String::new();
-        for (op, bound) in [(">=", &from), ("<", &to)] {
-            if let Some(t) = bound {
-                params.push(t);
-                range.push_str(&format!(" AND start_at {op} ${}", params.len()));
+        let source = q.source.map(source_code);
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut filter = String::from("TRUE");
+        let conditions: [(&str, Option<&(dyn ToSql + Sync)>); 5] = [
+            ("customer_pk = $", q.customer_pk.as_ref().map(|v| v as _)),
+            ("start_at >= $", from.as_ref().map(|v| v as _)),
+            ("start_at < $", to.as_ref().map(|v| v as _)),
+            ("source = $", source.as_ref().map(|v| v as _)),
+            ("(strpos(from_number, $#) > 0 OR strpos(to_number, $#) > 0)", q.number.as_ref().map(|v| v as _)),
+        ];
+        for (condition, value) in conditions {
+            if let Some(v) = value {
+                params.push(v);
+                let n = params.len().to_string();
+                let condition =
+                    if condition.contains('#') { condition.replace('#', &n) } else { format!("{condition}{n}") };
+                filter.push_str(&format!(" AND {condition}"));
+            }
+        }
+        for (wanted, condition) in [(q.answered_only, " AND duration > 0"), (q.unanswered_only, " AND duration = 0")] {
+            if wanted {
+                filter.push_str(condition);
             }
         }
         let st = self.prepared(&format!(
-            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type
-             FROM calls WHERE customer_pk = $1{range}{}
+            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type,
+                    customer_pk
+             FROM calls WHERE {filter}
              ORDER BY start_at, source, source_call_id",
-            if q.answered_only { " AND duration > 0" } else { "" },
         ))?;
         let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
         let mut calls = Vec::with_capacity(FETCH_ROWS as usize);
@@ -297,12 +314,16 @@ impl PgTx<'_> {
             let rows = self.tx.query_portal(&portal, FETCH_ROWS).map_err(StoreError::from)?;
             calls.clear();
             for r in &rows {
-                calls.push(stored_call(r, q.customer_pk)?);
+                calls.push(stored_call(r)?);
             }
-            let mut billed = self.billed_of(q.customer_pk, &calls)?;
+            let mut billed = self.billed_of_calls(&calls)?;
             for mut call in calls.drain(..) {
                 call.billed = billed.remove(&call.pk);
-                if !(q.unbilled_only && call.billed.is_some()) {
+                let wanted = match &call.billed {
+                    Some(b) => !q.unbilled_only && q.invoice.is_none_or(|i| i == b.invoice),
+                    None => !q.billed_only && q.invoice.is_none(),
+                };
+                if wanted {
                     f(call)?;
                 }
             }
@@ -310,6 +331,23 @@ impl PgTx<'_> {
                 return Ok(());
             }
         }
+    }
+
+    /// The links of a batch of calls in start order, by call number: read customer by customer
+    /// (a batch of one customer's calls, the common case, is one read).
+    fn billed_of_calls(&mut self, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
+        let mut customers: Vec<i64> = calls.iter().map(|c| c.call.customer_pk).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        if let [customer_pk] = customers[..] {
+            return self.billed_of(customer_pk, calls);
+        }
+        let mut billed = HashMap::new();
+        for customer_pk in customers {
+            let theirs: Vec<StoredCall> = calls.iter().filter(|c| c.call.customer_pk == customer_pk).cloned().collect();
+            billed.extend(self.billed_of(customer_pk, &theirs)?);
+        }
+        Ok(billed)
     }
 
     /// The links of a batch of a customer's calls in start order, by call number: those in the
@@ -341,7 +379,8 @@ fn direction_code(d: Direction) -> i16 {
     i16::try_from(d.code()).unwrap_or(i16::MAX)
 }
 
-fn stored_call(r: &Row, customer_pk: i64) -> Result<StoredCall> {
+fn stored_call(r: &Row) -> Result<StoredCall> {
+    let customer_pk = r.try_get(9)?;
     let source = Source::from_code(i64::from(r.try_get::<_, i16>(1)?))
         .ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
     let direction = Direction::from_code(i64::from(r.try_get::<_, i16>(5)?))

@@ -206,4 +206,10 @@ impl PgTx<'_> {
         let rows = self.tx.query(&st, &[&customer_pk, &date(from)?, &date(to)?])?;
         rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()
     }
+
+    pub(crate) fn draft_invoices_impl(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
+        let st = self.prepared("SELECT pk FROM invoices WHERE customer_pk = $1 AND status = 'draft' ORDER BY pk")?;
+        let rows = self.tx.query(&st, &[&customer_pk])?;
+        rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()
+    }
 }

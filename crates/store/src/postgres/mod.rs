@@ -311,6 +311,9 @@ impl crate::StoreTx for PgTx<'_> {
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<crate::InvoiceId>> {
         self.invoices_for_range_impl(customer_pk, from, to)
     }
+    fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<crate::InvoiceId>> {
+        self.draft_invoices_impl(customer_pk)
+    }
     fn decks(&mut self) -> Result<Vec<crate::Deck>> {
         self.decks_impl()
     }

@@ -105,8 +105,8 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    /// The calls of a query, read one by one from the statement (SQLite sorts the ties of a start
-    /// as it goes: the calls' key is already in start order).
+    /// The calls of a query, read one by one from the statement (for one customer, SQLite sorts
+    /// the ties of a start as it goes: the calls' key is already in start order).
     pub(crate) fn each_call_impl<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
@@ -114,30 +114,52 @@ impl SqliteTx<'_> {
     ) -> Result<(), E> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
-                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
+                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4,
+                    c.customer_pk
              FROM calls c LEFT JOIN billed_calls b
                ON b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk
-             WHERE c.customer_pk = ?1 AND c.start_us >= ?2 AND c.start_us < ?3",
+             WHERE c.start_us >= ?1 AND c.start_us < ?2",
         );
-        if q.answered_only {
-            sql.push_str(" AND c.duration > 0");
+        let mut values: Vec<rusqlite::types::Value> =
+            vec![q.from.unwrap_or(i64::MIN).into(), q.to.unwrap_or(i64::MAX).into()];
+        let mut bind = |sql: &mut String, condition: &str, value: rusqlite::types::Value| {
+            values.push(value);
+            sql.push_str(&condition.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(pk) = q.customer_pk {
+            bind(&mut sql, " AND c.customer_pk = ?", pk.into());
         }
-        if q.unbilled_only {
-            sql.push_str(" AND b.call_pk IS NULL");
+        if let Some(source) = q.source {
+            bind(&mut sql, " AND c.source = ?", source.code().into());
+        }
+        if let Some(number) = &q.number {
+            bind(&mut sql, " AND (instr(c.from_number, ?) > 0 OR instr(c.to_number, ?) > 0)", number.clone().into());
+        }
+        if let Some(invoice) = q.invoice {
+            bind(&mut sql, " AND b.invoice_pk = ?", invoice.0.into());
+        }
+        for (wanted, condition) in [
+            (q.answered_only, " AND c.duration > 0"),
+            (q.unanswered_only, " AND c.duration = 0"),
+            (q.unbilled_only, " AND b.call_pk IS NULL"),
+            (q.billed_only, " AND b.call_pk IS NOT NULL"),
+        ] {
+            if wanted {
+                sql.push_str(condition);
+            }
         }
         sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
         let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
-        let from = q.from.unwrap_or(i64::MIN);
-        let to = q.to.unwrap_or(i64::MAX);
-        let mut rows = st.query(params![q.customer_pk, from, to]).map_err(StoreError::from)?;
+        let mut rows = st.query(rusqlite::params_from_iter(values)).map_err(StoreError::from)?;
         while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(stored_call(r, q.customer_pk)?)?;
+            f(stored_call(r)?)?;
         }
         Ok(())
     }
 }
 
-fn stored_call(r: &Row<'_>, customer_pk: i64) -> Result<StoredCall> {
+fn stored_call(r: &Row<'_>) -> Result<StoredCall> {
+    let customer_pk = r.get(15)?;
     let source = Source::from_code(r.get(1)?).ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
     let direction = Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.get::<_, Option<String>>(8)? {

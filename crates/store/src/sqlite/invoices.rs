@@ -180,4 +180,12 @@ impl SqliteTx<'_> {
         let ids = st.query_map(params![customer_pk, from, to], |r| Ok(InvoiceId(r.get(0)?)))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
+
+    pub(crate) fn draft_invoices_impl(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT pk FROM invoices WHERE customer_pk = ?1 AND status = 'draft' ORDER BY pk")?;
+        let ids = st.query_map(params![customer_pk], |r| Ok(InvoiceId(r.get(0)?)))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
 }

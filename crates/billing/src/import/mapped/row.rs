@@ -123,7 +123,8 @@ impl Row<'_> {
         id
     }
 
-    /// The row's customer: its `customer` cell, else its `domain` cell, else `--customer`.
+    /// The row's customer: its `customer` cell, else its `domain` cell, else the one given for
+    /// rows that name none.
     fn customer(&self) -> Option<i64> {
         let (customer, domain) = (self.cell(Field::Customer), self.cell(Field::Domain));
         if customer.is_empty() && domain.is_empty() {
@@ -131,7 +132,7 @@ impl Row<'_> {
                 return self.m.fixed;
             }
             let field = if self.mapped(Field::Customer) { Field::Customer } else { Field::Domain };
-            self.error(field, "the row names no customer and no --customer is given".into());
+            self.error(field, "the row names no customer, and no customer is given for rows that name none".into());
             return None;
         }
         match self.m.customers.resolve(customer, domain) {
@@ -218,7 +219,7 @@ impl Row<'_> {
                 ),
             },
             _ => format!(
-                "cannot tell the direction: customer `{}` has no phone numbers (see `meter numbers import`)",
+                "cannot tell the direction: customer `{}` has no phone numbers (import them from numbers.csv)",
                 self.m.customers.id(pk)
             ),
         };

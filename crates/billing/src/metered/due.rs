@@ -1,0 +1,130 @@
+//! The cycle's first step: sync first, and hold the customers whose sync failed.
+
+use super::secrets::SecretKey;
+use super::sync::Outcome;
+use super::{configured, settings, SyncRequest};
+use crate::error::Result;
+use chrono::NaiveDate;
+use rating::Micros;
+use store::{Job, Store};
+
+/// What syncing the customers due on a date did.
+#[derive(Debug, Default)]
+pub struct DueSync {
+    /// The customers not to invoice in this run, with why: a sync of theirs failed (a rerun of
+    /// the cycle once the source works invoices them).
+    pub held: Vec<(String, String)>,
+    /// The jobs that finished (some may have rejected flawed records).
+    pub done: Vec<Job>,
+}
+
+/// Before a cycle run: syncs the sources of every customer due on `date` for the period being
+/// invoiced. Nothing is synced when no source is configured; when one is, the key of their
+/// secrets is needed (`KeyMissing` without it).
+pub fn sync_due<S: Store>(
+    store: &mut S,
+    key: Option<&SecretKey>,
+    date: NaiveDate,
+    now: &dyn Fn() -> Micros,
+    bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
+) -> Result<DueSync> {
+    let mut report = DueSync::default();
+    if !configured(store)? {
+        return Ok(report);
+    }
+    let clients = settings::clients(store, key, None)?;
+    for (customer, from, to) in crate::cycle::due(store, date)? {
+        if !clients.used_by(&customer) {
+            continue;
+        }
+        let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
+        for outcome in super::sync(store, &clients, &req, now, bar)? {
+            match outcome {
+                Outcome::Done(job) => report.done.push(job),
+                Outcome::Failed(job) => report.held.push((customer.id.clone(), held_because(&job))),
+                Outcome::Skipped { .. } => {}
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn held_because(job: &Job) -> String {
+    format!(
+        "sync job {} of {} failed ({}); rerun the cycle once the source works",
+        job.id,
+        job.source,
+        job.error.as_deref().unwrap_or("")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metered::settings::{save, SourceConfig};
+    use crate::BillingError;
+    use chrono::NaiveDate;
+    use store::{AnyStore, Customer, Source, StoreTx};
+
+    struct NoBar;
+    impl crate::Progress for NoBar {
+        fn start(&self, _: u64) {}
+        fn at(&self, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    fn store(dir: &tempfile::TempDir) -> AnyStore {
+        let mut s = AnyStore::open_url(&format!("sqlite://{}", dir.path().join("m.db").display())).expect("a store");
+        let mut tx = s.write().expect("a write");
+        let mut acme = Customer::new("acme", "Acme");
+        acme.netsapiens_domain = Some("acme.example".into());
+        tx.save_customer(&acme).expect("a customer");
+        tx.commit().expect("a commit");
+        s
+    }
+
+    fn due(s: &mut AnyStore, key: Option<&SecretKey>) -> Result<DueSync> {
+        let date = NaiveDate::from_ymd_opt(2026, 2, 1).expect("a date");
+        sync_due(s, key, date, &|| 0, &|_| Box::new(NoBar))
+    }
+
+    fn netsapiens(url: &str) -> SourceConfig {
+        SourceConfig {
+            url: url.into(),
+            client_id: Some("reseller".into()),
+            username: Some("billing".into()),
+            client_secret: Some("s".to_owned().into()),
+            password: Some("p".to_owned().into()),
+            ..SourceConfig::default()
+        }
+    }
+
+    #[test]
+    fn without_a_source_nothing_is_synced_and_no_key_is_needed() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let report = due(&mut store(&dir), None).expect("nothing to sync");
+        assert!(report.held.is_empty() && report.done.is_empty());
+    }
+
+    #[test]
+    fn with_a_source_the_key_of_its_secrets_is_needed() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let mut s = store(&dir);
+        let key = SecretKey::generate();
+        save(&mut s, &key, Source::Netsapiens, &netsapiens("https://pbx.example.net"), 0).expect("saved");
+        assert!(matches!(due(&mut s, None), Err(BillingError::KeyMissing)));
+    }
+
+    #[test]
+    fn a_failed_sync_holds_its_customer_with_why() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let mut s = store(&dir);
+        let key = SecretKey::generate();
+        // Nothing listens on port 9 of this machine: the sync fails at once.
+        save(&mut s, &key, Source::Netsapiens, &netsapiens("http://127.0.0.1:9"), 0).expect("saved");
+        let report = due(&mut s, Some(&key)).expect("a run");
+        assert_eq!(report.held.len(), 1, "{report:?}");
+        assert_eq!(report.held[0].0, "acme");
+        assert!(report.held[0].1.contains("rerun the cycle"), "{}", report.held[0].1);
+    }
+}
