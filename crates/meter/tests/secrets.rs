@@ -77,7 +77,7 @@ fn set_netsapiens(env: &Env, url: &str, extra: &[&str], secrets: &[(&str, &str)]
 }
 
 const SECRETS: &[(&str, &str)] =
-    &[("METER_SOURCE_CLIENT_SECRET", "Cl1ent-Secret-Value-9f"), ("METER_SOURCE_PASSWORD", "Passw0rd-Value-xy")];
+    &[("METER_SOURCE_CLIENT_SECRET", "Cl1ent-Secret-Value-Qz"), ("METER_SOURCE_PASSWORD", "Passw0rd-Value-xy")];
 
 /// `sources list --format json`: the listed sources.
 #[track_caller]
@@ -142,13 +142,13 @@ fn sources_list_shows_only_that_a_secret_is_set_and_when_it_changed(backend: Bac
 
     let text = env.meter(&["sources", "list"]);
     text.assert_ok();
-    for hint in ["characters", "9f", "xy"] {
+    for hint in ["characters", "Qz", "xy"] {
         assert!(!text.stdout.contains(hint), "the listing hints at a secret ({hint})\n{}", text.dump());
     }
     let row = text.stdout.lines().find(|l| l.trim_start().starts_with("password")).expect("a password row");
     assert!(row.contains("set, changed "), "{row}");
     let stored = stored_settings(&env, store::Source::Netsapiens);
-    for hint in ["characters", "9f", "xy"] {
+    for hint in ["characters", "Qz", "xy"] {
         assert!(!stored.contains(hint), "the stored settings hint at a secret ({hint}): {stored}");
     }
 
@@ -184,7 +184,7 @@ fn hints_saved_by_earlier_versions_are_rewritten_by_the_migration(backend: Backe
     set_netsapiens(&env, "https://pbx.example.net", &[], SECRETS).assert_ok();
     // The settings as versions before 0007_no_secret_hints saved them, and that migration not
     // applied yet.
-    let legacy = r#"{"source":"netsapiens","url":"https://pbx.example.net","client_id":"reseller","username":"billing","api_version":"auto","timeout_secs":30,"client_secret":"set, 22 characters, ends …9f","password":"set, 17 characters, ends …xy","api_key":null,"updated_at":"2026-11-01T10:00:00Z"}"#;
+    let legacy = r#"{"source":"netsapiens","url":"https://pbx.example.net","client_id":"reseller","username":"billing","api_version":"auto","timeout_secs":30,"client_secret":"set, 22 characters, ends …Qz","password":"set, 17 characters, ends …xy","api_key":null,"updated_at":"2026-11-01T10:00:00Z"}"#;
     sql(
         &env,
         &format!(
