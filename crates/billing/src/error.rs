@@ -77,6 +77,9 @@ pub enum BillingError {
     Source(#[from] sources::SourceError),
     #[error("{0}")]
     Secret(String),
+    /// Settings given for a source name not registered yet, without its platform.
+    #[error("source {0} is new: give its platform (netsapiens or brightlink)")]
+    NewSource(String),
     /// A source's secrets that the key here does not open.
     #[error("the secrets of {platform} cannot be decrypted with this key: {error}")]
     Sealed { platform: store::Source, error: crate::metered::secrets::SecretError },
@@ -103,7 +106,13 @@ impl From<rating::Overflow> for BillingError {
 impl BillingError {
     /// Whether the command line should exit with the usage status (2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, BillingError::Usage(_) | BillingError::Cleartext(_) | BillingError::NotEnded { .. })
+        matches!(
+            self,
+            BillingError::Usage(_)
+                | BillingError::Cleartext(_)
+                | BillingError::NotEnded { .. }
+                | BillingError::NewSource(_)
+        )
     }
 }
 

@@ -28,8 +28,18 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// Where customers.csv gives a customer's domain on a source.
+pub(crate) fn domain_hint(source: &Source) -> String {
+    match source.platform() {
+        p if *source == Source::default_of(p) => {
+            format!("`{source}_domain` in customers.csv, or `{source}:DOMAIN` in its `domains`")
+        }
+        _ => format!("`{source}:DOMAIN` in the `domains` column of customers.csv"),
+    }
+}
+
 /// The customer's domain on a source, if set.
-fn domain_of(customer: &Customer, source: Source) -> Option<String> {
+fn domain_of(customer: &Customer, source: &Source) -> Option<String> {
     customer.domain(source).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
@@ -70,9 +80,19 @@ impl Clients {
         self.list.is_empty()
     }
 
+    /// The configured sources' names, for messages.
+    fn names(&self) -> String {
+        let names: Vec<&str> = self.list.iter().map(|(s, _)| s.name()).collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
     /// Whether the customer has a domain on one of these sources.
     pub fn used_by(&self, customer: &Customer) -> bool {
-        self.list.iter().any(|(source, _)| domain_of(customer, *source).is_some())
+        self.list.iter().any(|(source, _)| domain_of(customer, source).is_some())
     }
 }
 
@@ -87,8 +107,8 @@ impl std::fmt::Debug for Clients {
 pub struct SyncRequest {
     /// `None`: every customer with a domain on a configured source.
     pub customer: Option<String>,
-    /// `None`: every configured source the customer has a domain on.
-    pub source: Option<Source>,
+    /// A source's name; `None`: every configured source the customer has a domain on.
+    pub source: Option<String>,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -104,11 +124,9 @@ pub fn sync<S: Store>(
     if req.from > req.to {
         return Err(BillingError::Usage(format!("--from {} is after --to {}", req.from, req.to)));
     }
-    if let Some(s) = req.source {
-        if !clients.list.iter().any(|(c, _)| *c == s) {
-            return Err(BillingError::Sync(format!(
-                "source {s} is not configured: set it up with `meter sources set {s} --url …`"
-            )));
+    if let Some(s) = &req.source {
+        if !clients.list.iter().any(|(c, _)| c.name() == s) {
+            return Err(BillingError::Sync(format!("source {s} is not configured (configured: {})", clients.names())));
         }
     }
     if clients.is_empty() {
@@ -126,23 +144,23 @@ pub fn sync<S: Store>(
     let mut outcomes = Vec::new();
     for customer in &customers {
         for (source, client) in &clients.list {
-            if req.source.is_some_and(|s| s != *source) {
+            if req.source.as_ref().is_some_and(|s| s != source.name()) {
                 continue;
             }
             // A customer without a domain on a source does not use it; that is reported only
             // when the source was asked for by name.
-            if req.source.is_none() && domain_of(customer, *source).is_none() {
+            if req.source.is_none() && domain_of(customer, source).is_none() {
                 continue;
             }
             let days = (req.from, req.to);
             let on = (&clients.runtime, client);
-            outcomes.push(sync::sync_one(store, on, customer, *source, days, now, bar)?);
+            outcomes.push(sync::sync_one(store, on, customer, source, days, now, bar)?);
         }
     }
     if let (Some(id), true) = (&req.customer, outcomes.is_empty()) {
         return Err(BillingError::Sync(format!(
-            "customer {id} has no domain on a configured source (set netsapiens_domain or brightlink_domain in \
-             customers.csv)"
+            "customer {id} has no domain on a configured source (set it in customers.csv: `netsapiens_domain`, \
+             `brightlink_domain`, or `domains` as `source:domain`)"
         )));
     }
     Ok(outcomes)
@@ -228,7 +246,7 @@ impl JobDoc {
             id: j.id,
             kind: "sync",
             customer: j.customer.clone(),
-            source: j.source.as_str().to_owned(),
+            source: j.source.name().to_owned(),
             domain: j.domain.clone(),
             from: format_utc(j.window_start),
             to: format_utc(j.window_end),
@@ -258,6 +276,18 @@ impl JobDoc {
             finished_at: j.finished_at.map(format_utc),
             error: j.error.clone(),
             updated_at: format_utc(j.updated_at),
+        }
+    }
+}
+
+/// The registered source named `name` (`file`, a platform's own, or one added with its settings).
+pub fn source_named<S: Store>(store: &mut S, name: &str) -> Result<Source> {
+    let list = store.read()?.sources()?;
+    match list.iter().find(|s| s.name() == name) {
+        Some(s) => Ok(s.clone()),
+        None => {
+            let names: Vec<&str> = list.iter().map(Source::name).collect();
+            Err(BillingError::Usage(format!("unknown source `{name}` (known: {})", names.join(", "))))
         }
     }
 }

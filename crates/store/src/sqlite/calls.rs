@@ -1,7 +1,8 @@
 //! Call records: import and queries.
 
 use super::{narrow, MultiInsert, SqliteTx, CHUNK};
-use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
+use crate::registry::Registry;
+use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction};
 use rusqlite::{params, Row};
 
@@ -110,7 +111,7 @@ impl SqliteTx<'_> {
     pub(crate) fn each_call_impl<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
-        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
@@ -126,19 +127,21 @@ impl SqliteTx<'_> {
             sql.push_str(" AND b.call_pk IS NULL");
         }
         sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
         let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
         let from = q.from.unwrap_or(i64::MIN);
         let to = q.to.unwrap_or(i64::MAX);
         let mut rows = st.query(params![q.customer_pk, from, to]).map_err(StoreError::from)?;
         while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(stored_call(r, q.customer_pk)?)?;
+            emit(Some(stored_call(r, q.customer_pk, &sources)?))?;
         }
-        Ok(())
+        emit(None)
     }
 }
 
-fn stored_call(r: &Row<'_>, customer_pk: i64) -> Result<StoredCall> {
-    let source = Source::from_code(r.get(1)?).ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
+fn stored_call(r: &Row<'_>, customer_pk: i64, sources: &Registry) -> Result<StoredCall> {
+    let source = sources.get(r.get(1)?)?;
     let direction = Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.get::<_, Option<String>>(8)? {
         Some(t) => Some(CallType::parse(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
