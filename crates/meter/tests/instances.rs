@@ -35,7 +35,8 @@ fn emulator(seed: u64) -> (Config, Emulator) {
 fn set(env: &Env, name: &str, platform: bool, emu: &Emulator, cfg: &Config) -> Run {
     let ns = &cfg.netsapiens;
     let url = emu.netsapiens_url();
-    let mut args = vec!["sources", "set", name, "--url", &url, "--client-id", &ns.client_id, "--username", &ns.username];
+    let mut args =
+        vec!["sources", "set", name, "--url", &url, "--client-id", &ns.client_id, "--username", &ns.username];
     if platform {
         args.extend(["--platform", "netsapiens"]);
     }
@@ -65,7 +66,9 @@ fn two_netsapiens_instances_sync_their_own_customers(backend: Backend) {
         .as_array()
         .expect("sources")
         .iter()
-        .map(|s| (s["source"].as_str().unwrap_or_default().to_owned(), s["platform"].as_str().unwrap_or_default().to_owned()))
+        .map(|s| {
+            (s["source"].as_str().unwrap_or_default().to_owned(), s["platform"].as_str().unwrap_or_default().to_owned())
+        })
         .collect();
     assert_eq!(shown, vec![("netsapiens".into(), "netsapiens".into()), ("ns-east".into(), "netsapiens".into())]);
 
@@ -73,10 +76,17 @@ fn two_netsapiens_instances_sync_their_own_customers(backend: Backend) {
     run.assert_ok();
     let mut done: Vec<(String, String)> = jobs(&run)
         .iter()
-        .map(|j| (j["customer"].as_str().unwrap_or_default().to_owned(), j["source"].as_str().unwrap_or_default().to_owned()))
+        .map(|j| {
+            (j["customer"].as_str().unwrap_or_default().to_owned(), j["source"].as_str().unwrap_or_default().to_owned())
+        })
         .collect();
     done.sort();
-    assert_eq!(done, vec![("acme".into(), "netsapiens".into()), ("initech".into(), "ns-east".into())], "{}", run.dump());
+    assert_eq!(
+        done,
+        vec![("acme".into(), "netsapiens".into()), ("initech".into(), "ns-east".into())],
+        "{}",
+        run.dump()
+    );
     for (customer, source, cfg) in [("acme", "netsapiens", &main_cfg), ("initech", "ns-east", &east_cfg)] {
         let want = expected(cfg, DOMAIN, FROM, TO, true);
         assert!(!want.is_empty(), "the emulator has calls");
