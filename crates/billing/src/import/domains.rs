@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use store::{Customer, Platform, Source};
 
 /// The shorthand columns: each sets the domain on its platform's own source.
-pub(super) const SHORTHANDS: [(&str, Platform); 2] =
+const SHORTHANDS: [(&str, Platform); 2] =
     [("netsapiens_domain", Platform::Netsapiens), ("brightlink_domain", Platform::Brightlink)];
 
 /// Sets a row's domains from the file. With a `domains` column, the customer's domains are the
