@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rating::Micros;
 use std::collections::HashMap;
-use store::{CallQuery, Customer, InvoiceId, Source, Store, StoreTx};
+use store::{CallQuery, Customer, InvoiceId, Store, StoreTx};
 
 /// Which calls to list; every field narrows the listing.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +27,8 @@ pub struct CallFilter {
     pub call_type: Option<String>,
     /// Only calls whose caller or callee number holds this text.
     pub number: Option<String>,
-    pub source: Option<Source>,
+    /// Only calls from the source of this name.
+    pub source: Option<String>,
 }
 
 /// Where a listing goes, call by call.
@@ -100,6 +101,10 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
         Some(id) => vec![tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?],
         None => tx.customers()?,
     };
+    let source = match &filter.source {
+        Some(name) => Some(crate::metered::named(tx.sources()?, name)?),
+        None => None,
+    };
     let pricing = Pricing::load(&mut tx)?;
     let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
     let mut listed = HashMap::with_capacity(customers.len());
@@ -116,7 +121,7 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
         from,
         to,
         invoice: invoice.as_ref().map(|i| i.id),
-        source: filter.source,
+        source,
         number: filter.number.clone(),
         ..CallQuery::default()
     };

@@ -4,7 +4,7 @@ use crate::error::{BillingError, Result};
 use crate::import::NumberRow;
 use crate::time::format_utc;
 use serde::Serialize;
-use store::{Customer, JobQuery, Source, Store, StoreTx};
+use store::{Customer, JobQuery, Store, StoreTx};
 
 /// A customer as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,11 +83,12 @@ pub struct AllowanceRow {
 }
 
 fn row_of(c: &Customer) -> CustomerRow {
-    let domains = Source::ALL
-        .into_iter()
-        .filter_map(|s| {
-            let domain = c.domain(s).map(str::trim).filter(|d| !d.is_empty())?;
-            Some(DomainRow { source: s.as_str().to_owned(), domain: domain.to_owned() })
+    let domains = c
+        .domains
+        .iter()
+        .filter_map(|(s, domain)| {
+            let domain = Some(domain.trim()).filter(|d| !d.is_empty())?;
+            Some(DomainRow { source: s.name().to_owned(), domain: domain.to_owned() })
         })
         .collect();
     CustomerRow {
@@ -118,15 +119,14 @@ pub fn show_customer<S: Store>(store: &mut S, id: &str) -> Result<CustomerDetail
     let numbers = tx
         .phone_numbers(c.pk)?
         .into_iter()
-        .map(|(s, n)| NumberRow { source: s.as_str().to_owned(), number: n.number, enabled: n.enabled })
+        .map(|(s, n)| NumberRow { source: s.name().to_owned(), number: n.number, enabled: n.enabled })
         .collect();
     let mut last_syncs = Vec::new();
-    for d in &customer.domains {
-        let source = d.source.parse::<Source>().ok();
-        let q = JobQuery { customer_pk: Some(c.pk), source, limit: Some(1) };
+    for (source, _) in &c.domains {
+        let q = JobQuery { customer_pk: Some(c.pk), source: Some(source.clone()), limit: Some(1) };
         if let Some(j) = tx.jobs(&q)?.into_iter().next() {
             last_syncs.push(LastSync {
-                source: d.source.clone(),
+                source: source.name().to_owned(),
                 job: j.id,
                 state: j.state.as_str(),
                 at: format_utc(j.finished_at.unwrap_or(j.started_at)),

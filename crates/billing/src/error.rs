@@ -73,16 +73,19 @@ pub enum BillingError {
     #[error("{0}")]
     Mapping(#[from] crate::import::MappingError),
     /// A source that is configured by importing files, not by settings.
-    #[error("the {platform} source has no settings: import its files")]
-    NoSettings { platform: store::Source },
+    #[error("the {name} source has no settings: import its files")]
+    NoSettings { name: String },
+    /// A source name that is not registered.
+    #[error("unknown source `{name}` (known: {known})")]
+    UnknownSource { name: String, known: String },
     /// A source asked for by name that this installation has no settings for.
-    #[error("source {platform} is not configured")]
-    SourceNotConfigured { platform: store::Source },
+    #[error("source {name} is not configured (configured: {configured})")]
+    SourceNotConfigured { name: String, configured: String },
     /// A sync asked for when no metered source is configured.
     #[error("no metered source is configured")]
     NoSourceConfigured,
     /// A customer asked to be synced that has no domain on a configured source.
-    #[error("customer {customer} has no domain on a configured source (set netsapiens_domain or brightlink_domain in customers.csv)")]
+    #[error("customer {customer} has no domain on a configured source (set it in customers.csv: `netsapiens_domain`, `brightlink_domain`, or `domains` as `source:domain`)")]
     NoDomain { customer: String },
     #[error("unknown job {0}")]
     UnknownJob(i64),
@@ -103,6 +106,15 @@ pub enum BillingError {
     Source(#[from] sources::SourceError),
     #[error("{0}")]
     Secret(String),
+    /// Settings given for a source name not registered yet, without its platform.
+    #[error("source {0} is new: give its platform (netsapiens or brightlink)")]
+    NewSource(String),
+    /// Settings of a registered source given for another platform than its own.
+    #[error("source {name} is a {platform} source: its platform cannot change (name a new source for {asked})")]
+    PlatformChange { name: String, platform: store::Platform, asked: store::Platform },
+    /// A new source's name that breaks the naming rules.
+    #[error("source name `{name}`: {reason}")]
+    BadSourceName { name: String, reason: String },
     /// A source's secrets that the key here does not open.
     #[error("the secrets of {platform} cannot be decrypted with this key: {error}")]
     Sealed { platform: store::Source, error: crate::metered::secrets::SecretError },

@@ -155,7 +155,12 @@ pub enum SourcesCommand {
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    pub source: PlatformArg,
+    /// The source's name: `netsapiens` or `brightlink` (their platforms' own), or a name of your
+    /// own for another instance (lowercase letters, digits, `-`, `_`; with --platform).
+    pub source: String,
+    /// The platform of a source new by this name (a known source keeps its own).
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
     /// The platform's base URL (NetSapiens: the host, e.g. https://pbx.example.net;
     /// Brightlink: e.g. https://cpaas-aws.brightlink.com/brightlink/).
     #[arg(long)]
@@ -195,9 +200,9 @@ pub struct SyncArgs {
     /// Last day, included.
     #[arg(long, value_parser = parse_date)]
     pub to: NaiveDate,
-    /// Only this source.
-    #[arg(long, value_enum)]
-    pub source: Option<PlatformArg>,
+    /// Only this source (its name).
+    #[arg(long)]
+    pub source: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -324,10 +329,10 @@ pub enum CdrsCommand {
     Import {
         #[command(flatten)]
         args: ImportArgs,
-        /// The metered source the records come from; `domain` cells are looked up among the
+        /// The source (by name) the records come from; `domain` cells are looked up among the
         /// customers' domains on this source (on every source for `file`).
-        #[arg(long, value_enum, default_value_t = SourceArg::File)]
-        source: SourceArg,
+        #[arg(long, default_value = "file")]
+        source: String,
         #[command(flatten)]
         mapping: MappingArgs,
     },
@@ -418,13 +423,6 @@ pub enum NumbersCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SourceArg {
-    File,
-    Netsapiens,
-    Brightlink,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -546,9 +544,10 @@ pub enum CallsCommand {
         /// Only calls whose caller or callee number contains this text.
         #[arg(long)]
         number: Option<String>,
-        /// Only calls from this source.
-        #[arg(long, value_enum)]
-        source: Option<SourceArg>,
+        /// Only calls from the source of this name (`file`, `netsapiens`, `brightlink`, or one set up
+        /// with `meter sources set NAME`).
+        #[arg(long)]
+        source: Option<String>,
         /// Output: `text` (a table, times in the customer's zone; in UTC across customers), `json` or
         /// `csv` (times in UTC).
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -605,21 +604,11 @@ fn parse_call_type(s: &str) -> Result<String, String> {
     rating::CallType::parse(s.trim()).map(|t| t.to_string()).map_err(|e| e.to_string())
 }
 
-impl From<SourceArg> for store::Source {
-    fn from(s: SourceArg) -> Self {
-        match s {
-            SourceArg::File => store::Source::File,
-            SourceArg::Netsapiens => store::Source::Netsapiens,
-            SourceArg::Brightlink => store::Source::Brightlink,
-        }
-    }
-}
-
-impl From<PlatformArg> for store::Source {
+impl From<PlatformArg> for store::Platform {
     fn from(s: PlatformArg) -> Self {
         match s {
-            PlatformArg::Netsapiens => store::Source::Netsapiens,
-            PlatformArg::Brightlink => store::Source::Brightlink,
+            PlatformArg::Netsapiens => store::Platform::Netsapiens,
+            PlatformArg::Brightlink => store::Platform::Brightlink,
         }
     }
 }

@@ -42,6 +42,10 @@ fn status(e: &BillingError) -> u8 {
         | BillingError::DeckAndCustomer
         | BillingError::Mapping(_)
         | BillingError::NoSettings { .. }
+        | BillingError::NewSource(_)
+        | BillingError::PlatformChange { .. }
+        | BillingError::BadSourceName { .. }
+        | BillingError::UnknownSource { .. }
         | BillingError::Cleartext(_)
         | BillingError::NotEnded { .. } => USAGE,
         _ => FAILURE,
@@ -57,9 +61,13 @@ fn message(e: &BillingError) -> String {
         BillingError::Mapping(m) => mapping(m),
         BillingError::Cleartext(why) => format!("{why}; use https, or pass --allow-insecure to save it anyway"),
         BillingError::NotEnded { .. } => format!("{e}; pass --allow-future to invoice it anyway"),
-        BillingError::SourceNotConfigured { platform } => {
-            format!("{e}: set it up with `meter sources set {platform} --url …`")
+        BillingError::SourceNotConfigured { name, .. } if name == "netsapiens" || name == "brightlink" => {
+            format!("{e}: set it up with `meter sources set {name} --url …`")
         }
+        BillingError::SourceNotConfigured { name, .. } => {
+            format!("{e}: set it up with `meter sources set {name} --platform netsapiens|brightlink --url …`")
+        }
+        BillingError::NewSource(_) => format!("{e}: --platform netsapiens|brightlink"),
         BillingError::NoSourceConfigured => {
             format!("{e}: set one up with `meter sources set netsapiens|brightlink --url …`")
         }
@@ -125,7 +133,7 @@ mod tests {
         let unknown = anyhow::Error::from(BillingError::UnknownCustomer("zed".into())).context("listing");
         assert_eq!(report(&unknown), ("error: listing: unknown customer `zed`".into(), 1));
         let unconfigured =
-            anyhow::Error::from(BillingError::SourceNotConfigured { platform: store::Source::Brightlink });
+            anyhow::Error::from(BillingError::SourceNotConfigured { name: "brightlink".into(), configured: "".into() });
         let (text, status) = report(&unconfigured);
         assert!(text.contains("meter sources set brightlink --url"), "{text}");
         assert_eq!(status, 1);

@@ -1,14 +1,31 @@
 //! What to do about a failed source check (billing's typed [`Fix`]), in the command line's words.
 
 use billing::metered::check::{Fix, SourceCheck};
+use store::Source;
+
+/// Whether the source is its platform's own (`netsapiens`, `brightlink`), which customers.csv and
+/// `sources set` name without more.
+fn is_default(source: &Source) -> bool {
+    *source == Source::default_of(source.platform())
+}
 
 /// The fix as a command to run or a thing to do.
 pub fn fix(f: &Fix) -> String {
     match f {
-        Fix::SetUp { source } => format!("meter sources set {source} --url … (see docs/operations.md)"),
+        Fix::SetUp { source } if is_default(source) => {
+            format!("meter sources set {source} --url … (see docs/operations.md)")
+        }
+        Fix::SetUp { source } => {
+            format!("meter sources set {source} --platform {} --url … (see docs/operations.md)", source.platform())
+        }
         Fix::SecretKey => "set METER_SECRET_KEY or METER_SECRET_KEY_FILE (docs/operations.md)".into(),
         Fix::Settings { source } => format!("meter sources set {source} …"),
-        Fix::Domain { source, customer } => format!("correct {source}_domain of {customer} in customers.csv"),
+        Fix::Domain { source, customer } if is_default(source) => {
+            format!("correct {source}_domain of {customer} in customers.csv")
+        }
+        Fix::Domain { source, customer } => {
+            format!("correct the {source}:DOMAIN entry of {customer}'s `domains` in customers.csv")
+        }
         Fix::AssignNumbers => "assign the customer's DIDs on the platform".into(),
         Fix::Sync { customer, source, days: Some((from, to)) } => {
             format!("meter sync --customer {customer} --source {source} --from {from} --to {to}")

@@ -153,10 +153,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             output::summary("local calling pairs", &sum, a.format)?;
         }
         Command::Cdrs(CdrsCommand::Import { args, source, mapping }) => {
+            let source = billing::metered::source_named(&mut store, &source)?;
             let bar = Bar::new("importing call records", args.format == Format::Json);
             let sum = match mapping.options() {
-                None => billing::import::import_cdrs(&mut store, &args.file, source.into(), &bar)?,
-                Some(o) => billing::import::import_mapped(&mut store, &args.file, source.into(), &o, &bar)?,
+                None => billing::import::import_cdrs(&mut store, &args.file, source, &bar)?,
+                Some(o) => billing::import::import_mapped(&mut store, &args.file, source, &o, &bar)?,
             };
             output::summary("call records", &sum, args.format)?;
         }

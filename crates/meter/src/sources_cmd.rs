@@ -1,6 +1,6 @@
 //! The commands of the metered sources: `sources set|list|new-key|check`, `sync`, `jobs list|show`.
 
-use crate::cli::{Format, JobsCommand, PlatformArg, SetArgs, SourcesCommand, SyncArgs};
+use crate::cli::{Format, JobsCommand, SetArgs, SourcesCommand, SyncArgs};
 use crate::escape::printable;
 use crate::hints;
 use crate::output;
@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use store::{AnyStore, Job, Source};
+use store::{AnyStore, Job, Platform};
 
 fn now() -> i64 {
     crate::clock::now()
@@ -87,14 +87,15 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
         allow_cleartext: a.allow_insecure,
         ..SourceConfig::default()
     };
-    let cleartext = billing::metered::settings::check(a.source.into(), &cfg)?;
-    cfg.client_secret = secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(a.source))?;
+    let asked = a.platform.map(Platform::from);
+    let (platform, cleartext) = billing::metered::settings::check(store, &a.source, asked, &cfg)?;
+    cfg.client_secret = secret("METER_SOURCE_CLIENT_SECRET", client_secret_label(platform))?;
     cfg.password = secret("METER_SOURCE_PASSWORD", "password")?;
-    if a.source == PlatformArg::Netsapiens {
+    if platform == Platform::Netsapiens {
         cfg.api_key = secret_from_env("METER_SOURCE_API_KEY");
     }
     let key = secret_key::for_saving(store)?;
-    let shown = billing::metered::settings::save(store, &key, a.source.into(), &cfg, now())?;
+    let shown = billing::metered::settings::save(store, &key, (&a.source, Some(platform)), &cfg, now())?;
     if let Some(why) = cleartext {
         note!("warning: {why}");
     }
@@ -107,10 +108,10 @@ fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
     }
 }
 
-fn client_secret_label(source: PlatformArg) -> &'static str {
-    match source {
-        PlatformArg::Netsapiens => "client secret",
-        PlatformArg::Brightlink => "API secret",
+fn client_secret_label(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Brightlink => "API secret",
+        _ => "client secret",
     }
 }
 
@@ -135,6 +136,7 @@ fn describe(shown: &Shown) -> String {
     let s = &shown.settings;
     let mut o = String::new();
     let mut row = |k: &str, v: Option<&str>| o.push_str(&format!("  {k:<14}{}\n", printable(v.unwrap_or("-"))));
+    row("platform", Some(shown.platform));
     row("url", Some(&s.url));
     row("client id", s.client_id.as_deref());
     row("username", s.username.as_deref());
@@ -189,7 +191,7 @@ fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
 pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
     let key = source_key(store)?;
     let clients = billing::metered::settings::clients(store, key.as_ref(), None)?;
-    let req = SyncRequest { customer: a.customer, source: a.source.map(Source::from), from: a.from, to: a.to };
+    let req = SyncRequest { customer: a.customer, source: a.source, from: a.from, to: a.to };
     let quiet = a.format == Format::Json;
     let outcomes = billing::metered::sync(store, &clients, &req, &now, &|job| job_bar(job, quiet))?;
     let mut failed = false;

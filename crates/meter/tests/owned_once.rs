@@ -48,19 +48,30 @@ fn a_domain_given_to_a_second_customer_is_refused_naming_both_and_the_line(backe
 
 fn db_check_reports_a_domain_that_customers_share(backend: Backend) {
     let env = Env::seeded_on(backend);
-    // A database made before the rule: a second customer was given acme's domain.
+    let netsapiens = store::Source::default_of(store::Platform::Netsapiens);
     let mut db = store::AnyStore::open_url(env.db_url()).expect("the test database");
+    // The database refuses a second customer with acme's domain in other ASCII case…
     let mut tx = db.write().expect("a transaction");
     let mut twin = store::Customer::new("acme2", "Acme twin");
-    twin.netsapiens_domain = Some("Acme.PBX.example".into());
-    tx.save_customer(&twin).expect("the twin");
+    twin.set_domain(&netsapiens, Some("Acme.PBX.example".into()));
+    let refused = tx.save_customer(&twin).expect_err("a shared domain is refused");
+    assert!(refused.to_string().contains("is another customer's"), "{refused}");
+    drop(tx);
+    // …and folds no other letters: two domains that differ in the case of `É` get in by the store,
+    // and `db check` (which folds every letter, as imports do) reports them.
+    let mut tx = db.write().expect("a transaction");
+    for (id, domain) in [("accent1", "café-\u{c9}.example"), ("accent2", "CAFÉ-\u{e9}.example")] {
+        let mut c = store::Customer::new(id, id);
+        c.set_domain(&netsapiens, Some(domain.into()));
+        tx.save_customer(&c).expect("the store folds ASCII letters only");
+    }
     tx.commit().expect("commit");
     drop(db);
 
     let run = env.meter(&["db", "check", "--format", "json"]);
     run.assert_code(1);
     let problems = run.json()["problems"].clone();
-    let want = "netsapiens domain `acme.pbx.example` belongs to several customers: acme, acme2";
+    let want = "netsapiens domain `café-é.example` belongs to several customers: accent1, accent2";
     assert!(
         problems.as_array().is_some_and(|p| p.iter().any(|p| p.as_str().is_some_and(|p| p.starts_with(want)))),
         "{}",

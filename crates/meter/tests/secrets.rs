@@ -147,7 +147,7 @@ fn sources_list_shows_only_that_a_secret_is_set_and_when_it_changed(backend: Bac
     }
     let row = text.stdout.lines().find(|l| l.trim_start().starts_with("password")).expect("a password row");
     assert!(row.contains("set, changed "), "{row}");
-    let stored = stored_settings(&env, store::Source::Netsapiens);
+    let stored = stored_settings(&env, store::Source::default_of(store::Platform::Netsapiens));
     for hint in ["characters", "Qz", "xy"] {
         assert!(!stored.contains(hint), "the stored settings hint at a secret ({hint}): {stored}");
     }
@@ -195,7 +195,7 @@ fn hints_saved_by_earlier_versions_are_rewritten_by_the_migration(backend: Backe
     let ns = listed_one(&env, "netsapiens");
     assert_eq!((&ns["client_secret"], &ns["password"], &ns["api_key"]), (&"set".into(), &"set".into(), &Value::Null));
     assert_eq!(ns["password_changed_at"], Value::Null, "not known for secrets saved before: {ns}");
-    let stored = stored_settings(&env, store::Source::Netsapiens);
+    let stored = stored_settings(&env, store::Source::default_of(store::Platform::Netsapiens));
     assert!(!stored.contains("characters") && !stored.contains('…'), "a hint is still stored: {stored}");
 }
 

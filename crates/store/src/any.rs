@@ -4,8 +4,8 @@ use crate::postgres::PgTx;
 use crate::sqlite::SqliteTx;
 use crate::{
     BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, Invoice, InvoiceId, Job, JobQuery, Migration,
-    NewCall, NewInvoice, PgStore, PhoneNumber, Plan, Result, Source, SourceSettings, SqliteStore, Store, StoreError,
-    StoreTx, StoredCall,
+    NewCall, NewInvoice, PgStore, PhoneNumber, Plan, Platform, Result, Source, SourceSettings, SqliteStore, Store,
+    StoreError, StoreTx, StoredCall,
 };
 use rating::{Micros, NpaNxx, Rate};
 
@@ -180,13 +180,15 @@ impl StoreTx for AnyTx<'_> {
         fn save_deck(&mut self, deck: &Deck) -> Result<()>;
         fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>>;
         fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()>;
+        fn sources(&mut self) -> Result<Vec<Source>>;
+        fn add_source(&mut self, name: &str, platform: Platform) -> Result<Source>;
         fn source_settings(&mut self) -> Result<Vec<SourceSettings>>;
         fn save_source_settings(&mut self, settings: &SourceSettings) -> Result<()>;
         fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>>;
-        fn replace_phone_numbers(&mut self, customer_pk: i64, source: Source, numbers: &[PhoneNumber]) -> Result<()>;
+        fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()>;
         fn save_job(&mut self, job: &Job) -> Result<i64>;
         fn job(&mut self, id: i64) -> Result<Option<Job>>;
         fn jobs(&mut self, query: &JobQuery) -> Result<Vec<Job>>;
-        fn count_calls(&mut self, customer_pk: i64, source: Source, from: Micros, to: Micros) -> Result<u64>;
+        fn count_calls(&mut self, customer_pk: i64, source: &Source, from: Micros, to: Micros) -> Result<u64>;
     }
 }

@@ -42,6 +42,14 @@ impl Problem {
     }
 }
 
+/// The stored source codes no registered source has, per table: (table, code, rows).
+const UNKNOWN_SOURCES: &str = "SELECT t, source, count(*) FROM (
+          SELECT 'calls' AS t, source FROM calls
+          UNION ALL SELECT 'phone_numbers', source FROM phone_numbers
+          UNION ALL SELECT 'jobs', source FROM jobs
+          UNION ALL SELECT 'source_settings', source FROM source_settings) AS s
+      WHERE source NOT IN (SELECT code FROM sources) GROUP BY t, source";
+
 /// One invariant: the query per backend whose rows break it, and how a row reads.
 pub(crate) struct Invariant {
     pub(crate) sqlite: Option<&'static str>,
@@ -50,6 +58,13 @@ pub(crate) struct Invariant {
 }
 
 pub(crate) const INVARIANTS: &[Invariant] = &[
+    // Every stored source code names a registered source (migration 0009): a code of none
+    // would be read as corruption, and its calls could never be billed.
+    Invariant {
+        sqlite: Some(UNKNOWN_SOURCES),
+        postgres: Some(UNKNOWN_SOURCES),
+        describe: |r| Ok(format!("{} rows of {} have source code {}, which no source has", r.int(2)?, r.text(0)?, r.int(1)?)),
+    },
     Invariant {
         sqlite: Some("SELECT i.pk, i.total_e2, coalesce(sum(l.amount_e2), 0) FROM invoices i
               LEFT JOIN invoice_lines l ON l.invoice_pk = i.pk

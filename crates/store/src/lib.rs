@@ -10,6 +10,7 @@ mod check;
 mod model;
 pub mod postgres;
 mod redact;
+mod registry;
 mod schema;
 pub mod sqlite;
 
@@ -234,14 +235,20 @@ pub trait StoreTx {
     /// Replaces the whole local calling table.
     fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()>;
 
-    /// The installation's settings of every configured source, by source.
+    /// Every registered source, by name: the platforms' own (`brightlink`, `file`,
+    /// `netsapiens`, always there) and those added.
+    fn sources(&mut self) -> Result<Vec<Source>>;
+    /// Registers a new source (its name checked by [`Source::check_name`]) with the next code;
+    /// refuses a name already registered.
+    fn add_source(&mut self, name: &str, platform: Platform) -> Result<Source>;
+    /// The installation's settings of every configured source, by source name.
     fn source_settings(&mut self) -> Result<Vec<SourceSettings>>;
     /// Saves (adds or replaces) one source's settings.
     fn save_source_settings(&mut self, settings: &SourceSettings) -> Result<()>;
     /// A customer's phone numbers on every source, by source then number.
     fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>>;
     /// Replaces a customer's phone numbers on one source.
-    fn replace_phone_numbers(&mut self, customer_pk: i64, source: Source, numbers: &[PhoneNumber]) -> Result<()>;
+    fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()>;
     /// Saves a job: inserts it when `id` is 0 (returning the new id), else updates it.
     fn save_job(&mut self, job: &Job) -> Result<i64>;
     fn job(&mut self, id: i64) -> Result<Option<Job>>;
@@ -251,7 +258,7 @@ pub trait StoreTx {
     fn count_calls(
         &mut self,
         customer_pk: i64,
-        source: Source,
+        source: &Source,
         from: rating::Micros,
         to: rating::Micros,
     ) -> Result<u64>;

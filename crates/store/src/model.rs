@@ -17,8 +17,8 @@ pub struct Customer {
     pub plans: Vec<String>,
     /// The named deck assigned to the customer, if any.
     pub deck: Option<String>,
-    pub netsapiens_domain: Option<String>,
-    pub brightlink_domain: Option<String>,
+    /// The customer's domain on each source it has one on, by source name.
+    pub domains: Vec<(Source, String)>,
     pub email: Option<String>,
 }
 
@@ -34,18 +34,22 @@ impl Customer {
             currency: "USD".to_owned(),
             plans: Vec::new(),
             deck: None,
-            netsapiens_domain: None,
-            brightlink_domain: None,
+            domains: Vec::new(),
             email: None,
         }
     }
 
     /// The customer's domain on a source, if any.
-    pub fn domain(&self, source: Source) -> Option<&str> {
-        match source {
-            Source::File => None,
-            Source::Netsapiens => self.netsapiens_domain.as_deref(),
-            Source::Brightlink => self.brightlink_domain.as_deref(),
+    pub fn domain(&self, source: &Source) -> Option<&str> {
+        self.domains.iter().find(|(s, _)| s == source).map(|(_, d)| d.as_str())
+    }
+
+    /// Sets (or, with `None`, removes) the customer's domain on a source.
+    pub fn set_domain(&mut self, source: &Source, domain: Option<String>) {
+        self.domains.retain(|(s, _)| s != source);
+        if let Some(d) = domain {
+            self.domains.push((source.clone(), d));
+            self.domains.sort_by(|a, b| a.0.cmp(&b.0));
         }
     }
 }
@@ -71,51 +75,144 @@ pub struct PlanAllowance {
     pub description: String,
 }
 
-/// Where call records come from.
+/// The platform a source speaks: how its records come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Source {
+pub enum Platform {
+    /// Flat-file imports (`cdrs import`).
     File,
     Netsapiens,
     Brightlink,
 }
 
-impl Source {
-    pub const ALL: [Source; 3] = [Source::File, Source::Netsapiens, Source::Brightlink];
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::File, Platform::Netsapiens, Platform::Brightlink];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Source::File => "file",
-            Source::Netsapiens => "netsapiens",
-            Source::Brightlink => "brightlink",
+            Platform::File => "file",
+            Platform::Netsapiens => "netsapiens",
+            Platform::Brightlink => "brightlink",
         }
-    }
-    /// A small stable code for compact storage, in the names' byte order so that ordering by
-    /// code orders by name (the contract's tie-break between calls).
-    pub fn code(self) -> i64 {
-        match self {
-            Source::Brightlink => 0,
-            Source::File => 1,
-            Source::Netsapiens => 2,
-        }
-    }
-    pub fn from_code(code: i64) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 
-impl FromStr for Source {
+impl FromStr for Platform {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Source::ALL
+        Platform::ALL
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| format!("unknown source `{s}` (expected file, netsapiens or brightlink)"))
+            .ok_or_else(|| format!("unknown platform `{s}` (expected file, netsapiens or brightlink)"))
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The longest source name, in bytes.
+pub const MAX_SOURCE_NAME: usize = 64;
+
+/// Where call records come from: a named instance of a platform (two NetSapiens platforms are
+/// two sources). `code` is what the store keeps in each call, number, job and setting: a code
+/// never changes meaning, and a new source takes a new one. Equal when the codes are; ordered
+/// by name, byte-wise (the contract's tie-break between calls).
+#[derive(Debug, Clone)]
+pub struct Source {
+    code: i64,
+    name: std::sync::Arc<str>,
+    platform: Platform,
+}
+
+impl Source {
+    /// The flat-file imports' source, `file`, which every database has.
+    pub fn file() -> Source {
+        Source::default_of(Platform::File)
+    }
+
+    /// The source named after a platform (`file`, `netsapiens`, `brightlink`), which every
+    /// database has: the one the shorthand columns of customers.csv name. Its code is the one
+    /// the platform had before sources were named, in the names' byte order.
+    pub fn default_of(platform: Platform) -> Source {
+        let code = match platform {
+            Platform::Brightlink => 0,
+            Platform::File => 1,
+            Platform::Netsapiens => 2,
+        };
+        Source::new(code, platform.as_str(), platform)
+    }
+
+    /// A source as the store registered it (see [`crate::StoreTx::sources`]).
+    pub fn new(code: i64, name: &str, platform: Platform) -> Source {
+        Source { code, name: name.into(), platform }
+    }
+
+    /// The store's code of the source.
+    pub fn code(&self) -> i64 {
+        self.code
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    /// Checks a name for a new source: 1 to [`MAX_SOURCE_NAME`] bytes of lowercase ASCII
+    /// letters, digits, `-` and `_`, starting with a letter (so that it never needs quoting in
+    /// `domains` cells, file names or URLs); a platform's name is its default source's.
+    pub fn check_name(name: &str, platform: Platform) -> Result<(), String> {
+        let rules = "a source name is 1 to 64 lowercase letters, digits, `-` or `_`, starting with a letter";
+        let bytes = name.as_bytes();
+        if bytes.is_empty()
+            || bytes.len() > MAX_SOURCE_NAME
+            || !bytes[0].is_ascii_lowercase()
+            || !bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+        {
+            return Err(format!("`{name}` is not a source name: {rules}"));
+        }
+        match name.parse::<Platform>() {
+            Ok(p) if p != platform => {
+                Err(format!("`{name}` is the {p} platform's own source: name a {platform} source otherwise"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Source) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for Source {}
+
+impl std::hash::Hash for Source {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.code.hash(h)
+    }
+}
+
+impl PartialOrd for Source {
+    fn partial_cmp(&self, other: &Source) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Source {
+    fn cmp(&self, other: &Source) -> std::cmp::Ordering {
+        self.name.as_bytes().cmp(other.name.as_bytes()).then(self.code.cmp(&other.code))
     }
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.name)
     }
 }
 

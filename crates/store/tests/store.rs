@@ -9,8 +9,8 @@ use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Pri
 use store::postgres::TempDatabase;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, Job, JobProgress,
-    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, RejectedRecord,
-    Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
+    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, Platform,
+    RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
 
 /// The backend a test runs on.
@@ -51,6 +51,9 @@ on_both_backends! {
     check_adds_up_the_largest_line_without_overflowing,
     source_settings_numbers_and_jobs_round_trip,
     calls_are_filtered_across_customers_by_source_number_status_and_invoice,
+    sources_are_registered_by_name_and_keep_their_codes,
+    a_domain_names_one_customer_per_source,
+    calls_of_one_start_come_by_source_name_whatever_the_codes,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -80,6 +83,15 @@ fn db(backend: Backend) -> Db {
     }
 }
 
+/// The platforms' own sources.
+fn ns() -> Source {
+    Source::default_of(Platform::Netsapiens)
+}
+
+fn bl() -> Source {
+    Source::default_of(Platform::Brightlink)
+}
+
 fn customer(store: &mut AnyStore, id: &str) -> i64 {
     let mut tx = store.write().expect("tx");
     let pk = tx.save_customer(&Customer::new(id, &format!("Customer {id}"))).expect("save");
@@ -89,7 +101,7 @@ fn customer(store: &mut AnyStore, id: &str) -> i64 {
 
 fn call(customer_pk: i64, id: &str, start: i64, duration: u32) -> NewCall {
     NewCall {
-        source: Source::File,
+        source: Source::file(),
         source_call_id: id.to_owned(),
         customer_pk,
         start,
@@ -171,7 +183,7 @@ fn customers_and_plans_round_trip(backend: Backend) {
     c.timezone = "America/New_York".into();
     c.billing_day = 15;
     c.plans = vec!["biz".into()];
-    c.netsapiens_domain = Some("acme.example".into());
+    c.set_domain(&ns(), Some("acme.example".into()));
     c.pk = tx.save_customer(&c).expect("save");
     tx.commit().expect("commit");
 
@@ -509,9 +521,9 @@ fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
 fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
     let mut db = db(backend);
     let c = customer(&mut db.store, "c1");
-    let mut ns = call(c, "1", 5, 10);
-    ns.source = Source::Netsapiens;
-    import(&mut db.store, &[call(c, "9", 5, 10), call(c, "10", 5, 10), ns, call(c, "0", 4, 10), call(c, "z", 6, 0)]);
+    let mut n = call(c, "1", 5, 10);
+    n.source = ns();
+    import(&mut db.store, &[call(c, "9", 5, 10), call(c, "10", 5, 10), n, call(c, "0", 4, 10), call(c, "z", 6, 0)]);
     let mut tx = db.store.read().expect("tx");
     let q =
         CallQuery { from: Some(5), to: Some(7), answered_only: true, unbilled_only: true, ..CallQuery::of_customer(c) };
@@ -519,7 +531,7 @@ fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
         tx.calls(&q).expect("calls").into_iter().map(|s| (s.call.source, s.call.source_call_id)).collect();
     assert_eq!(
         ids,
-        vec![(Source::File, "10".into()), (Source::File, "9".into()), (Source::Netsapiens, "1".into())],
+        vec![(Source::file(), "10".into()), (Source::file(), "9".into()), (ns(), "1".into())],
         "range [5, 7) answered only, ties by source name then id as bytes"
     );
 }
@@ -805,34 +817,27 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
         updated_at: 1_767_225_600_000_001,
     };
     let mut tx = store.write().expect("tx");
-    tx.save_source_settings(&settings(Source::Netsapiens, r#"{"url":"a"}"#, &[0, 255, 7])).expect("save");
-    tx.save_source_settings(&settings(Source::Brightlink, r#"{"url":"b"}"#, &[1])).expect("save");
-    tx.save_source_settings(&settings(Source::Netsapiens, r#"{"url":"c"}"#, &[9, 0])).expect("replace");
+    tx.save_source_settings(&settings(ns(), r#"{"url":"a"}"#, &[0, 255, 7])).expect("save");
+    tx.save_source_settings(&settings(bl(), r#"{"url":"b"}"#, &[1])).expect("save");
+    tx.save_source_settings(&settings(ns(), r#"{"url":"c"}"#, &[9, 0])).expect("replace");
     let numbers = |list: &[(&str, bool)]| -> Vec<PhoneNumber> {
         list.iter().map(|(n, e)| PhoneNumber { number: (*n).into(), enabled: *e }).collect()
     };
-    tx.replace_phone_numbers(acme, Source::Netsapiens, &numbers(&[("13125550101", true), ("13125550100", false)]))
-        .expect("numbers");
-    tx.replace_phone_numbers(acme, Source::Brightlink, &numbers(&[("12125550100", true)])).expect("numbers");
-    tx.replace_phone_numbers(acme, Source::Netsapiens, &numbers(&[("13125550102", true), ("13125550100", true)]))
+    tx.replace_phone_numbers(acme, &ns(), &numbers(&[("13125550101", true), ("13125550100", false)])).expect("numbers");
+    tx.replace_phone_numbers(acme, &bl(), &numbers(&[("12125550100", true)])).expect("numbers");
+    tx.replace_phone_numbers(acme, &ns(), &numbers(&[("13125550102", true), ("13125550100", true)]))
         .expect("replace numbers");
     tx.commit().expect("commit");
 
     let mut tx = store.read().expect("tx");
     let saved = tx.source_settings().expect("settings");
-    assert_eq!(
-        saved,
-        vec![
-            settings(Source::Brightlink, r#"{"url":"b"}"#, &[1]),
-            settings(Source::Netsapiens, r#"{"url":"c"}"#, &[9, 0])
-        ]
-    );
+    assert_eq!(saved, vec![settings(bl(), r#"{"url":"b"}"#, &[1]), settings(ns(), r#"{"url":"c"}"#, &[9, 0])]);
     assert_eq!(
         tx.phone_numbers(acme).expect("numbers"),
         vec![
-            (Source::Brightlink, PhoneNumber { number: "12125550100".into(), enabled: true }),
-            (Source::Netsapiens, PhoneNumber { number: "13125550100".into(), enabled: true }),
-            (Source::Netsapiens, PhoneNumber { number: "13125550102".into(), enabled: true }),
+            (bl(), PhoneNumber { number: "12125550100".into(), enabled: true }),
+            (ns(), PhoneNumber { number: "13125550100".into(), enabled: true }),
+            (ns(), PhoneNumber { number: "13125550102".into(), enabled: true }),
         ]
     );
     assert!(tx.phone_numbers(beta).expect("numbers").is_empty());
@@ -842,7 +847,7 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
         id: 0,
         customer_pk: acme,
         customer: String::new(),
-        source: Source::Netsapiens,
+        source: ns(),
         domain: "acme.example".into(),
         window_start: 1_767_225_600_000_000,
         window_end: 1_767_312_000_000_000,
@@ -860,7 +865,7 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     };
     let mut tx = store.write_usage().expect("tx");
     job.id = tx.save_job(&job).expect("insert");
-    let other = Job { customer_pk: beta, source: Source::Brightlink, ..job.clone() };
+    let other = Job { customer_pk: beta, source: bl(), ..job.clone() };
     let other_id = tx.save_job(&Job { id: 0, ..other }).expect("insert");
     assert!(other_id > job.id);
     job.state = JobState::Done;
@@ -900,21 +905,153 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     assert_eq!(all, vec![other_id, job.id], "newest first");
     let mine = tx.jobs(&JobQuery { customer_pk: Some(acme), ..JobQuery::default() }).expect("jobs");
     assert_eq!(mine, vec![job.clone()]);
-    let none = tx.jobs(&JobQuery { customer_pk: Some(acme), source: Some(Source::Brightlink), limit: None });
+    let none = tx.jobs(&JobQuery { customer_pk: Some(acme), source: Some(bl()), limit: None });
     assert!(none.expect("jobs").is_empty());
     assert_eq!(tx.jobs(&JobQuery { limit: Some(1), ..JobQuery::default() }).expect("jobs").len(), 1);
     drop(tx);
 
     // Counting calls: by customer, source and a half-open window of start times.
     let mut calls: Vec<NewCall> = (0..5).map(|i| call(acme, &format!("c{i}"), 1_000_000 * i, 30)).collect();
-    calls.push(NewCall { source: Source::Netsapiens, ..call(acme, "n1", 2_000_000, 30) });
+    calls.push(NewCall { source: ns(), ..call(acme, "n1", 2_000_000, 30) });
     calls.push(call(beta, "b1", 2_000_000, 30));
     import(store, &calls);
     let mut tx = store.read().expect("tx");
-    assert_eq!(tx.count_calls(acme, Source::File, 1_000_000, 4_000_000).expect("count"), 3);
-    assert_eq!(tx.count_calls(acme, Source::File, 0, 5_000_000).expect("count"), 5);
-    assert_eq!(tx.count_calls(acme, Source::Netsapiens, 0, 5_000_000).expect("count"), 1);
-    assert_eq!(tx.count_calls(beta, Source::File, 0, 2_000_000).expect("count"), 0);
+    assert_eq!(tx.count_calls(acme, &Source::file(), 1_000_000, 4_000_000).expect("count"), 3);
+    assert_eq!(tx.count_calls(acme, &Source::file(), 0, 5_000_000).expect("count"), 5);
+    assert_eq!(tx.count_calls(acme, &ns(), 0, 5_000_000).expect("count"), 1);
+    assert_eq!(tx.count_calls(beta, &Source::file(), 0, 2_000_000).expect("count"), 0);
+}
+
+fn sources_are_registered_by_name_and_keep_their_codes(backend: Backend) {
+    let mut db = db(backend);
+    let mut tx = db.store.write().expect("tx");
+    let names =
+        |list: Vec<Source>| list.iter().map(|s| (s.code(), s.name().to_owned(), s.platform())).collect::<Vec<_>>();
+    // Every database has the platforms' own sources, with the codes they always had.
+    assert_eq!(
+        names(tx.sources().expect("sources")),
+        vec![
+            (0, "brightlink".into(), Platform::Brightlink),
+            (1, "file".into(), Platform::File),
+            (2, "netsapiens".into(), Platform::Netsapiens)
+        ]
+    );
+    let east = tx.add_source("ns-east", Platform::Netsapiens).expect("add");
+    assert_eq!((east.code(), east.name(), east.platform()), (3, "ns-east", Platform::Netsapiens));
+    let aaa = tx.add_source("aaa", Platform::Brightlink).expect("add");
+    assert_eq!(aaa.code(), 4, "a new source takes the next code");
+    for (name, platform, why) in [
+        ("ns-east", Platform::Brightlink, "exists already"),
+        ("file", Platform::Netsapiens, "the file platform's own source"),
+        ("netsapiens", Platform::Brightlink, "the netsapiens platform's own source"),
+        ("NS", Platform::Netsapiens, "is not a source name"),
+        ("a:b", Platform::Netsapiens, "is not a source name"),
+        ("", Platform::Netsapiens, "is not a source name"),
+    ] {
+        match tx.add_source(name, platform) {
+            Err(StoreError::Refused(e)) => assert!(e.contains(why), "{name}: {e}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    let long = "a".repeat(65);
+    assert!(matches!(tx.add_source(&long, Platform::Netsapiens), Err(StoreError::Refused(_))));
+    tx.add_source(&"a".repeat(64), Platform::Netsapiens).expect("64 bytes is a name");
+    tx.commit().expect("commit");
+
+    // Listed by name, read back as registered by another transaction.
+    let mut tx = db.store.read().expect("tx");
+    let list: Vec<String> = tx.sources().expect("sources").iter().map(|s| s.name().to_owned()).collect();
+    assert_eq!(
+        list,
+        vec!["aaa".into(), "a".repeat(64), "brightlink".into(), "file".into(), "netsapiens".into(), "ns-east".into()]
+    );
+}
+
+fn a_domain_names_one_customer_per_source(backend: Backend) {
+    let mut db = db(backend);
+    let mut tx = db.store.write().expect("tx");
+    let east = tx.add_source("ns-east", Platform::Netsapiens).expect("add");
+    let mut acme = Customer::new("acme", "Acme");
+    acme.set_domain(&ns(), Some("acme.example".into()));
+    acme.set_domain(&east, Some("Acme.East".into()));
+    acme.set_domain(&bl(), Some("acme-bl".into()));
+    acme.pk = tx.save_customer(&acme).expect("save");
+    // The same domain on another source is another platform's: allowed.
+    let mut globex = Customer::new("globex", "Globex");
+    globex.set_domain(&bl(), Some("acme.example".into()));
+    globex.pk = tx.save_customer(&globex).expect("save");
+    tx.commit().expect("commit");
+
+    let mut tx = db.store.read().expect("tx");
+    let read = tx.customer("acme").expect("read").expect("acme");
+    let by_name: Vec<(&str, &str)> = read.domains.iter().map(|(s, d)| (s.name(), d.as_str())).collect();
+    assert_eq!(by_name, vec![("brightlink", "acme-bl"), ("netsapiens", "acme.example"), ("ns-east", "Acme.East")]);
+    assert_eq!(read, acme);
+    assert_eq!(tx.customers().expect("all"), vec![acme.clone(), globex.clone()]);
+    drop(tx);
+
+    // A domain of one source in other case is refused for another customer…
+    let mut tx = db.store.write().expect("tx");
+    let mut initech = Customer::new("initech", "Initech");
+    initech.set_domain(&east, Some("ACME.east".into()));
+    match tx.save_customer(&initech) {
+        Err(StoreError::Refused(e)) => assert!(e.contains("ns-east domain `ACME.east`"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    drop(tx);
+    // …and taken once its customer gives it up in the same transaction.
+    let mut tx = db.store.write().expect("tx");
+    acme.set_domain(&east, None);
+    tx.save_customer(&acme).expect("acme gives it up");
+    initech.pk = tx.save_customer(&initech).expect("initech takes it");
+    tx.commit().expect("commit");
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.customer("acme").expect("read").expect("acme").domain(&east), None);
+    assert_eq!(tx.customer("initech").expect("read").expect("initech").domain(&east), Some("ACME.east"));
+}
+
+fn calls_of_one_start_come_by_source_name_whatever_the_codes(backend: Backend) {
+    let mut db = db(backend);
+    let c = customer(&mut db.store, "c1");
+    let mut tx = db.store.write().expect("tx");
+    // Codes 3 and 4: after every platform's own source by code, before or among them by name.
+    let zz = tx.add_source("zz", Platform::Netsapiens).expect("add");
+    let aa = tx.add_source("aa", Platform::Brightlink).expect("add");
+    tx.commit().expect("commit");
+    let on = |source: &Source, id: &str, start: i64| NewCall { source: source.clone(), ..call(c, id, start, 10) };
+    import(
+        &mut db.store,
+        &[
+            on(&zz, "1", 5),
+            on(&ns(), "1", 5),
+            on(&aa, "2", 5),
+            on(&Source::file(), "1", 5),
+            on(&aa, "10", 5),
+            on(&zz, "0", 4),
+            on(&aa, "0", 6),
+        ],
+    );
+    let mut tx = db.store.read().expect("tx");
+    let q = CallQuery::of_customer(c);
+    let got: Vec<(i64, String, String)> = tx
+        .calls(&q)
+        .expect("calls")
+        .into_iter()
+        .map(|s| (s.call.start, s.call.source.name().to_owned(), s.call.source_call_id))
+        .collect();
+    let want: Vec<(i64, String, String)> = [
+        (4, "zz", "0"),
+        (5, "aa", "10"),
+        (5, "aa", "2"),
+        (5, "file", "1"),
+        (5, "netsapiens", "1"),
+        (5, "zz", "1"),
+        (6, "aa", "0"),
+    ]
+    .into_iter()
+    .map(|(t, s, i)| (t, s.to_owned(), i.to_owned()))
+    .collect();
+    assert_eq!(got, want, "start, then source name, then id, byte-wise");
 }
 
 /// Every filter of `CallQuery` narrows the calls read, alone or with the others, for one customer
@@ -927,9 +1064,9 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backe
         &mut db.store,
         &[
             call(c1, "a", 10, 60),
-            with(call(c2, "b", 20, 60), Source::Netsapiens, "13125550100"),
+            with(call(c2, "b", 20, 60), ns(), "13125550100"),
             call(c1, "c", 30, 0),
-            with(call(c2, "d", 40, 0), Source::Netsapiens, "13125550100"),
+            with(call(c2, "d", 40, 0), ns(), "13125550100"),
             call(c1, "e", 50, 60),
             call(c1, "f", 60, 60),
         ],
@@ -951,8 +1088,8 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backe
     let all = CallQuery::default();
     assert_eq!(ids(&mut db, &all), ["a", "b", "c", "d", "e", "f"], "every customer's, in start order");
     assert_eq!(ids(&mut db, &CallQuery::of_customer(c2)), ["b", "d"]);
-    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Netsapiens), ..all.clone() }), ["b", "d"]);
-    assert_eq!(ids(&mut db, &CallQuery { source: Some(Source::Brightlink), ..all.clone() }), Vec::<String>::new());
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(ns()), ..all.clone() }), ["b", "d"]);
+    assert_eq!(ids(&mut db, &CallQuery { source: Some(bl()), ..all.clone() }), Vec::<String>::new());
     assert_eq!(ids(&mut db, &CallQuery { number: Some("3125".into()), ..all.clone() }), ["b", "d"]);
     assert_eq!(ids(&mut db, &CallQuery { number: Some("2125550100".into()), ..all.clone() }), ["a", "c", "e", "f"]);
     assert_eq!(ids(&mut db, &CallQuery { unanswered_only: true, ..all.clone() }), ["c", "d"]);

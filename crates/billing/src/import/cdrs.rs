@@ -23,8 +23,8 @@ pub fn import_cdrs<S: Store>(store: &mut S, path: &Path, source: Source, progres
             f.error(1, Some("customer"), "required column is missing (or give `domain`)".into());
         }
         let mut tx = store.write_usage()?;
-        let customers = Customers::load(&mut tx, source)?;
-        import_rows(tx, f, &CdrsRows { source, customers }, progress, writes)
+        let customers = Customers::load(&mut tx, &source)?;
+        import_rows(tx, f, &CdrsRows { source: source.clone(), customers }, progress, writes)
     })
 }
 
@@ -36,11 +36,11 @@ struct CdrsRows {
 
 impl RowParser for CdrsRows {
     fn parse(&self, f: &CsvFile, line: u64, seen: &mut SeenIds) -> Option<NewCall> {
-        parse_row(f, line, self.source, &self.customers, seen)
+        parse_row(f, line, &self.source, &self.customers, seen)
     }
 }
 
-fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen: &mut SeenIds) -> Option<NewCall> {
+fn parse_row(f: &CsvFile, line: u64, source: &Source, customers: &Customers, seen: &mut SeenIds) -> Option<NewCall> {
     let before = f.error_count();
     let id = f.cell("id");
     check_repeated(id, line, seen, |reason| f.error(line, Some("id"), reason));
@@ -72,7 +72,7 @@ fn parse_row(f: &CsvFile, line: u64, source: Source, customers: &Customers, seen
         return None;
     }
     Some(NewCall {
-        source,
+        source: source.clone(),
         source_call_id: id.to_owned(),
         customer_pk: customer_pk?,
         start: start?,

@@ -1,12 +1,11 @@
 //! customers.csv
 
-use super::owners::domain_key;
-use super::{tally, too_long, validate_id, Summary};
+use super::{domains, tally, validate_id, Summary};
 use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use store::{Customer, Source, Store, StoreTx};
+use store::{Customer, Store, StoreTx};
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -19,6 +18,7 @@ const COLUMNS: &[&str] = &[
     "brightlink_domain",
     "email",
     "deck",
+    "domains",
 ];
 
 fn optional(s: &str) -> Option<String> {
@@ -33,6 +33,7 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     let existing: HashMap<String, Customer> = tx.customers()?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
     let decks: HashSet<String> = tx.decks()?.into_iter().map(|d| d.id).collect();
+    let sources = tx.sources()?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     // Each customer of the file with its line.
     let mut rows: Vec<(Customer, u64)> = Vec::new();
@@ -98,21 +99,10 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
                 }
             };
         }
-        for (col, field) in [
-            ("netsapiens_domain", &mut c.netsapiens_domain),
-            ("brightlink_domain", &mut c.brightlink_domain),
-            ("email", &mut c.email),
-        ] {
-            if f.has(col) {
-                *field = optional(f.cell(col));
-            }
+        if f.has("email") {
+            c.email = optional(f.cell("email"));
         }
-        // A domain names the customer on its platform: an id, kept within the ids' maximum.
-        for col in ["netsapiens_domain", "brightlink_domain"] {
-            if f.cell(col).len() > store::MAX_ID_LEN {
-                f.error(line, Some(col), too_long("domain"));
-            }
-        }
+        domains::read(&f, line, &sources, &mut c);
         if let Some(e) = &c.email {
             if !e.contains('@') {
                 f.error(line, Some("email"), format!("`{e}` is not an e-mail address"));
@@ -123,8 +113,17 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
             break;
         }
     }
-    check_domains(&f, &existing, &rows);
+    domains::check(&f, &existing, &rows);
     f.into_result()?;
+    // Customers first give up the domains they lose, so that one of them may move to another
+    // customer of the file saved before it (a domain names one customer at every step).
+    for (c, _) in &rows {
+        if let Some(old) = existing.get(&c.id).filter(|old| old.domains != c.domains) {
+            let mut kept = old.clone();
+            kept.domains.retain(|d| c.domains.contains(d));
+            tx.save_customer(&kept)?;
+        }
+    }
     let mut sum = Summary::default();
     for (c, _) in rows {
         if tally(&mut sum, existing.get(&c.id), &c) {
@@ -133,38 +132,4 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
     }
     tx.commit()?;
     Ok(sum)
-}
-
-/// Records an error on each row whose domain on a source is another customer's: a stored
-/// customer's that the file does not take from it, or an earlier row's. A source whose column
-/// the file lacks keeps its stored domains and is not checked here (`db check` reports clashes
-/// made before this rule).
-fn check_domains(f: &CsvFile, existing: &HashMap<String, Customer>, rows: &[(Customer, u64)]) {
-    let in_file: HashSet<&str> = rows.iter().map(|(c, _)| c.id.as_str()).collect();
-    let mut stored: Vec<&Customer> = existing.values().filter(|c| !in_file.contains(c.id.as_str())).collect();
-    stored.sort_by(|a, b| a.id.cmp(&b.id));
-    for (source, col) in [(Source::Netsapiens, "netsapiens_domain"), (Source::Brightlink, "brightlink_domain")] {
-        if !f.has(col) {
-            continue;
-        }
-        // Domain key → its customer, and the line when it is the file's.
-        let mut owner: HashMap<String, (&str, Option<u64>)> = HashMap::new();
-        for c in &stored {
-            if let Some(d) = c.domain(source) {
-                owner.entry(domain_key(d)).or_insert((&c.id, None));
-            }
-        }
-        for (c, line) in rows {
-            let Some(d) = c.domain(source) else { continue };
-            let why = match owner.get(&domain_key(d)) {
-                None => {
-                    owner.insert(domain_key(d), (&c.id, Some(*line)));
-                    continue;
-                }
-                Some((other, Some(first))) => format!("`{d}` is also customer `{other}`'s, on line {first}"),
-                Some((other, None)) => format!("`{d}` is customer `{other}`'s already"),
-            };
-            f.error(*line, Some(col), format!("{why}: a domain names one customer (compared ignoring case)"));
-        }
-    }
 }

@@ -138,7 +138,7 @@ pub fn import_mapped<S: Store>(
             return f.into_result().map(|()| Summary::default());
         }
         let mut tx = store.write_usage()?;
-        let customers = Customers::load(&mut tx, source)?;
+        let customers = Customers::load(&mut tx, &source)?;
         let fixed = match &options.customer {
             Some(id) => Some(customers.pk(id).ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?),
             None => None,
@@ -153,7 +153,7 @@ pub fn import_mapped<S: Store>(
             }
         }
         let rows = MappedRows {
-            source,
+            source: source.clone(),
             cells,
             time_format: plan.time_format,
             zone: options.timezone,

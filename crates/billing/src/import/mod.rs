@@ -5,6 +5,7 @@
 mod cdrs;
 mod customers;
 mod decks;
+mod domains;
 mod mapped;
 mod numbers;
 mod owners;

@@ -82,7 +82,7 @@ pub fn import_numbers<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
     }
     f.into_result()?;
     for (pk, listed) in &files {
-        tx.replace_phone_numbers(*pk, Source::File, &listed.numbers)?;
+        tx.replace_phone_numbers(*pk, &Source::file(), &listed.numbers)?;
         sum.imported += listed.numbers.len() as u64;
     }
     tx.commit()?;
@@ -104,6 +104,6 @@ pub fn list_numbers<S: Store>(store: &mut S, customer: &str) -> Result<Vec<Numbe
     let rows = tx.phone_numbers(c.pk)?;
     Ok(rows
         .into_iter()
-        .map(|(s, n)| NumberRow { source: s.as_str().to_owned(), number: n.number, enabled: n.enabled })
+        .map(|(s, n)| NumberRow { source: s.name().to_owned(), number: n.number, enabled: n.enabled })
         .collect())
 }

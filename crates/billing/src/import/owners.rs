@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::time::parse_zone;
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
-use store::{Customer, Source, StoreTx};
+use store::{Customer, Platform, Source, StoreTx};
 
 /// The customers a call file may name, loaded once per import.
 pub(super) struct Customers {
@@ -17,12 +17,12 @@ pub(super) struct Customers {
 
 impl Customers {
     /// Every customer, with the domains of `source` (of every source for `file`).
-    pub(super) fn load<T: StoreTx>(tx: &mut T, source: Source) -> Result<Customers> {
+    pub(super) fn load<T: StoreTx>(tx: &mut T, source: &Source) -> Result<Customers> {
         let mut by_id = HashMap::new();
         let mut by_domain: HashMap<String, Vec<(i64, String)>> = Default::default();
         let mut by_pk = HashMap::new();
         for c in tx.customers()? {
-            for (_, d) in domain_keys(&c).filter(|(s, _)| source == Source::File || *s == source) {
+            for (_, d) in domain_keys(&c).filter(|(s, _)| source.platform() == Platform::File || s == source) {
                 let list = by_domain.entry(d).or_default();
                 if !list.iter().any(|(pk, _)| *pk == c.pk) {
                     list.push((c.pk, c.id.clone()));
@@ -81,7 +81,7 @@ pub(crate) fn domain_key(domain: &str) -> String {
 
 /// A customer's domains as they are compared, by source.
 pub(crate) fn domain_keys(c: &Customer) -> impl Iterator<Item = (Source, String)> + '_ {
-    Source::ALL.into_iter().filter_map(|s| c.domain(s).map(|d| (s, domain_key(d))))
+    c.domains.iter().map(|(s, d)| (s.clone(), domain_key(d)))
 }
 
 /// Each domain that several customers have on one source, in words: syncs of that domain move

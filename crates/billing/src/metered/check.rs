@@ -85,17 +85,17 @@ pub fn check_customer<S: Store>(
     // One network runtime for every source checked, started when the first one needs it.
     let mut rt: Option<Runtime> = None;
     let mut out = Vec::new();
-    for source in [Source::Brightlink, Source::Netsapiens] {
-        let settings = configured.iter().find(|s| s.source == source);
+    for (source, _) in &customer.domains {
+        let settings = configured.iter().find(|s| s.source == *source);
         // A customer is checked on the sources it has a domain on; not every customer uses every
-        // configured platform.
+        // configured source.
         let Some(domain) = domain_of(&customer, source) else { continue };
         let checks = match settings {
             None if !all_sources => continue,
             None => vec![red(
                 "settings",
                 format!("{source} is not configured for this installation"),
-                Fix::SetUp { source },
+                Fix::SetUp { source: source.clone() },
             )],
             Some(s) => match key {
                 None => vec![red(
@@ -111,12 +111,12 @@ pub fn check_customer<S: Store>(
                         };
                         check_source(store, (rt, &client), &customer, source, &domain, range)?
                     }
-                    Err(e) => vec![red("settings", e.to_string(), Fix::Settings { source })],
+                    Err(e) => vec![red("settings", e.to_string(), Fix::Settings { source: source.clone() })],
                 },
             },
         };
         out.push(SourceCheck {
-            source: source.as_str().to_owned(),
+            source: source.name().to_owned(),
             domain: Some(domain),
             ok: checks.iter().all(|c| c.ok),
             checks,
@@ -129,7 +129,7 @@ fn check_source<S: Store>(
     store: &mut S,
     (rt, client): (&Runtime, &sources::Client),
     customer: &Customer,
-    source: Source,
+    source: &Source,
     domain: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<Check>> {
@@ -158,7 +158,7 @@ fn check_source<S: Store>(
             Ok(None) => red(
                 "domain",
                 format!("{source} has no domain {domain}"),
-                Fix::Domain { source, customer: customer.id.clone() },
+                Fix::Domain { source: source.clone(), customer: customer.id.clone() },
             ),
             Err(e) => red("domain", e.to_string(), Fix::Platform(e.hint())),
         });
@@ -195,7 +195,7 @@ fn check_source<S: Store>(
                     Reconciliation::Mismatch => red(
                         "records",
                         format!("{counts} ({})", r.difference()),
-                        Fix::Sync { customer: customer.id.clone(), source, days: Some((from, to)) },
+                        Fix::Sync { customer: customer.id.clone(), source: source.clone(), days: Some((from, to)) },
                     ),
                 }
             }
@@ -250,7 +250,7 @@ pub(crate) fn records<S: Store>(
     store: &mut S,
     (rt, client): (&Runtime, &sources::Client),
     customer: &Customer,
-    source: Source,
+    source: &Source,
     domain: &str,
     days: (NaiveDate, NaiveDate),
 ) -> Result<Result<Records, sources::SourceError>> {
@@ -262,18 +262,18 @@ pub(crate) fn records<S: Store>(
 }
 
 /// The hidden legs the newest finished sync of exactly this window listed; 0 when none did.
-fn hidden_legs<S: Store>(store: &mut S, c: &Customer, source: Source, (start, end): (i64, i64)) -> Result<u64> {
-    let q = JobQuery { customer_pk: Some(c.pk), source: Some(source), limit: Some(20) };
+fn hidden_legs<S: Store>(store: &mut S, c: &Customer, source: &Source, (start, end): (i64, i64)) -> Result<u64> {
+    let q = JobQuery { customer_pk: Some(c.pk), source: Some(source.clone()), limit: Some(20) };
     let jobs = store.read()?.jobs(&q)?;
     let done = jobs.iter().find(|j| j.state == JobState::Done && (j.window_start, j.window_end) == (start, end));
     Ok(done.map_or(0, |j| j.progress.skipped))
 }
 
 /// The last sync of the customer on the source, and the window it covered.
-fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(Check, Option<(i64, i64)>)> {
-    let q = JobQuery { customer_pk: Some(c.pk), source: Some(source), limit: Some(1) };
+fn last_sync<S: Store>(store: &mut S, c: &Customer, source: &Source) -> Result<(Check, Option<(i64, i64)>)> {
+    let q = JobQuery { customer_pk: Some(c.pk), source: Some(source.clone()), limit: Some(1) };
     let job = store.read()?.jobs(&q)?.into_iter().next();
-    let resync = Fix::Sync { customer: c.id.clone(), source, days: None };
+    let resync = Fix::Sync { customer: c.id.clone(), source: source.clone(), days: None };
     Ok(match job {
         None => (red("last sync", "never synced".into(), resync), None),
         Some(j) => {
@@ -287,7 +287,7 @@ fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(C
                 JobState::Failed => red(
                     "last sync",
                     format!("job {} failed at {when}: {}", j.id, j.error.as_deref().unwrap_or("")),
-                    Fix::Rerun { customer: c.id.clone(), source },
+                    Fix::Rerun { customer: c.id.clone(), source: source.clone() },
                 ),
             };
             (check, Some((j.window_start, j.window_end)))
@@ -299,10 +299,10 @@ fn last_sync<S: Store>(store: &mut S, c: &Customer, source: Source) -> Result<(C
 fn rates<S: Store>(
     store: &mut S,
     c: &Customer,
-    source: Source,
+    source: &Source,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Check> {
-    let mut tally = Unrated { source: source.as_str(), seen: 0, unrated: BTreeMap::new() };
+    let mut tally = Unrated { source: source.name(), seen: 0, unrated: BTreeMap::new() };
     crate::calls::list_calls(store, &c.id, range, &mut tally)?;
     if tally.unrated.is_empty() {
         return Ok(green("rates", format!("every call type of the {} calls has a rate", tally.seen)));

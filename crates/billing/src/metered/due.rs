@@ -64,7 +64,7 @@ mod tests {
     use crate::metered::settings::{save, SourceConfig};
     use crate::BillingError;
     use chrono::NaiveDate;
-    use store::{AnyStore, Customer, Source, StoreTx};
+    use store::{AnyStore, Customer, Platform, Source, StoreTx};
 
     struct NoBar;
     impl crate::Progress for NoBar {
@@ -77,7 +77,7 @@ mod tests {
         let mut s = AnyStore::open_url(&format!("sqlite://{}", dir.path().join("m.db").display())).expect("a store");
         let mut tx = s.write().expect("a write");
         let mut acme = Customer::new("acme", "Acme");
-        acme.netsapiens_domain = Some("acme.example".into());
+        acme.set_domain(&Source::default_of(Platform::Netsapiens), Some("acme.example".into()));
         tx.save_customer(&acme).expect("a customer");
         tx.commit().expect("a commit");
         s
@@ -111,7 +111,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a directory");
         let mut s = store(&dir);
         let key = SecretKey::generate();
-        save(&mut s, &key, Source::Netsapiens, &netsapiens("https://pbx.example.net"), 0).expect("saved");
+        save(&mut s, &key, ("netsapiens", None), &netsapiens("https://pbx.example.net"), 0).expect("saved");
         assert!(matches!(due(&mut s, None), Err(BillingError::KeyMissing)));
     }
 
@@ -121,7 +121,7 @@ mod tests {
         let mut s = store(&dir);
         let key = SecretKey::generate();
         // Nothing listens on port 9 of this machine: the sync fails at once.
-        save(&mut s, &key, Source::Netsapiens, &netsapiens("http://127.0.0.1:9"), 0).expect("saved");
+        save(&mut s, &key, ("netsapiens", None), &netsapiens("http://127.0.0.1:9"), 0).expect("saved");
         let report = due(&mut s, Some(&key)).expect("a run");
         assert_eq!(report.held.len(), 1, "{report:?}");
         assert_eq!(report.held[0].0, "acme");

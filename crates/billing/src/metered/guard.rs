@@ -30,10 +30,10 @@ pub enum Hold {
 }
 
 impl Hold {
-    pub fn source(&self) -> Source {
+    pub fn source(&self) -> &Source {
         match self {
             Hold::SyncRunning { source, .. } | Hold::Records { source, .. } | Hold::Unreachable { source, .. } => {
-                *source
+                source
             }
         }
     }
@@ -73,7 +73,7 @@ impl HoldDoc {
     pub fn of(h: &Hold) -> HoldDoc {
         let mut doc = HoldDoc {
             kind: "",
-            source: h.source().as_str().to_owned(),
+            source: h.source().name().to_owned(),
             job: None,
             platform_count: None,
             stored_count: None,
@@ -160,16 +160,16 @@ pub fn holds<S: Store>(
         .iter()
         .filter(|j| j.state == JobState::Running && j.window_start < end && start < j.window_end)
         .filter(|j| now - j.updated_at < STALE_AFTER)
-        .map(|j| Hold::SyncRunning { source: j.source, job: j.id, updated_at: j.updated_at })
+        .map(|j| Hold::SyncRunning { source: j.source.clone(), job: j.id, updated_at: j.updated_at })
         .collect();
     let mut rt = None;
     for s in &configured {
-        let Some(domain) = domain_of(&customer, s.source) else { continue };
+        let Some(domain) = domain_of(&customer, &s.source) else { continue };
         // A source still syncing is held already: its count would differ anyway.
-        if holds.iter().any(|h| h.source() == s.source) {
+        if holds.iter().any(|h| *h.source() == s.source) {
             continue;
         }
-        let unreachable = |reason: String| Hold::Unreachable { source: s.source, reason };
+        let unreachable = |reason: String| Hold::Unreachable { source: s.source.clone(), reason };
         let Some(key) = key else {
             holds.push(unreachable("the secret key its settings were saved with is not here".into()));
             continue;
@@ -185,9 +185,9 @@ pub fn holds<S: Store>(
             Some(ref rt) => rt,
             None => rt.insert(runtime()?),
         };
-        match records(store, (rt, &client), &customer, s.source, &domain, days)? {
+        match records(store, (rt, &client), &customer, &s.source, &domain, days)? {
             Ok(r) if r.matches() => {}
-            Ok(records) => holds.push(Hold::Records { source: s.source, records }),
+            Ok(records) => holds.push(Hold::Records { source: s.source.clone(), records }),
             Err(e) => holds.push(unreachable(e.to_string())),
         }
     }

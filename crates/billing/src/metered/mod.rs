@@ -30,8 +30,18 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// Where customers.csv gives a customer's domain on a source.
+pub(crate) fn domain_hint(source: &Source) -> String {
+    match source.platform() {
+        p if *source == Source::default_of(p) => {
+            format!("`{source}_domain` in customers.csv, or `{source}:DOMAIN` in its `domains`")
+        }
+        _ => format!("`{source}:DOMAIN` in the `domains` column of customers.csv"),
+    }
+}
+
 /// The customer's domain on a source, if set.
-fn domain_of(customer: &Customer, source: Source) -> Option<String> {
+fn domain_of(customer: &Customer, source: &Source) -> Option<String> {
     customer.domain(source).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
@@ -76,9 +86,19 @@ impl Clients {
         self.list.is_empty()
     }
 
+    /// The configured sources' names, for messages.
+    fn names(&self) -> String {
+        let names: Vec<&str> = self.list.iter().map(|(s, _)| s.name()).collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
     /// Whether the customer has a domain on one of these sources.
     pub fn used_by(&self, customer: &Customer) -> bool {
-        self.list.iter().any(|(source, _)| domain_of(customer, *source).is_some())
+        self.list.iter().any(|(source, _)| domain_of(customer, source).is_some())
     }
 }
 
@@ -93,8 +113,8 @@ impl std::fmt::Debug for Clients {
 pub struct SyncRequest {
     /// `None`: every customer with a domain on a configured source.
     pub customer: Option<String>,
-    /// `None`: every configured source the customer has a domain on.
-    pub source: Option<Source>,
+    /// A source's name; `None`: every configured source the customer has a domain on.
+    pub source: Option<String>,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -108,9 +128,9 @@ pub fn sync<S: Store>(
     bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
 ) -> Result<Vec<sync::Outcome>> {
     crate::error::check_range(req.from, req.to)?;
-    if let Some(source) = req.source {
-        if !clients.list.iter().any(|(c, _)| *c == source) {
-            return Err(BillingError::SourceNotConfigured { platform: source });
+    if let Some(name) = &req.source {
+        if !clients.list.iter().any(|(c, _)| c.name() == name) {
+            return Err(BillingError::SourceNotConfigured { name: name.clone(), configured: clients.names() });
         }
     }
     if clients.is_empty() {
@@ -126,17 +146,17 @@ pub fn sync<S: Store>(
     let mut outcomes = Vec::new();
     for customer in &customers {
         for (source, client) in &clients.list {
-            if req.source.is_some_and(|s| s != *source) {
+            if req.source.as_ref().is_some_and(|s| s != source.name()) {
                 continue;
             }
             // A customer without a domain on a source does not use it; that is reported only
             // when the source was asked for by name.
-            if req.source.is_none() && domain_of(customer, *source).is_none() {
+            if req.source.is_none() && domain_of(customer, source).is_none() {
                 continue;
             }
             let days = (req.from, req.to);
             let on = (&clients.runtime, client);
-            outcomes.push(sync::sync_one(store, on, customer, *source, days, now, bar)?);
+            outcomes.push(sync::sync_one(store, on, customer, source, days, now, bar)?);
         }
     }
     if let (Some(id), true) = (&req.customer, outcomes.is_empty()) {
@@ -225,7 +245,7 @@ impl JobDoc {
             id: j.id,
             kind: "sync",
             customer: j.customer.clone(),
-            source: j.source.as_str().to_owned(),
+            source: j.source.name().to_owned(),
             domain: j.domain.clone(),
             from: format_utc(j.window_start),
             to: format_utc(j.window_end),
@@ -255,6 +275,22 @@ impl JobDoc {
             finished_at: j.finished_at.map(format_utc),
             error: j.error.clone(),
             updated_at: format_utc(j.updated_at),
+        }
+    }
+}
+
+/// The registered source named `name` (`file`, a platform's own, or one added with its settings).
+pub fn source_named<S: Store>(store: &mut S, name: &str) -> Result<Source> {
+    named(store.read()?.sources()?, name)
+}
+
+/// The source of `list` named `name`.
+pub(crate) fn named(mut list: Vec<Source>, name: &str) -> Result<Source> {
+    match list.iter().position(|s| s.name() == name) {
+        Some(i) => Ok(list.swap_remove(i)),
+        None => {
+            let known = list.iter().map(Source::name).collect::<Vec<_>>().join(", ");
+            Err(BillingError::UnknownSource { name: name.to_owned(), known })
         }
     }
 }

@@ -6,9 +6,9 @@ use super::secrets::{sealed_with, SecretKey};
 use crate::error::{BillingError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sources::{ApiVersion, Platform, RetryPolicy};
+use sources::{ApiVersion, RetryPolicy};
 use std::time::Duration;
-use store::{Source, SourceSettings, Store, StoreTx};
+use store::{Platform, Source, SourceSettings, Store, StoreTx};
 
 /// What an operator gives for one source. Secrets left `None` keep their stored value.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +57,8 @@ pub struct Stored {
 pub struct Shown {
     #[serde(flatten)]
     pub settings: Stored,
+    /// The platform the source is an instance of (`netsapiens`, `brightlink`).
+    pub platform: &'static str,
     /// The id of the key the secrets are sealed with (`None`: sealed before key ids were
     /// recorded).
     pub key_id: Option<String>,
@@ -68,6 +70,7 @@ impl Shown {
     fn of(s: &SourceSettings, key: Option<&SecretKey>) -> Result<Shown> {
         Ok(Shown {
             settings: stored_of(s)?,
+            platform: s.source.platform().as_str(),
             key_id: sealed_with(&s.secrets).map(|id| id.to_string()),
             key_is_current: key.map(|k| k.seals(&s.secrets)),
         })
@@ -84,18 +87,56 @@ struct Secrets {
 
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
-fn platform(source: Source) -> Result<Platform> {
-    match source {
-        Source::Netsapiens => Ok(Platform::Netsapiens),
-        Source::Brightlink => Ok(Platform::Brightlink),
-        Source::File => Err(BillingError::NoSettings { platform: source }),
+/// The client's platform of a source; the file source has none.
+fn platform(source: &Source) -> Result<sources::Platform> {
+    match source.platform() {
+        Platform::Netsapiens => Ok(sources::Platform::Netsapiens),
+        Platform::Brightlink => Ok(sources::Platform::Brightlink),
+        Platform::File => Err(BillingError::NoSettings { name: source.name().to_owned() }),
     }
 }
 
-/// Checks what needs no secret: the source has settings, and its URL is not plain http to another
-/// host unless that is allowed. Returns the warning to give when it is plain http, allowed.
-pub fn check(source: Source, cfg: &SourceConfig) -> Result<Option<Cleartext>> {
-    platform(source)?;
+/// The source named `name` and its platform: the registered one (whose platform must be
+/// `platform` when that is given), or `None` for a name not registered yet, whose platform must
+/// be given and whose name must be valid (the caller registers it).
+fn resolve<T: StoreTx>(tx: &mut T, name: &str, platform: Option<Platform>) -> Result<(Option<Source>, Platform)> {
+    let found = tx.sources()?.into_iter().find(|s| s.name() == name);
+    match (found, platform) {
+        (Some(s), Some(asked)) if s.platform() != asked => {
+            Err(BillingError::PlatformChange { name: name.to_owned(), platform: s.platform(), asked })
+        }
+        (Some(s), _) => {
+            let p = s.platform();
+            Ok((Some(s), p))
+        }
+        (None, Some(p)) => {
+            Source::check_name(name, p)
+                .map_err(|reason| BillingError::BadSourceName { name: name.to_owned(), reason })?;
+            Ok((None, p))
+        }
+        (None, None) => Err(BillingError::NewSource(name.to_owned())),
+    }
+}
+
+/// Checks what needs no secret: the source is or can be a platform's instance with settings, and
+/// its URL is not plain http to another host unless that is allowed. Returns its platform, and
+/// the warning to give when the URL is plain http, allowed.
+pub fn check<S: Store>(
+    store: &mut S,
+    name: &str,
+    platform: Option<Platform>,
+    cfg: &SourceConfig,
+) -> Result<(Platform, Option<Cleartext>)> {
+    let (_, p) = resolve(&mut store.read()?, name, platform)?;
+    if p == Platform::File {
+        return Err(BillingError::NoSettings { name: name.to_owned() });
+    }
+    Ok((p, cleartext_verdict(cfg)?))
+}
+
+/// A URL that is plain http to another host is refused unless allowed; allowed, it is the warning
+/// to give.
+fn cleartext_verdict(cfg: &SourceConfig) -> Result<Option<Cleartext>> {
     match (super::cleartext::cleartext(&cfg.url), cfg.allow_cleartext) {
         (Some(why), false) => Err(BillingError::Cleartext(why)),
         (allowed, _) => Ok(allowed),
@@ -105,9 +146,21 @@ pub fn check(source: Source, cfg: &SourceConfig) -> Result<Option<Cleartext>> {
 /// Saves a source's settings; secrets not given keep their saved value. Saved secrets this key
 /// does not open (sealed with a lost key, or damaged) cannot be kept: then every secret must be
 /// given, and the old key is not needed. Returns what is shown.
-pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &SourceConfig, now: i64) -> Result<Shown> {
-    check(source, cfg)?;
+///
+/// `name` is a registered source, or a new one of `platform` (registered with these settings).
+pub fn save<S: Store>(
+    store: &mut S,
+    key: &SecretKey,
+    (name, platform): (&str, Option<Platform>),
+    cfg: &SourceConfig,
+    now: i64,
+) -> Result<Shown> {
+    check(store, name, platform, cfg)?;
     let mut tx = store.write()?;
+    let source = match resolve(&mut tx, name, platform)? {
+        (Some(s), _) => s,
+        (None, p) => tx.add_source(name, p)?,
+    };
     let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
     let (mut secrets, before, unkept) = match &old {
         None => (Secrets::default(), None, None),
@@ -136,13 +189,13 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
     let (api_key, api_key_changed_at) =
         mark(&secrets.api_key, &cfg.api_key, b.and_then(|b| b.api_key_changed_at.clone()));
     let stored = Stored {
-        source: source.as_str().to_owned(),
+        source: source.name().to_owned(),
         url: cfg.url.clone(),
         client_id: cfg.client_id.clone(),
         username: cfg.username.clone(),
         // Brightlink has one API generation.
-        api_version: match source {
-            Source::Brightlink => ApiVersion::V1.to_string(),
+        api_version: match source.platform() {
+            Platform::Brightlink => ApiVersion::V1.to_string(),
             _ => cfg.api_version.unwrap_or(ApiVersion::Auto).to_string(),
         },
         timeout_secs: cfg.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
@@ -155,7 +208,7 @@ pub fn save<S: Store>(store: &mut S, key: &SecretKey, source: Source, cfg: &Sour
         updated_at: at.clone(),
     };
     let record = SourceSettings {
-        source,
+        source: source.clone(),
         settings: serde_json::to_string(&stored)
             .map_err(|e| BillingError::Encode { what: "the source settings", reason: e.to_string() })?,
         secrets: key.seal(&serde_json::to_vec(&secrets).unwrap_or_default()),
@@ -188,7 +241,7 @@ fn stored_of(s: &SourceSettings) -> Result<Stored> {
 }
 
 fn open_secrets(key: &SecretKey, s: &SourceSettings) -> Result<Secrets> {
-    let plain = key.open(&s.secrets).map_err(|error| BillingError::Sealed { platform: s.source, error })?;
+    let plain = key.open(&s.secrets).map_err(|error| BillingError::Sealed { platform: s.source.clone(), error })?;
     serde_json::from_slice(&plain)
         .map_err(|e| store::StoreError::Corrupt(format!("secrets of source {}: {e}", s.source)).into())
 }
@@ -207,7 +260,7 @@ pub fn client_of(s: &SourceSettings, key: &SecretKey, fast: Option<Duration>) ->
         timeout = timeout.min(limit);
     }
     let settings = sources::Settings {
-        platform: platform(s.source)?,
+        platform: platform(&s.source)?,
         url: stored.url,
         client_id: stored.client_id,
         client_secret: secret(secrets.client_secret),
@@ -230,7 +283,7 @@ pub fn clients<S: Store>(store: &mut S, key: Option<&SecretKey>, fast: Option<Du
         None if list.is_empty() => return super::Clients::new(Vec::new()),
         None => return Err(BillingError::KeyMissing),
     };
-    super::Clients::new(list.iter().map(|s| Ok((s.source, client_of(s, key, fast)?))).collect::<Result<_>>()?)
+    super::Clients::new(list.iter().map(|s| Ok((s.source.clone(), client_of(s, key, fast)?))).collect::<Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -244,10 +297,10 @@ mod tests {
     #[test]
     fn plain_http_to_another_host_is_refused_unless_allowed_and_then_warned_of() {
         let http = netsapiens("http://pbx.example.net");
-        assert!(matches!(check(Source::Netsapiens, &http), Err(BillingError::Cleartext(_))));
+        assert!(matches!(cleartext_verdict(&http), Err(BillingError::Cleartext(_))));
         let allowed = SourceConfig { allow_cleartext: true, ..http };
-        assert!(check(Source::Netsapiens, &allowed).expect("allowed").is_some());
-        assert_eq!(check(Source::Netsapiens, &netsapiens("https://pbx.example.net")).expect("https"), None);
-        assert!(matches!(check(Source::File, &allowed), Err(BillingError::NoSettings { .. })));
+        assert!(cleartext_verdict(&allowed).expect("allowed").is_some());
+        assert_eq!(cleartext_verdict(&netsapiens("https://pbx.example.net")).expect("https"), None);
+        assert!(matches!(platform(&Source::file()), Err(BillingError::NoSettings { .. })));
     }
 }

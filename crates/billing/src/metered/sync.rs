@@ -42,7 +42,7 @@ pub(crate) fn sync_one<S: Store>(
     store: &mut S,
     (rt, client): (&Runtime, &Client),
     customer: &Customer,
-    source: Source,
+    source: &Source,
     days: (chrono::NaiveDate, chrono::NaiveDate),
     now: &dyn Fn() -> Micros,
     bar: &dyn Fn(&Job) -> Box<dyn Progress>,
@@ -50,8 +50,8 @@ pub(crate) fn sync_one<S: Store>(
     let Some(domain) = domain_of(customer, source) else {
         return Ok(Outcome::Skipped {
             customer: customer.id.clone(),
-            source,
-            reason: format!("no {source} domain is set (add {source}_domain to customers.csv)"),
+            source: source.clone(),
+            reason: format!("no {source} domain is set ({})", super::domain_hint(source)),
         });
     };
     let (start, end) = customer_window(customer, days)?;
@@ -88,13 +88,13 @@ pub(crate) fn sync_one<S: Store>(
 fn resume_or_start<S: Store>(
     store: &mut S,
     customer: &Customer,
-    source: Source,
+    source: &Source,
     domain: &str,
     (start, end): (Micros, Micros),
     now: Micros,
 ) -> Result<Job> {
     let mut tx = store.write_usage()?;
-    let query = JobQuery { customer_pk: Some(customer.pk), source: Some(source), limit: Some(20) };
+    let query = JobQuery { customer_pk: Some(customer.pk), source: Some(source.clone()), limit: Some(20) };
     let unfinished = tx
         .jobs(&query)?
         .into_iter()
@@ -112,7 +112,7 @@ fn resume_or_start<S: Store>(
             id: 0,
             customer_pk: customer.pk,
             customer: customer.id.clone(),
-            source,
+            source: source.clone(),
             domain: domain.to_owned(),
             window_start: start,
             window_end: end,
@@ -163,7 +163,7 @@ fn run<S: Store>(
         let mut tx = store.write_usage()?;
         let list: Vec<PhoneNumber> =
             numbers.into_iter().map(|n| PhoneNumber { number: n.number, enabled: n.enabled }).collect();
-        tx.replace_phone_numbers(job.customer_pk, job.source, &list)?;
+        tx.replace_phone_numbers(job.customer_pk, &job.source, &list)?;
         tx.save_job(job)?;
         tx.commit()?;
     }
@@ -215,7 +215,7 @@ fn run<S: Store>(
     written?;
 
     let mut tx = store.write_usage()?;
-    job.stored_count = Some(tx.count_calls(job.customer_pk, job.source, job.window_start, job.window_end)?);
+    job.stored_count = Some(tx.count_calls(job.customer_pk, &job.source, job.window_start, job.window_end)?);
     job.updated_at = now();
     tx.save_job(job)?;
     tx.commit()?;
@@ -293,7 +293,7 @@ fn call_of(job: &Job, r: &Record) -> std::result::Result<NewCall, String> {
         return Err(format!("{}: {}", bad.field.name(), bad.reason));
     }
     Ok(NewCall {
-        source: job.source,
+        source: job.source.clone(),
         source_call_id: r.call_id.clone(),
         customer_pk: job.customer_pk,
         start,

@@ -11,7 +11,8 @@
 
 use super::copy::BinaryRows;
 use super::{at, narrow, source_code, PgTx, FETCH_ROWS};
-use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
+use crate::registry::Registry;
+use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
 use postgres::types::{ToSql, Type};
 use postgres::Row;
@@ -227,10 +228,10 @@ impl PgTx<'_> {
     /// Whether no record of the batch is stored yet and no id repeats within it.
     fn all_new(&mut self, calls: &[NewCall]) -> Result<bool> {
         let mut seen = HashSet::with_capacity(calls.len());
-        if !calls.iter().all(|c| seen.insert((c.source, c.source_call_id.as_str()))) {
+        if !calls.iter().all(|c| seen.insert((c.source.code(), c.source_call_id.as_str()))) {
             return Ok(false);
         }
-        let sources: Vec<i16> = calls.iter().map(|c| source_code(c.source)).collect();
+        let sources: Vec<i16> = calls.iter().map(|c| source_code(&c.source)).collect();
         let ids: Vec<&str> = calls.iter().map(|c| c.source_call_id.as_str()).collect();
         let st = self.prepared(
             "SELECT NOT EXISTS (SELECT 1 FROM unnest($1::smallint[], $2::text[]) AS k (source, id)
@@ -245,7 +246,7 @@ impl PgTx<'_> {
         for (n, c) in calls.iter().enumerate() {
             let row: [&(dyn ToSql + Sync); 10] = [
                 &(first + n as i64),
-                &source_code(c.source),
+                &source_code(&c.source),
                 &c.source_call_id,
                 &c.customer_pk,
                 &at(c.start)?,
@@ -274,11 +275,11 @@ impl PgTx<'_> {
     pub(crate) fn each_call_impl<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
-        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E> {
         let from = q.from.map(at).transpose()?;
         let to = q.to.map(at).transpose()?;
-        let source = q.source.map(source_code);
+        let source = q.source.as_ref().map(source_code);
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         let mut filter = String::from("TRUE");
         let conditions: [(&str, Option<&(dyn ToSql + Sync)>); 5] = [
@@ -308,13 +309,15 @@ impl PgTx<'_> {
              FROM calls WHERE {filter}
              ORDER BY start_at, source, source_call_id",
         ))?;
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
         let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
         let mut calls = Vec::with_capacity(FETCH_ROWS as usize);
         loop {
             let rows = self.tx.query_portal(&portal, FETCH_ROWS).map_err(StoreError::from)?;
             calls.clear();
             for r in &rows {
-                calls.push(stored_call(r)?);
+                calls.push(stored_call(r, &sources)?);
             }
             let mut billed = self.billed_of_calls(&calls)?;
             for mut call in calls.drain(..) {
@@ -324,11 +327,11 @@ impl PgTx<'_> {
                     None => !q.billed_only && q.invoice.is_none(),
                 };
                 if wanted {
-                    f(call)?;
+                    emit(Some(call))?;
                 }
             }
             if rows.len() < FETCH_ROWS as usize {
-                return Ok(());
+                return emit(None);
             }
         }
     }
@@ -379,10 +382,9 @@ fn direction_code(d: Direction) -> i16 {
     i16::try_from(d.code()).unwrap_or(i16::MAX)
 }
 
-fn stored_call(r: &Row) -> Result<StoredCall> {
+fn stored_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
     let customer_pk = r.try_get(9)?;
-    let source = Source::from_code(i64::from(r.try_get::<_, i16>(1)?))
-        .ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
+    let source = sources.get(i64::from(r.try_get::<_, i16>(1)?))?;
     let direction = Direction::from_code(i64::from(r.try_get::<_, i16>(5)?))
         .ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.try_get::<_, Option<&str>>(8)? {

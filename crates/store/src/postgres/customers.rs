@@ -1,12 +1,12 @@
 //! Customers and calling plans.
 
 use super::{narrow, wide, PgTx};
-use crate::{Customer, Plan, PlanAllowance, Result, StoreError};
+use crate::{Customer, Plan, PlanAllowance, Result, Source, StoreError};
 use postgres::Row;
 use rating::CallType;
+use std::collections::HashMap;
 
-const CUSTOMER_COLUMNS: &str =
-    "pk, id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id";
+const CUSTOMER_COLUMNS: &str = "pk, id, name, timezone, billing_day, currency, email, deck_id";
 
 fn customer_of(row: &Row) -> Result<Customer> {
     Ok(Customer {
@@ -17,10 +17,9 @@ fn customer_of(row: &Row) -> Result<Customer> {
         billing_day: narrow(i64::from(row.try_get::<_, i16>(4)?), "customers.billing_day")?,
         currency: row.try_get(5)?,
         plans: Vec::new(),
-        deck: row.try_get(9)?,
-        netsapiens_domain: row.try_get(6)?,
-        brightlink_domain: row.try_get(7)?,
-        email: row.try_get(8)?,
+        deck: row.try_get(7)?,
+        domains: Vec::new(),
+        email: row.try_get(6)?,
     })
 }
 
@@ -33,8 +32,10 @@ impl PgTx<'_> {
         for r in self.tx.query(&st, &[])? {
             plans.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
         }
+        let mut domains = self.domains_of(None)?;
         for c in &mut list {
             c.plans = plans.remove(&c.pk).unwrap_or_default();
+            c.domains = domains.remove(&c.pk).unwrap_or_default();
         }
         Ok(list)
     }
@@ -51,51 +52,44 @@ impl PgTx<'_> {
         let mut c = customer_of(&row)?;
         let st = self.prepared("SELECT plan_id FROM customer_plans WHERE customer_pk = $1 ORDER BY position")?;
         c.plans = self.tx.query(&st, &[&c.pk])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        c.domains = self.domains_of(Some(c.pk))?.remove(&c.pk).unwrap_or_default();
         Ok(Some(c))
+    }
+
+    /// The domains of one customer or of all, by customer pk, each customer's by source name.
+    fn domains_of(&mut self, customer_pk: Option<i64>) -> Result<HashMap<i64, Vec<(Source, String)>>> {
+        let sources = self.registry()?.clone();
+        let st = self.prepared(
+            "SELECT customer_pk, source, domain FROM customer_domains WHERE $1::bigint IS NULL OR customer_pk = $1",
+        )?;
+        let mut domains: HashMap<i64, Vec<(Source, String)>> = HashMap::new();
+        for r in self.tx.query(&st, &[&customer_pk])? {
+            let source = sources.get(i64::from(r.try_get::<_, i16>(1)?))?;
+            domains.entry(r.try_get(0)?).or_default().push((source, r.try_get(2)?));
+        }
+        for list in domains.values_mut() {
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(domains)
     }
 
     pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
         let billing_day = i16::from(c.billing_day);
         let pk: i64 = if c.pk == 0 {
             let st = self.prepared(
-                "INSERT INTO customers (id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk",
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING pk",
             )?;
-            let row = self.tx.query_one(
-                &st,
-                &[
-                    &c.id,
-                    &c.name,
-                    &c.timezone,
-                    &billing_day,
-                    &c.currency,
-                    &c.netsapiens_domain,
-                    &c.brightlink_domain,
-                    &c.email,
-                    &c.deck,
-                ],
-            )?;
+            let row =
+                self.tx.query_one(&st, &[&c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck])?;
             row.try_get(0)?
         } else {
             let st = self.prepared(
                 "UPDATE customers SET id = $2, name = $3, timezone = $4, billing_day = $5, currency = $6,
-                 netsapiens_domain = $7, brightlink_domain = $8, email = $9, deck_id = $10 WHERE pk = $1",
+                 email = $7, deck_id = $8 WHERE pk = $1",
             )?;
-            self.tx.execute(
-                &st,
-                &[
-                    &c.pk,
-                    &c.id,
-                    &c.name,
-                    &c.timezone,
-                    &billing_day,
-                    &c.currency,
-                    &c.netsapiens_domain,
-                    &c.brightlink_domain,
-                    &c.email,
-                    &c.deck,
-                ],
-            )?;
+            self.tx
+                .execute(&st, &[&c.pk, &c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck])?;
             c.pk
         };
         let st = self.prepared("DELETE FROM customer_plans WHERE customer_pk = $1")?;
@@ -103,6 +97,16 @@ impl PgTx<'_> {
         let st = self.prepared("INSERT INTO customer_plans (customer_pk, position, plan_id) VALUES ($1, $2, $3)")?;
         for (i, plan) in c.plans.iter().enumerate() {
             self.tx.execute(&st, &[&pk, &(i as i64), plan])?;
+        }
+        // Domains the customer gives up first, so that another customer of the same
+        // transaction can take them.
+        let st = self.prepared("DELETE FROM customer_domains WHERE customer_pk = $1")?;
+        self.tx.execute(&st, &[&pk])?;
+        let st = self.prepared("INSERT INTO customer_domains (customer_pk, source, domain) VALUES ($1, $2, $3)")?;
+        for (source, domain) in &c.domains {
+            self.tx
+                .execute(&st, &[&pk, &super::source_code(source), domain])
+                .map_err(|e| refused_domain(e, source, domain))?;
         }
         Ok(pk)
     }
@@ -149,5 +153,15 @@ impl PgTx<'_> {
                 .execute(&st, &[&plan.id, &(i as i64), &types.join("|"), &wide(a.included_minutes), &a.description])?;
         }
         Ok(())
+    }
+}
+
+/// A domain refused by the unique index, in words.
+fn refused_domain(e: postgres::Error, source: &Source, domain: &str) -> StoreError {
+    match e.as_db_error() {
+        Some(d) if d.constraint() == Some("customer_domains_unique") => {
+            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
+        }
+        _ => e.into(),
     }
 }

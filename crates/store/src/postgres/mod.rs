@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_job_rejects", include_str!("../../migrations/postgres/0006_job_rejects.sql")),
     ("0007_no_secret_hints", include_str!("../../migrations/postgres/0007_no_secret_hints.sql")),
     ("0008_job_heartbeat", include_str!("../../migrations/postgres/0008_job_heartbeat.sql")),
+    ("0009_source_instances", include_str!("../../migrations/postgres/0009_source_instances.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.
@@ -71,6 +72,8 @@ pub struct PgTx<'a> {
     writes: bool,
     /// Calls this transaction inserted.
     new_calls: usize,
+    /// The registered sources, read on first use.
+    registry: Option<crate::registry::Registry>,
 }
 
 impl std::fmt::Debug for PgTx<'_> {
@@ -152,7 +155,7 @@ impl PgStore {
 
     fn begin(&mut self, level: IsolationLevel, read_only: bool, lock: Option<&str>) -> Result<PgTx<'_>> {
         let tx = self.client.build_transaction().isolation_level(level).read_only(read_only).start()?;
-        let mut tx = PgTx { tx, statements: &mut self.statements, writes: !read_only, new_calls: 0 };
+        let mut tx = PgTx { tx, statements: &mut self.statements, writes: !read_only, new_calls: 0, registry: None };
         if let Some(lock) = lock {
             tx.tx.execute(lock, &[&LOCK_WRITES])?;
         }
@@ -235,8 +238,8 @@ fn at(micros: rating::Micros) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| StoreError::Corrupt(format!("time {micros} µs out of range")))
 }
 
-/// A source as its stored code (0..=2).
-fn source_code(s: crate::Source) -> i16 {
+/// A source as its stored code.
+fn source_code(s: &crate::Source) -> i16 {
     i16::try_from(s.code()).unwrap_or(i16::MAX)
 }
 
@@ -329,6 +332,12 @@ impl crate::StoreTx for PgTx<'_> {
     fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()> {
         self.replace_local_calling_impl(pairs)
     }
+    fn sources(&mut self) -> Result<Vec<crate::Source>> {
+        Ok(self.registry()?.list())
+    }
+    fn add_source(&mut self, name: &str, platform: crate::Platform) -> Result<crate::Source> {
+        self.add_source_impl(name, platform)
+    }
     fn source_settings(&mut self) -> Result<Vec<crate::SourceSettings>> {
         self.source_settings_impl()
     }
@@ -341,7 +350,7 @@ impl crate::StoreTx for PgTx<'_> {
     fn replace_phone_numbers(
         &mut self,
         customer_pk: i64,
-        source: crate::Source,
+        source: &crate::Source,
         numbers: &[crate::PhoneNumber],
     ) -> Result<()> {
         self.replace_phone_numbers_impl(customer_pk, source, numbers)
@@ -358,7 +367,7 @@ impl crate::StoreTx for PgTx<'_> {
     fn count_calls(
         &mut self,
         customer_pk: i64,
-        source: crate::Source,
+        source: &crate::Source,
         from: rating::Micros,
         to: rating::Micros,
     ) -> Result<u64> {

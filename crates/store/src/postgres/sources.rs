@@ -1,13 +1,14 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
 use super::{at, narrow, source_code, wide, PgTx};
+use crate::registry::Registry;
 use crate::{rejects_json, rejects_of, JOB_COLUMNS};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
-fn source_of(code: i16) -> Result<Source> {
-    Source::from_code(i64::from(code)).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
+fn source_of(sources: &Registry, row: &Row, i: usize) -> Result<Source> {
+    sources.get(i64::from(row.try_get::<_, i16>(i)?))
 }
 
 fn count(row: &Row, i: usize) -> Result<u64> {
@@ -22,12 +23,12 @@ fn micros(row: &Row, i: usize) -> Result<i64> {
     Ok(row.try_get::<_, DateTime<Utc>>(i)?.timestamp_micros())
 }
 
-fn job_of(row: &Row) -> Result<Job> {
+fn job_of(row: &Row, sources: &Registry) -> Result<Job> {
     Ok(Job {
         id: row.try_get(0)?,
         customer_pk: row.try_get(1)?,
         customer: row.try_get(2)?,
-        source: source_of(row.try_get(3)?)?,
+        source: source_of(sources, row, 3)?,
         domain: row.try_get(4)?,
         window_start: micros(row, 5)?,
         window_end: micros(row, 6)?,
@@ -58,18 +59,46 @@ fn job_of(row: &Row) -> Result<Job> {
 }
 
 impl PgTx<'_> {
+    /// The registered sources, read once per transaction.
+    pub(crate) fn registry(&mut self) -> Result<&Registry> {
+        if self.registry.is_none() {
+            let st = self.prepared("SELECT code, name, platform FROM sources")?;
+            let rows = self.tx.query(&st, &[])?;
+            let rows = rows
+                .iter()
+                .map(|r| Ok((i64::from(r.try_get::<_, i16>(0)?), r.try_get(1)?, r.try_get(2)?)))
+                .collect::<Result<_>>()?;
+            self.registry = Some(Registry::of(rows)?);
+        }
+        Ok(self.registry.get_or_insert_with(Registry::default))
+    }
+
+    pub(crate) fn add_source_impl(&mut self, name: &str, platform: Platform) -> Result<Source> {
+        Source::check_name(name, platform).map_err(StoreError::Refused)?;
+        let code = self.registry()?.next_code();
+        let small = i16::try_from(code).map_err(|_| StoreError::Refused("no source code is left".into()))?;
+        let st = self
+            .prepared("INSERT INTO sources (code, name, platform) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")?;
+        if self.tx.execute(&st, &[&small, &name, &platform.as_str()])? == 0 {
+            return Err(StoreError::Refused(format!("source `{name}` exists already")));
+        }
+        self.registry = None;
+        Ok(Source::new(code, name, platform))
+    }
+
     pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
+        let sources = self.registry()?.clone();
         let st = self.prepared("SELECT source, settings, secrets, updated_at FROM source_settings")?;
         let mut list = Vec::new();
         for r in self.tx.query(&st, &[])? {
             list.push(SourceSettings {
-                source: source_of(r.try_get(0)?)?,
+                source: source_of(&sources, &r, 0)?,
                 settings: r.try_get(1)?,
                 secrets: r.try_get(2)?,
                 updated_at: micros(&r, 3)?,
             });
         }
-        list.sort_by_key(|s| s.source.as_str());
+        list.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(list)
     }
 
@@ -79,25 +108,28 @@ impl PgTx<'_> {
              ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
              updated_at = excluded.updated_at",
         )?;
-        self.tx.execute(&st, &[&source_code(s.source), &s.settings, &s.secrets, &at(s.updated_at)?])?;
+        self.tx.execute(&st, &[&source_code(&s.source), &s.settings, &s.secrets, &at(s.updated_at)?])?;
         Ok(())
     }
 
     pub(crate) fn phone_numbers_impl(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+        let sources = self.registry()?.clone();
         let st = self.prepared(
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = $1 ORDER BY source, number",
         )?;
         let mut list = Vec::new();
         for r in self.tx.query(&st, &[&customer_pk])? {
-            list.push((source_of(r.try_get(0)?)?, PhoneNumber { number: r.try_get(1)?, enabled: r.try_get(2)? }));
+            list.push((source_of(&sources, &r, 0)?, PhoneNumber { number: r.try_get(1)?, enabled: r.try_get(2)? }));
         }
+        // By source name, then number.
+        list.sort_by(|a, b| (&a.0, &a.1.number).cmp(&(&b.0, &b.1.number)));
         Ok(list)
     }
 
     pub(crate) fn replace_phone_numbers_impl(
         &mut self,
         customer_pk: i64,
-        source: Source,
+        source: &Source,
         numbers: &[PhoneNumber],
     ) -> Result<()> {
         let st = self.prepared("DELETE FROM phone_numbers WHERE customer_pk = $1 AND source = $2")?;
@@ -124,7 +156,7 @@ impl PgTx<'_> {
             (at(j.window_start)?, at(j.window_end)?, at(j.started_at)?, at(j.updated_at)?);
         let finished = j.finished_at.map(at).transpose()?;
         let state = j.state.as_str();
-        let source = source_code(j.source);
+        let source = source_code(&j.source);
         let values: [&(dyn postgres::types::ToSql + Sync); 26] = [
             &j.customer_pk,
             &source,
@@ -180,24 +212,26 @@ impl PgTx<'_> {
     }
 
     pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+        let sources = self.registry()?.clone();
         let st = self.prepared(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = $1"
         ))?;
-        self.tx.query_opt(&st, &[&id])?.as_ref().map(job_of).transpose()
+        self.tx.query_opt(&st, &[&id])?.as_ref().map(|r| job_of(r, &sources)).transpose()
     }
 
     pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+        let sources = self.registry()?.clone();
         let st = self.prepared(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
              WHERE ($1::bigint IS NULL OR j.customer_pk = $1) AND ($2::smallint IS NULL OR j.source = $2)
              ORDER BY j.id DESC LIMIT $3"
         ))?;
-        let source = q.source.map(source_code);
+        let source = q.source.as_ref().map(source_code);
         let limit = q.limit.map(wide);
-        self.tx.query(&st, &[&q.customer_pk, &source, &limit])?.iter().map(job_of).collect()
+        self.tx.query(&st, &[&q.customer_pk, &source, &limit])?.iter().map(|r| job_of(r, &sources)).collect()
     }
 
-    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: Source, from: i64, to: i64) -> Result<u64> {
+    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: &Source, from: i64, to: i64) -> Result<u64> {
         let st = self.prepared(
             "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",
         )?;

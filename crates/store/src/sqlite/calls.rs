@@ -1,7 +1,8 @@
 //! Call records: import and queries.
 
 use super::{narrow, MultiInsert, SqliteTx, CHUNK};
-use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Source, StoreError, StoredCall};
+use crate::registry::Registry;
+use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction};
 use rusqlite::{params, Row};
 
@@ -110,7 +111,7 @@ impl SqliteTx<'_> {
     pub(crate) fn each_call_impl<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
-        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut sql = String::from(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
@@ -129,7 +130,7 @@ impl SqliteTx<'_> {
         if let Some(pk) = q.customer_pk {
             bind(&mut sql, " AND c.customer_pk = ?", pk.into());
         }
-        if let Some(source) = q.source {
+        if let Some(source) = &q.source {
             bind(&mut sql, " AND c.source = ?", source.code().into());
         }
         if let Some(number) = &q.number {
@@ -149,18 +150,20 @@ impl SqliteTx<'_> {
             }
         }
         sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
         let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
         let mut rows = st.query(rusqlite::params_from_iter(values)).map_err(StoreError::from)?;
         while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(stored_call(r)?)?;
+            emit(Some(stored_call(r, &sources)?))?;
         }
-        Ok(())
+        emit(None)
     }
 }
 
-fn stored_call(r: &Row<'_>) -> Result<StoredCall> {
+fn stored_call(r: &Row<'_>, sources: &Registry) -> Result<StoredCall> {
     let customer_pk = r.get(15)?;
-    let source = Source::from_code(r.get(1)?).ok_or_else(|| StoreError::Corrupt("calls.source".into()))?;
+    let source = sources.get(r.get(1)?)?;
     let direction = Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.get::<_, Option<String>>(8)? {
         Some(t) => Some(CallType::parse(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?),

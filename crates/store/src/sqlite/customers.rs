@@ -5,8 +5,7 @@ use crate::{Customer, Plan, PlanAllowance, Result, StoreError};
 use rating::CallType;
 use rusqlite::{params, OptionalExtension, Row};
 
-const CUSTOMER_COLUMNS: &str =
-    "pk, id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id";
+const CUSTOMER_COLUMNS: &str = "pk, id, name, timezone, billing_day, currency, email, deck_id";
 
 fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -17,18 +16,26 @@ fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
         billing_day: row.get(4)?,
         currency: row.get(5)?,
         plans: Vec::new(),
-        deck: row.get(9)?,
-        netsapiens_domain: row.get(6)?,
-        brightlink_domain: row.get(7)?,
-        email: row.get(8)?,
+        deck: row.get(7)?,
+        domains: Vec::new(),
+        email: row.get(6)?,
     })
 }
 
 impl SqliteTx<'_> {
-    fn load_plans_of(&self, c: &mut Customer) -> Result<()> {
+    /// The customer's plans and domains.
+    fn load_plans_of(&mut self, c: &mut Customer) -> Result<()> {
         let mut st =
             self.tx.prepare_cached("SELECT plan_id FROM customer_plans WHERE customer_pk = ?1 ORDER BY position")?;
         c.plans = st.query_map([c.pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        let mut st = self.tx.prepare_cached("SELECT source, domain FROM customer_domains WHERE customer_pk = ?1")?;
+        let rows: Vec<(i64, String)> =
+            st.query_map([c.pk], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        let sources = self.registry()?;
+        c.domains = rows.into_iter().map(|(code, d)| Ok((sources.get(code)?, d))).collect::<Result<_>>()?;
+        c.domains.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(())
     }
 
@@ -58,27 +65,16 @@ impl SqliteTx<'_> {
     pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
         let pk = if c.pk == 0 {
             self.tx.execute(
-                "INSERT INTO customers (id, name, timezone, billing_day, currency, netsapiens_domain, brightlink_domain, email, deck_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.netsapiens_domain, c.brightlink_domain, c.email, c.deck],
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck],
             )?;
             self.tx.last_insert_rowid()
         } else {
             self.tx.execute(
                 "UPDATE customers SET id = ?2, name = ?3, timezone = ?4, billing_day = ?5, currency = ?6,
-                 netsapiens_domain = ?7, brightlink_domain = ?8, email = ?9, deck_id = ?10 WHERE pk = ?1",
-                params![
-                    c.pk,
-                    c.id,
-                    c.name,
-                    c.timezone,
-                    c.billing_day,
-                    c.currency,
-                    c.netsapiens_domain,
-                    c.brightlink_domain,
-                    c.email,
-                    c.deck
-                ],
+                 email = ?7, deck_id = ?8 WHERE pk = ?1",
+                params![c.pk, c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck],
             )?;
             c.pk
         };
@@ -88,6 +84,17 @@ impl SqliteTx<'_> {
                 "INSERT INTO customer_plans (customer_pk, position, plan_id) VALUES (?1, ?2, ?3)",
                 params![pk, i as i64, plan],
             )?;
+        }
+        // Domains the customer gives up first, so that another customer of the same
+        // transaction can take them.
+        self.tx.execute("DELETE FROM customer_domains WHERE customer_pk = ?1", [pk])?;
+        for (source, domain) in &c.domains {
+            self.tx
+                .execute(
+                    "INSERT INTO customer_domains (customer_pk, source, domain) VALUES (?1, ?2, ?3)",
+                    params![pk, source.code(), domain],
+                )
+                .map_err(|e| refused_domain(e, source, domain))?;
         }
         Ok(pk)
     }
@@ -132,5 +139,15 @@ impl SqliteTx<'_> {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A domain refused by the unique index, in words.
+fn refused_domain(e: rusqlite::Error, source: &crate::Source, domain: &str) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
+        }
+        e => e.into(),
     }
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_job_rejects", include_str!("../../migrations/sqlite/0006_job_rejects.sql")),
     ("0007_no_secret_hints", include_str!("../../migrations/sqlite/0007_no_secret_hints.sql")),
     ("0008_job_heartbeat", include_str!("../../migrations/sqlite/0008_job_heartbeat.sql")),
+    ("0009_source_instances", include_str!("../../migrations/sqlite/0009_source_instances.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
@@ -48,6 +49,8 @@ pub struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
     /// Held by a write transaction: this process is the writer other processes wait for.
     _writing: Option<writer::Held<'a>>,
+    /// The registered sources, read on first use.
+    registry: Option<crate::registry::Registry>,
 }
 
 impl SqliteStore {
@@ -108,7 +111,7 @@ impl SqliteStore {
             Err(e) if is_busy(&e) => return Err(self.writer.locked(self.busy_timeout)),
             Err(e) => return Err(e.into()),
         };
-        Ok(SqliteTx { tx, _writing: self.writer.hold() })
+        Ok(SqliteTx { tx, _writing: self.writer.hold(), registry: None })
     }
 
     /// Opens (or creates) the database file at `path` and applies pending migrations.
@@ -200,7 +203,11 @@ impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
     fn read(&mut self) -> Result<SqliteTx<'_>> {
-        Ok(SqliteTx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?, _writing: None })
+        Ok(SqliteTx {
+            tx: self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?,
+            _writing: None,
+            registry: None,
+        })
     }
 
     fn write(&mut self) -> Result<SqliteTx<'_>> {
@@ -357,6 +364,12 @@ impl crate::StoreTx for SqliteTx<'_> {
     fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()> {
         self.replace_local_calling_impl(pairs)
     }
+    fn sources(&mut self) -> Result<Vec<crate::Source>> {
+        Ok(self.registry()?.list())
+    }
+    fn add_source(&mut self, name: &str, platform: crate::Platform) -> Result<crate::Source> {
+        self.add_source_impl(name, platform)
+    }
     fn source_settings(&mut self) -> Result<Vec<crate::SourceSettings>> {
         self.source_settings_impl()
     }
@@ -369,7 +382,7 @@ impl crate::StoreTx for SqliteTx<'_> {
     fn replace_phone_numbers(
         &mut self,
         customer_pk: i64,
-        source: crate::Source,
+        source: &crate::Source,
         numbers: &[crate::PhoneNumber],
     ) -> Result<()> {
         self.replace_phone_numbers_impl(customer_pk, source, numbers)
@@ -386,7 +399,7 @@ impl crate::StoreTx for SqliteTx<'_> {
     fn count_calls(
         &mut self,
         customer_pk: i64,
-        source: crate::Source,
+        source: &crate::Source,
         from: rating::Micros,
         to: rating::Micros,
     ) -> Result<u64> {

@@ -1,13 +1,10 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
 use super::{narrow, wide, SqliteTx};
+use crate::registry::Registry;
 use crate::{rejects_json, rejects_of, JOB_COLUMNS};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Result, Source, SourceSettings, StoreError};
+use crate::{Job, JobProgress, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
 use rusqlite::{params, OptionalExtension, Row};
-
-fn source_of(code: i64) -> Result<Source> {
-    Source::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("source code {code}")))
-}
 
 fn count(row: &Row<'_>, i: usize) -> Result<u64> {
     narrow(row.get::<_, i64>(i)?, "jobs counter")
@@ -17,12 +14,12 @@ fn optional_count(row: &Row<'_>, i: usize) -> Result<Option<u64>> {
     row.get::<_, Option<i64>>(i)?.map(|v| narrow(v, "jobs counter")).transpose()
 }
 
-fn job_of(row: &Row<'_>) -> Result<Job> {
+fn job_of(row: &Row<'_>, sources: &Registry) -> Result<Job> {
     Ok(Job {
         id: row.get(0)?,
         customer_pk: row.get(1)?,
         customer: row.get(2)?,
-        source: source_of(row.get(3)?)?,
+        source: sources.get(row.get(3)?)?,
         domain: row.get(4)?,
         window_start: row.get(5)?,
         window_end: row.get(6)?,
@@ -53,17 +50,45 @@ fn job_of(row: &Row<'_>) -> Result<Job> {
 }
 
 impl SqliteTx<'_> {
+    /// The registered sources, read once per transaction.
+    pub(crate) fn registry(&mut self) -> Result<&Registry> {
+        if self.registry.is_none() {
+            let mut st = self.tx.prepare_cached("SELECT code, name, platform FROM sources")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let registry = Registry::of(rows.collect::<rusqlite::Result<_>>()?)?;
+            drop(st);
+            self.registry = Some(registry);
+        }
+        Ok(self.registry.get_or_insert_with(Registry::default))
+    }
+
+    pub(crate) fn add_source_impl(&mut self, name: &str, platform: Platform) -> Result<Source> {
+        Source::check_name(name, platform).map_err(StoreError::Refused)?;
+        let code = self.registry()?.next_code();
+        let added = self.tx.execute(
+            "INSERT INTO sources (code, name, platform) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+            params![code, name, platform.as_str()],
+        )?;
+        if added == 0 {
+            return Err(StoreError::Refused(format!("source `{name}` exists already")));
+        }
+        self.registry = None;
+        Ok(Source::new(code, name, platform))
+    }
+
     pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
         let mut st = self
             .tx
             .prepare_cached("SELECT source, settings, secrets, updated_at FROM source_settings ORDER BY source")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows: Vec<(i64, String, Vec<u8>, i64)> = rows.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        let sources = self.registry()?;
         let mut list = Vec::new();
-        for row in rows {
-            let (code, settings, secrets, updated_at) = row?;
-            list.push(SourceSettings { source: source_of(code)?, settings, secrets, updated_at });
+        for (code, settings, secrets, updated_at) in rows {
+            list.push(SourceSettings { source: sources.get(code)?, settings, secrets, updated_at });
         }
-        list.sort_by_key(|s| s.source.as_str());
+        list.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(list)
     }
 
@@ -82,18 +107,22 @@ impl SqliteTx<'_> {
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = ?1 ORDER BY source, number",
         )?;
         let rows = st.query_map([customer_pk], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows: Vec<(i64, String, bool)> = rows.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        let sources = self.registry()?;
         let mut list = Vec::new();
-        for row in rows {
-            let (code, number, enabled) = row?;
-            list.push((source_of(code)?, PhoneNumber { number, enabled }));
+        for (code, number, enabled) in rows {
+            list.push((sources.get(code)?, PhoneNumber { number, enabled }));
         }
+        // By source name, then number.
+        list.sort_by(|a, b| (&a.0, &a.1.number).cmp(&(&b.0, &b.1.number)));
         Ok(list)
     }
 
     pub(crate) fn replace_phone_numbers_impl(
         &mut self,
         customer_pk: i64,
-        source: Source,
+        source: &Source,
         numbers: &[PhoneNumber],
     ) -> Result<()> {
         self.tx.execute(
@@ -170,25 +199,28 @@ impl SqliteTx<'_> {
     }
 
     pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+        let sources = self.registry()?.clone();
         let mut st = self.tx.prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = ?1"
         ))?;
-        let row = st.query_row([id], |r| Ok(job_of(r))).optional()?;
+        let row = st.query_row([id], |r| Ok(job_of(r, &sources))).optional()?;
         row.transpose()
     }
 
     pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+        let sources = self.registry()?.clone();
         let mut st = self.tx.prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
              WHERE (?1 IS NULL OR j.customer_pk = ?1) AND (?2 IS NULL OR j.source = ?2)
              ORDER BY j.id DESC LIMIT ?3"
         ))?;
         let limit = q.limit.map_or(-1, wide);
-        let rows = st.query_map(params![q.customer_pk, q.source.map(Source::code), limit], |r| Ok(job_of(r)))?;
+        let source = q.source.as_ref().map(Source::code);
+        let rows = st.query_map(params![q.customer_pk, source, limit], |r| Ok(job_of(r, &sources)))?;
         rows.map(|r| r?).collect()
     }
 
-    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: Source, from: i64, to: i64) -> Result<u64> {
+    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: &Source, from: i64, to: i64) -> Result<u64> {
         let mut st = self.tx.prepare_cached(
             "SELECT count(*) FROM calls WHERE customer_pk = ?1 AND start_us >= ?2 AND start_us < ?3 AND source = ?4",
         )?;

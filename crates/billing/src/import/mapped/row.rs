@@ -66,7 +66,7 @@ impl RowParser for MappedRows {
             return None;
         }
         Some(NewCall {
-            source: self.source,
+            source: self.source.clone(),
             source_call_id: id,
             customer_pk: customer?,
             start: start?,
