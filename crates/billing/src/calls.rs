@@ -5,9 +5,11 @@
 use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
 use crate::invoice::zone_of;
-use crate::pricing::Pricing;
-use crate::time::{day_range, format_utc};
+use crate::pricing::{call_of, tiers};
+use crate::time::format_utc;
 use chrono::NaiveDate;
+use rating::calendar::day_range;
+use rating::{Account, Outcome};
 use std::collections::HashMap;
 use store::{CallQuery, Store, StoreTx};
 
@@ -62,9 +64,11 @@ fn list<S: Store, K: CallSink>(
     }
     let tz = zone_of(&c)?;
     let bounds = range.map(|(from, to)| day_range(tz, from, to));
-    let pricing = Pricing::load(&mut tx)?;
-    let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
-    let tiers = pricing.tiers(&c);
+    let pricing = crate::pricing::load(&mut tx)?;
+    let by_id: HashMap<i64, &rating::Rate> = pricing.deck().rates().iter().map(|r| (r.id, r)).collect();
+    // The listing shows each call as rating sees it now, without drawing on allowances (only
+    // an invoice draws).
+    let account = Account { tiers: tiers(&pricing, &c), call_types: None };
     sink.begin(tz).map_err(Stop::Sink)?;
     let query = CallQuery {
         customer_pk: c.pk,
@@ -74,7 +78,6 @@ fn list<S: Store, K: CallSink>(
         unbilled_only: false,
     };
     tx.each_call(&query, |s| {
-        let (call_type, rate) = pricing.rate(&tiers, &s.call);
         let (call_type, status, billable, charge, invoice, rate) = match &s.billed {
             Some(b) => (
                 b.call_type.clone(),
@@ -84,18 +87,18 @@ fn list<S: Store, K: CallSink>(
                 Some(b.invoice.to_string()),
                 by_id.get(&b.rate_id).map(|r| RateDoc::of(r)),
             ),
-            None if s.call.duration == 0 => (call_type.to_owned(), CallStatus::Unanswered, None, None, None, None),
-            None => match rate {
-                None => (call_type.to_owned(), CallStatus::Unrated, None, None, None, None),
-                Some(r) => (
-                    call_type.to_owned(),
-                    CallStatus::Unbilled,
-                    Some(r.increments.billable(s.call.duration)),
-                    None,
-                    None,
-                    Some(RateDoc::of(r)),
-                ),
-            },
+            None => {
+                let rated = pricing.rate(&account, &call_of(&s.call), None);
+                let call_type = rated.call_type.to_owned();
+                match rated.outcome {
+                    Outcome::Unanswered => (call_type, CallStatus::Unanswered, None, None, None, None),
+                    // Every call type is asked for: none is excluded.
+                    Outcome::Unrated | Outcome::Excluded => (call_type, CallStatus::Unrated, None, None, None, None),
+                    Outcome::Priced(p) => {
+                        (call_type, CallStatus::Unbilled, Some(p.billable), None, None, Some(RateDoc::of(p.rate)))
+                    }
+                }
+            }
         };
         let doc = CallDoc {
             id: s.call.source_call_id,

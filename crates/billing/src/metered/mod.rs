@@ -38,7 +38,7 @@ fn customer_window(customer: &Customer, (from, to): (NaiveDate, NaiveDate)) -> R
     if from > to {
         return Err(BillingError::Usage(format!("the range {from}..{to} is reversed")));
     }
-    Ok(crate::time::day_range(zone_of(customer)?, from, to))
+    Ok(rating::calendar::day_range(zone_of(customer)?, from, to))
 }
 
 /// The runtime the source clients run on; the store is only used off it.
