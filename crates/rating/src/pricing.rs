@@ -98,16 +98,6 @@ impl Pricing {
         self.deck.tiers(customer, deck)
     }
 
-    /// The call type of a call (its own, or the default classification) and its keys.
-    pub fn classify<'c>(&self, call: &Call<'c>) -> (&'c str, CallKeys) {
-        let keys = CallKeys::new(call.direction, call.from, call.to, self.with_local);
-        let call_type = match call.call_type {
-            Some(t) => t,
-            None => classify(call.direction, &keys, &self.local_calling),
-        };
-        (call_type, keys)
-    }
-
     /// Rates one call of `account`: classifies it, finds its rate in the first tier that has one,
     /// bills its increments, draws on `balances` (none: nothing is included, as in the call
     /// listing) and charges the rest.
@@ -117,7 +107,12 @@ impl Pricing {
         call: &Call<'c>,
         balances: Option<&mut Balances>,
     ) -> Rated<'p, 'c> {
-        let (call_type, keys) = self.classify(call);
+        // Classify: the record's own call type, or the default classification.
+        let keys = CallKeys::new(call.direction, call.from, call.to, self.with_local);
+        let call_type = match call.call_type {
+            Some(t) => t,
+            None => classify(call.direction, &keys, &self.local_calling),
+        };
         let outcome = if call.duration == 0 {
             Outcome::Unanswered
         } else if !account.selects(call_type) {
