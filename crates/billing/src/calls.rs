@@ -5,11 +5,12 @@
 use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
 use crate::invoice::zone_of;
-use crate::pricing::Pricing;
-use crate::time::{day_range, format_utc};
+use crate::pricing::{call_of, tiers};
+use crate::time::format_utc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::Micros;
+use rating::calendar::day_range;
+use rating::{Account, Micros, Outcome};
 use std::collections::HashMap;
 use store::{CallQuery, Customer, InvoiceId, Store, StoreTx};
 
@@ -75,11 +76,12 @@ pub fn list_filtered<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, 
     }
 }
 
-/// A customer being listed: its zone, the window of the days asked for, and its tiers.
+/// A customer being listed: its zone, the window of the days asked for, and its account as
+/// rating sees it now, without drawing on allowances (only an invoice draws).
 struct Listed {
     customer: Customer,
     window: Option<(Micros, Micros)>,
-    tiers: rating::Tiers,
+    account: Account<'static>,
 }
 
 fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K) -> Result<(), Stop<K::Error>> {
@@ -105,13 +107,14 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
         Some(name) => Some(crate::metered::named(tx.sources()?, name)?),
         None => None,
     };
-    let pricing = Pricing::load(&mut tx)?;
-    let by_id: HashMap<i64, &rating::Rate> = pricing.deck.rates().iter().map(|r| (r.id, r)).collect();
+    let pricing = crate::pricing::load(&mut tx)?;
+    let by_id: HashMap<i64, &rating::Rate> = pricing.deck().rates().iter().map(|r| (r.id, r)).collect();
     let mut listed = HashMap::with_capacity(customers.len());
     for c in customers {
         let window = filter.days.map(|(from, to)| zone_of(&c).map(|tz| day_range(tz, from, to))).transpose()?;
-        let tiers = pricing.tiers(&c);
-        listed.insert(c.pk, Listed { customer: c, window, tiers });
+        // Every call type is asked for: none is excluded.
+        let account = Account { tiers: tiers(&pricing, &c), call_types: None };
+        listed.insert(c.pk, Listed { customer: c, window, account });
     }
     // The store reads the span of every customer's days; each call is then kept in its own.
     let windows = || listed.values().filter_map(|l| l.window);
@@ -142,8 +145,6 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
             return Ok(());
         }
         let c = &l.customer;
-        let tiers = &l.tiers;
-        let (call_type, rate) = pricing.rate(tiers, &s.call);
         let (call_type, status, billable, charge, invoice, rate) = match &s.billed {
             Some(b) => (
                 b.call_type.clone(),
@@ -153,18 +154,17 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
                 Some(b.invoice.to_string()),
                 by_id.get(&b.rate_id).map(|r| RateDoc::of(r)),
             ),
-            None if s.call.duration == 0 => (call_type.to_owned(), CallStatus::Unanswered, None, None, None, None),
-            None => match rate {
-                None => (call_type.to_owned(), CallStatus::Unrated, None, None, None, None),
-                Some(r) => (
-                    call_type.to_owned(),
-                    CallStatus::Unbilled,
-                    Some(r.increments.billable(s.call.duration)),
-                    None,
-                    None,
-                    Some(RateDoc::of(r)),
-                ),
-            },
+            None => {
+                let rated = pricing.rate(&l.account, &call_of(&s.call), None);
+                let call_type = rated.call_type.to_owned();
+                match rated.outcome {
+                    Outcome::Unanswered => (call_type, CallStatus::Unanswered, None, None, None, None),
+                    Outcome::Unrated | Outcome::Excluded => (call_type, CallStatus::Unrated, None, None, None, None),
+                    Outcome::Priced(p) => {
+                        (call_type, CallStatus::Unbilled, Some(p.billable), None, None, Some(RateDoc::of(p.rate)))
+                    }
+                }
+            }
         };
         if filter.status.is_some_and(|want| want != status)
             || filter.call_type.as_ref().is_some_and(|t| *t != call_type)

@@ -5,8 +5,8 @@ use crate::error::{BillingError, Result};
 use crate::invoice::{create_in, zone_of, InvoiceRequest};
 use crate::metered::guard::Guard;
 use crate::pricing::Pricing;
-use crate::time::{local_date, period_ending_before};
 use chrono::NaiveDate;
+use rating::calendar::{local_date, period_ending_before};
 use rating::Micros;
 use serde::Serialize;
 use store::{Customer, InvoiceKind, Store, StoreTx};
@@ -86,7 +86,7 @@ pub fn run_cycle<S: Store>(
     // The run prices every customer with the deck as it stood when the run started.
     let (customers, pricing) = {
         let mut tx = store.read()?;
-        (tx.customers()?, Pricing::load(&mut tx)?)
+        (tx.customers()?, crate::pricing::load(&mut tx)?)
     };
     let mut report = CycleReport::default();
     for (c, from, to) in due_in(customers, date) {

@@ -3,11 +3,12 @@
 use crate::doc::{InvoiceDoc, LineDoc, TypeCount, Warnings};
 use crate::error::{BillingError, Result};
 use crate::metered::guard::Guard;
-use crate::pricing::Pricing;
-use crate::time::{day_range, epoch_days, from_epoch_days, local_date, parse_zone, period_start};
+use crate::pricing::{bill_call, call_of, explain_unrated, tiers, Pricing};
+use crate::time::parse_zone;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::{Allowance, AllowanceKey, Allowances, Micros, UsageLines};
+use rating::calendar::{day_range, epoch_days, from_epoch_days};
+use rating::{Account, Allowance, AllowanceKey, Allowances, Balances, Calendar, Micros, Outcome, UsageLines};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::{
@@ -112,9 +113,9 @@ fn compute<T: StoreTx>(
 ) -> Result<Computation> {
     let tz = zone_of(customer)?;
     let (from, to) = day_range(tz, req.from, req.to);
-    let selected = |t: &str| req.call_types.as_ref().is_none_or(|list| list.iter().any(|x| x == t));
-    let tiers = pricing.tiers(customer);
-    let (mut allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
+    let account = Account { tiers: tiers(pricing, customer), call_types: req.call_types.as_deref() };
+    let (allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
+    let mut balances = Balances::new(allowances, Calendar { zone: tz, billing_day: customer.billing_day });
     let mut c = Computation {
         lines: UsageLines::default(),
         unrated: BTreeMap::new(),
@@ -130,25 +131,26 @@ fn compute<T: StoreTx>(
     let span = tracing::debug_span!("rate_calls", calls = tracing::field::Empty).entered();
     tx.each_call(&query, |stored| {
         if let Some(b) = &stored.billed {
-            if selected(&b.call_type) {
+            if account.selects(&b.call_type) {
                 c.answered += 1;
                 c.already_billed += 1;
             }
             return Ok(());
         }
-        let (call_type, rate) = pricing.rate(&tiers, &stored.call);
-        if !selected(call_type) {
-            return Ok(());
-        }
-        c.answered += 1;
-        let Some(rate) = rate else {
-            *c.unrated.entry(call_type.to_owned()).or_default() += 1;
-            return Ok(());
+        let rated = pricing.rate(&account, &call_of(&stored.call), Some(&mut balances));
+        let call_type = rated.call_type;
+        let priced = match rated.outcome {
+            // The query reads answered calls only.
+            Outcome::Excluded | Outcome::Unanswered => return Ok(()),
+            Outcome::Unrated => {
+                c.answered += 1;
+                *c.unrated.entry(call_type.to_owned()).or_default() += 1;
+                return Ok(());
+            }
+            Outcome::Priced(p) => p,
         };
-        let period = epoch_days(period_start(local_date(stored.call.start, tz), customer.billing_day));
-        let billable = rate.increments.billable(stored.call.duration);
-        let included = allowances.draw(call_type, period, billable);
-        let charge = crate::pricing::bill_call(&mut c.lines, &stored.call, call_type, rate, (billable, included))?;
+        c.answered += 1;
+        let charge = bill_call(&mut c.lines, &stored.call, call_type, &priced)?;
         if let Some(calls) = &mut c.calls {
             let call_type = match types.iter().find(|t| t.as_ref() == call_type) {
                 Some(t) => Arc::clone(t),
@@ -162,9 +164,9 @@ fn compute<T: StoreTx>(
                 call_pk: stored.pk,
                 call_start: stored.call.start,
                 call_type,
-                rate_id: rate.id,
-                billable_seconds: billable,
-                included_seconds: included,
+                rate_id: priced.rate.id,
+                billable_seconds: priced.billable,
+                included_seconds: priced.included,
                 charge,
             });
         }
@@ -172,7 +174,7 @@ fn compute<T: StoreTx>(
     })?;
     span.record("calls", c.answered);
     drop(span);
-    c.draws = allowances
+    c.draws = balances
         .draws()
         .into_iter()
         .map(|d| {
@@ -237,12 +239,12 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
     check_range(req)?;
     let mut tx = store.read()?;
     let customer = customer_of(&mut tx, &req.customer)?;
-    let pricing = Pricing::load(&mut tx)?;
+    let pricing = crate::pricing::load(&mut tx)?;
     let c = compute(&mut tx, &pricing, &customer, req, false)?;
     let lines = usage_lines(&c.lines);
     let w = c.warnings();
     let reason = c.lines.is_empty().then(|| c.nothing_reason(req));
-    let unrated_notes = w.unrated.iter().map(|u| pricing.explain_unrated(&customer, &u.call_type)).collect();
+    let unrated_notes = w.unrated.iter().map(|u| explain_unrated(&pricing, &customer, &u.call_type)).collect();
     let doc = InvoiceDoc {
         id: None,
         status: None,
@@ -304,7 +306,7 @@ pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros, guard:
     let mut tx = store.write_usage()?;
     let customer =
         tx.customer_for_update(&req.customer)?.ok_or_else(|| BillingError::UnknownCustomer(req.customer.clone()))?;
-    let pricing = Pricing::load(&mut tx)?;
+    let pricing = crate::pricing::load(&mut tx)?;
     let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now)?;
     tracing::debug_span!("commit").in_scope(|| tx.commit())?;
     Ok(doc)

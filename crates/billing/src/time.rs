@@ -1,7 +1,8 @@
-//! Times and dates: parsing the contract's formats, day ranges and billing periods in the
-//! customer's time zone. Everything is stored as UTC microseconds.
+//! Times and dates as the contract writes them: parsing and formatting. Everything is stored as
+//! UTC microseconds; days and billing periods in the customer's zone are rating's
+//! ([`rating::calendar`]).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rating::Micros;
 
@@ -53,80 +54,4 @@ pub fn format_local(t: Micros, tz: Tz) -> String {
 /// Parses an IANA zone name.
 pub fn parse_zone(s: &str) -> Result<Tz, String> {
     s.parse::<Tz>().map_err(|_| format!("`{s}` is not an IANA time zone (like America/New_York)"))
-}
-
-/// The first instant of a civil day in a zone. Where midnight falls in a daylight-saving gap,
-/// the day starts when the clocks jump forward.
-pub fn start_of_day(tz: Tz, d: NaiveDate) -> Micros {
-    let mut local: NaiveDateTime = d.and_time(chrono::NaiveTime::MIN);
-    for _ in 0..48 {
-        match tz.from_local_datetime(&local) {
-            LocalResult::Single(t) => return t.timestamp_micros(),
-            LocalResult::Ambiguous(earliest, _) => return earliest.timestamp_micros(),
-            LocalResult::None => local += Duration::minutes(30),
-        }
-    }
-    utc_midnight(d)
-}
-
-/// The UTC range `[start, end)` of the whole days `from..=to` in a zone.
-pub fn day_range(tz: Tz, from: NaiveDate, to: NaiveDate) -> (Micros, Micros) {
-    let after = to.succ_opt().unwrap_or(to);
-    (start_of_day(tz, from), start_of_day(tz, after))
-}
-
-/// The civil date of an instant in a zone.
-pub fn local_date(t: Micros, tz: Tz) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp_micros(t).map_or(NaiveDate::MIN, |dt| dt.with_timezone(&tz).date_naive())
-}
-
-fn last_day_of_month(year: i32, month: u32) -> u32 {
-    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt()).map_or(28, |d| d.day())
-}
-
-/// The day of a month on which a billing day falls: the billing day, or the month's last day
-/// when the month is shorter.
-pub fn anchor(year: i32, month: u32, billing_day: u8) -> NaiveDate {
-    let day = u32::from(billing_day).min(last_day_of_month(year, month));
-    NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
-}
-
-fn previous_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 1 {
-        (year - 1, 12)
-    } else {
-        (year, month - 1)
-    }
-}
-
-/// The first day of the billing period that holds date `d`.
-pub fn period_start(d: NaiveDate, billing_day: u8) -> NaiveDate {
-    let here = anchor(d.year(), d.month(), billing_day);
-    if d >= here {
-        here
-    } else {
-        let (y, m) = previous_month(d.year(), d.month());
-        anchor(y, m, billing_day)
-    }
-}
-
-/// Whether the billing day falls on `d`, and if so the period that ended the day before:
-/// `(first day, last day)`.
-pub fn period_ending_before(d: NaiveDate, billing_day: u8) -> Option<(NaiveDate, NaiveDate)> {
-    if anchor(d.year(), d.month(), billing_day) != d {
-        return None;
-    }
-    let (y, m) = previous_month(d.year(), d.month());
-    Some((anchor(y, m, billing_day), d.pred_opt()?))
-}
-
-/// Days since 1970-01-01, the compact period key of the rating engine.
-pub fn epoch_days(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)).num_days() as i32
-}
-
-/// The date of a number of days since 1970-01-01.
-pub fn from_epoch_days(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN) + Duration::days(i64::from(days))
 }

@@ -19,8 +19,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rating::number::Prefix;
 use rating::{
-    classify, CallKeys, CallType, Charge, Direction, Increments, LocalCalling, MatchKey, Micros, NpaNxx, Owner, Price,
-    Rate, RateIndex, Tiers, Window,
+    classify, Account, CallKeys, CallType, Charge, Direction, Increments, LocalCalling, MatchKey, Micros, NpaNxx,
+    Outcome as Rated, Owner, Price, Pricing, Rate, RateIndex, Tiers, Window,
 };
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -363,35 +363,34 @@ struct Outcome {
 
 /// Rates every call in memory as before the decks amendment: no customer has a deck, no local
 /// calling table, the local key left alone (as the billing layer does when nothing reads it).
-fn rate_all(index: &RateIndex, calls: &[Call]) -> Outcome {
-    rate_batch(index, &LocalCalling::default(), false, calls, |_| None)
+fn rate_all(pricing: &Pricing, calls: &[Call]) -> Outcome {
+    rate_batch(pricing, calls, |_| None)
 }
 
-/// Rates every call in memory: exactly the per-call work of the engine (keys, classification,
-/// tiers, rate, billable seconds, charge). `deck_of(i)` is the deck of call `i`'s customer, as
-/// the billing layer reads it from the customer; `with_local` whether the local key is needed.
+/// Rates every call in memory with the engine's one sequence, [`Pricing::rate`] (keys,
+/// classification, rate in the tiers, billable seconds, charge), without allowances, as the
+/// call listing does. `deck_of(i)` is the deck of call `i`'s customer, as the billing layer
+/// reads it from the customer.
 #[inline(always)]
-fn rate_batch<'d>(
-    index: &RateIndex,
-    local_calling: &LocalCalling,
-    with_local: bool,
-    calls: &[Call],
-    deck_of: impl Fn(usize) -> Option<&'d str>,
-) -> Outcome {
+fn rate_batch<'d>(pricing: &Pricing, calls: &[Call], deck_of: impl Fn(usize) -> Option<&'d str>) -> Outcome {
     let mut out = Outcome::default();
     for (i, call) in calls.iter().enumerate() {
-        let keys = CallKeys::new(call.direction, &call.from, &call.to, with_local);
-        let call_type = classify(call.direction, &keys, local_calling);
-        let tiers = index.tiers(&call.customer, deck_of(i));
-        match index.find(&tiers, call_type, &keys.remote, &keys.local, call.start) {
-            Some(rate) => {
-                let billable = rate.increments.billable(call.duration);
-                let charge = Charge::of_call(rate.price, rate.connection_fee, billable);
+        let account = Account { tiers: pricing.tiers(&call.customer, deck_of(i)), call_types: None };
+        let record = rating::Call {
+            direction: call.direction,
+            from: &call.from,
+            to: &call.to,
+            call_type: None,
+            start: call.start,
+            duration: call.duration,
+        };
+        match pricing.rate(&account, &record, None).outcome {
+            Rated::Priced(p) => {
                 out.rated += 1;
-                out.billable += billable;
-                out.charges += charge.map_or(0, |c| i128::from(c.units()));
+                out.billable += p.billable;
+                out.charges += p.charge.map_or(0, |c| i128::from(c.units()));
             }
-            None => out.unrated += 1,
+            _ => out.unrated += 1,
         }
     }
     out
@@ -426,19 +425,19 @@ fn find_all(index: &RateIndex, lookups: &[Lookup]) -> u64 {
 
 fn benches(c: &mut Criterion) {
     let batch = calls(CALLS, 0x5EED_CA11);
-    let decks: Vec<(usize, RateIndex)> = [10_000usize, 100_000]
+    let decks: Vec<(usize, Pricing)> = [10_000usize, 100_000]
         .into_iter()
         .map(|n| {
             let rates = deck(n, 0xDEC0 + n as u64);
             let index = RateIndex::build(rates).expect("the generated deck has no conflicts");
-            (n, index)
+            (n, Pricing::new(index, LocalCalling::default()))
         })
         .collect();
-    for (n, index) in &decks {
-        let o = rate_all(index, &batch);
+    for (n, pricing) in &decks {
+        let o = rate_all(pricing, &batch);
         eprintln!(
             "deck {n} prefixes: {} rates; batch of {CALLS}: {} rated, {} unrated, {} billable s, {} in charges",
-            index.rates().len(),
+            pricing.deck().rates().len(),
             o.rated,
             o.unrated,
             o.billable,
@@ -447,7 +446,7 @@ fn benches(c: &mut Criterion) {
     }
 
     let mut mix: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for l in lookups(&decks[0].1, &batch) {
+    for l in lookups(decks[0].1.deck(), &batch) {
         *mix.entry(l.call_type).or_default() += 1;
     }
     eprintln!("call types in the batch: {mix:?}");
@@ -456,9 +455,9 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CALLS as u64));
     group.sample_size(20);
     group.measurement_time(std::time::Duration::from_secs(8));
-    for (n, index) in &decks {
-        group.bench_with_input(BenchmarkId::new("deck", n), index, |b, index| {
-            b.iter(|| rate_all(black_box(index), black_box(&batch)));
+    for (n, pricing) in &decks {
+        group.bench_with_input(BenchmarkId::new("deck", n), pricing, |b, pricing| {
+            b.iter(|| rate_all(black_box(pricing), black_box(&batch)));
         });
     }
     group.finish();
@@ -466,7 +465,8 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("find");
     group.throughput(Throughput::Elements(CALLS as u64));
     group.sample_size(20);
-    for (n, index) in &decks {
+    for (n, pricing) in &decks {
+        let index = pricing.deck();
         let ls = lookups(index, &batch);
         group.bench_with_input(BenchmarkId::new("deck", n), &ls, |b, ls| {
             b.iter(|| find_all(black_box(index), black_box(ls)));
@@ -490,9 +490,16 @@ fn decks_benches(c: &mut Criterion, batch: &[Call]) {
     let table = LocalCalling::new(pairs.iter().copied());
     assert_eq!(table.len(), LOCAL_PAIRS);
     let none = LocalCalling::default();
-    for (name, lc) in [("no local calling table", &none), ("local calling table", &table)] {
+    // The same deck priced three ways: without a local calling table, with the whole table, and
+    // with only its first 1,000 pairs (those of the customers' own exchanges come first).
+    let small = LocalCalling::new(pairs.iter().take(1_000).copied());
+    let small_len = small.len();
+    let [plain, with_table, with_small] =
+        [none.clone(), table.clone(), small].map(|lc| Pricing::new(index.clone(), lc));
+    for (name, lc, pricing) in [("no local calling table", &none, &plain), ("local calling table", &table, &with_table)]
+    {
         let with_local = index.uses_local_prefixes() || !lc.is_empty();
-        let o = rate_batch(&index, lc, with_local, batch, deck_of);
+        let o = rate_batch(pricing, batch, deck_of);
         let mut mix: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
         let mut by_owner: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
         for (i, call) in batch.iter().enumerate() {
@@ -523,9 +530,8 @@ fn decks_benches(c: &mut Criterion, batch: &[Call]) {
     group.throughput(Throughput::Elements(CALLS as u64));
     group.sample_size(20);
     group.measurement_time(std::time::Duration::from_secs(8));
-    group.bench_with_input(BenchmarkId::new("deck", n), &index, |b, index| {
-        let with_local = index.uses_local_prefixes();
-        b.iter(|| rate_batch(black_box(index), black_box(&none), with_local, black_box(batch), deck_of));
+    group.bench_with_input(BenchmarkId::new("deck", n), &plain, |b, pricing| {
+        b.iter(|| rate_batch(black_box(pricing), black_box(batch), deck_of));
     });
     group.finish();
 
@@ -541,16 +547,13 @@ fn decks_benches(c: &mut Criterion, batch: &[Call]) {
     group.throughput(Throughput::Elements(CALLS as u64));
     group.sample_size(20);
     group.measurement_time(std::time::Duration::from_secs(8));
-    group.bench_with_input(BenchmarkId::new("deck", n), &index, |b, index| {
-        let with_local = true;
-        b.iter(|| rate_batch(black_box(index), black_box(&table), with_local, black_box(batch), deck_of));
+    group.bench_with_input(BenchmarkId::new("deck", n), &with_table, |b, pricing| {
+        b.iter(|| rate_batch(black_box(pricing), black_box(batch), deck_of));
     });
-    // The same calls with a table of only the first 1,000 pairs (those of the customers' own
-    // exchanges come first): what the size of a national table costs, beside what the `local`
-    // rule itself costs.
-    let small = LocalCalling::new(pairs.iter().take(1_000).copied());
-    group.bench_with_input(BenchmarkId::new("small_table", small.len()), &index, |b, index| {
-        b.iter(|| rate_batch(black_box(index), black_box(&small), true, black_box(batch), deck_of));
+    // The same calls with the small table: what the size of a national table costs, beside what
+    // the `local` rule itself costs.
+    group.bench_with_input(BenchmarkId::new("small_table", small_len), &with_small, |b, pricing| {
+        b.iter(|| rate_batch(black_box(pricing), black_box(batch), deck_of));
     });
     group.finish();
 }

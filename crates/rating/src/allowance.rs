@@ -1,6 +1,8 @@
 //! Calling-plan allowances and their draws (contract section 4).
 
+use crate::calendar::{Calendar, Period};
 use crate::calltype::CallType;
+use crate::Micros;
 use std::collections::HashMap;
 
 /// One allowance of a customer's plans: included seconds per billing period for some types.
@@ -96,5 +98,39 @@ impl Allowances {
             self.drawn.iter().filter(|(_, s)| **s > 0).map(|(k, s)| Draw { key: *k, seconds: *s }).collect();
         v.sort_by_key(|d| d.key);
         v
+    }
+}
+
+/// A customer's allowances as the calls of one use case draw on them, in the contract's order:
+/// the balances, and the calendar that puts each call in its billing period.
+#[derive(Debug, Clone)]
+pub struct Balances {
+    allowances: Allowances,
+    calendar: Calendar,
+    /// The period of the last call that drew: calls come in order of start, so most share it.
+    period: Option<Period>,
+}
+
+impl Balances {
+    pub fn new(allowances: Allowances, calendar: Calendar) -> Balances {
+        Balances { allowances, calendar, period: None }
+    }
+
+    /// Covers up to `needed` seconds of a call of `call_type` starting at `start` from the
+    /// balances of the billing period holding it. Returns the seconds included.
+    pub fn draw(&mut self, call_type: &str, start: Micros, needed: u64) -> u64 {
+        if needed == 0 || !self.allowances.list.iter().any(|a| a.covers(call_type)) {
+            return 0;
+        }
+        let period = match self.period {
+            Some(p) if p.contains(start) => p,
+            _ => *self.period.insert(self.calendar.period_of(start)),
+        };
+        self.allowances.draw(call_type, period.key(), needed)
+    }
+
+    /// The draws made since creation, one per balance touched, sorted by key.
+    pub fn draws(&self) -> Vec<Draw> {
+        self.allowances.draws()
     }
 }

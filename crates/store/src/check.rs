@@ -3,6 +3,7 @@
 //! backend keeps it otherwise) and one wording of the problem, shared.
 
 use crate::{Result, StoreError};
+use rating::Amount;
 
 /// A value of a row that breaks an invariant.
 #[derive(Debug)]
@@ -85,46 +86,6 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
         sqlite: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
         postgres: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
         describe: |r| Ok(format!("invoice INV-{:06} has no lines", r.int(0)?)),
-    },
-    // A usage line must be exactly the sum of the calls billed on it, by call type. Charges are
-    // never negative; SQLite rounds them without adding to the sum, which may be i64::MAX.
-    Invariant {
-        sqlite: Some("WITH billed AS (
-                  SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds) AS billable,
-                         sum(included_seconds) AS included,
-                         sum(charge_e4) / 100 + (sum(charge_e4) % 100 >= 50) AS amount
-                  FROM billed_calls GROUP BY invoice_pk, call_type)
-              SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
-                     l.included_seconds, b.included, l.amount_e2, b.amount
-              FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
-              WHERE l.kind = 'usage' AND (b.calls IS NULL OR l.calls <> b.calls OR l.billable_seconds <> b.billable
-                 OR l.included_seconds <> b.included OR l.charged_seconds <> b.billable - b.included
-                 OR l.amount_e2 <> b.amount)"),
-        postgres: Some("WITH billed AS (
-                  SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds)::bigint AS billable,
-                         sum(included_seconds)::bigint AS included, div(sum(charge_e4) + 50, 100)::bigint AS amount
-                  FROM billed_calls GROUP BY invoice_pk, call_type)
-              SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
-                     l.included_seconds, b.included, l.amount_e2, b.amount
-              FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
-              WHERE l.kind = 'usage' AND (b.calls IS NULL OR l.calls <> b.calls OR l.billable_seconds <> b.billable
-                 OR l.included_seconds <> b.included OR l.charged_seconds <> b.billable - b.included
-                 OR l.amount_e2 <> b.amount)"),
-        describe: |r| {
-            Ok(format!(
-                "invoice INV-{:06} line {}: calls {} / billed {:?}, billable {} / {:?}, included {} / {:?}, amount {} / {:?}",
-                r.int(0)?,
-                r.text(1)?,
-                r.int(2)?,
-                r.opt(3)?,
-                r.int(4)?,
-                r.opt(5)?,
-                r.int(6)?,
-                r.opt(7)?,
-                r.int(8)?,
-                r.opt(9)?
-            ))
-        },
     },
     Invariant {
         sqlite: Some("SELECT b.invoice_pk, b.call_type, count(*) FROM billed_calls b
@@ -329,3 +290,76 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
         describe: |r| Ok(format!("storage: {}", r.text(0)?)),
     },
 ];
+
+/// A usage line must be exactly the sum of the calls billed on it, by call type. The query reads
+/// every usage line beside the sums of its billed calls; the comparison is made here, so that the
+/// line's amount is recomputed by the rounding rule invoicing applies ([`Amount::of_line`]), not
+/// by a copy of it in each SQL dialect.
+pub(crate) const USAGE_LINES: Check = Check {
+    sqlite: "WITH billed AS (
+              SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds) AS billable,
+                     sum(included_seconds) AS included, sum(charge_e4) AS charges
+              FROM billed_calls GROUP BY invoice_pk, call_type)
+          SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
+                 l.included_seconds, b.included, l.charged_seconds, l.amount_e2, b.charges
+          FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
+          WHERE l.kind = 'usage' ORDER BY l.invoice_pk, l.call_type",
+    postgres: "WITH billed AS (
+              SELECT invoice_pk, call_type, count(*) AS calls, sum(billable_seconds)::bigint AS billable,
+                     sum(included_seconds)::bigint AS included, sum(charge_e4)::bigint AS charges
+              FROM billed_calls GROUP BY invoice_pk, call_type)
+          SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable_seconds, b.billable,
+                 l.included_seconds, b.included, l.charged_seconds, l.amount_e2, b.charges
+          FROM invoice_lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
+          WHERE l.kind = 'usage' ORDER BY l.invoice_pk, l.call_type",
+    problem: |r| {
+        let (calls, billable, included) = (r.opt(3)?, r.opt(5)?, r.opt(7)?);
+        let amount = r.opt(10)?.map(|charges| Amount::of_line(charges).units());
+        let charged = billable.zip(included).map(|(b, i)| b - i);
+        let kept = calls == Some(r.int(2)?)
+            && billable == Some(r.int(4)?)
+            && included == Some(r.int(6)?)
+            && charged == Some(r.int(8)?)
+            && amount == Some(r.int(9)?);
+        if kept {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "invoice INV-{:06} line {}: calls {} / billed {calls:?}, billable {} / {billable:?}, included {} / {included:?}, amount {} / {amount:?}",
+            r.int(0)?,
+            r.text(1)?,
+            r.int(2)?,
+            r.int(4)?,
+            r.int(6)?,
+            r.int(9)?,
+        )))
+    },
+};
+
+/// A check whose rule is applied in the program: the query per backend gives the rows to look at,
+/// and `problem` says what breaks the rule in one, if anything.
+pub(crate) struct Check {
+    pub(crate) sqlite: &'static str,
+    pub(crate) postgres: &'static str,
+    pub(crate) problem: fn(&Problem) -> Result<Option<String>>,
+}
+
+/// Every problem `rows` (a backend's way of running a query) finds: the invariants' queries of
+/// that backend (`sql` picks it), then the checks made in the program.
+pub(crate) fn run(
+    mut rows: impl FnMut(&str) -> Result<Vec<Problem>>,
+    sql: fn(&Invariant) -> Option<&'static str>,
+    check_sql: fn(&Check) -> &'static str,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for invariant in INVARIANTS {
+        let Some(query) = sql(invariant) else { continue };
+        for row in rows(query)? {
+            problems.push((invariant.describe)(&row)?);
+        }
+    }
+    for row in rows(check_sql(&USAGE_LINES))? {
+        problems.extend((USAGE_LINES.problem)(&row)?);
+    }
+    Ok(problems)
+}

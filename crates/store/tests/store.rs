@@ -49,6 +49,7 @@ on_both_backends! {
     reopening_applies_no_migration_twice,
     check_finds_what_does_not_add_up,
     check_adds_up_the_largest_line_without_overflowing,
+    check_rounds_each_line_as_invoicing_does,
     source_settings_numbers_and_jobs_round_trip,
     calls_are_filtered_across_customers_by_source_number_status_and_invoice,
     sources_are_registered_by_name_and_keep_their_codes,
@@ -802,6 +803,36 @@ fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
     let mut tx = db.store.write_usage().expect("tx");
     tx.insert_invoice(&largest).expect("the largest line");
     assert_eq!(tx.check().expect("check"), Vec::<String>::new());
+}
+
+/// `db check` recomputes a usage line's amount with the rule invoicing applies
+/// (`Amount::of_line`): lines rounded by it pass, on the half cent and at the largest sums, and
+/// a line a hundredth off is reported with the amount the rule gives.
+fn check_rounds_each_line_as_invoicing_does(backend: Backend) {
+    let mut db = db(backend);
+    let c = customer(&mut db.store, "c1");
+    let sums = [0, 1, 49, 50, 51, 149, 150, 6_150, 12_345_650, 99_999_999_949, 99_999_999_950, i64::MAX];
+    let records: Vec<NewCall> = (0..2 * sums.len()).map(|i| call(c, &format!("c{i}"), 1 + i as i64, 60)).collect();
+    import(&mut db.store, &records);
+    let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
+    let mut tx = db.store.write_usage().expect("tx");
+    let mut wrong = Vec::new();
+    for (i, &sum) in sums.iter().enumerate() {
+        for (at, off) in [(i, 0), (sums.len() + i, 1)] {
+            let mut inv = invoice_for(c, &calls[at..=at], vec![]);
+            inv.calls[0].charge = Charge::from_units(sum);
+            let amount = Amount::of_line(sum);
+            inv.lines[0].amount = Amount::from_units(amount.units() - off);
+            inv.total = inv.lines[0].amount;
+            let id = tx.insert_invoice(&inv).expect("insert");
+            if off != 0 {
+                wrong.push(format!("{id} line domestic: calls 1 / billed Some(1), billable 60 / Some(60), included 0 / Some(0), amount {} / Some({})", amount.units() - off, amount.units()));
+            }
+        }
+    }
+    let problems = tx.check().expect("check");
+    let found: Vec<String> = problems.iter().map(|p| p.trim_start_matches("invoice ").to_owned()).collect();
+    assert_eq!(found, wrong);
 }
 
 fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {

@@ -48,7 +48,7 @@ fn domain_of(customer: &Customer, source: &Source) -> Option<String> {
 /// The UTC window `[start, end)` of the days `from..=to` in the customer's time zone.
 fn customer_window(customer: &Customer, (from, to): (NaiveDate, NaiveDate)) -> Result<(Micros, Micros)> {
     crate::error::check_range(from, to)?;
-    Ok(crate::time::day_range(zone_of(customer)?, from, to))
+    Ok(rating::calendar::day_range(zone_of(customer)?, from, to))
 }
 
 /// Whether any metered source is configured (without decoding the settings): only then are the

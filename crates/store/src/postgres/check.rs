@@ -1,16 +1,16 @@
-//! `db check` on PostgreSQL: the shared invariants' queries, run in one read transaction.
+//! `db check` on PostgreSQL: the shared checks' queries, run in one read transaction.
 
 use super::PgTx;
-use crate::check::{Cell, Problem, INVARIANTS};
+use crate::check::{run, Cell, Problem};
 use crate::Result;
 use postgres::types::Type;
 
 impl PgTx<'_> {
     pub(crate) fn check_impl(&mut self) -> Result<Vec<String>> {
-        let mut problems = Vec::new();
-        for invariant in INVARIANTS {
-            let Some(sql) = invariant.postgres else { continue };
-            for r in self.tx.query(sql, &[])? {
+        let tx = &mut self.tx;
+        let rows = |sql: &str| -> Result<Vec<Problem>> {
+            let mut out = Vec::new();
+            for r in tx.query(sql, &[])? {
                 let cells = r
                     .columns()
                     .iter()
@@ -25,9 +25,10 @@ impl PgTx<'_> {
                         Ok(cell.unwrap_or(Cell::Null))
                     })
                     .collect::<Result<_, postgres::Error>>()?;
-                problems.push((invariant.describe)(&Problem(cells))?);
+                out.push(Problem(cells));
             }
-        }
-        Ok(problems)
+            Ok(out)
+        };
+        run(rows, |i| i.postgres, |c| c.postgres)
     }
 }

@@ -1,18 +1,18 @@
-//! `db check` on SQLite: the shared invariants' queries, run in one read transaction.
+//! `db check` on SQLite: the shared checks' queries, run in one read transaction.
 
 use super::SqliteTx;
-use crate::check::{Cell, Problem, INVARIANTS};
+use crate::check::{run, Cell, Problem};
 use crate::Result;
 use rusqlite::types::ValueRef;
 
 impl SqliteTx<'_> {
     pub(crate) fn check_impl(&mut self) -> Result<Vec<String>> {
-        let mut problems = Vec::new();
-        for invariant in INVARIANTS {
-            let Some(sql) = invariant.sqlite else { continue };
-            let mut st = self.tx.prepare(sql)?;
+        let tx = &self.tx;
+        let rows = |sql: &str| -> Result<Vec<Problem>> {
+            let mut st = tx.prepare(sql)?;
             let columns = st.column_count();
             let mut rows = st.query([])?;
+            let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 let cells = (0..columns)
                     .map(|i| {
@@ -23,9 +23,10 @@ impl SqliteTx<'_> {
                         })
                     })
                     .collect::<rusqlite::Result<_>>()?;
-                problems.push((invariant.describe)(&Problem(cells))?);
+                out.push(Problem(cells));
             }
-        }
-        Ok(problems)
+            Ok(out)
+        };
+        run(rows, |i| i.sqlite, |c| c.sqlite)
     }
 }
