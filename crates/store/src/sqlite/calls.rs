@@ -8,7 +8,7 @@ use rusqlite::{params, CachedStatement, Row};
 /// One row per statement, not a multi-row `INSERT`: a statement that writes several rows and may
 /// fail half-way (a CHECK, NOT NULL) makes SQLite copy every existing page it touches to a
 /// statement journal first, so that it can undo its own part. That copy was 1.8 GB of temporary
-/// file writes for an import of 1,000,000 calls, more than a third of its time.
+/// file writes for an import of 1,000,000 calls, most of its system time (docs/architecture.md).
 const INSERT: &str = "INSERT INTO calls (pk, source, source_call_id, customer_pk, start_us, duration, direction,
                           from_number, to_number, call_type)
                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
