@@ -14,6 +14,12 @@
   toll-free inbound, outbound domestic in several number formats, international (+CC and 011CC),
   internal extension calls, a few 911 calls; about 8% unanswered (duration 0).
 
+--shape id-order and --shape by-start write other call files instead, of the same columns, as
+issue reports described them: --calls calls spread at random over --customers customers with ids
+c0, c1, ..., between random 11-digit numbers; `id-order` in the order of their ids (r0000000,
+r0000001, ...) with starts cycling over October 2026 ten times, `by-start` the same records sorted
+by start. customers.csv then holds c0, c1, ...; rates.csv and plans.csv are the same.
+
 Deterministic for a given --seed and options. Fast: number pools and lookup tables are built
 once, rows are plain f-strings written through a large buffer (1,000,000 calls in a few seconds).
 """
@@ -263,6 +269,41 @@ def write_cdrs(path, rng, n_calls, n_customers, dom, intl, start_id=1):
     return seq - start_id
 
 
+def write_plain_customers(path, n):
+    """customers.csv for the id-order and by-start shapes: c0, c1, ..."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("id,name,timezone,billing_day,currency,plans,netsapiens_domain,email\n")
+        for i in range(n):
+            tz, cur = TIMEZONES[i % len(TIMEZONES)]
+            plan = "bench_plan" if i % 2 == 0 else ""
+            f.write(f"c{i},Customer {i},{tz},1,{cur},{plan},c{i}.ns.example.net,billing@c{i}.example.com\n")
+
+
+def write_plain_cdrs(path, rng, n_calls, n_customers, by_start):
+    """The id-order or by-start call file (see the module docstring)."""
+    month = 31 * 86400
+    cycle = max(1, n_calls // 10)  # records per pass over the month
+    width = len(str(max(n_calls - 1, 0)))
+    rrange = rng.randrange
+    rows = []
+    for i in range(n_calls):
+        start = (i % cycle) * month // cycle + rrange(max(1, month // cycle))
+        dur = 0 if rrange(100) < 8 else rrange(1, 1200)
+        direction = "outbound" if rrange(3) else "inbound"
+        rows.append((start, f"r{i:0{width}d}", dur, direction, rrange(10**10, 10**11), rrange(10**10, 10**11),
+                     rrange(n_customers)))
+    if by_start:
+        rows.sort(key=lambda r: r[0])  # stable: ties stay in id order
+    with open(path, "w", encoding="utf-8", buffering=1 << 22) as out:
+        out.write("id,start,duration,direction,from,to,customer,call_type\n")
+        for start, cid, dur, direction, frm, to, cust in rows:
+            d, rem = divmod(start, 86400)
+            h, rem = divmod(rem, 3600)
+            m, sec = divmod(rem, 60)
+            out.write(f"{cid},2026-10-{d + 1:02d}T{h:02d}:{m:02d}:{sec:02d}Z,{dur},{direction},{frm},{to},c{cust},\n")
+    return n_calls
+
+
 def main():
     ap = argparse.ArgumentParser(description="Generate meter benchmark data (see the module docstring).")
     ap.add_argument("--out", default="bench-out", help="output directory (created; default bench-out)")
@@ -270,6 +311,8 @@ def main():
     ap.add_argument("--customers", type=int, default=100, help="customers (default 100)")
     ap.add_argument("--prefixes", type=int, default=10_000, help="distinct deck prefixes (default 10,000)")
     ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    ap.add_argument("--shape", choices=("bench", "id-order", "by-start"), default="bench",
+                    help="the call file: bench (default), id-order or by-start (see the module docstring)")
     args = ap.parse_args()
     if not 1 <= args.customers <= 1000:
         ap.error("--customers must be 1..1000")
@@ -281,11 +324,16 @@ def main():
     dom, intl = make_prefixes(rng, args.prefixes)
     n_rates = write_rates(os.path.join(args.out, "rates.csv"), rng, dom, intl)
     write_plans(os.path.join(args.out, "plans.csv"))
-    write_customers(os.path.join(args.out, "customers.csv"), args.customers)
-    n = write_cdrs(os.path.join(args.out, "cdrs.csv"), rng, args.calls, args.customers, dom, intl)
+    customers, cdrs = os.path.join(args.out, "customers.csv"), os.path.join(args.out, "cdrs.csv")
+    if args.shape == "bench":
+        write_customers(customers, args.customers)
+        n = write_cdrs(cdrs, rng, args.calls, args.customers, dom, intl)
+    else:
+        write_plain_customers(customers, args.customers)
+        n = write_plain_cdrs(cdrs, rng, args.calls, args.customers, args.shape == "by-start")
     size = os.path.getsize(os.path.join(args.out, "cdrs.csv"))
     print(f"bench_gen: {n_rates} rates ({len(dom)} domestic + {len(intl)} international prefixes + catch-alls), "
-          f"1 plan, {args.customers} customers, {n} calls ({size / 1e6:.1f} MB) in {args.out} "
+          f"1 plan, {args.customers} customers, {n} calls ({args.shape}, {size / 1e6:.1f} MB) in {args.out} "
           f"[{time.perf_counter() - t0:.1f} s]")
 
 

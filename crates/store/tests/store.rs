@@ -39,6 +39,7 @@ on_both_backends! {
     money_and_times_round_trip_exactly_at_the_extremes,
     reimport_counts_duplicates_updates_and_conflicts,
     a_batch_expected_new_is_imported_or_refused_whole,
+    an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backends,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     thousands_of_calls_read_and_bill_across_batches,
     reading_calls_stops_at_the_first_error_of_the_reader,
@@ -517,6 +518,26 @@ fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
     }
     let ids: Vec<String> = unbilled(&mut db.store, c).into_iter().map(|s| s.call.source_call_id).collect();
     assert_eq!(ids, vec!["a", "b", "c"]);
+}
+
+fn an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backends(backend: Backend) {
+    let mut db = db(backend);
+    let c = customer(&mut db.store, "c1");
+    assert_eq!(import(&mut db.store, &[call(c, "stored", 1_000_000, 60)]), vec![CallOutcome::Imported]);
+    // A stored call first, then 599 new ones, the first of which comes again 300 records later
+    // (the SQLite backend once wrote batches 256 rows per statement, and the outcome of a repeat
+    // depended on whether both copies fell in the same statement).
+    let mut batch = vec![call(c, "stored", 1_000_000, 60)];
+    batch.extend((0..599).map(|i| call(c, &format!("n{i:03}"), 2_000_000 + i, 30)));
+    batch.insert(301, call(c, "n000", 2_000_000, 30));
+    let out = import(&mut db.store, &batch);
+    assert_eq!(out.len(), 601);
+    let not_imported: Vec<(usize, CallOutcome)> =
+        out.into_iter().enumerate().filter(|(_, o)| *o != CallOutcome::Imported).collect();
+    assert_eq!(not_imported, vec![(0, CallOutcome::Duplicate)], "the repeat counts with its batch's records");
+    let stored = unbilled(&mut db.store, c);
+    assert_eq!(stored.len(), 600, "the stored call and 599 new ones, the repeated one once");
+    assert_eq!(stored.iter().filter(|s| s.call.source_call_id == "n000").count(), 1);
 }
 
 fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {

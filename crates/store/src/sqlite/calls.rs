@@ -1,19 +1,19 @@
 //! Call records: import and queries.
 
-use super::{narrow, MultiInsert, SqliteTx, CHUNK};
+use super::{narrow, SqliteTx};
 use crate::registry::Registry;
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction};
-use rusqlite::{params, Row};
+use rusqlite::{params, CachedStatement, Row};
 
-/// Parameters per call row.
-const COLUMNS: usize = 10;
-
-static INSERT: MultiInsert = MultiInsert::new(
-    "calls (pk, source, source_call_id, customer_pk, start_us, duration, direction, from_number, to_number, call_type)",
-    COLUMNS,
-    "ON CONFLICT (source, source_call_id) DO NOTHING",
-);
+/// One row per statement, not a multi-row `INSERT`: a statement that writes several rows and may
+/// fail half-way (a CHECK, NOT NULL) makes SQLite copy every existing page it touches to a
+/// statement journal first, so that it can undo its own part. That copy was 1.8 GB of temporary
+/// file writes for an import of 1,000,000 calls, most of its system time (docs/architecture.md).
+const INSERT: &str = "INSERT INTO calls (pk, source, source_call_id, customer_pk, start_us, duration, direction,
+                          from_number, to_number, call_type)
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                      ON CONFLICT (source, source_call_id) DO NOTHING";
 
 /// The stored form of a call's own type: NULL when it is to be classified.
 fn call_type_column(c: &NewCall) -> Option<&str> {
@@ -21,46 +21,51 @@ fn call_type_column(c: &NewCall) -> Option<&str> {
 }
 
 impl SqliteTx<'_> {
+    /// Inserts each call numbered from the counter (a call's number is the counter plus its
+    /// place in `calls`); a call whose (source, source call id) is stored already is compared
+    /// with the stored one instead.
     pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let mut next: i64 = self.tx.query_row("SELECT next FROM counters WHERE name = 'calls'", [], |r| r.get(0))?;
-        for chunk in calls.chunks(CHUNK) {
-            self.import_chunk(chunk, next, outcomes)?;
-            next += chunk.len() as i64;
+        let first: i64 = self.tx.query_row("SELECT next FROM counters WHERE name = 'calls'", [], |r| r.get(0))?;
+        let mut insert = self.tx.prepare_cached(INSERT)?;
+        for (n, c) in calls.iter().enumerate() {
+            let outcome = if insert_call(&mut insert, first + n as i64, c)? {
+                CallOutcome::Imported
+            } else {
+                self.import_known(c, first)?
+            };
+            outcomes.push(outcome);
         }
-        self.tx.execute("UPDATE counters SET next = ?1 WHERE name = 'calls'", [next])?;
+        drop(insert);
+        self.tx.execute("UPDATE counters SET next = ?1 WHERE name = 'calls'", [first + calls.len() as i64])?;
         Ok(())
     }
 
-    /// Inserts a chunk with one multi-row statement, numbering its calls from `first`. When every
-    /// row is new (the usual case) that is all; otherwise each row is looked at: a row with a
-    /// number from this chunk was inserted by it, the others existed and are compared.
-    fn import_chunk(&mut self, chunk: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let mut insert = INSERT.prepare(&self.tx, chunk.len())?;
-        for (n, c) in chunk.iter().enumerate() {
-            let i = n * COLUMNS + 1;
-            insert.raw_bind_parameter(i, first + n as i64)?;
-            insert.raw_bind_parameter(i + 1, c.source.code())?;
-            insert.raw_bind_parameter(i + 2, &c.source_call_id)?;
-            insert.raw_bind_parameter(i + 3, c.customer_pk)?;
-            insert.raw_bind_parameter(i + 4, c.start)?;
-            insert.raw_bind_parameter(i + 5, c.duration)?;
-            insert.raw_bind_parameter(i + 6, c.direction.code())?;
-            insert.raw_bind_parameter(i + 7, &c.from)?;
-            insert.raw_bind_parameter(i + 8, &c.to)?;
-            insert.raw_bind_parameter(i + 9, call_type_column(c))?;
-        }
-        let inserted = insert.raw_execute()?;
-        drop(insert);
-        if inserted == chunk.len() {
-            outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, chunk.len()));
-            return Ok(());
-        }
+    /// A call whose (source, source call id) is stored: one numbered from `first` was inserted by
+    /// this batch (an id repeated in it); another is the same, or updated unless it is billed.
+    fn import_known(&self, c: &NewCall, first: i64) -> Result<CallOutcome> {
         let mut existing = self.tx.prepare_cached(
             "SELECT c.pk, c.customer_pk, c.start_us, c.duration, c.direction, c.from_number, c.to_number, c.call_type,
                     EXISTS (SELECT 1 FROM billed_calls b
                             WHERE b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk)
              FROM calls c WHERE c.source = ?1 AND c.source_call_id = ?2",
         )?;
+        let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
+            let same = r.get::<_, i64>(1)? == c.customer_pk
+                && r.get::<_, i64>(2)? == c.start
+                && r.get::<_, i64>(3)? == i64::from(c.duration)
+                && r.get::<_, i64>(4)? == c.direction.code()
+                && r.get_ref(5)?.as_str()? == c.from
+                && r.get_ref(6)?.as_str()? == c.to
+                && r.get_ref(7)?.as_str_or_null()? == call_type_column(c);
+            Ok((r.get::<_, i64>(0)?, same, r.get::<_, bool>(8)?))
+        })?;
+        if pk >= first {
+            return Ok(CallOutcome::Imported);
+        } else if same {
+            return Ok(CallOutcome::Duplicate);
+        } else if billed {
+            return Ok(CallOutcome::Conflict);
+        }
         let mut update = self.tx.prepare_cached(
             "UPDATE calls SET customer_pk = ?2, start_us = ?3, duration = ?4, direction = ?5, from_number = ?6,
                  to_number = ?7, call_type = ?8
@@ -69,41 +74,19 @@ impl SqliteTx<'_> {
                                WHERE b.customer_pk = calls.customer_pk AND b.call_start_us = calls.start_us
                                  AND b.call_pk = calls.pk)",
         )?;
-        for c in chunk {
-            let (pk, same, billed) = existing.query_row(params![c.source.code(), c.source_call_id], |r| {
-                let same = r.get::<_, i64>(1)? == c.customer_pk
-                    && r.get::<_, i64>(2)? == c.start
-                    && r.get::<_, i64>(3)? == i64::from(c.duration)
-                    && r.get::<_, i64>(4)? == c.direction.code()
-                    && r.get_ref(5)?.as_str()? == c.from
-                    && r.get_ref(6)?.as_str()? == c.to
-                    && r.get_ref(7)?.as_str_or_null()? == call_type_column(c);
-                Ok((r.get::<_, i64>(0)?, same, r.get::<_, bool>(8)?))
-            })?;
-            let outcome = if pk >= first {
-                CallOutcome::Imported
-            } else if same {
-                CallOutcome::Duplicate
-            } else if billed {
-                CallOutcome::Conflict
-            } else {
-                update.execute(params![
-                    pk,
-                    c.customer_pk,
-                    c.start,
-                    c.duration,
-                    c.direction.code(),
-                    c.from,
-                    c.to,
-                    call_type_column(c),
-                    c.source.code(),
-                    c.source_call_id,
-                ])?;
-                CallOutcome::Updated
-            };
-            outcomes.push(outcome);
-        }
-        Ok(())
+        update.execute(params![
+            pk,
+            c.customer_pk,
+            c.start,
+            c.duration,
+            c.direction.code(),
+            c.from,
+            c.to,
+            call_type_column(c),
+            c.source.code(),
+            c.source_call_id,
+        ])?;
+        Ok(CallOutcome::Updated)
     }
 
     /// The calls of a query, read one by one from the statement (for one customer, SQLite sorts
@@ -195,4 +178,19 @@ fn stored_call(r: &Row<'_>, sources: &Registry) -> Result<StoredCall> {
         },
         billed,
     })
+}
+
+/// Inserts `c` as call number `pk`; false when its (source, source call id) is stored already.
+fn insert_call(insert: &mut CachedStatement<'_>, pk: i64, c: &NewCall) -> Result<bool> {
+    insert.raw_bind_parameter(1, pk)?;
+    insert.raw_bind_parameter(2, c.source.code())?;
+    insert.raw_bind_parameter(3, &c.source_call_id)?;
+    insert.raw_bind_parameter(4, c.customer_pk)?;
+    insert.raw_bind_parameter(5, c.start)?;
+    insert.raw_bind_parameter(6, c.duration)?;
+    insert.raw_bind_parameter(7, c.direction.code())?;
+    insert.raw_bind_parameter(8, &c.from)?;
+    insert.raw_bind_parameter(9, &c.to)?;
+    insert.raw_bind_parameter(10, call_type_column(c))?;
+    Ok(insert.raw_execute()? == 1)
 }
