@@ -51,6 +51,7 @@ on_both_backends! {
     a_reader_runs_while_a_writer_holds_the_write_lock,
     writers_take_turns,
     a_checkout_waits_no_longer_than_its_timeout,
+    one_url_serves_a_command_and_a_server,
 }
 
 /// A database on `backend` (dropped with the value) and its URL.
@@ -202,7 +203,7 @@ async fn concurrent_invoices_are_those_previewed_and_the_database_adds_up(url: S
             (&previewed.customer, &previewed.lines, &previewed.total)
         );
     }
-    let problems = billing.run(|store| billing::admin::check_database(store)).await.expect("db check");
+    let problems = billing.run(billing::admin::check_database).await.expect("db check");
     assert!(problems.is_empty(), "{problems:?}");
 }
 
@@ -338,4 +339,25 @@ async fn a_connection_the_server_closed_is_replaced(url: String) {
     assert_eq!(ended, 1, "the pool of one should hold one connection");
     let customers = billing.run(|store| store.read()?.customers()).await.expect("a use case on a new connection");
     assert!(customers.is_empty());
+}
+
+/// The pool's parameters in a URL are the pool's: a command that opens one connection with the
+/// server's URL ignores them (PostgreSQL's driver refuses a parameter it does not know), and
+/// refuses a bad one by name.
+async fn one_url_serves_a_command_and_a_server(url: String) {
+    let server_url = with_params(&url, "pool_size=3&pool_timeout=5");
+    let billing = Billing::open(&server_url, settings(8)).await.expect("the pool");
+    assert_eq!(billing.pool().size(), 3);
+    let bad_url = with_params(&url, "pool_size=none");
+    let (opened, refused) = tokio::task::spawn_blocking(move || {
+        let opened = store::AnyStore::open_url(&server_url).and_then(|mut s| s.read()?.customers());
+        (opened, store::AnyStore::open_url(&bad_url).map(drop))
+    })
+    .await
+    .expect("the command's opening");
+    assert!(opened.expect("a command with the server's URL").is_empty());
+    match refused {
+        Err(e @ StoreError::Open { .. }) => assert!(e.to_string().contains("pool_size=`none`"), "{e}"),
+        other => panic!("expected the bad pool_size refused, got {other:?}"),
+    }
 }

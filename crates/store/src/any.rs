@@ -45,9 +45,8 @@ fn is_postgres(url: &str) -> Result<bool> {
 impl AnyStore {
     /// Opens the database of the URL and applies pending migrations.
     pub fn open_url(url: &str) -> Result<AnyStore> {
-        let (url, postgres) = backend(url)?;
-        let url = url.as_str();
-        Ok(if postgres {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::open_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::open_url(url)?)
@@ -56,9 +55,8 @@ impl AnyStore {
 
     /// Opens the database of the URL without applying migrations.
     pub fn connect_url(url: &str) -> Result<AnyStore> {
-        let (url, postgres) = backend(url)?;
-        let url = url.as_str();
-        Ok(if postgres {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::connect_url(url)?)
@@ -69,9 +67,8 @@ impl AnyStore {
     /// migrations: an SQLite file this process cannot write is opened read-only, and
     /// [`AnyStore::migrate`] then applies nothing (it refuses when migrations are pending).
     pub fn connect_url_to_read(url: &str) -> Result<AnyStore> {
-        let (url, postgres) = backend(url)?;
-        let url = url.as_str();
-        Ok(if postgres {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::connect_url_to_read(url)?)
