@@ -1,6 +1,6 @@
 //! The use cases of `meter`, generic over the store: imports, invoice preview / create / show /
 //! delete, the call listing and the billing cycle. The command line (and later the web app)
-//! calls only this crate.
+//! calls only this crate; async callers run a use case through [`Billing::run`].
 
 pub mod admin;
 pub mod calls;
@@ -15,9 +15,11 @@ pub mod listing;
 pub mod metered;
 pub mod pricing;
 pub mod record;
+pub mod service;
 pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};
+pub use service::Billing;
 
 /// Receives progress of long work (bytes of a file read, calls processed).
 pub trait Progress: Sync {

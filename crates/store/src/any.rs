@@ -23,6 +23,14 @@ pub enum AnyTx<'a> {
     Postgres(PgTx<'a>),
 }
 
+/// The URL a backend reads (the pool's parameters taken out: one URL serves a command and a
+/// server alike), and whether it names PostgreSQL.
+fn backend(url: &str) -> Result<(String, bool)> {
+    let (backend, _) = crate::pool::split_url(url, crate::PoolSettings::default())?;
+    let postgres = is_postgres(&backend)?;
+    Ok((backend, postgres))
+}
+
 /// Which backend a URL names.
 fn is_postgres(url: &str) -> Result<bool> {
     if url.starts_with("sqlite:") {
@@ -37,7 +45,8 @@ fn is_postgres(url: &str) -> Result<bool> {
 impl AnyStore {
     /// Opens the database of the URL and applies pending migrations.
     pub fn open_url(url: &str) -> Result<AnyStore> {
-        Ok(if is_postgres(url)? {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::open_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::open_url(url)?)
@@ -46,7 +55,8 @@ impl AnyStore {
 
     /// Opens the database of the URL without applying migrations.
     pub fn connect_url(url: &str) -> Result<AnyStore> {
-        Ok(if is_postgres(url)? {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::connect_url(url)?)
@@ -57,7 +67,8 @@ impl AnyStore {
     /// migrations: an SQLite file this process cannot write is opened read-only, and
     /// [`AnyStore::migrate`] then applies nothing (it refuses when migrations are pending).
     pub fn connect_url_to_read(url: &str) -> Result<AnyStore> {
-        Ok(if is_postgres(url)? {
+        let (url, postgres) = &backend(url)?;
+        Ok(if *postgres {
             AnyStore::Postgres(Box::new(PgStore::connect_url(url)?))
         } else {
             AnyStore::Sqlite(SqliteStore::connect_url_to_read(url)?)

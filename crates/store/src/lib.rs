@@ -8,6 +8,7 @@
 mod any;
 mod check;
 mod model;
+pub mod pool;
 pub mod postgres;
 mod redact;
 mod registry;
@@ -17,6 +18,7 @@ pub mod sqlite;
 pub use self::postgres::PgStore;
 pub use any::{AnyStore, AnyTx};
 pub use model::*;
+pub use pool::{Pool, PoolError, PoolSettings, PooledStore};
 pub use redact::redact_url;
 pub use schema::{pending, Migration};
 pub use sqlite::SqliteStore;
@@ -62,6 +64,9 @@ pub enum StoreError {
     /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
+    /// A use case got no connection of a [`Pool`].
+    #[error(transparent)]
+    Pool(#[from] PoolError),
 }
 
 impl From<::postgres::Error> for StoreError {

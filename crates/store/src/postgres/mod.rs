@@ -153,6 +153,16 @@ impl PgStore {
         Ok(applied)
     }
 
+    /// Whether the server still answers on this connection, within `limit`.
+    pub(crate) fn ping(&mut self, limit: std::time::Duration) -> Result<()> {
+        Ok(self.client.is_valid(limit)?)
+    }
+
+    /// Whether the server or the network closed this connection.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     fn begin(&mut self, level: IsolationLevel, read_only: bool, lock: Option<&str>) -> Result<PgTx<'_>> {
         let tx = self.client.build_transaction().isolation_level(level).read_only(read_only).start()?;
         let mut tx = PgTx { tx, statements: &mut self.statements, writes: !read_only, new_calls: 0, registry: None };
