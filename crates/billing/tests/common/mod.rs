@@ -84,7 +84,7 @@ impl World {
         World { store, key: SecretKey::generate(), dir, files: 0, _pg: pg }
     }
 
-    /// Writes `csv` (a header and rows) to a new file and returns its path.
+    /// Writes a new CSV file of `header` and `rows` and returns its path.
     fn file(&mut self, name: &str, rows: impl IntoIterator<Item = String>, header: &str) -> std::path::PathBuf {
         self.files += 1;
         let path = self.dir.path().join(format!("{}-{name}", self.files));
