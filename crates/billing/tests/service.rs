@@ -95,7 +95,7 @@ async fn example(url: &str, size: u32) -> Billing {
             billing::import::import_plans(store, &examples.join("plans.csv"))?;
             billing::import::import_customers(store, &examples.join("customers.csv"))?;
             billing::import::import_rates(store, &examples.join("rates.csv"))?;
-            billing::import::import_cdrs(store, &examples.join("cdrs.csv"), Source::File, &NoProgress)?;
+            billing::import::import_cdrs(store, &examples.join("cdrs.csv"), Source::file(), &NoProgress)?;
             Ok::<_, BillingError>(())
         })
         .await
