@@ -11,7 +11,6 @@ use billing::metered::SyncRequest;
 use billing::BillingError;
 use emulator::dataset::{self, CallKind};
 use emulator::{Config, DomainSpec, Emulator, Fault};
-use store::Source;
 
 /// The seed of the emulator's dataset.
 pub const SEED: u64 = 7;
