@@ -208,7 +208,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 status: status.map(Into::into),
                 call_type,
                 number,
-                source: source.map(Into::into),
+                source,
             };
             crate::listing::calls(&mut store, &filter, format)?;
         }
