@@ -1,4 +1,4 @@
-//! What can go wrong talking to a source, and what the operator should do about it.
+//! What can go wrong talking to a source.
 
 use crate::Platform;
 
@@ -58,40 +58,6 @@ impl SourceError {
                 SourceError::Malformed { platform, request, reason: f(&reason) }
             }
             ours @ (SourceError::UnknownDomain { .. } | SourceError::Redirected { .. }) => ours,
-        }
-    }
-
-    /// What the operator should fix.
-    pub fn hint(&self) -> &'static str {
-        match self {
-            SourceError::Config { .. } => "complete or correct the source settings with `meter sources set`",
-            SourceError::Auth { platform: Platform::Netsapiens, .. } => {
-                "check the client id, client secret, username and password (or the API key) with `meter sources set`"
-            }
-            SourceError::Auth { platform: Platform::Brightlink, .. } => {
-                "check the API key, API secret, username and password with `meter sources set`"
-            }
-            SourceError::Unreachable { .. } => {
-                "check the source URL with `meter sources set` and that this host can reach it (DNS, firewall, proxy)"
-            }
-            SourceError::Http { status: 403, .. } => {
-                "the account lacks permission: use an Office Manager, Reseller or Super User account"
-            }
-            SourceError::Http { status: 404, .. } => {
-                "check the customer's domain on this source and the source URL with `meter sources set`"
-            }
-            SourceError::Http { status: 429, .. } => "the platform is rate limiting: sync again later",
-            SourceError::Http { status: 500..=599, .. } => "the platform is failing: sync again later",
-            SourceError::Http { .. } => "check the source settings with `meter sources set`; see docs/sources.md",
-            SourceError::Malformed { .. } => {
-                "the platform answered in a form meter does not know: report the error with docs/sources.md"
-            }
-            SourceError::UnknownDomain { .. } => {
-                "correct the customer's netsapiens_domain or brightlink_domain in customers.csv (or the source URL)"
-            }
-            SourceError::Redirected { .. } => {
-                "check the source URL with `meter sources set`: if the platform really moved, set its new address"
-            }
         }
     }
 }

@@ -34,7 +34,6 @@ async fn refused(gen: Gen, change: fn(&mut Settings), wrong: &str) {
     assert_no_secret(&e, wrong);
     let e = pull(&client).await.expect_err("should fail");
     assert!(matches!(e, SourceError::Auth { .. }), "{gen:?}: {e}");
-    assert!(e.hint().contains("meter sources set"));
     assert_eq!(emu.page_requests(), 0);
 }
 
@@ -88,7 +87,7 @@ async fn the_count_of_an_unknown_domain_names_it_at_once() {
         let e = client(gen, &emu).count("nobody.example.net", &window()).await.expect_err("an unknown domain");
         assert!(e.to_string().contains("`nobody.example.net` does not exist"), "{gen:?}: {e}");
         assert!(!e.to_string().contains("attempts"), "{gen:?}: asked once: {e}");
-        assert!(e.hint().contains("domain"), "{gen:?}: {}", e.hint());
+        assert!(matches!(e, SourceError::UnknownDomain { .. }), "{gen:?}: {e}");
     })
     .await;
 }

@@ -47,8 +47,55 @@ pub enum Fix {
     Rerun { customer: String, source: Source },
     /// Add rates for the unrated call types to the customer's deck.
     Rates,
-    /// What the platform's answer says to do.
-    Platform(&'static str),
+    /// What the platform's failure asks of the operator, about this source and customer.
+    Platform { source: Source, customer: String, advice: Advice },
+}
+
+/// What a platform's failure asks of the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// Settings that cannot work: complete or correct them.
+    Settings,
+    /// Credentials the platform refused.
+    Credentials,
+    /// No answer: the URL, or the network between.
+    Reach,
+    /// The account lacks the permission the requests need.
+    Permission,
+    /// Not found: the customer's domain, or the URL.
+    NotFound,
+    /// The platform is rate limiting: sync later.
+    RateLimited,
+    /// The platform is failing: sync later.
+    Failing,
+    /// Another refusal: the settings, and what docs/sources.md says of the platform.
+    Refused,
+    /// An answer meter does not understand: report it.
+    Unknown,
+    /// The platform has no such domain.
+    Domain,
+    /// A redirect to another origin: the URL, if the platform moved.
+    Moved,
+}
+
+impl Advice {
+    /// The advice for a platform's error.
+    pub fn of(e: &sources::SourceError) -> Advice {
+        use sources::SourceError as E;
+        match e {
+            E::Config { .. } => Advice::Settings,
+            E::Auth { .. } => Advice::Credentials,
+            E::Unreachable { .. } => Advice::Reach,
+            E::Http { status: 403, .. } => Advice::Permission,
+            E::Http { status: 404, .. } => Advice::NotFound,
+            E::Http { status: 429, .. } => Advice::RateLimited,
+            E::Http { status: 500..=599, .. } => Advice::Failing,
+            E::Http { .. } => Advice::Refused,
+            E::Malformed { .. } => Advice::Unknown,
+            E::UnknownDomain { .. } => Advice::Domain,
+            E::Redirected { .. } => Advice::Moved,
+        }
+    }
 }
 
 /// The checks of one source for a customer.
@@ -126,6 +173,10 @@ pub fn check_customer<S: Store>(
     Ok(out)
 }
 
+fn platform_fix(source: &Source, customer: &Customer, e: &sources::SourceError) -> Fix {
+    Fix::Platform { source: source.clone(), customer: customer.id.clone(), advice: Advice::of(e) }
+}
+
 fn check_source<S: Store>(
     store: &mut S,
     (rt, client): (&Runtime, &sources::Client),
@@ -142,7 +193,7 @@ fn check_source<S: Store>(
             true
         }
         Err(e) => {
-            checks.push(red("credentials", e.to_string(), Fix::Platform(e.hint())));
+            checks.push(red("credentials", e.to_string(), platform_fix(source, customer, &e)));
             false
         }
     };
@@ -161,7 +212,7 @@ fn check_source<S: Store>(
                 format!("{source} has no domain {domain}"),
                 Fix::Domain { source: source.clone(), customer: customer.id.clone() },
             ),
-            Err(e) => red("domain", e.to_string(), Fix::Platform(e.hint())),
+            Err(e) => red("domain", e.to_string(), platform_fix(source, customer, &e)),
         });
         checks.push(match rt.block_on(client.phone_numbers(domain)) {
             Ok(n) if n.is_empty() => red("numbers", format!("{domain} has no phone numbers"), Fix::AssignNumbers),
@@ -169,7 +220,7 @@ fn check_source<S: Store>(
                 let enabled = n.iter().filter(|x| x.enabled).count();
                 green("numbers", format!("{} phone numbers ({enabled} enabled)", n.len()))
             }
-            Err(e) => red("numbers", e.to_string(), Fix::Platform(e.hint())),
+            Err(e) => red("numbers", e.to_string(), platform_fix(source, customer, &e)),
         });
     }
     checks.push(last.0);
@@ -200,7 +251,7 @@ fn check_source<S: Store>(
                     ),
                 }
             }
-            Err(e) => red("records", e.to_string(), Fix::Platform(e.hint())),
+            Err(e) => red("records", e.to_string(), platform_fix(source, customer, &e)),
         });
     }
     checks.push(rates(store, customer, source, days)?);
