@@ -2,16 +2,16 @@
 //!
 //! Every test runs on both backends through [`AnyStore`]: `sqlite::NAME` on a file in a
 //! temporary directory, `postgres::NAME` on a throwaway database of the test server
-//! ([`store::postgres::test_server_url`]).
+//! ([`testkit::test_server_url`]).
 
 use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
-use store::postgres::TempDatabase;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
     JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance,
     Platform, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
+use testkit::TempDatabase;
 
 /// The backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
