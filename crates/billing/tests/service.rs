@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
-use store::postgres::TempDatabase;
 use store::{PoolError, PoolSettings, Source, Store, StoreError, StoreTx};
+use testkit::TempDatabase;
 
 /// The longest a test waits for another use case to reach a point: far longer than any step
 /// takes, so that only a use case that cannot get there (blocked) makes it run out.
@@ -326,7 +326,7 @@ async fn a_connection_the_server_closed_is_replaced(url: String) {
     billing.run(|store| store.read().map(drop)).await.expect("a first use case");
     let name = url.rsplit('/').next().expect("a database name").to_owned();
     let ended = tokio::task::spawn_blocking(move || {
-        let mut admin = ::postgres::Client::connect(&store::postgres::test_server_url(), ::postgres::NoTls)?;
+        let mut admin = ::postgres::Client::connect(&testkit::test_server_url(), ::postgres::NoTls)?;
         let rows = admin.query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
             &[&name],

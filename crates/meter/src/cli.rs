@@ -102,6 +102,7 @@ pub enum Command {
     #[command(subcommand, after_help = "Example:\n  meter jobs list --customer acme\n  meter jobs show 12")]
     Jobs(JobsCommand),
     /// The walk-through: the example data and the PBX emulators on a throw-away database.
+    #[cfg(feature = "demo")]
     Demo {
         /// Keep the demo's database and say where it is.
         #[arg(long)]

@@ -3,6 +3,7 @@
 mod catalog;
 mod cli;
 mod clock;
+#[cfg(feature = "demo")]
 mod demo;
 mod escape;
 mod failure;

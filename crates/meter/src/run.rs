@@ -117,6 +117,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         // The demo opens its own database.
+        #[cfg(feature = "demo")]
         Command::Demo { keep } => return crate::demo::demo(keep),
         _ => {}
     }
@@ -237,9 +238,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Db(DbCommand::Migrate | DbCommand::Status) | Command::Demo { .. } => {
-            unreachable!("handled before opening")
-        }
+        Command::Db(DbCommand::Migrate | DbCommand::Status) => unreachable!("handled before opening"),
+        #[cfg(feature = "demo")]
+        Command::Demo { .. } => unreachable!("handled before opening"),
         Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(&mut store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),

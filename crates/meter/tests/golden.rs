@@ -2,7 +2,7 @@
 //! tests/golden-decks, copied unchanged from the contract's scenarios), run through the real
 //! binary by their own runner, once per backend: `sqlite::golden_scenarios_pass` (a database
 //! file per scenario) and `postgres::golden_scenarios_pass` (a database per scenario on the
-//! test server (`store::postgres::test_server_url`), which the runner creates and drops with
+//! test server (`testkit::test_server_url`), which the runner creates and drops with
 //! `psql`).
 
 mod common;
@@ -19,7 +19,7 @@ fn golden_scenarios_pass(backend: Backend) {
     let server = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let admin = store::postgres::test_server_url();
+            let admin = testkit::test_server_url();
             let psql = Command::new("psql").arg("--version").output();
             assert!(
                 psql.is_ok_and(|o| o.status.success()),

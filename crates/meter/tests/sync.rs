@@ -313,6 +313,7 @@ fn the_cycle_syncs_the_period_before_invoicing_and_holds_a_customer_whose_source
 }
 
 /// `meter demo`: the walk-through runs end to end on its own database, with the emulators.
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_runs_end_to_end() {
     let dir = tempfile::tempdir().expect("a temporary directory");

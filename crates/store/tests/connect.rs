@@ -8,8 +8,8 @@ mod postgres {
     use super::cluster::{Cluster, PASSWORD};
     use std::net::TcpListener;
     use std::time::Duration;
-    use store::postgres::test_server_url;
     use store::PgStore;
+    use testkit::test_server_url;
 
     /// Connects on another thread; panics if that has not ended within a minute (a hang).
     fn connect_error(url: &str) -> String {

@@ -4,7 +4,7 @@
 
 mod postgres {
     use std::process::{Command, Output};
-    use store::postgres::TempDatabase;
+    use testkit::TempDatabase;
 
     /// A PostgreSQL test: it prints where it ran.
     #[test]

@@ -2,8 +2,8 @@
 //! migrations up to 0008 applied as the program applied them, rows written through SQL, then the
 //! database opened by this program, which migrates it in place.
 
-use store::postgres::TempDatabase;
 use store::{AnyStore, CallQuery, Platform, Source, Store, StoreError, StoreTx};
+use testkit::TempDatabase;
 
 /// The migrations before sources were named, per backend.
 const SQLITE_BEFORE: &[(&str, &str)] = &[

@@ -2,16 +2,16 @@
 //!
 //! Every test runs on both backends through [`AnyStore`]: `sqlite::NAME` on a file in a
 //! temporary directory, `postgres::NAME` on a throwaway database of the test server
-//! ([`store::postgres::test_server_url`]).
+//! ([`testkit::test_server_url`]).
 
 use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
-use store::postgres::TempDatabase;
 use store::{
-    AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, DeleteOutcome, InvoiceKind, InvoiceLine, Job, JobProgress,
-    JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance, Platform,
-    RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
+    AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
+    JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance,
+    Platform, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
+use testkit::TempDatabase;
 
 /// The backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,8 @@ on_both_backends! {
     sources_are_registered_by_name_and_keep_their_codes,
     a_domain_names_one_customer_per_source,
     calls_of_one_start_come_by_source_name_whatever_the_codes,
+    decks_and_the_local_calling_table_round_trip,
+    invoices_of_one_customer_are_made_one_at_a_time,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -1159,4 +1161,77 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backe
     assert_eq!(tx.draft_invoices(c2).expect("drafts"), []);
     tx.delete_invoice(first).expect("deleted");
     assert_eq!(tx.draft_invoices(c1).expect("drafts"), [second]);
+}
+
+fn decks_and_the_local_calling_table_round_trip(backend: Backend) {
+    let mut db = db(backend);
+    let deck = |id: &str, description: &str| Deck { id: id.into(), description: description.into() };
+    let npa = |s: &str| rating::NpaNxx::parse(s).expect("NPA-NXX");
+    let mut tx = db.store.write().expect("tx");
+    assert_eq!(tx.decks().expect("decks"), vec![]);
+    assert_eq!(tx.local_calling().expect("local"), vec![]);
+    tx.save_deck(&deck("zeta", "Zeta wholesale")).expect("deck");
+    tx.save_deck(&deck("alpha", "first words")).expect("deck");
+    // Saving a deck again updates it in place.
+    tx.save_deck(&deck("alpha", "Alpha retail")).expect("deck");
+    let mut c = Customer::new("acme", "Acme");
+    c.deck = Some("alpha".into());
+    c.pk = tx.save_customer(&c).expect("save");
+    // Pairs given twice are stored once.
+    let pairs = [(npa("212555"), npa("212556")), (npa("212555"), npa("917555")), (npa("212555"), npa("212556"))];
+    tx.replace_local_calling(&pairs).expect("local");
+    tx.commit().expect("commit");
+
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.decks().expect("decks"), vec![deck("alpha", "Alpha retail"), deck("zeta", "Zeta wholesale")]);
+    assert_eq!(tx.customer("acme").expect("read"), Some(c));
+    let mut local = tx.local_calling().expect("local");
+    local.sort_unstable();
+    assert_eq!(local, vec![(npa("212555"), npa("212556")), (npa("212555"), npa("917555"))]);
+    drop(tx);
+
+    // Replacing the table leaves none of the pairs before; more than one statement's worth of
+    // pairs goes in whole.
+    let many: Vec<_> =
+        (0..5000).map(|i| (npa("303555"), npa(&format!("{}{}", 200 + i / 800, 200 + i % 800)))).collect();
+    let mut tx = db.store.write().expect("tx");
+    tx.replace_local_calling(&many).expect("local");
+    tx.commit().expect("commit");
+    let mut local = db.store.read().expect("tx").local_calling().expect("local");
+    local.sort_unstable();
+    assert_eq!(local, many);
+
+    let mut tx = db.store.write().expect("tx");
+    tx.replace_local_calling(&[]).expect("local");
+    tx.commit().expect("commit");
+    assert_eq!(db.store.read().expect("tx").local_calling().expect("local"), vec![]);
+}
+
+/// A use case that locks a customer waits for another holding it, then sees what that one
+/// committed: two invoices of one customer are never made from the same view of its drafts.
+fn invoices_of_one_customer_are_made_one_at_a_time(backend: Backend) {
+    let mut db = db(backend);
+    let pk = customer(&mut db.store, "acme");
+    import(&mut db.store, &[call(pk, "a", 1_000_000, 60)]);
+    let stored = unbilled(&mut db.store, pk);
+
+    let mut tx = db.store.write_usage().expect("tx");
+    let locked = tx.customer_for_update("acme").expect("lock").expect("acme");
+    assert_eq!((locked.pk, locked.id.as_str()), (pk, "acme"));
+    assert_eq!(tx.customer_for_update("nobody").expect("lock"), None);
+
+    let url = db.url.clone();
+    let other = std::thread::spawn(move || {
+        let mut store = AnyStore::open_url(&url).expect("open");
+        let mut tx = store.write_usage().expect("tx");
+        let c = tx.customer_for_update("acme").expect("lock").expect("acme");
+        let drafts = tx.draft_invoices(c.pk).expect("drafts");
+        tx.commit().expect("commit");
+        drafts
+    });
+    // Give the other use case time to reach the lock; it must wait there (or at its start).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let first = tx.insert_invoice(&invoice_for(pk, &[(stored[0].pk, stored[0].call.start)], vec![])).expect("invoice");
+    tx.commit().expect("commit");
+    assert_eq!(other.join().expect("the other use case"), vec![first]);
 }

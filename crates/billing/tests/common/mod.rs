@@ -14,8 +14,8 @@ use billing::metered::secrets::SecretKey;
 use billing::{doc::InvoiceDoc, import::Summary, BillingError, Progress};
 use chrono::NaiveDate;
 use rating::Micros;
-use store::postgres::TempDatabase;
 use store::{AnyStore, Source};
+use testkit::TempDatabase;
 
 pub use build::*;
 

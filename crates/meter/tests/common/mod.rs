@@ -205,7 +205,7 @@ pub struct Env {
     dir: tempfile::TempDir,
     db: String,
     pub backend: Backend,
-    postgres: Option<store::postgres::TempDatabase>,
+    postgres: Option<testkit::TempDatabase>,
 }
 
 impl Env {
@@ -221,7 +221,7 @@ impl Env {
         match backend {
             Backend::Sqlite => Env::new(),
             Backend::Postgres => {
-                let pg = store::postgres::TempDatabase::for_test();
+                let pg = testkit::TempDatabase::for_test();
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 Env { dir, db: pg.url().to_owned(), backend, postgres: Some(pg) }
             }
@@ -972,9 +972,9 @@ impl Env {
     }
 }
 
-/// The `psql` program: the installed server's own (see `store::postgres::installed_program`),
+/// The `psql` program: the installed server's own (see `testkit::installed_program`),
 /// else the one on the PATH.
 pub fn psql() -> &'static std::path::Path {
     static PSQL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PSQL.get_or_init(|| store::postgres::installed_program("psql").unwrap_or_else(|| PathBuf::from("psql")))
+    PSQL.get_or_init(|| testkit::installed_program("psql").unwrap_or_else(|| PathBuf::from("psql")))
 }

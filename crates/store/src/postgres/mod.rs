@@ -17,11 +17,9 @@ mod decks;
 mod invoices;
 mod rates;
 mod sources;
-mod temp;
 mod tls;
 
 pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
-pub use temp::{installed_program, test_server_url, TempDatabase, LOCAL_TEST_SERVER};
 
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -99,6 +97,12 @@ impl PgStore {
         let client =
             connect::Settings::parse(url).and_then(|s| s.connect("SET jit = off")).map_err(StoreError::Connect)?;
         Ok(PgStore { client, statements: HashMap::new() })
+    }
+
+    /// Runs SQL outside any transaction, one statement after another: administration that a
+    /// transaction cannot hold, such as CREATE and DROP DATABASE.
+    pub fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
     }
 
     /// Every migration, known to this program or applied to the database (see

@@ -30,7 +30,7 @@ impl Cluster {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("giving the directory to postgres");
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
-        let bin = store::postgres::installed_program("initdb")
+        let bin = testkit::installed_program("initdb")
             .and_then(|initdb| Some(initdb.parent()?.to_owned()))
             .expect("a PostgreSQL server installed under /usr/lib/postgresql (initdb, pg_ctl)");
         let cluster = Cluster { dir, bin, owner, port };

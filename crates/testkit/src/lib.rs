@@ -1,7 +1,7 @@
-//! Throwaway databases for tests and benchmarks, and the server the PostgreSQL tests use.
+//! What the tests of every crate share, kept out of the production ones: throwaway PostgreSQL
+//! databases, the server the PostgreSQL tests use, and the server's own programs.
 
-use super::PgStore;
-use crate::Result;
+use store::{PgStore, Result};
 
 /// A throwaway database on a server, for tests and benchmarks: created empty from an
 /// administrator's URL and dropped, with its connections and its saved copies, when the value is
@@ -35,7 +35,7 @@ pub fn test_server_url() -> String {
                 "the PostgreSQL tests need a server, and none answers at {}: {e}. Start one, or set \
                  METER_TEST_POSTGRES_URL to an administrator's URL of one, or leave these tests out \
                  (the harness counts them as filtered out): cargo test --workspace -- --skip postgres::",
-                crate::redact_url(&url)
+                store::redact_url(&url)
             )),
         }
     });
@@ -66,7 +66,7 @@ impl TempDatabase {
         let admin = test_server_url();
         let test = std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap_or("test").to_owned();
         TempDatabase::create(&admin, &test)
-            .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", crate::redact_url(&admin)))
+            .unwrap_or_else(|e| panic!("creating a test database on {}: {e}", store::redact_url(&admin)))
     }
 
     /// Creates database `meter_{label}_{pid}_{n}` on the server of `admin_url`.
@@ -126,7 +126,7 @@ impl TempDatabase {
     /// Runs statements one by one on the administrator's connection (CREATE and DROP DATABASE
     /// cannot share a transaction).
     fn admin(&self, statements: &[&str]) -> Result<()> {
-        let mut admin = PgStore::connect_url(&self.admin_url)?.client;
+        let mut admin = PgStore::connect_url(&self.admin_url)?;
         for sql in statements {
             admin.batch_execute(sql)?;
         }
