@@ -2,7 +2,8 @@
 //! PostgreSQL (several processes and hosts sharing one database).
 //!
 //! Every use case runs in one transaction ([`Store::read`], [`Store::write`] or
-//! [`Store::write_usage`]); the operations of [`StoreTx`] are the only way the rest of the
+//! [`Store::write_usage`]); the operations of [`StoreTx`] and its narrow interfaces per
+//! aggregate ([`Customers`], [`Calls`], [`Invoices`], …) are the only way the rest of the
 //! program touches the database. [`AnyStore`] is the backend a URL names.
 
 mod any;
@@ -61,7 +62,7 @@ pub enum StoreError {
     /// Another process held the write lock longer than this one would wait (SQLite).
     #[error("the database is locked: {0}")]
     Locked(String),
-    /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
+    /// A batch given to [`Calls::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
     /// A use case got no connection of a [`Pool`].
@@ -93,7 +94,7 @@ pub trait Store {
 
     /// A transaction that imports calls or creates and deletes invoices. On PostgreSQL several
     /// run at once, none beside a [`Store::write`]: imports number their calls one after another,
-    /// and invoices of one customer are serialised by [`StoreTx::customer_for_update`]. On SQLite
+    /// and invoices of one customer are serialised by [`Customers::customer_for_update`]. On SQLite
     /// it is the same as [`Store::write`].
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
 }

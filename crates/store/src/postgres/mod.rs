@@ -5,7 +5,7 @@
 //! advisory lock that usage writes ([`Store::write_usage`]: call imports, invoices) share, so
 //! usage writes run side by side but never beside a change of customers, plans or rates. Within
 //! usage writes, invoices of one customer are serialised by locking the customer's row
-//! ([`crate::StoreTx::customer_for_update`]) and imports by locking the call counter. Reads are
+//! ([`crate::Customers::customer_for_update`]) and imports by locking the call counter. Reads are
 //! `REPEATABLE READ` snapshots.
 
 mod calls;
