@@ -1,6 +1,7 @@
 //! Operator tools: verifying a live database.
 
 use crate::error::Result;
+use store::prelude::*;
 use store::{AnyStore, Store, StoreTx};
 
 /// Checks a database as [`check`] does, after its schema: a migration not applied is a problem,

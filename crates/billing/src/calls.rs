@@ -12,7 +12,8 @@ use chrono_tz::Tz;
 use rating::calendar::day_range;
 use rating::{Account, Micros, Outcome};
 use std::collections::HashMap;
-use store::{CallQuery, Customer, InvoiceId, Store, StoreTx};
+use store::prelude::*;
+use store::{CallQuery, Customer, InvoiceId, Store};
 
 /// Which calls to list; every field narrows the listing.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,8 @@ use crate::error::{BillingError, Result};
 use crate::import::NumberRow;
 use crate::time::format_utc;
 use serde::Serialize;
-use store::{Customer, JobQuery, Store, StoreTx};
+use store::prelude::*;
+use store::{Customer, JobQuery, Store};
 
 /// A customer as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

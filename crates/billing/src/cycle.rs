@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use rating::calendar::{local_date, period_ending_before};
 use rating::Micros;
 use serde::Serialize;
+use store::prelude::*;
 use store::{Customer, InvoiceKind, Store, StoreTx};
 use tracing::info_span;
 

@@ -11,6 +11,7 @@ use rating::calendar::{day_range, epoch_days, from_epoch_days};
 use rating::{Account, Allowance, AllowanceKey, Allowances, Balances, Calendar, Micros, Outcome, UsageLines};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use store::prelude::*;
 use store::{
     BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
     NewBilledCall, NewInvoice, Store, StoreTx,

@@ -5,7 +5,8 @@ use crate::error::{BillingError, Result};
 use crate::time::format_utc;
 use rating::{Owner, Rate};
 use serde::Serialize;
-use store::{Store, StoreTx};
+use store::prelude::*;
+use store::Store;
 
 /// A deck with what uses it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

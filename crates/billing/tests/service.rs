@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+use store::prelude::*;
 use store::{PoolError, PoolSettings, Source, Store, StoreError, StoreTx};
 use testkit::TempDatabase;
 

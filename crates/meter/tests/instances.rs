@@ -139,7 +139,7 @@ dupe,Dupe,,ns-east:Acme.Example
     env.import_ok("customers", "good.csv", good);
     env.import_ok("customers", "more.csv", "id,name,netsapiens_domain\nacme,Acme,acme-ns\n");
     let mut db = store::AnyStore::connect_url(env.db_url()).expect("the database");
-    let acme = store::StoreTx::customer(&mut store::Store::read(&mut db).expect("a read"), "acme")
+    let acme = store::Customers::customer(&mut store::Store::read(&mut db).expect("a read"), "acme")
         .expect("read")
         .expect("acme");
     let domains: Vec<(&str, &str)> = acme.domains.iter().map(|(s, d)| (s.name(), d.as_str())).collect();

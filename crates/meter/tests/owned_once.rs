@@ -9,6 +9,7 @@
 mod common;
 
 use common::*;
+use store::prelude::*;
 use store::{Store, StoreTx};
 
 on_both_backends! {

@@ -9,7 +9,8 @@ use common::*;
 use emulator::{Config, DomainSpec, Emulator};
 use serde_json::Value;
 use std::process::{Command, Stdio};
-use store::{AnyStore, Store, StoreTx};
+use store::prelude::*;
+use store::AnyStore;
 
 on_both_backends! {
     sources_set_refuses_plain_http_to_another_host_unless_allowed,

@@ -8,7 +8,8 @@ use common::platforms::*;
 use common::*;
 use emulator::dataset::{self, CallKind};
 use emulator::{Config, Emulator, Fault, FaultKind, Routes, Trap, TrapReply};
-use store::{JobQuery, Store, StoreTx};
+use store::prelude::*;
+use store::{JobQuery, Store};
 
 on_both_backends! {
     secrets_a_platform_echoes_reach_no_output_log_or_job,

@@ -3,9 +3,9 @@
 use crate::postgres::PgTx;
 use crate::sqlite::SqliteTx;
 use crate::{
-    BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, Invoice, InvoiceId, Job, JobQuery, Migration,
-    NewCall, NewInvoice, PgStore, PhoneNumber, Plan, Platform, Result, Source, SourceSettings, SqliteStore, Store,
-    StoreError, StoreTx, StoredCall,
+    BalanceKey, CallOutcome, CallQuery, Calls, Customer, Customers, Deck, Decks, DeleteOutcome, Invoice, InvoiceId,
+    Invoices, Job, JobQuery, Jobs, Migration, NewCall, NewInvoice, PgStore, PhoneNumber, Plan, Platform, Rates, Result,
+    Source, SourceSettings, Sources, SqliteStore, Store, StoreError, StoreTx, StoredCall,
 };
 use rating::{Micros, NpaNxx, Rate};
 
@@ -157,6 +157,40 @@ impl StoreTx for AnyTx<'_> {
         }
     }
 
+    forward! {
+        fn check(&mut self) -> Result<Vec<String>>;
+    }
+}
+
+impl Customers for AnyTx<'_> {
+    forward! {
+        fn customers(&mut self) -> Result<Vec<Customer>>;
+        fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
+        fn customer_for_update(&mut self, id: &str) -> Result<Option<Customer>>;
+        fn save_customer(&mut self, customer: &Customer) -> Result<i64>;
+        fn plans(&mut self) -> Result<Vec<Plan>>;
+        fn save_plan(&mut self, plan: &Plan) -> Result<()>;
+    }
+}
+
+impl Rates for AnyTx<'_> {
+    forward! {
+        fn rates(&mut self) -> Result<Vec<Rate>>;
+        fn insert_rates(&mut self, rates: &[Rate]) -> Result<Vec<i64>>;
+        fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
+    }
+}
+
+impl Decks for AnyTx<'_> {
+    forward! {
+        fn decks(&mut self) -> Result<Vec<Deck>>;
+        fn save_deck(&mut self, deck: &Deck) -> Result<()>;
+        fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>>;
+        fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()>;
+    }
+}
+
+impl Calls for AnyTx<'_> {
     fn each_call<E: From<StoreError>>(
         &mut self,
         query: &CallQuery,
@@ -169,37 +203,38 @@ impl StoreTx for AnyTx<'_> {
     }
 
     forward! {
-        fn customers(&mut self) -> Result<Vec<Customer>>;
-        fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
-        fn customer_for_update(&mut self, id: &str) -> Result<Option<Customer>>;
-        fn save_customer(&mut self, customer: &Customer) -> Result<i64>;
-        fn plans(&mut self) -> Result<Vec<Plan>>;
-        fn save_plan(&mut self, plan: &Plan) -> Result<()>;
-        fn rates(&mut self) -> Result<Vec<Rate>>;
-        fn insert_rates(&mut self, rates: &[Rate]) -> Result<Vec<i64>>;
-        fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()>;
         fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
         fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
+        fn count_calls(&mut self, customer_pk: i64, source: &Source, from: Micros, to: Micros) -> Result<u64>;
+    }
+}
+
+impl Invoices for AnyTx<'_> {
+    forward! {
         fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
         fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
         fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
         fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome>;
         fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
         fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>>;
-        fn check(&mut self) -> Result<Vec<String>>;
-        fn decks(&mut self) -> Result<Vec<Deck>>;
-        fn save_deck(&mut self, deck: &Deck) -> Result<()>;
-        fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>>;
-        fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()>;
+    }
+}
+
+impl Sources for AnyTx<'_> {
+    forward! {
         fn sources(&mut self) -> Result<Vec<Source>>;
         fn add_source(&mut self, name: &str, platform: Platform) -> Result<Source>;
         fn source_settings(&mut self) -> Result<Vec<SourceSettings>>;
         fn save_source_settings(&mut self, settings: &SourceSettings) -> Result<()>;
         fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>>;
         fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()>;
+    }
+}
+
+impl Jobs for AnyTx<'_> {
+    forward! {
         fn save_job(&mut self, job: &Job) -> Result<i64>;
         fn job(&mut self, id: i64) -> Result<Option<Job>>;
         fn jobs(&mut self, query: &JobQuery) -> Result<Vec<Job>>;
-        fn count_calls(&mut self, customer_pk: i64, source: &Source, from: Micros, to: Micros) -> Result<u64>;
     }
 }

@@ -2,7 +2,8 @@
 //! PostgreSQL (several processes and hosts sharing one database).
 //!
 //! Every use case runs in one transaction ([`Store::read`], [`Store::write`] or
-//! [`Store::write_usage`]); the operations of [`StoreTx`] are the only way the rest of the
+//! [`Store::write_usage`]); the operations of [`StoreTx`] and its narrow interfaces per
+//! aggregate ([`Customers`], [`Calls`], [`Invoices`], …) are the only way the rest of the
 //! program touches the database. [`AnyStore`] is the backend a URL names.
 
 mod any;
@@ -61,7 +62,7 @@ pub enum StoreError {
     /// Another process held the write lock longer than this one would wait (SQLite).
     #[error("the database is locked: {0}")]
     Locked(String),
-    /// A batch given to [`StoreTx::import_new_calls`] holds a call already stored.
+    /// A batch given to [`Calls::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
     /// A use case got no connection of a [`Pool`].
@@ -93,7 +94,7 @@ pub trait Store {
 
     /// A transaction that imports calls or creates and deletes invoices. On PostgreSQL several
     /// run at once, none beside a [`Store::write`]: imports number their calls one after another,
-    /// and invoices of one customer are serialised by [`StoreTx::customer_for_update`]. On SQLite
+    /// and invoices of one customer are serialised by [`Customers::customer_for_update`]. On SQLite
     /// it is the same as [`Store::write`].
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
 }
@@ -162,10 +163,18 @@ fn wide(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// The operations of one transaction. Dropping it without [`StoreTx::commit`] rolls back.
-pub trait StoreTx {
+/// The operations of one transaction, one narrow interface per aggregate, each implemented by a
+/// backend in its own file (`sqlite/calls.rs` implements [`Calls`] for `SqliteTx`, and so on).
+/// Dropping a transaction without [`StoreTx::commit`] rolls back.
+pub trait StoreTx: Customers + Rates + Decks + Calls + Invoices + Sources + Jobs {
     fn commit(self) -> Result<()>;
 
+    /// The invariants money depends on, verified: each problem found, in words (none: all good).
+    fn check(&mut self) -> Result<Vec<String>>;
+}
+
+/// Customers and their plans.
+pub trait Customers {
     /// Every customer, by id.
     fn customers(&mut self) -> Result<Vec<Customer>>;
     fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
@@ -179,18 +188,36 @@ pub trait StoreTx {
     fn plans(&mut self) -> Result<Vec<Plan>>;
     /// Creates or replaces a plan and its allowances.
     fn save_plan(&mut self, plan: &Plan) -> Result<()>;
+}
 
+/// The rate deck.
+pub trait Rates {
     /// The whole rate deck, in insertion order.
     fn rates(&mut self) -> Result<Vec<rating::Rate>>;
     /// Adds rates, in order; returns their ids, in the same order.
     fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>>;
     /// Sets the end of an open-ended rate's window.
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()>;
+}
 
+/// Named decks and the local calling table.
+pub trait Decks {
+    /// The named decks, by id (the default deck is implied, never stored).
+    fn decks(&mut self) -> Result<Vec<Deck>>;
+    /// Creates or updates a named deck.
+    fn save_deck(&mut self, deck: &Deck) -> Result<()>;
+    /// The local calling table: (caller's NPA-NXX, local NPA-NXX) pairs.
+    fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>>;
+    /// Replaces the whole local calling table.
+    fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()>;
+}
+
+/// Call records.
+pub trait Calls {
     /// Imports call records: new ones are inserted, changed unbilled ones updated, changed
     /// billed ones left alone. One outcome per record is appended to `outcomes`, in order.
     fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()>;
-    /// [`StoreTx::import_calls`] for a batch expected to hold only calls not stored yet, without
+    /// [`Calls::import_calls`] for a batch expected to hold only calls not stored yet, without
     /// looking each one up first (PostgreSQL: the look-up costs a fifth of a bulk import). A
     /// batch that holds a stored call fails with [`StoreError::KnownCalls`], after which the
     /// transaction can only be dropped: import again with `import_calls`.
@@ -205,7 +232,7 @@ pub trait StoreTx {
         query: &CallQuery,
         f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E>;
-    /// The calls of [`StoreTx::each_call`], collected.
+    /// The calls of [`Calls::each_call`], collected.
     fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>> {
         let mut calls = Vec::new();
         self.each_call(query, |c| {
@@ -214,7 +241,18 @@ pub trait StoreTx {
         })?;
         Ok(calls)
     }
+    /// How many calls of a customer from a source start in `[from, to)`.
+    fn count_calls(
+        &mut self,
+        customer_pk: i64,
+        source: &Source,
+        from: rating::Micros,
+        to: rating::Micros,
+    ) -> Result<u64>;
+}
 
+/// Invoices, with their billed calls and allowance draws.
+pub trait Invoices {
     /// Seconds already used of the customer's allowance balances.
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
     /// Stores a new invoice with its lines, billed calls and allowance draws; returns its id.
@@ -227,19 +265,10 @@ pub trait StoreTx {
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
     /// A customer's draft invoices (still open to deletion), oldest first.
     fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>>;
+}
 
-    /// The invariants money depends on, verified: each problem found, in words (none: all good).
-    fn check(&mut self) -> Result<Vec<String>>;
-
-    /// The named decks, by id (the default deck is implied, never stored).
-    fn decks(&mut self) -> Result<Vec<Deck>>;
-    /// Creates or updates a named deck.
-    fn save_deck(&mut self, deck: &Deck) -> Result<()>;
-    /// The local calling table: (caller's NPA-NXX, local NPA-NXX) pairs.
-    fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>>;
-    /// Replaces the whole local calling table.
-    fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()>;
-
+/// Metered sources: the registry, their settings and customers' phone numbers on them.
+pub trait Sources {
     /// Every registered source, by name: the platforms' own (`brightlink`, `file`,
     /// `netsapiens`, always there) and those added.
     fn sources(&mut self) -> Result<Vec<Source>>;
@@ -254,17 +283,19 @@ pub trait StoreTx {
     fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>>;
     /// Replaces a customer's phone numbers on one source.
     fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()>;
+}
+
+/// Sync jobs.
+pub trait Jobs {
     /// Saves a job: inserts it when `id` is 0 (returning the new id), else updates it.
     fn save_job(&mut self, job: &Job) -> Result<i64>;
     fn job(&mut self, id: i64) -> Result<Option<Job>>;
     /// Jobs matching the query, newest first.
     fn jobs(&mut self, query: &JobQuery) -> Result<Vec<Job>>;
-    /// How many calls of a customer from a source start in `[from, to)`.
-    fn count_calls(
-        &mut self,
-        customer_pk: i64,
-        source: &Source,
-        from: rating::Micros,
-        to: rating::Micros,
-    ) -> Result<u64>;
+}
+
+/// Every store trait, for callers that hold a concrete transaction:
+/// `use store::prelude::*`.
+pub mod prelude {
+    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Sources, Store, StoreTx};
 }

@@ -144,7 +144,7 @@ impl Source {
         Source::new(code, platform.as_str(), platform)
     }
 
-    /// A source as the store registered it (see [`crate::StoreTx::sources`]).
+    /// A source as the store registered it (see [`crate::Sources::sources`]).
     pub fn new(code: i64, name: &str, platform: Platform) -> Source {
         Source { code, name: name.into(), platform }
     }

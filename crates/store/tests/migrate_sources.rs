@@ -2,6 +2,7 @@
 //! migrations up to 0008 applied as the program applied them, rows written through SQL, then the
 //! database opened by this program, which migrates it in place.
 
+use store::prelude::*;
 use store::{AnyStore, CallQuery, Platform, Source, Store, StoreError, StoreTx};
 use testkit::TempDatabase;
 

@@ -6,6 +6,7 @@
 
 use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
+use store::prelude::*;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
     JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance,

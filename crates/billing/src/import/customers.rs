@@ -5,6 +5,7 @@ use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use store::prelude::*;
 use store::{Customer, Store, StoreTx};
 
 const COLUMNS: &[&str] = &[

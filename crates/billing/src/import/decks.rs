@@ -6,6 +6,7 @@ use crate::error::Result;
 use rating::NpaNxx;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use store::prelude::*;
 use store::{Deck, Store, StoreTx};
 
 /// Imports named decks: new ids are added, existing ones updated. `default` cannot be named:

@@ -16,7 +16,8 @@ use chrono_tz::Tz;
 use row::{Cell, Cells, MappedRows};
 use std::collections::HashMap;
 use std::path::Path;
-use store::{Source, Store, StoreTx};
+use store::prelude::*;
+use store::{Source, Store};
 
 /// The options of `cdrs import` for a file in another layout.
 #[derive(Debug, Clone, Default)]

@@ -7,6 +7,7 @@ use crate::error::{BillingError, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use store::prelude::*;
 use store::{PhoneNumber, Source, Store, StoreTx};
 
 const COLUMNS: &[&str] = &["customer", "number", "enabled"];

@@ -6,6 +6,7 @@ use crate::error::Result;
 use rating::{Allowance, CallType};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use store::prelude::*;
 use store::{Plan, PlanAllowance, Store, StoreTx};
 
 const COLUMNS: &[&str] = &["plan", "call_types", "included_minutes", "description"];

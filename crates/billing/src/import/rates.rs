@@ -8,6 +8,7 @@ use rating::number::Prefix;
 use rating::{CallType, Increments, Owner, Price, Rate, Window};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use store::prelude::*;
 use store::{Store, StoreTx};
 
 const COLUMNS: &[&str] = &[

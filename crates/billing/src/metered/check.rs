@@ -11,7 +11,8 @@ use rating::calendar::local_date;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use store::{Customer, JobQuery, JobState, Source, Store, StoreTx};
+use store::prelude::*;
+use store::{Customer, JobQuery, JobState, Source, Store};
 use tokio::runtime::Runtime;
 
 /// How long a check waits for a platform before it calls it down.

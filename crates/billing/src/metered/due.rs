@@ -64,7 +64,8 @@ mod tests {
     use crate::metered::settings::{save, SourceConfig};
     use crate::BillingError;
     use chrono::NaiveDate;
-    use store::{AnyStore, Customer, Platform, Source, StoreTx};
+    use store::prelude::*;
+    use store::{AnyStore, Customer, Platform, Source};
 
     struct NoBar;
     impl crate::Progress for NoBar {

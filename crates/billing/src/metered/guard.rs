@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use rating::Micros;
 use serde::Serialize;
 use std::fmt;
-use store::{JobQuery, JobState, Source, Store, StoreTx};
+use store::prelude::*;
+use store::{JobQuery, JobState, Source, Store};
 
 /// How long a running job may go without saving its progress before it is taken for the job of
 /// a process that died. A live sync saves its job with every batch of pages, and one page request

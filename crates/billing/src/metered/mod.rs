@@ -15,7 +15,8 @@ use crate::error::{BillingError, Result};
 use crate::invoice::zone_of;
 use chrono::NaiveDate;
 use rating::Micros;
-use store::{Customer, Job, JobQuery, RejectedRecord, Source, Store, StoreTx};
+use store::prelude::*;
+use store::{Customer, Job, JobQuery, RejectedRecord, Source, Store};
 
 pub use reconcile::Reconciliation;
 

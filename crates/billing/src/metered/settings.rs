@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sources::{ApiVersion, RetryPolicy};
 use std::time::Duration;
+use store::prelude::*;
 use store::{Platform, Source, SourceSettings, Store, StoreTx};
 
 /// What an operator gives for one source. Secrets left `None` keep their stored value.

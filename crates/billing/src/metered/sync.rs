@@ -9,6 +9,7 @@ use crate::record::{check_call, CallFields};
 use crate::Progress;
 use rating::{Direction, Micros};
 use sources::{Client, Cursor, Page, Record, Window};
+use store::prelude::*;
 use store::{
     CallOutcome, Customer, Job, JobProgress, JobQuery, JobState, NewCall, PhoneNumber, RejectedRecord, Source, Store,
     StoreTx,

@@ -91,7 +91,163 @@ impl<'a> Changed<'a> {
 }
 
 impl PgTx<'_> {
-    pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+    /// Numbers for `n` new calls. The counter's row lock is held to commit: imports number their
+    /// calls one after another, and no other import adds a call meanwhile.
+    fn call_numbers(&mut self, n: usize) -> Result<i64> {
+        let st = self.prepared("SELECT next FROM counters WHERE name = 'calls' FOR UPDATE")?;
+        let first: i64 = self.tx.query_one(&st, &[])?.try_get(0)?;
+        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
+        self.tx.execute(&st, &[&(first + n as i64)])?;
+        Ok(first)
+    }
+
+    /// Copies a batch of calls not stored yet straight into `calls`; a stored one (or an id
+    /// repeated in the batch) makes the unique index refuse the copy: `KnownCalls`.
+    fn copy_new(&mut self, calls: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        self.copy_calls(COPY_CALLS, calls, first)?;
+        self.new_calls += calls.len();
+        outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
+        Ok(())
+    }
+
+    /// Whether no record of the batch is stored yet and no id repeats within it.
+    fn all_new(&mut self, calls: &[NewCall]) -> Result<bool> {
+        let mut seen = HashSet::with_capacity(calls.len());
+        if !calls.iter().all(|c| seen.insert((c.source.code(), c.source_call_id.as_str()))) {
+            return Ok(false);
+        }
+        let sources: Vec<i16> = calls.iter().map(|c| source_code(&c.source)).collect();
+        let ids: Vec<&str> = calls.iter().map(|c| c.source_call_id.as_str()).collect();
+        let st = self.prepared(
+            "SELECT NOT EXISTS (SELECT 1 FROM unnest($1::smallint[], $2::text[]) AS k (source, id)
+                                JOIN calls c ON c.source = k.source AND c.source_call_id = k.id)",
+        )?;
+        Ok(self.tx.query_one(&st, &[&sources, &ids])?.try_get(0)?)
+    }
+
+    /// Copies the batch into `calls` or the staging table, numbering its calls from `first`.
+    fn copy_calls(&mut self, copy: &str, calls: &[NewCall], first: i64) -> Result<()> {
+        let mut writer = BinaryRows::new(self.tx.copy_in(copy)?, COPY_TYPES, known_calls);
+        for (n, c) in calls.iter().enumerate() {
+            let row: [&(dyn ToSql + Sync); 10] = [
+                &(first + n as i64),
+                &source_code(&c.source),
+                &c.source_call_id,
+                &c.customer_pk,
+                &at(c.start)?,
+                &i64::from(c.duration),
+                &direction_code(c.direction),
+                &c.from,
+                &c.to,
+                &c.call_type.as_ref().map(CallType::as_str),
+            ];
+            writer.write(&row)?;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+
+    /// The links of a batch of calls in start order, by call number: read customer by customer
+    /// (a batch of one customer's calls, the common case, is one read).
+    fn billed_of_calls(&mut self, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
+        let mut customers: Vec<i64> = calls.iter().map(|c| c.call.customer_pk).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        if let [customer_pk] = customers[..] {
+            return self.billed_of(customer_pk, calls);
+        }
+        let mut billed = HashMap::new();
+        for customer_pk in customers {
+            let theirs: Vec<StoredCall> = calls.iter().filter(|c| c.call.customer_pk == customer_pk).cloned().collect();
+            billed.extend(self.billed_of(customer_pk, &theirs)?);
+        }
+        Ok(billed)
+    }
+
+    /// The links of a batch of a customer's calls in start order, by call number: those in the
+    /// range of the batch's numbers and starts (a link of another call there is never matched).
+    fn billed_of(&mut self, customer_pk: i64, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
+        let numbers = || calls.iter().map(|c| c.pk);
+        let (Some(first), Some(last), Some(low), Some(high)) =
+            (calls.first(), calls.last(), numbers().min(), numbers().max())
+        else {
+            return Ok(HashMap::new());
+        };
+        let (since, until) = (at(first.call.start)?, at(last.call.start)?);
+        let st = self.prepared(
+            "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
+             FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3
+               AND call_start_at >= $4 AND call_start_at <= $5",
+        )?;
+        let mut billed = HashMap::new();
+        self.each_row(&st, &[&customer_pk, &low, &high, &since, &until], |r| {
+            let (pk, b) = billed_call(r)?;
+            billed.insert(pk, b);
+            Ok(())
+        })?;
+        Ok(billed)
+    }
+}
+
+fn direction_code(d: Direction) -> i16 {
+    i16::try_from(d.code()).unwrap_or(i16::MAX)
+}
+
+fn stored_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
+    let customer_pk = r.try_get(9)?;
+    let source = sources.get(i64::from(r.try_get::<_, i16>(1)?))?;
+    let direction = Direction::from_code(i64::from(r.try_get::<_, i16>(5)?))
+        .ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
+    let call_type = match r.try_get::<_, Option<&str>>(8)? {
+        Some(t) => Some(CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        None => None,
+    };
+    Ok(StoredCall {
+        pk: r.try_get(0)?,
+        call: NewCall {
+            source,
+            source_call_id: r.try_get(2)?,
+            customer_pk,
+            start: r.try_get::<_, DateTime<Utc>>(3)?.timestamp_micros(),
+            duration: narrow(r.try_get(4)?, "calls.duration")?,
+            direction,
+            from: r.try_get(6)?,
+            to: r.try_get(7)?,
+            call_type,
+        },
+        billed: None,
+    })
+}
+
+/// A row of `billed_calls` as (call number, billing).
+fn billed_call(r: &Row) -> Result<(i64, BilledCall)> {
+    Ok((
+        r.try_get(0)?,
+        BilledCall {
+            invoice: InvoiceId(r.try_get(1)?),
+            call_type: r.try_get(2)?,
+            rate_id: r.try_get(3)?,
+            billable_seconds: narrow(r.try_get(4)?, "billed_calls.billable_seconds")?,
+            included_seconds: narrow(r.try_get(5)?, "billed_calls.included_seconds")?,
+            charge: Charge::from_units(r.try_get(6)?),
+        },
+    ))
+}
+
+/// A copy the unique index of (source, source call id) refused is `KnownCalls`.
+fn known_calls(e: postgres::Error) -> StoreError {
+    let unique = e.as_db_error().is_some_and(|d| {
+        *d.code() == postgres::error::SqlState::UNIQUE_VIOLATION && d.constraint() == Some("calls_source_id_unique")
+    });
+    if unique {
+        StoreError::KnownCalls
+    } else {
+        e.into()
+    }
+}
+
+impl crate::Calls for PgTx<'_> {
+    fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         if calls.is_empty() {
             return Ok(());
         }
@@ -198,68 +354,12 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn import_new_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+    fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         if calls.is_empty() {
             return Ok(());
         }
         let first = self.call_numbers(calls.len())?;
         self.copy_new(calls, first, outcomes)
-    }
-
-    /// Numbers for `n` new calls. The counter's row lock is held to commit: imports number their
-    /// calls one after another, and no other import adds a call meanwhile.
-    fn call_numbers(&mut self, n: usize) -> Result<i64> {
-        let st = self.prepared("SELECT next FROM counters WHERE name = 'calls' FOR UPDATE")?;
-        let first: i64 = self.tx.query_one(&st, &[])?.try_get(0)?;
-        let st = self.prepared("UPDATE counters SET next = $1 WHERE name = 'calls'")?;
-        self.tx.execute(&st, &[&(first + n as i64)])?;
-        Ok(first)
-    }
-
-    /// Copies a batch of calls not stored yet straight into `calls`; a stored one (or an id
-    /// repeated in the batch) makes the unique index refuse the copy: `KnownCalls`.
-    fn copy_new(&mut self, calls: &[NewCall], first: i64, outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        self.copy_calls(COPY_CALLS, calls, first)?;
-        self.new_calls += calls.len();
-        outcomes.extend(std::iter::repeat_n(CallOutcome::Imported, calls.len()));
-        Ok(())
-    }
-
-    /// Whether no record of the batch is stored yet and no id repeats within it.
-    fn all_new(&mut self, calls: &[NewCall]) -> Result<bool> {
-        let mut seen = HashSet::with_capacity(calls.len());
-        if !calls.iter().all(|c| seen.insert((c.source.code(), c.source_call_id.as_str()))) {
-            return Ok(false);
-        }
-        let sources: Vec<i16> = calls.iter().map(|c| source_code(&c.source)).collect();
-        let ids: Vec<&str> = calls.iter().map(|c| c.source_call_id.as_str()).collect();
-        let st = self.prepared(
-            "SELECT NOT EXISTS (SELECT 1 FROM unnest($1::smallint[], $2::text[]) AS k (source, id)
-                                JOIN calls c ON c.source = k.source AND c.source_call_id = k.id)",
-        )?;
-        Ok(self.tx.query_one(&st, &[&sources, &ids])?.try_get(0)?)
-    }
-
-    /// Copies the batch into `calls` or the staging table, numbering its calls from `first`.
-    fn copy_calls(&mut self, copy: &str, calls: &[NewCall], first: i64) -> Result<()> {
-        let mut writer = BinaryRows::new(self.tx.copy_in(copy)?, COPY_TYPES, known_calls);
-        for (n, c) in calls.iter().enumerate() {
-            let row: [&(dyn ToSql + Sync); 10] = [
-                &(first + n as i64),
-                &source_code(&c.source),
-                &c.source_call_id,
-                &c.customer_pk,
-                &at(c.start)?,
-                &i64::from(c.duration),
-                &direction_code(c.direction),
-                &c.from,
-                &c.to,
-                &c.call_type.as_ref().map(CallType::as_str),
-            ];
-            writer.write(&row)?;
-        }
-        writer.finish()?;
-        Ok(())
     }
 
     /// The calls of a query (one customer's, or everyone's) in the contract's order (start,
@@ -272,7 +372,7 @@ impl PgTx<'_> {
     /// span of starts): as one join, the server hashed one side and sorted the whole range (on
     /// disk past `work_mem`) before the first row. Callers read in one snapshot or hold the
     /// customer's lock (invoicing), so the reads agree.
-    pub(crate) fn each_call_impl<E: From<StoreError>>(
+    fn each_call<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
         f: impl FnMut(StoredCall) -> Result<(), E>,
@@ -336,101 +436,11 @@ impl PgTx<'_> {
         }
     }
 
-    /// The links of a batch of calls in start order, by call number: read customer by customer
-    /// (a batch of one customer's calls, the common case, is one read).
-    fn billed_of_calls(&mut self, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
-        let mut customers: Vec<i64> = calls.iter().map(|c| c.call.customer_pk).collect();
-        customers.sort_unstable();
-        customers.dedup();
-        if let [customer_pk] = customers[..] {
-            return self.billed_of(customer_pk, calls);
-        }
-        let mut billed = HashMap::new();
-        for customer_pk in customers {
-            let theirs: Vec<StoredCall> = calls.iter().filter(|c| c.call.customer_pk == customer_pk).cloned().collect();
-            billed.extend(self.billed_of(customer_pk, &theirs)?);
-        }
-        Ok(billed)
-    }
-
-    /// The links of a batch of a customer's calls in start order, by call number: those in the
-    /// range of the batch's numbers and starts (a link of another call there is never matched).
-    fn billed_of(&mut self, customer_pk: i64, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
-        let numbers = || calls.iter().map(|c| c.pk);
-        let (Some(first), Some(last), Some(low), Some(high)) =
-            (calls.first(), calls.last(), numbers().min(), numbers().max())
-        else {
-            return Ok(HashMap::new());
-        };
-        let (since, until) = (at(first.call.start)?, at(last.call.start)?);
+    fn count_calls(&mut self, customer_pk: i64, source: &crate::Source, from: i64, to: i64) -> Result<u64> {
         let st = self.prepared(
-            "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
-             FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3
-               AND call_start_at >= $4 AND call_start_at <= $5",
+            "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",
         )?;
-        let mut billed = HashMap::new();
-        self.each_row(&st, &[&customer_pk, &low, &high, &since, &until], |r| {
-            let (pk, b) = billed_call(r)?;
-            billed.insert(pk, b);
-            Ok(())
-        })?;
-        Ok(billed)
-    }
-}
-
-fn direction_code(d: Direction) -> i16 {
-    i16::try_from(d.code()).unwrap_or(i16::MAX)
-}
-
-fn stored_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
-    let customer_pk = r.try_get(9)?;
-    let source = sources.get(i64::from(r.try_get::<_, i16>(1)?))?;
-    let direction = Direction::from_code(i64::from(r.try_get::<_, i16>(5)?))
-        .ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
-    let call_type = match r.try_get::<_, Option<&str>>(8)? {
-        Some(t) => Some(CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        None => None,
-    };
-    Ok(StoredCall {
-        pk: r.try_get(0)?,
-        call: NewCall {
-            source,
-            source_call_id: r.try_get(2)?,
-            customer_pk,
-            start: r.try_get::<_, DateTime<Utc>>(3)?.timestamp_micros(),
-            duration: narrow(r.try_get(4)?, "calls.duration")?,
-            direction,
-            from: r.try_get(6)?,
-            to: r.try_get(7)?,
-            call_type,
-        },
-        billed: None,
-    })
-}
-
-/// A row of `billed_calls` as (call number, billing).
-fn billed_call(r: &Row) -> Result<(i64, BilledCall)> {
-    Ok((
-        r.try_get(0)?,
-        BilledCall {
-            invoice: InvoiceId(r.try_get(1)?),
-            call_type: r.try_get(2)?,
-            rate_id: r.try_get(3)?,
-            billable_seconds: narrow(r.try_get(4)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.try_get(5)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.try_get(6)?),
-        },
-    ))
-}
-
-/// A copy the unique index of (source, source call id) refused is `KnownCalls`.
-fn known_calls(e: postgres::Error) -> StoreError {
-    let unique = e.as_db_error().is_some_and(|d| {
-        *d.code() == postgres::error::SqlState::UNIQUE_VIOLATION && d.constraint() == Some("calls_source_id_unique")
-    });
-    if unique {
-        StoreError::KnownCalls
-    } else {
-        e.into()
+        let n: i64 = self.tx.query_one(&st, &[&customer_pk, &at(from)?, &at(to)?, &source_code(source)])?.try_get(0)?;
+        narrow(n, "call count")
     }
 }

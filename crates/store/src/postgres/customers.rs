@@ -24,24 +24,8 @@ fn customer_of(row: &Row) -> Result<Customer> {
 }
 
 impl PgTx<'_> {
-    pub(crate) fn customers_impl(&mut self) -> Result<Vec<Customer>> {
-        let st = self.prepared(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY id"))?;
-        let mut list = self.tx.query(&st, &[])?.iter().map(customer_of).collect::<Result<Vec<_>>>()?;
-        let st = self.prepared("SELECT customer_pk, plan_id FROM customer_plans ORDER BY customer_pk, position")?;
-        let mut plans: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-        for r in self.tx.query(&st, &[])? {
-            plans.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-        }
-        let mut domains = self.domains_of(None)?;
-        for c in &mut list {
-            c.plans = plans.remove(&c.pk).unwrap_or_default();
-            c.domains = domains.remove(&c.pk).unwrap_or_default();
-        }
-        Ok(list)
-    }
-
     /// The customer `id`; with `lock`, its row stays locked until the transaction ends.
-    pub(crate) fn customer_impl(&mut self, id: &str, lock: bool) -> Result<Option<Customer>> {
+    pub(crate) fn find_customer(&mut self, id: &str, lock: bool) -> Result<Option<Customer>> {
         let sql = if lock {
             format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1 FOR UPDATE")
         } else {
@@ -72,8 +56,36 @@ impl PgTx<'_> {
         }
         Ok(domains)
     }
+}
 
-    pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
+/// A domain refused by the unique index, in words.
+fn refused_domain(e: postgres::Error, source: &Source, domain: &str) -> StoreError {
+    match e.as_db_error() {
+        Some(d) if d.constraint() == Some("customer_domains_unique") => {
+            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
+        }
+        _ => e.into(),
+    }
+}
+
+impl crate::Customers for PgTx<'_> {
+    fn customers(&mut self) -> Result<Vec<Customer>> {
+        let st = self.prepared(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY id"))?;
+        let mut list = self.tx.query(&st, &[])?.iter().map(customer_of).collect::<Result<Vec<_>>>()?;
+        let st = self.prepared("SELECT customer_pk, plan_id FROM customer_plans ORDER BY customer_pk, position")?;
+        let mut plans: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for r in self.tx.query(&st, &[])? {
+            plans.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        }
+        let mut domains = self.domains_of(None)?;
+        for c in &mut list {
+            c.plans = plans.remove(&c.pk).unwrap_or_default();
+            c.domains = domains.remove(&c.pk).unwrap_or_default();
+        }
+        Ok(list)
+    }
+
+    fn save_customer(&mut self, c: &Customer) -> Result<i64> {
         let billing_day = i16::from(c.billing_day);
         let pk: i64 = if c.pk == 0 {
             let st = self.prepared(
@@ -111,7 +123,7 @@ impl PgTx<'_> {
         Ok(pk)
     }
 
-    pub(crate) fn plans_impl(&mut self) -> Result<Vec<Plan>> {
+    fn plans(&mut self) -> Result<Vec<Plan>> {
         let st = self.prepared(
             "SELECT p.id, a.call_types, a.included_minutes, a.description
              FROM plans p LEFT JOIN allowances a ON a.plan_id = p.id ORDER BY p.id, a.position",
@@ -138,7 +150,7 @@ impl PgTx<'_> {
         Ok(plans)
     }
 
-    pub(crate) fn save_plan_impl(&mut self, plan: &Plan) -> Result<()> {
+    fn save_plan(&mut self, plan: &Plan) -> Result<()> {
         let st = self.prepared("INSERT INTO plans (id) VALUES ($1) ON CONFLICT (id) DO NOTHING")?;
         self.tx.execute(&st, &[&plan.id])?;
         let st = self.prepared("DELETE FROM allowances WHERE plan_id = $1")?;
@@ -154,14 +166,14 @@ impl PgTx<'_> {
         }
         Ok(())
     }
-}
 
-/// A domain refused by the unique index, in words.
-fn refused_domain(e: postgres::Error, source: &Source, domain: &str) -> StoreError {
-    match e.as_db_error() {
-        Some(d) if d.constraint() == Some("customer_domains_unique") => {
-            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
-        }
-        _ => e.into(),
+    fn customer(&mut self, id: &str) -> Result<Option<crate::Customer>> {
+        self.find_customer(id, false)
+    }
+
+    /// Locks the row in usage writes (exclusive writes already keep every other writer out).
+    fn customer_for_update(&mut self, id: &str) -> Result<Option<crate::Customer>> {
+        let lock = self.writes;
+        self.find_customer(id, lock)
     }
 }

@@ -6,14 +6,19 @@ use crate::{Deck, Result, StoreError};
 use postgres::types::Type;
 use rating::NpaNxx;
 
-impl PgTx<'_> {
-    pub(crate) fn decks_impl(&mut self) -> Result<Vec<Deck>> {
+/// An NPA-NXX (six digits) as a stored integer.
+fn as_int(n: NpaNxx) -> i32 {
+    i32::try_from(n.value()).unwrap_or(i32::MAX)
+}
+
+impl crate::Decks for PgTx<'_> {
+    fn decks(&mut self) -> Result<Vec<Deck>> {
         let st = self.prepared("SELECT id, description FROM decks ORDER BY id")?;
         let rows = self.tx.query(&st, &[])?;
         rows.iter().map(|r| Ok(Deck { id: r.try_get(0)?, description: r.try_get(1)? })).collect()
     }
 
-    pub(crate) fn save_deck_impl(&mut self, deck: &Deck) -> Result<()> {
+    fn save_deck(&mut self, deck: &Deck) -> Result<()> {
         let st = self.prepared(
             "INSERT INTO decks (id, description) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE SET description = excluded.description",
@@ -22,7 +27,7 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn local_calling_impl(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
+    fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
         let st = self.prepared("SELECT npa_nxx, local_npa_nxx FROM local_calling")?;
         let parse =
             |v: i32| NpaNxx::parse(&format!("{v:06}")).map_err(|e| StoreError::Corrupt(format!("local_calling: {e}")));
@@ -31,7 +36,7 @@ impl PgTx<'_> {
     }
 
     /// Replaces the table with one COPY of the pairs, without repeats.
-    pub(crate) fn replace_local_calling_impl(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
+    fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
         let mut rows: Vec<(i32, i32)> = pairs.iter().map(|(a, b)| (as_int(*a), as_int(*b))).collect();
         rows.sort_unstable();
         rows.dedup();
@@ -44,9 +49,4 @@ impl PgTx<'_> {
         writer.finish()?;
         Ok(())
     }
-}
-
-/// An NPA-NXX (six digits) as a stored integer.
-fn as_int(n: NpaNxx) -> i32 {
-    i32::try_from(n.value()).unwrap_or(i32::MAX)
 }

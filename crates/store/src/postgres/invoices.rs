@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::{ToSql, Type};
 use rating::Amount;
 
-impl PgTx<'_> {
-    pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
+impl crate::Invoices for PgTx<'_> {
+    fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
         let st = self.prepared(
             "SELECT plan_id, position, period_start, used_seconds FROM allowance_balances WHERE customer_pk = $1",
         )?;
@@ -26,7 +26,7 @@ impl PgTx<'_> {
         Ok(out)
     }
 
-    pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+    fn insert_invoice(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
         crate::check_billed_span(inv)?;
         // Links are written in call-number order (the key's order, which keeps index pages full)
         // and the invoice records the first and last number, where deleting it finds them.
@@ -125,7 +125,7 @@ impl PgTx<'_> {
         Ok(InvoiceId(pk))
     }
 
-    pub(crate) fn invoice_impl(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+    fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
         let st = self.prepared(
             "SELECT c.id, i.from_date, i.to_date, i.call_types, i.kind, i.status, i.currency, i.total_e2,
                     i.warnings, i.created_at
@@ -168,7 +168,7 @@ impl PgTx<'_> {
 
     /// Locks the invoice and its customer's row first, so that a deletion and a creation for the
     /// same customer run one after the other.
-    pub(crate) fn delete_invoice_impl(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
+    fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
         let st = self.prepared(
             "SELECT i.status FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = $1 FOR UPDATE",
         )?;
@@ -198,7 +198,7 @@ impl PgTx<'_> {
         Ok(DeleteOutcome::Deleted { calls_released: narrow(released, "released calls")? })
     }
 
-    pub(crate) fn invoices_for_range_impl(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
+    fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
         let st = self.prepared(
             "SELECT pk FROM invoices WHERE customer_pk = $1 AND from_date = $2 AND to_date = $3
                AND status <> 'void' ORDER BY pk",
@@ -207,7 +207,7 @@ impl PgTx<'_> {
         rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()
     }
 
-    pub(crate) fn draft_invoices_impl(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
+    fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
         let st = self.prepared("SELECT pk FROM invoices WHERE customer_pk = $1 AND status = 'draft' ORDER BY pk")?;
         let rows = self.tx.query(&st, &[&customer_pk])?;
         rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()

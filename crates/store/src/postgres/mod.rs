@@ -5,7 +5,7 @@
 //! advisory lock that usage writes ([`Store::write_usage`]: call imports, invoices) share, so
 //! usage writes run side by side but never beside a change of customers, plans or rates. Within
 //! usage writes, invoices of one customer are serialised by locking the customer's row
-//! ([`crate::StoreTx::customer_for_update`]) and imports by locking the call counter. Reads are
+//! ([`crate::Customers::customer_for_update`]) and imports by locking the call counter. Reads are
 //! `REPEATABLE READ` snapshots.
 
 mod calls;
@@ -272,119 +272,7 @@ impl crate::StoreTx for PgTx<'_> {
         }
         Ok(self.tx.commit()?)
     }
-    fn customers(&mut self) -> Result<Vec<crate::Customer>> {
-        self.customers_impl()
-    }
-    fn customer(&mut self, id: &str) -> Result<Option<crate::Customer>> {
-        self.customer_impl(id, false)
-    }
-    fn customer_for_update(&mut self, id: &str) -> Result<Option<crate::Customer>> {
-        let lock = self.writes;
-        self.customer_impl(id, lock)
-    }
-    fn save_customer(&mut self, customer: &crate::Customer) -> Result<i64> {
-        self.save_customer_impl(customer)
-    }
-    fn plans(&mut self) -> Result<Vec<crate::Plan>> {
-        self.plans_impl()
-    }
-    fn save_plan(&mut self, plan: &crate::Plan) -> Result<()> {
-        self.save_plan_impl(plan)
-    }
-    fn rates(&mut self) -> Result<Vec<rating::Rate>> {
-        self.rates_impl()
-    }
-    fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>> {
-        self.insert_rates_impl(rates)
-    }
-    fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()> {
-        self.close_rate_impl(id, effective_to)
-    }
-    fn import_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
-        self.import_calls_impl(calls, outcomes)
-    }
-    fn import_new_calls(&mut self, calls: &[crate::NewCall], outcomes: &mut Vec<crate::CallOutcome>) -> Result<()> {
-        self.import_new_calls_impl(calls, outcomes)
-    }
-    fn each_call<E: From<StoreError>>(
-        &mut self,
-        query: &crate::CallQuery,
-        f: impl FnMut(crate::StoredCall) -> Result<(), E>,
-    ) -> Result<(), E> {
-        self.each_call_impl(query, f)
-    }
-    fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(crate::BalanceKey, u64)>> {
-        self.allowance_used_impl(customer_pk)
-    }
-    fn insert_invoice(&mut self, invoice: &crate::NewInvoice) -> Result<crate::InvoiceId> {
-        self.insert_invoice_impl(invoice)
-    }
-    fn invoice(&mut self, id: crate::InvoiceId) -> Result<Option<crate::Invoice>> {
-        self.invoice_impl(id)
-    }
-    fn delete_invoice(&mut self, id: crate::InvoiceId) -> Result<crate::DeleteOutcome> {
-        self.delete_invoice_impl(id)
-    }
-    fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<crate::InvoiceId>> {
-        self.invoices_for_range_impl(customer_pk, from, to)
-    }
-    fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<crate::InvoiceId>> {
-        self.draft_invoices_impl(customer_pk)
-    }
-    fn decks(&mut self) -> Result<Vec<crate::Deck>> {
-        self.decks_impl()
-    }
     fn check(&mut self) -> Result<Vec<String>> {
         self.check_impl()
-    }
-    fn save_deck(&mut self, deck: &crate::Deck) -> Result<()> {
-        self.save_deck_impl(deck)
-    }
-    fn local_calling(&mut self) -> Result<Vec<(rating::NpaNxx, rating::NpaNxx)>> {
-        self.local_calling_impl()
-    }
-    fn replace_local_calling(&mut self, pairs: &[(rating::NpaNxx, rating::NpaNxx)]) -> Result<()> {
-        self.replace_local_calling_impl(pairs)
-    }
-    fn sources(&mut self) -> Result<Vec<crate::Source>> {
-        Ok(self.registry()?.list())
-    }
-    fn add_source(&mut self, name: &str, platform: crate::Platform) -> Result<crate::Source> {
-        self.add_source_impl(name, platform)
-    }
-    fn source_settings(&mut self) -> Result<Vec<crate::SourceSettings>> {
-        self.source_settings_impl()
-    }
-    fn save_source_settings(&mut self, settings: &crate::SourceSettings) -> Result<()> {
-        self.save_source_settings_impl(settings)
-    }
-    fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(crate::Source, crate::PhoneNumber)>> {
-        self.phone_numbers_impl(customer_pk)
-    }
-    fn replace_phone_numbers(
-        &mut self,
-        customer_pk: i64,
-        source: &crate::Source,
-        numbers: &[crate::PhoneNumber],
-    ) -> Result<()> {
-        self.replace_phone_numbers_impl(customer_pk, source, numbers)
-    }
-    fn save_job(&mut self, job: &crate::Job) -> Result<i64> {
-        self.save_job_impl(job)
-    }
-    fn job(&mut self, id: i64) -> Result<Option<crate::Job>> {
-        self.job_impl(id)
-    }
-    fn jobs(&mut self, query: &crate::JobQuery) -> Result<Vec<crate::Job>> {
-        self.jobs_impl(query)
-    }
-    fn count_calls(
-        &mut self,
-        customer_pk: i64,
-        source: &crate::Source,
-        from: rating::Micros,
-        to: rating::Micros,
-    ) -> Result<u64> {
-        self.count_calls_impl(customer_pk, source, from, to)
     }
 }

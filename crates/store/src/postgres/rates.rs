@@ -24,8 +24,8 @@ struct RateColumns<'a> {
     local_prefix: Vec<&'a str>,
 }
 
-impl PgTx<'_> {
-    pub(crate) fn rates_impl(&mut self) -> Result<Vec<Rate>> {
+impl crate::Rates for PgTx<'_> {
+    fn rates(&mut self) -> Result<Vec<Rate>> {
         let st = self.prepared(
             "SELECT r.id, r.call_type, r.prefix, c.id, r.effective_from, r.effective_to, r.rate_e8,
                     r.connection_fee_e8, r.initial_increment, r.subsequent_increment, r.description,
@@ -70,7 +70,7 @@ impl PgTx<'_> {
 
     /// Inserts the rates with one statement over arrays of their columns; identities are handed
     /// out in the arrays' order, so the new ids in ascending order are the rates' ids in order.
-    pub(crate) fn insert_rates_impl(&mut self, rates: &[Rate]) -> Result<Vec<i64>> {
+    fn insert_rates(&mut self, rates: &[Rate]) -> Result<Vec<i64>> {
         if rates.is_empty() {
             return Ok(Vec::new());
         }
@@ -145,7 +145,7 @@ impl PgTx<'_> {
         Ok(ids)
     }
 
-    pub(crate) fn close_rate_impl(&mut self, id: i64, effective_to: Micros) -> Result<()> {
+    fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()> {
         let st = self.prepared("UPDATE rates SET effective_to = $2 WHERE id = $1 AND effective_to IS NULL")?;
         self.tx.execute(&st, &[&id, &at(effective_to)?])?;
         Ok(())

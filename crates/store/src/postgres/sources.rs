@@ -72,8 +72,10 @@ impl PgTx<'_> {
         }
         Ok(self.registry.get_or_insert_with(Registry::default))
     }
+}
 
-    pub(crate) fn add_source_impl(&mut self, name: &str, platform: Platform) -> Result<Source> {
+impl crate::Sources for PgTx<'_> {
+    fn add_source(&mut self, name: &str, platform: Platform) -> Result<Source> {
         Source::check_name(name, platform).map_err(StoreError::Refused)?;
         let code = self.registry()?.next_code();
         let small = i16::try_from(code).map_err(|_| StoreError::Refused("no source code is left".into()))?;
@@ -86,7 +88,7 @@ impl PgTx<'_> {
         Ok(Source::new(code, name, platform))
     }
 
-    pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
+    fn source_settings(&mut self) -> Result<Vec<SourceSettings>> {
         let sources = self.registry()?.clone();
         let st = self.prepared("SELECT source, settings, secrets, updated_at FROM source_settings")?;
         let mut list = Vec::new();
@@ -102,7 +104,7 @@ impl PgTx<'_> {
         Ok(list)
     }
 
-    pub(crate) fn save_source_settings_impl(&mut self, s: &SourceSettings) -> Result<()> {
+    fn save_source_settings(&mut self, s: &SourceSettings) -> Result<()> {
         let st = self.prepared(
             "INSERT INTO source_settings (source, settings, secrets, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
@@ -112,7 +114,7 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn phone_numbers_impl(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+    fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
         let sources = self.registry()?.clone();
         let st = self.prepared(
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = $1 ORDER BY source, number",
@@ -126,12 +128,7 @@ impl PgTx<'_> {
         Ok(list)
     }
 
-    pub(crate) fn replace_phone_numbers_impl(
-        &mut self,
-        customer_pk: i64,
-        source: &Source,
-        numbers: &[PhoneNumber],
-    ) -> Result<()> {
+    fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()> {
         let st = self.prepared("DELETE FROM phone_numbers WHERE customer_pk = $1 AND source = $2")?;
         self.tx.execute(&st, &[&customer_pk, &source_code(source)])?;
         let st = self.prepared(
@@ -145,7 +142,13 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn save_job_impl(&mut self, j: &Job) -> Result<i64> {
+    fn sources(&mut self) -> Result<Vec<crate::Source>> {
+        Ok(self.registry()?.list())
+    }
+}
+
+impl crate::Jobs for PgTx<'_> {
+    fn save_job(&mut self, j: &Job) -> Result<i64> {
         let p = &j.progress;
         let counters =
             [p.pages, p.received, p.imported, p.updated, p.duplicates, p.conflicts, p.skipped, p.repeated].map(wide);
@@ -211,7 +214,7 @@ impl PgTx<'_> {
         }
     }
 
-    pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+    fn job(&mut self, id: i64) -> Result<Option<Job>> {
         let sources = self.registry()?.clone();
         let st = self.prepared(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = $1"
@@ -219,7 +222,7 @@ impl PgTx<'_> {
         self.tx.query_opt(&st, &[&id])?.as_ref().map(|r| job_of(r, &sources)).transpose()
     }
 
-    pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+    fn jobs(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
         let sources = self.registry()?.clone();
         let st = self.prepared(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
@@ -229,13 +232,5 @@ impl PgTx<'_> {
         let source = q.source.as_ref().map(source_code);
         let limit = q.limit.map(wide);
         self.tx.query(&st, &[&q.customer_pk, &source, &limit])?.iter().map(|r| job_of(r, &sources)).collect()
-    }
-
-    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: &Source, from: i64, to: i64) -> Result<u64> {
-        let st = self.prepared(
-            "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",
-        )?;
-        let n: i64 = self.tx.query_one(&st, &[&customer_pk, &at(from)?, &at(to)?, &source_code(source)])?.try_get(0)?;
-        narrow(n, "call count")
     }
 }

@@ -21,25 +21,6 @@ fn call_type_column(c: &NewCall) -> Option<&str> {
 }
 
 impl SqliteTx<'_> {
-    /// Inserts each call numbered from the counter (a call's number is the counter plus its
-    /// place in `calls`); a call whose (source, source call id) is stored already is compared
-    /// with the stored one instead.
-    pub(crate) fn import_calls_impl(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
-        let first: i64 = self.tx.query_row("SELECT next FROM counters WHERE name = 'calls'", [], |r| r.get(0))?;
-        let mut insert = self.tx.prepare_cached(INSERT)?;
-        for (n, c) in calls.iter().enumerate() {
-            let outcome = if insert_call(&mut insert, first + n as i64, c)? {
-                CallOutcome::Imported
-            } else {
-                self.import_known(c, first)?
-            };
-            outcomes.push(outcome);
-        }
-        drop(insert);
-        self.tx.execute("UPDATE counters SET next = ?1 WHERE name = 'calls'", [first + calls.len() as i64])?;
-        Ok(())
-    }
-
     /// A call whose (source, source call id) is stored: one numbered from `first` was inserted by
     /// this batch (an id repeated in it); another is the same, or updated unless it is billed.
     fn import_known(&self, c: &NewCall, first: i64) -> Result<CallOutcome> {
@@ -87,60 +68,6 @@ impl SqliteTx<'_> {
             c.source_call_id,
         ])?;
         Ok(CallOutcome::Updated)
-    }
-
-    /// The calls of a query, read one by one from the statement (for one customer, SQLite sorts
-    /// the ties of a start as it goes: the calls' key is already in start order).
-    pub(crate) fn each_call_impl<E: From<StoreError>>(
-        &mut self,
-        q: &CallQuery,
-        f: impl FnMut(StoredCall) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let mut sql = String::from(
-            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
-                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4,
-                    c.customer_pk
-             FROM calls c LEFT JOIN billed_calls b
-               ON b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk
-             WHERE c.start_us >= ?1 AND c.start_us < ?2",
-        );
-        let mut values: Vec<rusqlite::types::Value> =
-            vec![q.from.unwrap_or(i64::MIN).into(), q.to.unwrap_or(i64::MAX).into()];
-        let mut bind = |sql: &mut String, condition: &str, value: rusqlite::types::Value| {
-            values.push(value);
-            sql.push_str(&condition.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(pk) = q.customer_pk {
-            bind(&mut sql, " AND c.customer_pk = ?", pk.into());
-        }
-        if let Some(source) = &q.source {
-            bind(&mut sql, " AND c.source = ?", source.code().into());
-        }
-        if let Some(number) = &q.number {
-            bind(&mut sql, " AND (instr(c.from_number, ?) > 0 OR instr(c.to_number, ?) > 0)", number.clone().into());
-        }
-        if let Some(invoice) = q.invoice {
-            bind(&mut sql, " AND b.invoice_pk = ?", invoice.0.into());
-        }
-        for (wanted, condition) in [
-            (q.answered_only, " AND c.duration > 0"),
-            (q.unanswered_only, " AND c.duration = 0"),
-            (q.unbilled_only, " AND b.call_pk IS NULL"),
-            (q.billed_only, " AND b.call_pk IS NOT NULL"),
-        ] {
-            if wanted {
-                sql.push_str(condition);
-            }
-        }
-        sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
-        let sources = self.registry()?.clone();
-        let mut emit = sources.in_order(f);
-        let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
-        let mut rows = st.query(rusqlite::params_from_iter(values)).map_err(StoreError::from)?;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            emit(Some(stored_call(r, &sources)?))?;
-        }
-        emit(None)
     }
 }
 
@@ -193,4 +120,86 @@ fn insert_call(insert: &mut CachedStatement<'_>, pk: i64, c: &NewCall) -> Result
     insert.raw_bind_parameter(9, &c.to)?;
     insert.raw_bind_parameter(10, call_type_column(c))?;
     Ok(insert.raw_execute()? == 1)
+}
+
+impl crate::Calls for SqliteTx<'_> {
+    /// Inserts each call numbered from the counter (a call's number is the counter plus its
+    /// place in `calls`); a call whose (source, source call id) is stored already is compared
+    /// with the stored one instead.
+    fn import_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
+        let first: i64 = self.tx.query_row("SELECT next FROM counters WHERE name = 'calls'", [], |r| r.get(0))?;
+        let mut insert = self.tx.prepare_cached(INSERT)?;
+        for (n, c) in calls.iter().enumerate() {
+            let outcome = if insert_call(&mut insert, first + n as i64, c)? {
+                CallOutcome::Imported
+            } else {
+                self.import_known(c, first)?
+            };
+            outcomes.push(outcome);
+        }
+        drop(insert);
+        self.tx.execute("UPDATE counters SET next = ?1 WHERE name = 'calls'", [first + calls.len() as i64])?;
+        Ok(())
+    }
+
+    /// The calls of a query, read one by one from the statement (for one customer, SQLite sorts
+    /// the ties of a start as it goes: the calls' key is already in start order).
+    fn each_call<E: From<StoreError>>(
+        &mut self,
+        q: &CallQuery,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut sql = String::from(
+            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
+                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4,
+                    c.customer_pk
+             FROM calls c LEFT JOIN billed_calls b
+               ON b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk
+             WHERE c.start_us >= ?1 AND c.start_us < ?2",
+        );
+        let mut values: Vec<rusqlite::types::Value> =
+            vec![q.from.unwrap_or(i64::MIN).into(), q.to.unwrap_or(i64::MAX).into()];
+        let mut bind = |sql: &mut String, condition: &str, value: rusqlite::types::Value| {
+            values.push(value);
+            sql.push_str(&condition.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(pk) = q.customer_pk {
+            bind(&mut sql, " AND c.customer_pk = ?", pk.into());
+        }
+        if let Some(source) = &q.source {
+            bind(&mut sql, " AND c.source = ?", source.code().into());
+        }
+        if let Some(number) = &q.number {
+            bind(&mut sql, " AND (instr(c.from_number, ?) > 0 OR instr(c.to_number, ?) > 0)", number.clone().into());
+        }
+        if let Some(invoice) = q.invoice {
+            bind(&mut sql, " AND b.invoice_pk = ?", invoice.0.into());
+        }
+        for (wanted, condition) in [
+            (q.answered_only, " AND c.duration > 0"),
+            (q.unanswered_only, " AND c.duration = 0"),
+            (q.unbilled_only, " AND b.call_pk IS NULL"),
+            (q.billed_only, " AND b.call_pk IS NOT NULL"),
+        ] {
+            if wanted {
+                sql.push_str(condition);
+            }
+        }
+        sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
+        let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
+        let mut rows = st.query(rusqlite::params_from_iter(values)).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            emit(Some(stored_call(r, &sources)?))?;
+        }
+        emit(None)
+    }
+
+    fn count_calls(&mut self, customer_pk: i64, source: &crate::Source, from: i64, to: i64) -> Result<u64> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT count(*) FROM calls WHERE customer_pk = ?1 AND start_us >= ?2 AND start_us < ?3 AND source = ?4",
+        )?;
+        narrow(st.query_row(params![customer_pk, from, to, source.code()], |r| r.get(0))?, "call count")
+    }
 }

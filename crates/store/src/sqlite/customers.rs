@@ -38,8 +38,20 @@ impl SqliteTx<'_> {
         c.domains.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(())
     }
+}
 
-    pub(crate) fn customers_impl(&mut self) -> Result<Vec<Customer>> {
+/// A domain refused by the unique index, in words.
+fn refused_domain(e: rusqlite::Error, source: &crate::Source, domain: &str) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
+        }
+        e => e.into(),
+    }
+}
+
+impl crate::Customers for SqliteTx<'_> {
+    fn customers(&mut self) -> Result<Vec<Customer>> {
         let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY id"))?;
         let mut list: Vec<Customer> = st.query_map([], customer_of)?.collect::<rusqlite::Result<_>>()?;
         drop(st);
@@ -49,7 +61,7 @@ impl SqliteTx<'_> {
         Ok(list)
     }
 
-    pub(crate) fn customer_impl(&mut self, id: &str) -> Result<Option<Customer>> {
+    fn customer(&mut self, id: &str) -> Result<Option<Customer>> {
         let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?1"))?;
         let found = st.query_row([id], customer_of).optional()?;
         drop(st);
@@ -62,7 +74,7 @@ impl SqliteTx<'_> {
         }
     }
 
-    pub(crate) fn save_customer_impl(&mut self, c: &Customer) -> Result<i64> {
+    fn save_customer(&mut self, c: &Customer) -> Result<i64> {
         let pk = if c.pk == 0 {
             self.tx.execute(
                 "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id)
@@ -99,7 +111,7 @@ impl SqliteTx<'_> {
         Ok(pk)
     }
 
-    pub(crate) fn plans_impl(&mut self) -> Result<Vec<Plan>> {
+    fn plans(&mut self) -> Result<Vec<Plan>> {
         let mut st = self.tx.prepare_cached(
             "SELECT p.id, a.call_types, a.included_minutes, a.description
              FROM plans p LEFT JOIN allowances a ON a.plan_id = p.id ORDER BY p.id, a.position",
@@ -127,7 +139,7 @@ impl SqliteTx<'_> {
         Ok(plans)
     }
 
-    pub(crate) fn save_plan_impl(&mut self, plan: &Plan) -> Result<()> {
+    fn save_plan(&mut self, plan: &Plan) -> Result<()> {
         self.tx.execute("INSERT INTO plans (id) VALUES (?1) ON CONFLICT (id) DO NOTHING", [&plan.id])?;
         self.tx.execute("DELETE FROM allowances WHERE plan_id = ?1", [&plan.id])?;
         for (i, a) in plan.allowances.iter().enumerate() {
@@ -140,14 +152,9 @@ impl SqliteTx<'_> {
         }
         Ok(())
     }
-}
 
-/// A domain refused by the unique index, in words.
-fn refused_domain(e: rusqlite::Error, source: &crate::Source, domain: &str) -> StoreError {
-    match e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            StoreError::Refused(format!("{source} domain `{domain}` is another customer's (compared ignoring case)"))
-        }
-        e => e.into(),
+    /// The write lock already keeps every other writer out.
+    fn customer_for_update(&mut self, id: &str) -> Result<Option<crate::Customer>> {
+        self.customer(id)
     }
 }

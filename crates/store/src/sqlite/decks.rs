@@ -8,14 +8,14 @@ use rusqlite::params;
 static INSERT_PAIRS: MultiInsert =
     MultiInsert::new("local_calling (npa_nxx, local_npa_nxx)", 2, "ON CONFLICT DO NOTHING");
 
-impl SqliteTx<'_> {
-    pub(crate) fn decks_impl(&mut self) -> Result<Vec<Deck>> {
+impl crate::Decks for SqliteTx<'_> {
+    fn decks(&mut self) -> Result<Vec<Deck>> {
         let mut st = self.tx.prepare_cached("SELECT id, description FROM decks ORDER BY id")?;
         let decks = st.query_map([], |r| Ok(Deck { id: r.get(0)?, description: r.get(1)? }))?;
         Ok(decks.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub(crate) fn save_deck_impl(&mut self, deck: &Deck) -> Result<()> {
+    fn save_deck(&mut self, deck: &Deck) -> Result<()> {
         self.tx.execute(
             "INSERT INTO decks (id, description) VALUES (?1, ?2)
              ON CONFLICT (id) DO UPDATE SET description = excluded.description",
@@ -24,7 +24,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn local_calling_impl(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
+    fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
         let mut st = self.tx.prepare_cached("SELECT npa_nxx, local_npa_nxx FROM local_calling")?;
         let mut rows = st.query([])?;
         let mut out = Vec::new();
@@ -36,7 +36,7 @@ impl SqliteTx<'_> {
         Ok(out)
     }
 
-    pub(crate) fn replace_local_calling_impl(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
+    fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {
         self.tx.execute("DELETE FROM local_calling", [])?;
         for chunk in pairs.chunks(CHUNK) {
             let mut st = INSERT_PAIRS.prepare(&self.tx, chunk.len())?;

@@ -15,8 +15,8 @@ static INSERT_BILLED: MultiInsert = MultiInsert::new(
     "",
 );
 
-impl SqliteTx<'_> {
-    pub(crate) fn allowance_used_impl(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
+impl crate::Invoices for SqliteTx<'_> {
+    fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
         let mut st = self.tx.prepare_cached(
             "SELECT plan_id, position, period_start, used_seconds FROM allowance_balances WHERE customer_pk = ?1",
         )?;
@@ -33,7 +33,7 @@ impl SqliteTx<'_> {
         Ok(out)
     }
 
-    pub(crate) fn insert_invoice_impl(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
+    fn insert_invoice(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
         crate::check_billed_span(inv)?;
         self.tx.execute(
             "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
@@ -102,7 +102,7 @@ impl SqliteTx<'_> {
         Ok(InvoiceId(pk))
     }
 
-    pub(crate) fn invoice_impl(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+    fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
         let header = self
             .tx
             .query_row(
@@ -150,7 +150,7 @@ impl SqliteTx<'_> {
         Ok(Some(inv))
     }
 
-    pub(crate) fn delete_invoice_impl(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
+    fn delete_invoice(&mut self, id: InvoiceId) -> Result<DeleteOutcome> {
         let status: Option<String> =
             self.tx.query_row("SELECT status FROM invoices WHERE pk = ?1", [id.0], |r| r.get(0)).optional()?;
         match status.as_deref() {
@@ -172,7 +172,7 @@ impl SqliteTx<'_> {
         Ok(DeleteOutcome::Deleted { calls_released: narrow(released, "released calls")? })
     }
 
-    pub(crate) fn invoices_for_range_impl(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
+    fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>> {
         let mut st = self.tx.prepare_cached(
             "SELECT pk FROM invoices WHERE customer_pk = ?1 AND from_date = ?2 AND to_date = ?3
                AND status <> 'void' ORDER BY pk",
@@ -181,7 +181,7 @@ impl SqliteTx<'_> {
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub(crate) fn draft_invoices_impl(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
+    fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>> {
         let mut st = self
             .tx
             .prepare_cached("SELECT pk FROM invoices WHERE customer_pk = ?1 AND status = 'draft' ORDER BY pk")?;

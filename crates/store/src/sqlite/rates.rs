@@ -7,7 +7,44 @@ use rating::{CallType, Increments, Micros, Owner, Price, Rate, Window};
 use rusqlite::params;
 
 impl SqliteTx<'_> {
-    pub(crate) fn rates_impl(&mut self) -> Result<Vec<Rate>> {
+    pub(crate) fn insert_rate(&mut self, rate: &Rate) -> Result<i64> {
+        let deck: Option<&str> = match &rate.owner {
+            Owner::Deck(id) => Some(id),
+            _ => None,
+        };
+        let customer_pk: Option<i64> = match &rate.owner {
+            Owner::Default | Owner::Deck(_) => None,
+            Owner::Customer(id) => Some(
+                self.tx
+                    .query_row("SELECT pk FROM customers WHERE id = ?1", [id], |r| r.get(0))
+                    .map_err(|_| StoreError::Corrupt(format!("rate for unknown customer {id}")))?,
+            ),
+        };
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO rates (call_type, prefix, customer_pk, effective_from, effective_to, rate_e8,
+                 connection_fee_e8, initial_increment, subsequent_increment, description, deck_id, local_prefix)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        st.execute(params![
+            rate.call_type.as_str(),
+            rate.prefix.as_str(),
+            customer_pk,
+            rate.window.from,
+            rate.window.to,
+            rate.price.units(),
+            rate.connection_fee.units(),
+            rate.increments.initial(),
+            rate.increments.subsequent(),
+            rate.description,
+            deck,
+            rate.local_prefix.as_str(),
+        ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+}
+
+impl crate::Rates for SqliteTx<'_> {
+    fn rates(&mut self) -> Result<Vec<Rate>> {
         let mut st = self.tx.prepare_cached(
             "SELECT r.id, r.call_type, r.prefix, c.id, r.effective_from, r.effective_to, r.rate_e8,
                     r.connection_fee_e8, r.initial_increment, r.subsequent_increment, r.description,
@@ -46,46 +83,15 @@ impl SqliteTx<'_> {
         Ok(out)
     }
 
-    pub(crate) fn insert_rate_impl(&mut self, rate: &Rate) -> Result<i64> {
-        let deck: Option<&str> = match &rate.owner {
-            Owner::Deck(id) => Some(id),
-            _ => None,
-        };
-        let customer_pk: Option<i64> = match &rate.owner {
-            Owner::Default | Owner::Deck(_) => None,
-            Owner::Customer(id) => Some(
-                self.tx
-                    .query_row("SELECT pk FROM customers WHERE id = ?1", [id], |r| r.get(0))
-                    .map_err(|_| StoreError::Corrupt(format!("rate for unknown customer {id}")))?,
-            ),
-        };
-        let mut st = self.tx.prepare_cached(
-            "INSERT INTO rates (call_type, prefix, customer_pk, effective_from, effective_to, rate_e8,
-                 connection_fee_e8, initial_increment, subsequent_increment, description, deck_id, local_prefix)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        st.execute(params![
-            rate.call_type.as_str(),
-            rate.prefix.as_str(),
-            customer_pk,
-            rate.window.from,
-            rate.window.to,
-            rate.price.units(),
-            rate.connection_fee.units(),
-            rate.increments.initial(),
-            rate.increments.subsequent(),
-            rate.description,
-            deck,
-            rate.local_prefix.as_str(),
-        ])?;
-        Ok(self.tx.last_insert_rowid())
-    }
-
-    pub(crate) fn close_rate_impl(&mut self, id: i64, effective_to: Micros) -> Result<()> {
+    fn close_rate(&mut self, id: i64, effective_to: Micros) -> Result<()> {
         self.tx.execute(
             "UPDATE rates SET effective_to = ?2 WHERE id = ?1 AND effective_to IS NULL",
             params![id, effective_to],
         )?;
         Ok(())
+    }
+
+    fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>> {
+        rates.iter().map(|r| self.insert_rate(r)).collect()
     }
 }

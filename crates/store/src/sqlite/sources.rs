@@ -61,8 +61,10 @@ impl SqliteTx<'_> {
         }
         Ok(self.registry.get_or_insert_with(Registry::default))
     }
+}
 
-    pub(crate) fn add_source_impl(&mut self, name: &str, platform: Platform) -> Result<Source> {
+impl crate::Sources for SqliteTx<'_> {
+    fn add_source(&mut self, name: &str, platform: Platform) -> Result<Source> {
         Source::check_name(name, platform).map_err(StoreError::Refused)?;
         let code = self.registry()?.next_code();
         let added = self.tx.execute(
@@ -76,7 +78,7 @@ impl SqliteTx<'_> {
         Ok(Source::new(code, name, platform))
     }
 
-    pub(crate) fn source_settings_impl(&mut self) -> Result<Vec<SourceSettings>> {
+    fn source_settings(&mut self) -> Result<Vec<SourceSettings>> {
         let mut st = self
             .tx
             .prepare_cached("SELECT source, settings, secrets, updated_at FROM source_settings ORDER BY source")?;
@@ -92,7 +94,7 @@ impl SqliteTx<'_> {
         Ok(list)
     }
 
-    pub(crate) fn save_source_settings_impl(&mut self, s: &SourceSettings) -> Result<()> {
+    fn save_source_settings(&mut self, s: &SourceSettings) -> Result<()> {
         self.tx.execute(
             "INSERT INTO source_settings (source, settings, secrets, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (source) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets,
@@ -102,7 +104,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn phone_numbers_impl(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+    fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
         let mut st = self.tx.prepare_cached(
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = ?1 ORDER BY source, number",
         )?;
@@ -119,12 +121,7 @@ impl SqliteTx<'_> {
         Ok(list)
     }
 
-    pub(crate) fn replace_phone_numbers_impl(
-        &mut self,
-        customer_pk: i64,
-        source: &Source,
-        numbers: &[PhoneNumber],
-    ) -> Result<()> {
+    fn replace_phone_numbers(&mut self, customer_pk: i64, source: &Source, numbers: &[PhoneNumber]) -> Result<()> {
         self.tx.execute(
             "DELETE FROM phone_numbers WHERE customer_pk = ?1 AND source = ?2",
             params![customer_pk, source.code()],
@@ -139,7 +136,13 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    pub(crate) fn save_job_impl(&mut self, j: &Job) -> Result<i64> {
+    fn sources(&mut self) -> Result<Vec<crate::Source>> {
+        Ok(self.registry()?.list())
+    }
+}
+
+impl crate::Jobs for SqliteTx<'_> {
+    fn save_job(&mut self, j: &Job) -> Result<i64> {
         use rusqlite::types::Value;
         let p = &j.progress;
         let int = |v: u64| Value::Integer(wide(v));
@@ -198,7 +201,7 @@ impl SqliteTx<'_> {
         }
     }
 
-    pub(crate) fn job_impl(&mut self, id: i64) -> Result<Option<Job>> {
+    fn job(&mut self, id: i64) -> Result<Option<Job>> {
         let sources = self.registry()?.clone();
         let mut st = self.tx.prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = ?1"
@@ -207,7 +210,7 @@ impl SqliteTx<'_> {
         row.transpose()
     }
 
-    pub(crate) fn jobs_impl(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
+    fn jobs(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
         let sources = self.registry()?.clone();
         let mut st = self.tx.prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk
@@ -218,12 +221,5 @@ impl SqliteTx<'_> {
         let source = q.source.as_ref().map(Source::code);
         let rows = st.query_map(params![q.customer_pk, source, limit], |r| Ok(job_of(r, &sources)))?;
         rows.map(|r| r?).collect()
-    }
-
-    pub(crate) fn count_calls_impl(&mut self, customer_pk: i64, source: &Source, from: i64, to: i64) -> Result<u64> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT count(*) FROM calls WHERE customer_pk = ?1 AND start_us >= ?2 AND start_us < ?3 AND source = ?4",
-        )?;
-        narrow(st.query_row(params![customer_pk, from, to, source.code()], |r| r.get(0))?, "call count")
     }
 }
