@@ -14,25 +14,7 @@ use store::{
 };
 use testkit::TempDatabase;
 
-/// The backend a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
-/// `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
-        }
-    };
-}
+use testkit::{on_both_backends, Backend};
 
 on_both_backends! {
     customers_and_plans_round_trip,

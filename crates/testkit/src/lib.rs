@@ -3,6 +3,27 @@
 
 use store::{PgStore, Result};
 
+/// The backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
+/// `postgres::name` (a run leaves the PostgreSQL half out with `-- --skip postgres::`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::Backend::Postgres) } )*
+        }
+    };
+}
+
 /// A throwaway database on a server, for tests and benchmarks: created empty from an
 /// administrator's URL and dropped, with its connections and its saved copies, when the value is
 /// dropped.

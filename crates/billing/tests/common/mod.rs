@@ -19,26 +19,10 @@ use testkit::TempDatabase;
 
 pub use build::*;
 
-/// The backend a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
-/// `postgres::name`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name($crate::common::Backend::Postgres) } )*
-        }
-    };
-}
+pub use testkit::Backend;
+// Every test program compiles this module; the ones with no test on both backends leave it unused.
+#[allow(unused_imports)]
+pub use testkit::on_both_backends;
 
 /// A progress display that shows nothing.
 pub struct Quiet;

@@ -178,26 +178,10 @@ impl Run {
     }
 }
 
-/// The storage backend a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
-/// `postgres::name`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name($crate::common::Backend::Postgres) } )*
-        }
-    };
-}
+pub use testkit::Backend;
+// Every test program compiles this module; the ones with no test on both backends leave it unused.
+#[allow(unused_imports)]
+pub use testkit::on_both_backends;
 
 /// A fresh database in its own temporary directory (SQLite: the file is there; PostgreSQL: a new
 /// database, dropped with the value).
