@@ -3,16 +3,10 @@
 use billing::metered::check::{Advice, Fix, SourceCheck};
 use store::{Platform, Source};
 
-/// Whether the source is its platform's own (`netsapiens`, `brightlink`), which customers.csv and
-/// `sources set` name without more.
-fn is_default(source: &Source) -> bool {
-    *source == Source::default_of(source.platform())
-}
-
 /// The fix as a command to run or a thing to do.
 pub fn fix(f: &Fix) -> String {
     match f {
-        Fix::SetUp { source } if is_default(source) => {
+        Fix::SetUp { source } if source.is_default() => {
             format!("meter sources set {source} --url … (see docs/operations.md)")
         }
         Fix::SetUp { source } => {
@@ -20,7 +14,7 @@ pub fn fix(f: &Fix) -> String {
         }
         Fix::SecretKey => "set METER_SECRET_KEY or METER_SECRET_KEY_FILE (docs/operations.md)".into(),
         Fix::Settings { source } => format!("meter sources set {source} …"),
-        Fix::Domain { source, customer } if is_default(source) => {
+        Fix::Domain { source, customer } if source.is_default() => {
             format!("correct {source}_domain of {customer} in customers.csv")
         }
         Fix::Domain { source, customer } => {

@@ -149,6 +149,12 @@ impl Source {
         Source { code, name: name.into(), platform }
     }
 
+    /// Whether this is its platform's own source (`netsapiens`, `brightlink`, `file`), which
+    /// customers.csv and `sources set` name without more.
+    pub fn is_default(&self) -> bool {
+        *self == Source::default_of(self.platform)
+    }
+
     /// The store's code of the source.
     pub fn code(&self) -> i64 {
         self.code

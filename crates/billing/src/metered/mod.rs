@@ -33,11 +33,10 @@ fn cut(text: &str, max: usize) -> String {
 
 /// Where customers.csv gives a customer's domain on a source.
 pub(crate) fn domain_hint(source: &Source) -> String {
-    match source.platform() {
-        p if *source == Source::default_of(p) => {
-            format!("`{source}_domain` in customers.csv, or `{source}:DOMAIN` in its `domains`")
-        }
-        _ => format!("`{source}:DOMAIN` in the `domains` column of customers.csv"),
+    if source.is_default() {
+        format!("`{source}_domain` in customers.csv, or `{source}:DOMAIN` in its `domains`")
+    } else {
+        format!("`{source}:DOMAIN` in the `domains` column of customers.csv")
     }
 }
 

@@ -16,8 +16,8 @@ use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, Stor
 use chrono::{DateTime, Utc};
 use postgres::types::{ToSql, Type};
 use postgres::Row;
-use rating::{CallType, Charge, Direction};
-use std::collections::{HashMap, HashSet};
+use rating::{CallType, Charge, Direction, Micros};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The staging table, created once per connection; emptied at every commit.
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS calls_staging (
@@ -147,44 +147,31 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    /// The links of a batch of calls in start order, by call number: read customer by customer
-    /// (a batch of one customer's calls, the common case, is one read).
+    /// The links of a batch of calls in start order, read customer by customer (a batch of one
+    /// customer's calls, the common case, is one read): for each customer, those in the range of
+    /// its calls' numbers and starts in the batch (a link of another call there is never matched).
     fn billed_of_calls(&mut self, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
-        let mut customers: Vec<i64> = calls.iter().map(|c| c.call.customer_pk).collect();
-        customers.sort_unstable();
-        customers.dedup();
-        if let [customer_pk] = customers[..] {
-            return self.billed_of(customer_pk, calls);
+        // Per customer: the lowest and highest call number, the first and last start.
+        let mut spans: BTreeMap<i64, (i64, i64, Micros, Micros)> = BTreeMap::new();
+        for c in calls {
+            let (pk, start) = (c.pk, c.call.start);
+            let span = spans.entry(c.call.customer_pk).or_insert((pk, pk, start, start));
+            *span = (span.0.min(pk), span.1.max(pk), span.2.min(start), span.3.max(start));
         }
-        let mut billed = HashMap::new();
-        for customer_pk in customers {
-            let theirs: Vec<StoredCall> = calls.iter().filter(|c| c.call.customer_pk == customer_pk).cloned().collect();
-            billed.extend(self.billed_of(customer_pk, &theirs)?);
-        }
-        Ok(billed)
-    }
-
-    /// The links of a batch of a customer's calls in start order, by call number: those in the
-    /// range of the batch's numbers and starts (a link of another call there is never matched).
-    fn billed_of(&mut self, customer_pk: i64, calls: &[StoredCall]) -> Result<HashMap<i64, BilledCall>> {
-        let numbers = || calls.iter().map(|c| c.pk);
-        let (Some(first), Some(last), Some(low), Some(high)) =
-            (calls.first(), calls.last(), numbers().min(), numbers().max())
-        else {
-            return Ok(HashMap::new());
-        };
-        let (since, until) = (at(first.call.start)?, at(last.call.start)?);
         let st = self.prepared(
             "SELECT call_pk, invoice_pk, call_type, rate_id, billable_seconds, included_seconds, charge_e4
              FROM billed_calls WHERE customer_pk = $1 AND call_pk BETWEEN $2 AND $3
                AND call_start_at >= $4 AND call_start_at <= $5",
         )?;
         let mut billed = HashMap::new();
-        self.each_row(&st, &[&customer_pk, &low, &high, &since, &until], |r| {
-            let (pk, b) = billed_call(r)?;
-            billed.insert(pk, b);
-            Ok(())
-        })?;
+        for (customer_pk, (low, high, since, until)) in spans {
+            let (since, until) = (at(since)?, at(until)?);
+            self.each_row(&st, &[&customer_pk, &low, &high, &since, &until], |r| {
+                let (pk, b) = billed_call(r)?;
+                billed.insert(pk, b);
+                Ok(())
+            })?;
+        }
         Ok(billed)
     }
 }
