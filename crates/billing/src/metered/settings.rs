@@ -128,11 +128,22 @@ pub fn check<S: Store>(
     platform: Option<Platform>,
     cfg: &SourceConfig,
 ) -> Result<(Platform, Option<Cleartext>)> {
-    let (_, p) = resolve(&mut store.read()?, name, platform)?;
+    let (_, p, cleartext) = settable(&mut store.read()?, name, platform, cfg)?;
+    Ok((p, cleartext))
+}
+
+/// [`check`] in a transaction: also the registered source, `None` for a new name.
+fn settable<T: StoreTx>(
+    tx: &mut T,
+    name: &str,
+    platform: Option<Platform>,
+    cfg: &SourceConfig,
+) -> Result<(Option<Source>, Platform, Option<Cleartext>)> {
+    let (found, p) = resolve(tx, name, platform)?;
     if p == Platform::File {
         return Err(BillingError::NoSettings { name: name.to_owned() });
     }
-    Ok((p, cleartext_verdict(cfg)?))
+    Ok((found, p, cleartext_verdict(cfg)?))
 }
 
 /// A URL that is plain http to another host is refused unless allowed; allowed, it is the warning
@@ -156,11 +167,10 @@ pub fn save<S: Store>(
     cfg: &SourceConfig,
     now: i64,
 ) -> Result<Shown> {
-    check(store, name, platform, cfg)?;
     let mut tx = store.write()?;
-    let source = match resolve(&mut tx, name, platform)? {
-        (Some(s), _) => s,
-        (None, p) => tx.add_source(name, p)?,
+    let source = match settable(&mut tx, name, platform, cfg)? {
+        (Some(s), ..) => s,
+        (None, p, _) => tx.add_source(name, p)?,
     };
     let old = tx.source_settings()?.into_iter().find(|s| s.source == source);
     let (mut secrets, before, unkept) = match &old {
