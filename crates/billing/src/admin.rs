@@ -15,7 +15,7 @@ pub fn check_database(store: &mut AnyStore) -> Result<Vec<String>> {
             .map(|name| format!("migration {name} is not applied: the invariants are checked once it is"))
             .collect());
     }
-    check(store)
+    store::with_backend!(store, |s| check(s))
 }
 
 /// Checks the invariants money depends on, in one consistent snapshot: every invoice total is

@@ -20,6 +20,9 @@ pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};
 pub use service::Billing;
+/// The store, for [`run!`]'s expansion in crates that do not name it.
+#[doc(hidden)]
+pub use store as __store;
 
 /// Receives progress of long work (bytes of a file read, calls processed).
 pub trait Progress: Sync {

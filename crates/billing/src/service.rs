@@ -6,6 +6,16 @@
 use std::sync::Arc;
 use store::{AnyStore, Pool, PoolError, PoolSettings, StoreError};
 
+/// Runs a use case through [`Billing::run`] on the backend's own store, chosen once:
+/// `billing::run!(billing, |s| billing::invoice::show(s, &id)).await`. The use case moves what
+/// it uses (it runs on another thread).
+#[macro_export]
+macro_rules! run {
+    ($billing:expr, |$s:ident| $body:expr) => {
+        $billing.run(move |any| $crate::__store::with_backend!(any, |$s| $body))
+    };
+}
+
 /// The use cases of one database, for async callers. Clones share one pool.
 #[derive(Debug, Clone)]
 pub struct Billing {
@@ -52,7 +62,7 @@ impl Billing {
     }
 
     /// Runs `use_case` with a connection of the pool, on a blocking thread, and returns its
-    /// answer. Waiting for a connection counts against the pool's checkout timeout and fails
+    /// answer ([`run!`] runs it on the backend's own store). Waiting for a connection counts against the pool's checkout timeout and fails
     /// with [`PoolError::Timeout`]; a use case that panics panics here too, as a direct call
     /// would. The caller's tracing span is the use case's parent.
     pub async fn run<T, E, F>(&self, use_case: F) -> Result<T, E>

@@ -9,7 +9,7 @@ use billing::cycle::{CycleReport, NotInvoiced};
 use common::platform::*;
 use common::*;
 
-on_both_backends! {
+on_both_backends! { stores:
     the_cycle_invoices_each_due_customer_once_and_says_why_it_skips_the_others,
     the_cycle_syncs_first_and_holds_a_customer_whose_sync_fails,
 }
@@ -23,8 +23,8 @@ fn invoiced(report: &CycleReport) -> Vec<(&str, &str, &str)> {
     report.invoices.iter().map(|i| (i.customer.as_str(), i.from.as_str(), i.to.as_str())).collect()
 }
 
-fn the_cycle_invoices_each_due_customer_once_and_says_why_it_skips_the_others(backend: Backend) {
-    let mut w = World::on(backend);
+fn the_cycle_invoices_each_due_customer_once_and_says_why_it_skips_the_others<S: OpenStore>(backend: Backend) {
+    let mut w = World::<S>::on(backend);
     w.rates(&[rate("domestic", "0.60")]);
     // acme and idle are billed on the 1st, globex on the 15th; idle made no call.
     w.customers(&[customer("acme"), customer("idle"), customer("globex").billed_on(15)]);
@@ -64,10 +64,10 @@ fn the_cycle_invoices_each_due_customer_once_and_says_why_it_skips_the_others(ba
     assert_eq!(mid.invoices[0].lines, vec![usage("domestic", 1, (60, 0, 60), "0.60")]);
 }
 
-fn the_cycle_syncs_first_and_holds_a_customer_whose_sync_fails(backend: Backend) {
+fn the_cycle_syncs_first_and_holds_a_customer_whose_sync_fails<S: OpenStore>(backend: Backend) {
     // The platform knows acme's domain; bravo's was never created there, so its sync fails.
     let (emu, cfg) = platform(&["acme.pbx.example"], 20, Vec::new());
-    let mut w = World::on(backend);
+    let mut w = World::<S>::on(backend);
     w.rates(&platform_rates());
     w.customers(&[customer("acme").netsapiens("acme.pbx.example"), customer("bravo").netsapiens("bravo.pbx.example")]);
     w.netsapiens_source(&emu, &cfg);

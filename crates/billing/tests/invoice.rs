@@ -7,7 +7,7 @@ mod common;
 use billing::BillingError;
 use common::*;
 
-on_both_backends! {
+on_both_backends! { stores:
     a_preview_is_what_create_bills_and_a_call_is_billed_once,
     deleting_an_invoice_releases_its_calls_and_gives_its_allowance_back,
     a_customers_own_rate_is_its_alone,
@@ -15,8 +15,8 @@ on_both_backends! {
 
 /// The deck, the plan and two customers of these stories: acme has a minute of domestic calls
 /// included and its own price to 1-212; globex neither.
-fn world(backend: Backend) -> World {
-    let mut w = World::on(backend);
+fn world<S: OpenStore>(backend: Backend) -> World<S> {
+    let mut w = World::<S>::on(backend);
     w.plans(&[plan("business").allows(&["domestic"], 1)]);
     w.customers(&[customer("acme").plans(&["business"]), customer("globex")]);
     w.rates(&[
@@ -47,8 +47,8 @@ fn acme_january() -> Vec<billing::doc::LineDoc> {
     vec![usage("domestic", 2, (138, 60, 78), "1.26"), usage("international", 1, (120, 0, 120), "1.00")]
 }
 
-fn a_preview_is_what_create_bills_and_a_call_is_billed_once(backend: Backend) {
-    let mut w = world(backend);
+fn a_preview_is_what_create_bills_and_a_call_is_billed_once<S: OpenStore>(backend: Backend) {
+    let mut w = world::<S>(backend);
 
     let preview = w.preview("acme", "2026-01-01", "2026-01-31");
     assert_eq!(preview.doc.lines, acme_january());
@@ -85,8 +85,8 @@ fn a_preview_is_what_create_bills_and_a_call_is_billed_once(backend: Backend) {
     assert_eq!(overlap.doc.already_billed, 1);
 }
 
-fn deleting_an_invoice_releases_its_calls_and_gives_its_allowance_back(backend: Backend) {
-    let mut w = world(backend);
+fn deleting_an_invoice_releases_its_calls_and_gives_its_allowance_back<S: OpenStore>(backend: Backend) {
+    let mut w = world::<S>(backend);
     let invoice = w.create("acme", "2026-01-01", "2026-01-31").expect("an invoice");
     let id = invoice.id.expect("an id");
 
@@ -111,8 +111,8 @@ fn deleting_an_invoice_releases_its_calls_and_gives_its_allowance_back(backend: 
     assert_ne!(rebilled.id.as_deref(), Some(id.as_str()), "a new invoice, not the deleted one back");
 }
 
-fn a_customers_own_rate_is_its_alone(backend: Backend) {
-    let mut w = world(backend);
+fn a_customers_own_rate_is_its_alone<S: OpenStore>(backend: Backend) {
+    let mut w = world::<S>(backend);
     // globex's call to 1-212 is priced by the default deck (90 s at 1.20), not at acme's 0.60,
     // and globex has no plan to draw on.
     let globex = w.preview("globex", "2026-01-01", "2026-01-31");

@@ -90,14 +90,16 @@ fn settings(size: u32) -> PoolSettings {
 async fn example(url: &str, size: u32) -> Billing {
     let billing = Billing::open(url, settings(size)).await.expect("opening the pool");
     billing
-        .run(|store| {
-            let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-            billing::import::import_decks(store, &examples.join("decks.csv"))?;
-            billing::import::import_plans(store, &examples.join("plans.csv"))?;
-            billing::import::import_customers(store, &examples.join("customers.csv"))?;
-            billing::import::import_rates(store, &examples.join("rates.csv"))?;
-            billing::import::import_cdrs(store, &examples.join("cdrs.csv"), Source::file(), &NoProgress)?;
-            Ok::<_, BillingError>(())
+        .run(|any| {
+            store::with_backend!(any, |store| {
+                let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+                billing::import::import_decks(store, &examples.join("decks.csv"))?;
+                billing::import::import_plans(store, &examples.join("plans.csv"))?;
+                billing::import::import_customers(store, &examples.join("customers.csv"))?;
+                billing::import::import_rates(store, &examples.join("rates.csv"))?;
+                billing::import::import_cdrs(store, &examples.join("cdrs.csv"), Source::file(), &NoProgress)?;
+                Ok::<_, BillingError>(())
+            })
         })
         .await
         .expect("importing the examples");
@@ -105,12 +107,14 @@ async fn example(url: &str, size: u32) -> Billing {
 }
 
 /// Runs a use case as a task of its own (as a handler would), while the test goes on.
-fn spawn<T: Send + 'static>(
-    billing: &Billing,
-    use_case: impl FnOnce(&mut store::AnyStore) -> Result<T, StoreError> + Send + 'static,
-) -> tokio::task::JoinHandle<Result<T, StoreError>> {
-    let billing = billing.clone();
-    tokio::spawn(async move { billing.run(use_case).await })
+macro_rules! spawn {
+    ($billing:expr, |$s:ident| $body:expr) => {{
+        let pool = $billing.clone();
+        tokio::spawn(async move {
+            let answer: Result<_, StoreError> = billing::run!(pool, |$s| $body).await;
+            answer
+        })
+    }};
 }
 
 struct NoProgress;
@@ -159,13 +163,12 @@ async fn use_cases_run_at_once_each_on_a_connection_of_its_own(url: String) {
         .map(|_| {
             let (billing, meeting) = (billing.clone(), Arc::clone(&meeting));
             tokio::spawn(async move {
-                billing
-                    .run(move |store| {
-                        let mut tx = store.read()?;
-                        let customers = tx.customers()?.len();
-                        Ok::<_, StoreError>((customers, meeting.arrive()))
-                    })
-                    .await
+                billing::run!(billing, |store| {
+                    let mut tx = store.read()?;
+                    let customers = tx.customers()?.len();
+                    Ok::<_, StoreError>((customers, meeting.arrive()))
+                })
+                .await
             })
         })
         .collect();
@@ -183,7 +186,8 @@ async fn concurrent_invoices_are_those_previewed_and_the_database_adds_up(url: S
     let billing = example(&url, 3).await;
     let mut previews = Vec::new();
     for customer in CUSTOMERS {
-        let preview = billing.run(move |store| invoice::preview(store, &november(customer))).await.expect("preview");
+        let preview =
+            billing::run!(billing, |store| invoice::preview(store, &november(customer))).await.expect("preview");
         assert!(!preview.doc.lines.is_empty(), "{customer} has nothing to bill in the examples");
         previews.push(preview.doc);
     }
@@ -192,7 +196,7 @@ async fn concurrent_invoices_are_those_previewed_and_the_database_adds_up(url: S
         .map(|customer| {
             let billing = billing.clone();
             tokio::spawn(async move {
-                billing.run(move |store| invoice::create(store, &november(customer), 0, Guard::Off)).await
+                billing::run!(billing, |store| invoice::create(store, &november(customer), 0, Guard::Off)).await
             })
         })
         .collect();
@@ -214,7 +218,7 @@ async fn a_reader_runs_while_a_writer_holds_the_write_lock(url: String) {
     let billing = example(&url, 2).await;
     let (holding, writer_holds) = mpsc::channel();
     let (read, reader_done) = mpsc::channel();
-    let writer = spawn(&billing, move |store| {
+    let writer = spawn!(billing, |store| {
         let tx = store.write()?;
         holding.send(()).expect("the test waits");
         let reader_finished_meanwhile = reader_done.recv_timeout(LIMIT).is_ok();
@@ -225,7 +229,8 @@ async fn a_reader_runs_while_a_writer_holds_the_write_lock(url: String) {
         .await
         .expect("waiting")
         .expect("the writer holds the write lock");
-    let preview = billing.run(|store| invoice::preview(store, &november("acme"))).await.expect("the preview");
+    let preview =
+        billing::run!(billing, |store| invoice::preview(store, &november("acme"))).await.expect("the preview");
     assert!(!preview.doc.lines.is_empty());
     read.send(()).expect("the writer waits");
     assert!(writer.await.expect("the task").expect("the writer"), "the reader waited for the writer");
@@ -237,7 +242,7 @@ async fn writers_take_turns(url: String) {
     let (holding, first_holds) = mpsc::channel();
     let second_wrote = Arc::new(Mutex::new(false));
     let seen = Arc::clone(&second_wrote);
-    let first = spawn(&billing, move |store| {
+    let first = spawn!(billing, |store| {
         let tx = store.write()?;
         holding.send(()).expect("the test waits");
         // Long enough for the second writer to have written, were it not made to wait.
@@ -248,7 +253,7 @@ async fn writers_take_turns(url: String) {
     });
     tokio::task::spawn_blocking(move || first_holds.recv_timeout(LIMIT)).await.expect("waiting").expect("first holds");
     let flag = Arc::clone(&second_wrote);
-    let second = billing.run(move |store| {
+    let second = billing::run!(billing, |store| {
         let tx = store.write()?;
         *flag.lock().expect("flag") = true;
         tx.commit()
@@ -265,13 +270,13 @@ async fn a_checkout_waits_no_longer_than_its_timeout(url: String) {
     assert_eq!(billing.pool().size(), 1, "pool_size in the URL overrides the settings");
     let (release, released) = mpsc::channel::<()>();
     let (holding, holds) = mpsc::channel();
-    let holder = spawn(&billing, move |_store| {
+    let holder = spawn!(billing, |_store| {
         holding.send(()).expect("the test waits");
         released.recv_timeout(LIMIT).map_err(|_| StoreError::Refused("never released".into()))
     });
     tokio::task::spawn_blocking(move || holds.recv_timeout(LIMIT)).await.expect("waiting").expect("holding");
     let started = std::time::Instant::now();
-    let refused = billing.run(|store| store.read().map(drop)).await;
+    let refused = billing::run!(billing, |store| store.read().map(drop)).await;
     let waited = started.elapsed();
     match refused {
         Err(StoreError::Pool(PoolError::Timeout { waited: limit, size: 1, cause: None })) => {
@@ -282,7 +287,7 @@ async fn a_checkout_waits_no_longer_than_its_timeout(url: String) {
     assert!(waited >= Duration::from_secs(1) && waited < LIMIT, "waited {waited:?}");
     release.send(()).expect("the holder waits");
     holder.await.expect("the task").expect("the holder");
-    billing.run(|store| store.read().map(drop)).await.expect("a use case once the connection is back");
+    billing::run!(billing, |store| store.read().map(drop)).await.expect("a use case once the connection is back");
 }
 
 /// SQLite: a writer that waits out the busy timeout behind another connection of the pool is
@@ -296,14 +301,14 @@ async fn a_writer_given_up_names_the_holder(url: String) {
     let billing = Billing::open(&with_params(&url, "busy_timeout=1"), settings(2)).await.expect("the pool");
     let (holding, holds) = mpsc::channel();
     let (release, released) = mpsc::channel::<()>();
-    let holder = spawn(&billing, move |store| {
+    let holder = spawn!(billing, |store| {
         let tx = store.write()?;
         holding.send(()).expect("the test waits");
         let _ = released.recv_timeout(LIMIT);
         tx.commit()
     });
     tokio::task::spawn_blocking(move || holds.recv_timeout(LIMIT)).await.expect("waiting").expect("holding");
-    let locked = billing.run(|store| store.write().map(drop)).await;
+    let locked = billing::run!(billing, |store| store.write().map(drop)).await;
     release.send(()).expect("the holder waits");
     holder.await.expect("the task").expect("the holder");
     match locked {
@@ -324,7 +329,7 @@ fn postgres_a_connection_the_server_closed_is_replaced() {
 
 async fn a_connection_the_server_closed_is_replaced(url: String) {
     let billing = Billing::open(&with_params(&url, "pool_size=1"), settings(1)).await.expect("the pool");
-    billing.run(|store| store.read().map(drop)).await.expect("a first use case");
+    billing::run!(billing, |store| store.read().map(drop)).await.expect("a first use case");
     let name = url.rsplit('/').next().expect("a database name").to_owned();
     let ended = tokio::task::spawn_blocking(move || {
         let mut admin = ::postgres::Client::connect(&testkit::test_server_url(), ::postgres::NoTls)?;
@@ -338,7 +343,8 @@ async fn a_connection_the_server_closed_is_replaced(url: String) {
     .expect("the admin task")
     .expect("ending the pool's connection");
     assert_eq!(ended, 1, "the pool of one should hold one connection");
-    let customers = billing.run(|store| store.read()?.customers()).await.expect("a use case on a new connection");
+    let customers =
+        billing::run!(billing, |store| store.read()?.customers()).await.expect("a use case on a new connection");
     assert!(customers.is_empty());
 }
 
@@ -351,7 +357,8 @@ async fn one_url_serves_a_command_and_a_server(url: String) {
     assert_eq!(billing.pool().size(), 3);
     let bad_url = with_params(&url, "pool_size=none");
     let (opened, refused) = tokio::task::spawn_blocking(move || {
-        let opened = store::AnyStore::open_url(&server_url).and_then(|mut s| s.read()?.customers());
+        let opened = store::AnyStore::open_url(&server_url)
+            .and_then(|mut any| store::with_backend!(&mut any, |s| s.read()?.customers()));
         (opened, store::AnyStore::open_url(&bad_url).map(drop))
     })
     .await

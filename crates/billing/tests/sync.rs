@@ -14,7 +14,7 @@ use common::*;
 use emulator::{dataset, Fault, FaultKind};
 use store::Job;
 
-on_both_backends! {
+on_both_backends! { stores:
     a_sync_stores_the_platforms_numbers_and_calls_and_its_records_check_is_green,
     a_server_error_is_retried_and_counted_and_nothing_is_lost,
     a_flawed_record_is_rejected_and_holds_the_invoice,
@@ -25,9 +25,12 @@ const FROM: &str = "2026-01-05";
 const TO: &str = "2026-01-06";
 
 /// acme on the platform, which serves `faults`, with its deck and the source set up.
-fn acme_on_platform(backend: Backend, faults: Vec<Fault>) -> (World, emulator::Emulator, emulator::Config) {
+fn acme_on_platform<S: OpenStore>(
+    backend: Backend,
+    faults: Vec<Fault>,
+) -> (World<S>, emulator::Emulator, emulator::Config) {
     let (emu, cfg) = platform(&[DOMAIN], 300, faults);
-    let mut w = World::on(backend);
+    let mut w = World::<S>::on(backend);
     w.rates(&platform_rates());
     w.customers(&[customer("acme").netsapiens(DOMAIN)]);
     w.netsapiens_source(&emu, &cfg);
@@ -43,15 +46,15 @@ fn done(outcomes: Vec<Outcome>) -> Job {
 }
 
 /// The checks of acme's one source for the days synced, by name → ok.
-fn checks(w: &mut World) -> Vec<(&'static str, bool, String)> {
+fn checks<S: OpenStore>(w: &mut World<S>) -> Vec<(&'static str, bool, String)> {
     let list: Vec<SourceCheck> =
         check_customer(&mut w.store, Some(&w.key), "acme", Some((day(FROM), day(TO))), true).expect("the checks");
     assert_eq!(list.len(), 1, "{list:?}");
     list[0].checks.iter().map(|c| (c.check, c.ok, c.detail.clone())).collect()
 }
 
-fn a_sync_stores_the_platforms_numbers_and_calls_and_its_records_check_is_green(backend: Backend) {
-    let (mut w, _emu, cfg) = acme_on_platform(backend, Vec::new());
+fn a_sync_stores_the_platforms_numbers_and_calls_and_its_records_check_is_green<S: OpenStore>(backend: Backend) {
+    let (mut w, _emu, cfg) = acme_on_platform::<S>(backend, Vec::new());
     let want = expected(&cfg, DOMAIN, FROM, TO);
     assert!(want.len() > 500, "two days of a busy domain: {}", want.len());
 
@@ -82,9 +85,9 @@ fn a_sync_stores_the_platforms_numbers_and_calls_and_its_records_check_is_green(
     assert_eq!(w.stored("acme"), want);
 }
 
-fn a_server_error_is_retried_and_counted_and_nothing_is_lost(backend: Backend) {
+fn a_server_error_is_retried_and_counted_and_nothing_is_lost<S: OpenStore>(backend: Backend) {
     let fault = Fault { kind: FaultKind::ServerError, at: 2, delay_ms: 0 };
-    let (mut w, emu, cfg) = acme_on_platform(backend, vec![fault]);
+    let (mut w, emu, cfg) = acme_on_platform::<S>(backend, vec![fault]);
     let job = done(w.sync("acme", FROM, TO));
     assert_eq!(emu.faults_fired(), vec![FaultKind::ServerError]);
     assert_eq!(job.progress.errors, 1, "the retried request is counted: {job:?}");
@@ -92,10 +95,10 @@ fn a_server_error_is_retried_and_counted_and_nothing_is_lost(backend: Backend) {
     assert!(checks(&mut w).iter().all(|(_, ok, _)| *ok));
 }
 
-fn a_flawed_record_is_rejected_and_holds_the_invoice(backend: Backend) {
+fn a_flawed_record_is_rejected_and_holds_the_invoice<S: OpenStore>(backend: Backend) {
     // The first page's first answered record dials a number with no digit in it.
     let fault = Fault { kind: FaultKind::GarbageNumber, at: 1, delay_ms: 0 };
-    let (mut w, emu, cfg) = acme_on_platform(backend, vec![fault]);
+    let (mut w, emu, cfg) = acme_on_platform::<S>(backend, vec![fault]);
     let want = expected(&cfg, DOMAIN, FROM, TO);
 
     let job = done(w.sync("acme", FROM, TO));

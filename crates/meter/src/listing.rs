@@ -9,9 +9,10 @@ use billing::calls::{CallFilter, CallSink};
 use billing::doc::CallDoc;
 use chrono_tz::Tz;
 use std::io::Write;
+use store::Store;
 
 /// Lists the calls of `filter` on stdout in `format`.
-pub fn calls(store: &mut store::AnyStore, filter: &CallFilter, format: ListFormat) -> Result<()> {
+pub fn calls<S: Store>(store: &mut S, filter: &CallFilter, format: ListFormat) -> Result<()> {
     let out = Out::new();
     match format {
         ListFormat::Json => {

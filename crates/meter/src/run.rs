@@ -15,7 +15,7 @@ use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
 use std::process::ExitCode;
-use store::{redact_url, AnyStore};
+use store::{redact_url, AnyStore, Store};
 
 /// How a command opens the database.
 #[derive(Clone, Copy)]
@@ -122,73 +122,98 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let mut store = open(&cli.db, opening(&cli.command))?;
+    if let Command::Db(DbCommand::Check { format }) = cli.command {
+        // Reads the schema's migrations first: a database, not one backend's store.
+        return check(&mut store, format);
+    }
     store.set_activity(activity(&cli.command));
+    store::with_backend!(&mut store, |s| execute(s, cli.command))
+}
+
+/// `db check`: exit 1 when a problem is found.
+fn check(store: &mut AnyStore, format: Format) -> Result<ExitCode> {
+    let problems = billing::admin::check_database(store)?;
+    match format {
+        Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
+        Format::Text if problems.is_empty() => outln!("ok: no problems found")?,
+        Format::Text => {
+            outln!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" })?;
+            for p in &problems {
+                outln!("  - {}", printable(p))?;
+            }
+        }
+    }
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Runs a command on the backend's own store.
+fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
     let now = crate::clock::now();
-    match cli.command {
+    match command {
         Command::Customers(CustomersCommand::Import(a)) => {
-            let sum = billing::import::import_customers(&mut store, &a.file)?;
+            let sum = billing::import::import_customers(store, &a.file)?;
             output::summary("customers", &sum, a.format)?;
         }
         Command::Plans(PlansCommand::Import(a)) => {
-            let sum = billing::import::import_plans(&mut store, &a.file)?;
+            let sum = billing::import::import_plans(store, &a.file)?;
             output::summary("plans", &sum, a.format)?;
         }
         Command::Rates(RatesCommand::Import(a)) => {
-            let sum = billing::import::import_rates(&mut store, &a.file)?;
+            let sum = billing::import::import_rates(store, &a.file)?;
             output::summary("rates", &sum, a.format)?;
         }
         Command::Rates(RatesCommand::List { deck, customer, call_type, format }) => {
-            let rates = billing::listing::list_rates(&mut store, &RateFilter { deck, customer, call_type })?;
+            let rates = billing::listing::list_rates(store, &RateFilter { deck, customer, call_type })?;
             output::rates(&rates, format)?;
         }
         Command::Decks(DecksCommand::Import(a)) => {
-            let sum = billing::import::import_decks(&mut store, &a.file)?;
+            let sum = billing::import::import_decks(store, &a.file)?;
             output::summary("decks", &sum, a.format)?;
         }
         Command::Decks(DecksCommand::List { format }) => {
-            let decks = billing::listing::list_decks(&mut store)?;
+            let decks = billing::listing::list_decks(store)?;
             output::decks(&decks, format)?;
         }
         Command::Localcalling(ImportOnly::Import(a)) => {
-            let sum = billing::import::import_local_calling(&mut store, &a.file)?;
+            let sum = billing::import::import_local_calling(store, &a.file)?;
             output::summary("local calling pairs", &sum, a.format)?;
         }
         Command::Cdrs(CdrsCommand::Import { args, source, mapping }) => {
-            let source = billing::metered::source_named(&mut store, &source)?;
+            let source = billing::metered::source_named(store, &source)?;
             let bar = Bar::new("importing call records", args.format == Format::Json);
             let sum = match mapping.options() {
-                None => billing::import::import_cdrs(&mut store, &args.file, source, &bar)?,
-                Some(o) => billing::import::import_mapped(&mut store, &args.file, source, &o, &bar)?,
+                None => billing::import::import_cdrs(store, &args.file, source, &bar)?,
+                Some(o) => billing::import::import_mapped(store, &args.file, source, &o, &bar)?,
             };
             output::summary("call records", &sum, args.format)?;
         }
         Command::Numbers(crate::cli::NumbersCommand::Import(a)) => {
-            let sum = billing::import::import_numbers(&mut store, &a.file)?;
+            let sum = billing::import::import_numbers(store, &a.file)?;
             output::summary("phone numbers", &sum, a.format)?;
         }
         Command::Numbers(crate::cli::NumbersCommand::List { customer, format }) => {
-            let numbers = billing::import::list_numbers(&mut store, &customer)?;
+            let numbers = billing::import::list_numbers(store, &customer)?;
             output::numbers(&numbers, format)?;
         }
         Command::Invoice(InvoiceCommand::Preview(a)) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            let key = crate::sources_cmd::source_key(&mut store)?;
-            let review = billing::metered::review::review(&mut store, &req, key.as_ref(), now)?;
+            let key = crate::sources_cmd::source_key(store)?;
+            let review = billing::metered::review::review(store, &req, key.as_ref(), now)?;
             crate::sources_cmd::preview(&review, (req.from, req.to), a.format)?;
         }
         Command::Invoice(InvoiceCommand::Create { range: a, force }) => {
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
-            let key = if force { None } else { crate::sources_cmd::source_key(&mut store)? };
+            let key = if force { None } else { crate::sources_cmd::source_key(store)? };
             let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
-            let doc = billing::invoice::create(&mut store, &req, now, guard)?;
+            let doc = billing::invoice::create(store, &req, now, guard)?;
             output::invoice(&doc, None, &[], a.format)?;
         }
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
-            let doc = billing::invoice::show(&mut store, &id)?;
+            let doc = billing::invoice::show(store, &id)?;
             output::invoice(&doc, None, &[], format)?;
         }
         Command::Invoice(InvoiceCommand::Delete { id }) => {
-            let released = billing::invoice::delete(&mut store, &id)?;
+            let released = billing::invoice::delete(store, &id)?;
             outln!("deleted invoice {id}: {released} calls released to be billed again")?;
         }
         Command::Calls(CallsCommand::List {
@@ -211,46 +236,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 number,
                 source,
             };
-            crate::listing::calls(&mut store, &filter, format)?;
+            crate::listing::calls(store, &filter, format)?;
         }
         Command::Customers(CustomersCommand::List { format }) => {
-            crate::catalog::customers(&billing::customers::list_customers(&mut store)?, format)?;
+            crate::catalog::customers(&billing::customers::list_customers(store)?, format)?;
         }
         Command::Customers(CustomersCommand::Show { id, format }) => {
-            crate::catalog::customer(&billing::customers::show_customer(&mut store, &id)?, format)?;
+            crate::catalog::customer(&billing::customers::show_customer(store, &id)?, format)?;
         }
         Command::Plans(PlansCommand::List { format }) => {
-            crate::catalog::plans(&billing::customers::list_plans(&mut store)?, format)?;
+            crate::catalog::plans(&billing::customers::list_plans(store)?, format)?;
         }
-        Command::Db(DbCommand::Check { format }) => {
-            let problems = billing::admin::check_database(&mut store)?;
-            match format {
-                Format::Json => output::json(&serde_json::json!({ "ok": problems.is_empty(), "problems": problems }))?,
-                Format::Text if problems.is_empty() => outln!("ok: no problems found")?,
-                Format::Text => {
-                    outln!("{} problem{} found:", problems.len(), if problems.len() == 1 { "" } else { "s" })?;
-                    for p in &problems {
-                        outln!("  - {}", printable(p))?;
-                    }
-                }
-            }
-            if !problems.is_empty() {
-                return Ok(ExitCode::from(1));
-            }
-        }
-        Command::Db(DbCommand::Migrate | DbCommand::Status) => unreachable!("handled before opening"),
+        Command::Db(_) => unreachable!("handled before opening"),
         #[cfg(feature = "demo")]
         Command::Demo { .. } => unreachable!("handled before opening"),
-        Command::Sources(cmd) => return crate::sources_cmd::sources(&mut store, cmd),
-        Command::Sync(args) => return crate::sources_cmd::sync(&mut store, args),
-        Command::Jobs(cmd) => return crate::sources_cmd::jobs(&mut store, cmd),
+        Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),
+        Command::Sync(args) => return crate::sources_cmd::sync(store, args),
+        Command::Jobs(cmd) => return crate::sources_cmd::jobs(store, cmd),
         Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
             if !allow_future {
-                billing::cycle::ensure_ended(&mut store, date, now)?;
+                billing::cycle::ensure_ended(store, date, now)?;
             }
-            let held = crate::sources_cmd::sync_due(&mut store, date)?;
-            let key = crate::sources_cmd::source_key(&mut store)?;
-            let report = billing::cycle::run_cycle(&mut store, date, now, &held, Guard::On(key.as_ref()))?;
+            let held = crate::sources_cmd::sync_due(store, date)?;
+            let key = crate::sources_cmd::source_key(store)?;
+            let report = billing::cycle::run_cycle(store, date, now, &held, Guard::On(key.as_ref()))?;
             for (what, list) in output::not_invoiced(&report) {
                 for n in list {
                     note!("{what} {}: {}", n.customer, n.reason);

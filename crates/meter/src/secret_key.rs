@@ -8,7 +8,7 @@ use billing::metered::secrets::SecretKey;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use store::AnyStore;
+use store::Store;
 
 fn key_file() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("METER_SECRET_KEY_FILE") {
@@ -52,7 +52,7 @@ pub fn load() -> Result<Option<SecretKey>> {
 /// The key to seal a source's secrets with: the one set, else a key file made on first use. When
 /// the database already holds secrets, the key that sealed them is not here: no key is made (it
 /// would not open them), and the error says how to find that key or start a new one.
-pub fn for_saving(store: &mut AnyStore) -> Result<SecretKey> {
+pub fn for_saving<S: Store>(store: &mut S) -> Result<SecretKey> {
     if let Some(key) = load()? {
         return Ok(key);
     }

@@ -20,13 +20,13 @@ use chrono::NaiveDate;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use store::{AnyStore, Job, Platform};
+use store::{Job, Platform, Store};
 
 fn now() -> i64 {
     crate::clock::now()
 }
 
-pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
+pub fn sources<S: Store>(store: &mut S, cmd: SourcesCommand) -> Result<ExitCode> {
     match cmd {
         SourcesCommand::Set(args) => set(store, args)?,
         SourcesCommand::List { format } => {
@@ -77,7 +77,7 @@ pub fn sources(store: &mut AnyStore, cmd: SourcesCommand) -> Result<ExitCode> {
 
 /// `sources set`. What needs no secret is checked first: nothing is asked for, and no key made,
 /// for settings refused anyway.
-fn set(store: &mut AnyStore, a: SetArgs) -> Result<()> {
+fn set<S: Store>(store: &mut S, a: SetArgs) -> Result<()> {
     let mut cfg = SourceConfig {
         url: a.url,
         client_id: a.client_id,
@@ -188,7 +188,7 @@ fn job_bar(job: &Job, quiet: bool) -> Box<dyn Progress> {
     Box::new(Bar::records(&format!("sync {} {} (job {})", job.customer, job.source, job.id), quiet))
 }
 
-pub fn sync(store: &mut AnyStore, a: SyncArgs) -> Result<ExitCode> {
+pub fn sync<S: Store>(store: &mut S, a: SyncArgs) -> Result<ExitCode> {
     let key = source_key(store)?;
     let clients = billing::metered::settings::clients(store, key.as_ref(), None)?;
     let req = SyncRequest { customer: a.customer, source: a.source, from: a.from, to: a.to };
@@ -228,7 +228,7 @@ fn warn_rejected(job: &Job) {
     }
 }
 
-pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
+pub fn jobs<S: Store>(store: &mut S, cmd: JobsCommand) -> Result<ExitCode> {
     match cmd {
         JobsCommand::List { customer, limit, format } => {
             let list: Vec<JobDoc> =
@@ -262,7 +262,7 @@ pub fn jobs(store: &mut AnyStore, cmd: JobsCommand) -> Result<ExitCode> {
 }
 
 /// The key of the saved source secrets, when a source is configured and the key is here.
-pub fn source_key(store: &mut AnyStore) -> Result<Option<SecretKey>> {
+pub fn source_key<S: Store>(store: &mut S) -> Result<Option<SecretKey>> {
     if !billing::metered::configured(store)? {
         return Ok(None);
     }
@@ -294,7 +294,7 @@ pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Resu
 
 /// Before a cycle run: syncs the customers due on `date` (billing's rule), each job with its bar;
 /// says which jobs rejected records. Returns the customers held, with why.
-pub fn sync_due(store: &mut AnyStore, date: NaiveDate) -> Result<Vec<(String, String)>> {
+pub fn sync_due<S: Store>(store: &mut S, date: NaiveDate) -> Result<Vec<(String, String)>> {
     let key = source_key(store)?;
     let synced = billing::metered::due::sync_due(store, key.as_ref(), date, &now, &|job| job_bar(job, false))?;
     synced.done.iter().for_each(warn_rejected);

@@ -57,18 +57,18 @@ fn request(customer: String, Days { from, to }: Days) -> Result<InvoiceRequest, 
 
 async fn preview(State(billing): State<Billing>, Path(customer): Path<String>, Query(days): Query<Days>) -> Answer {
     let req = request(customer, days)?;
-    let preview = billing.run(move |store| billing::invoice::preview(store, &req)).await.map_err(status)?;
+    let preview = billing::run!(billing, |store| billing::invoice::preview(store, &req)).await.map_err(status)?;
     Ok(Json(preview.doc))
 }
 
 async fn create(State(billing): State<Billing>, Json(new): Json<NewInvoice>) -> Answer {
     let (req, now) = (request(new.customer, new.days)?, chrono::Utc::now().timestamp_micros());
-    let doc = billing.run(move |store| billing::invoice::create(store, &req, now, Guard::On(None))).await;
+    let doc = billing::run!(billing, |store| billing::invoice::create(store, &req, now, Guard::On(None))).await;
     doc.map(Json).map_err(status)
 }
 
 async fn show(State(billing): State<Billing>, Path(id): Path<String>) -> Answer {
-    billing.run(move |store| billing::invoice::show(store, &id)).await.map(Json).map_err(status)
+    billing::run!(billing, |store| billing::invoice::show(store, &id)).await.map(Json).map_err(status)
 }
 
 /// The app: three routes, each one use case.

@@ -139,9 +139,11 @@ dupe,Dupe,,ns-east:Acme.Example
     env.import_ok("customers", "good.csv", good);
     env.import_ok("customers", "more.csv", "id,name,netsapiens_domain\nacme,Acme,acme-ns\n");
     let mut db = store::AnyStore::connect_url(env.db_url()).expect("the database");
-    let acme = store::Customers::customer(&mut store::Store::read(&mut db).expect("a read"), "acme")
-        .expect("read")
-        .expect("acme");
+    let acme = store::with_backend!(&mut db, |db| {
+        store::Customers::customer(&mut store::Store::read(db).expect("a read"), "acme")
+    })
+    .expect("read")
+    .expect("acme");
     let domains: Vec<(&str, &str)> = acme.domains.iter().map(|(s, d)| (s.name(), d.as_str())).collect();
     assert_eq!(domains, vec![("brightlink", "acme-bl"), ("netsapiens", "acme-ns"), ("ns-east", "acme.example")]);
 }

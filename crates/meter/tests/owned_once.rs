@@ -51,22 +51,24 @@ fn db_check_reports_a_domain_that_customers_share(backend: Backend) {
     let env = Env::seeded_on(backend);
     let netsapiens = store::Source::default_of(store::Platform::Netsapiens);
     let mut db = store::AnyStore::open_url(env.db_url()).expect("the test database");
-    // The database refuses a second customer with acme's domain in other ASCII case…
-    let mut tx = db.write().expect("a transaction");
-    let mut twin = store::Customer::new("acme2", "Acme twin");
-    twin.set_domain(&netsapiens, Some("Acme.PBX.example".into()));
-    let refused = tx.save_customer(&twin).expect_err("a shared domain is refused");
-    assert!(refused.to_string().contains("is another customer's"), "{refused}");
-    drop(tx);
-    // …and folds no other letters: two domains that differ in the case of `É` get in by the store,
-    // and `db check` (which folds every letter, as imports do) reports them.
-    let mut tx = db.write().expect("a transaction");
-    for (id, domain) in [("accent1", "café-\u{c9}.example"), ("accent2", "CAFÉ-\u{e9}.example")] {
-        let mut c = store::Customer::new(id, id);
-        c.set_domain(&netsapiens, Some(domain.into()));
-        tx.save_customer(&c).expect("the store folds ASCII letters only");
-    }
-    tx.commit().expect("commit");
+    store::with_backend!(&mut db, |db| {
+        // The database refuses a second customer with acme's domain in other ASCII case…
+        let mut tx = db.write().expect("a transaction");
+        let mut twin = store::Customer::new("acme2", "Acme twin");
+        twin.set_domain(&netsapiens, Some("Acme.PBX.example".into()));
+        let refused = tx.save_customer(&twin).expect_err("a shared domain is refused");
+        assert!(refused.to_string().contains("is another customer's"), "{refused}");
+        drop(tx);
+        // …and folds no other letters: two domains that differ in the case of `É` get in by the store,
+        // and `db check` (which folds every letter, as imports do) reports them.
+        let mut tx = db.write().expect("a transaction");
+        for (id, domain) in [("accent1", "café-\u{c9}.example"), ("accent2", "CAFÉ-\u{e9}.example")] {
+            let mut c = store::Customer::new(id, id);
+            c.set_domain(&netsapiens, Some(domain.into()));
+            tx.save_customer(&c).expect("the store folds ASCII letters only");
+        }
+        tx.commit().expect("commit");
+    });
     drop(db);
 
     let run = env.meter(&["db", "check", "--format", "json"]);

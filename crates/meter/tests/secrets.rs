@@ -125,7 +125,7 @@ fn sources_set_refuses_plain_http_to_another_host_unless_allowed(backend: Backen
 /// The stored settings JSON of a source, read straight from the database.
 fn stored_settings(env: &Env, source: store::Source) -> String {
     let mut db = AnyStore::connect_url(env.db_url()).expect("the database");
-    let list = db.read().expect("a read").source_settings().expect("the settings");
+    let list = store::with_backend!(&mut db, |db| db.read().expect("a read").source_settings()).expect("the settings");
     list.into_iter().find(|s| s.source == source).expect("the source's settings").settings
 }
 

@@ -90,7 +90,8 @@ fn secrets_a_platform_echoes_reach_no_output_log_or_job(backend: Backend) {
 
     // The jobs table holds short errors without a secret.
     let mut db = store::AnyStore::open_url(env.db_url()).expect("the database");
-    let stored = db.read().expect("a read").jobs(&JobQuery::default()).expect("the jobs");
+    let stored =
+        store::with_backend!(&mut db, |db| db.read().expect("a read").jobs(&JobQuery::default())).expect("the jobs");
     let errors: Vec<String> = stored.into_iter().filter_map(|j| j.error).collect();
     assert!(errors.len() >= 6, "{errors:?}");
     for error in &errors {

@@ -4,7 +4,8 @@
 //! Every use case runs in one transaction ([`Store::read`], [`Store::write`] or
 //! [`Store::write_usage`]); the operations of [`StoreTx`] and its narrow interfaces per
 //! aggregate ([`Customers`], [`Calls`], [`Invoices`], …) are the only way the rest of the
-//! program touches the database. [`AnyStore`] is the backend a URL names.
+//! program touches the database. [`AnyStore`] is the backend a URL names; a use case runs on the
+//! backend's own store, chosen once with [`with_backend!`].
 
 mod any;
 mod check;
@@ -17,7 +18,7 @@ mod schema;
 pub mod sqlite;
 
 pub use self::postgres::PgStore;
-pub use any::{AnyStore, AnyTx};
+pub use any::AnyStore;
 pub use model::*;
 pub use pool::{Pool, PoolError, PoolSettings, PooledStore};
 pub use redact::redact_url;
@@ -97,6 +98,15 @@ pub trait Store {
     /// and invoices of one customer are serialised by [`Customers::customer_for_update`]. On SQLite
     /// it is the same as [`Store::write`].
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
+}
+
+/// A backend's own store, opened by URL: code generic over the backend (the conformance suite,
+/// tools) opens one without naming it.
+pub trait OpenStore: Store + Sized {
+    /// Opens the database of the URL and applies pending migrations.
+    fn open_url(url: &str) -> Result<Self>;
+    /// Opens the database of the URL without applying migrations.
+    fn connect_url(url: &str) -> Result<Self>;
 }
 
 /// The longest id the store takes, in bytes (UTF-8): call ids, customer, plan and deck ids, and

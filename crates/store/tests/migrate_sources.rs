@@ -97,6 +97,11 @@ fn migrates_in_place(postgres: bool) {
     let own = if postgres { POSTGRES_ROWS } else { SQLITE_ROWS };
     let (url, _guard) = old_database(postgres, &format!("{ROWS}{own}"));
     let mut db = AnyStore::open_url(&url).expect("opening migrates");
+    store::with_backend!(&mut db, |db| migrated(db));
+}
+
+/// What the migrated database of [`migrates_in_place`] holds.
+fn migrated<S: Store>(db: &mut S) {
     let mut tx = db.write().expect("tx");
 
     let domains = |c: &store::Customer| -> Vec<(String, String)> {

@@ -1,6 +1,6 @@
 //! The storage behaviour every backend must have, through the `Store` traits.
 //!
-//! Every test runs on both backends through [`AnyStore`]: `sqlite::NAME` on a file in a
+//! Every test runs on both backends' own stores: `sqlite::NAME` on a file in a
 //! temporary directory, `postgres::NAME` on a throwaway database of the test server
 //! ([`testkit::test_server_url`]).
 
@@ -9,14 +9,14 @@ use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Pri
 use store::prelude::*;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
-    JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, PhoneNumber, Plan, PlanAllowance,
-    Platform, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
+    JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, OpenStore, PhoneNumber, Plan,
+    PlanAllowance, Platform, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
 };
 use testkit::TempDatabase;
 
 use testkit::{on_both_backends, Backend};
 
-on_both_backends! {
+on_both_backends! { stores:
     customers_and_plans_round_trip,
     rates_keep_exact_prices_and_windows,
     money_and_times_round_trip_exactly_at_the_extremes,
@@ -45,26 +45,26 @@ on_both_backends! {
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
 /// database goes.
-struct Db {
-    store: AnyStore,
+struct Db<S> {
+    store: S,
     url: String,
     _dir: Option<tempfile::TempDir>,
     _pg: Option<TempDatabase>,
 }
 
 /// A fresh database on `backend`.
-fn db(backend: Backend) -> Db {
+fn db<S: OpenStore>(backend: Backend) -> Db<S> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/meter.db", dir.path().display());
-            let store = AnyStore::open_url(&url).expect("open");
+            let store = S::open_url(&url).expect("open");
             Db { store, url, _dir: Some(dir), _pg: None }
         }
         Backend::Postgres => {
             let pg = TempDatabase::for_test();
             let url = pg.url().to_owned();
-            let store = AnyStore::open_url(&url).expect("open");
+            let store = S::open_url(&url).expect("open");
             Db { store, url, _dir: None, _pg: Some(pg) }
         }
     }
@@ -79,7 +79,7 @@ fn bl() -> Source {
     Source::default_of(Platform::Brightlink)
 }
 
-fn customer(store: &mut AnyStore, id: &str) -> i64 {
+fn customer<S: Store>(store: &mut S, id: &str) -> i64 {
     let mut tx = store.write().expect("tx");
     let pk = tx.save_customer(&Customer::new(id, &format!("Customer {id}"))).expect("save");
     tx.commit().expect("commit");
@@ -100,7 +100,7 @@ fn call(customer_pk: i64, id: &str, start: i64, duration: u32) -> NewCall {
     }
 }
 
-fn import(store: &mut AnyStore, calls: &[NewCall]) -> Vec<CallOutcome> {
+fn import<S: Store>(store: &mut S, calls: &[NewCall]) -> Vec<CallOutcome> {
     let mut tx = store.write_usage().expect("tx");
     let mut out = Vec::new();
     tx.import_calls(calls, &mut out).expect("import");
@@ -108,7 +108,7 @@ fn import(store: &mut AnyStore, calls: &[NewCall]) -> Vec<CallOutcome> {
     out
 }
 
-fn unbilled(store: &mut AnyStore, customer_pk: i64) -> Vec<store::StoredCall> {
+fn unbilled<S: Store>(store: &mut S, customer_pk: i64) -> Vec<store::StoredCall> {
     let mut tx = store.read().expect("tx");
     tx.calls(&CallQuery { answered_only: true, unbilled_only: true, ..CallQuery::of_customer(customer_pk) })
         .expect("calls")
@@ -154,8 +154,8 @@ fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u
     }
 }
 
-fn customers_and_plans_round_trip(backend: Backend) {
-    let mut db = db(backend);
+fn customers_and_plans_round_trip<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let mut tx = db.store.write().expect("tx");
     let plan = Plan {
         id: "biz".into(),
@@ -180,8 +180,8 @@ fn customers_and_plans_round_trip(backend: Backend) {
     assert_eq!(tx.customer("nobody").expect("read"), None);
 }
 
-fn rates_keep_exact_prices_and_windows(backend: Backend) {
-    let mut db = db(backend);
+fn rates_keep_exact_prices_and_windows<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     customer(&mut db.store, "c1");
     let rate = Rate {
         id: 0,
@@ -216,8 +216,8 @@ const LATEST: Micros = 253_402_300_799_999_999;
 /// and totals 10⁻²) and times as microseconds: every value the types can hold that the schema
 /// accepts comes back exactly, from the smallest unit to `i64::MAX` (and `i64::MIN` where money
 /// may be negative), and instants from year 1 to year 9999 to the microsecond, before 1970 too.
-fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
-    let mut db = db(backend);
+fn money_and_times_round_trip_exactly_at_the_extremes<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     // The constants are what they say.
     let rfc3339 = |t: Micros| {
         chrono::DateTime::from_timestamp_micros(t)
@@ -443,8 +443,8 @@ fn money_and_times_round_trip_exactly_at_the_extremes(backend: Backend) {
     assert_eq!(charge.as_deref(), Some("922337203685477.5807"));
 }
 
-fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
-    let mut db = db(backend);
+fn reimport_counts_duplicates_updates_and_conflicts<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let calls = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60), call(c, "c", 3_000_000, 60)];
     assert_eq!(import(&mut db.store, &calls), vec![CallOutcome::Imported; 3]);
@@ -471,8 +471,8 @@ fn reimport_counts_duplicates_updates_and_conflicts(backend: Backend) {
     assert_eq!(all[2].call.duration, 60, "a billed call is left unchanged");
 }
 
-fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
-    let mut db = db(backend);
+fn a_batch_expected_new_is_imported_or_refused_whole<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let first = [call(c, "a", 1_000_000, 60), call(c, "b", 2_000_000, 60)];
     let mut tx = db.store.write_usage().expect("tx");
@@ -505,8 +505,8 @@ fn a_batch_expected_new_is_imported_or_refused_whole(backend: Backend) {
     assert_eq!(ids, vec!["a", "b", "c"]);
 }
 
-fn an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backends(backend: Backend) {
-    let mut db = db(backend);
+fn an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backends<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     assert_eq!(import(&mut db.store, &[call(c, "stored", 1_000_000, 60)]), vec![CallOutcome::Imported]);
     // A stored call first, then 599 new ones, the first of which comes again 300 records later
@@ -525,8 +525,8 @@ fn an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backe
     assert_eq!(stored.iter().filter(|s| s.call.source_call_id == "n000").count(), 1);
 }
 
-fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
-    let mut db = db(backend);
+fn calls_are_ordered_by_start_then_source_then_id_bytewise<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let mut n = call(c, "1", 5, 10);
     n.source = ns();
@@ -547,9 +547,9 @@ fn calls_are_ordered_by_start_then_source_then_id_bytewise(backend: Backend) {
 /// fetched and copied in batches on PostgreSQL): every call comes back once, in order, with the
 /// billing it has, whatever the range; and a copy refused late in a large batch still reports
 /// the batch's known calls.
-fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
+fn thousands_of_calls_read_and_bill_across_batches<S: OpenStore>(backend: Backend) {
     const N: i64 = 10_001;
-    let mut db = db(backend);
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let other = customer(&mut db.store, "c2");
     // One second apart, every seventh unanswered, another customer's call beside each tenth.
@@ -577,7 +577,7 @@ fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
                 "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET enable_indexscan = off', current_database()); END $$",
             )
             .expect("alter database");
-        db.store = AnyStore::open_url(&db.url).expect("reopen");
+        db.store = S::open_url(&db.url).expect("reopen");
     }
     let answered = unbilled(&mut db.store, c);
     assert_eq!(answered.len() as i64, N - (N + 6) / 7);
@@ -621,8 +621,8 @@ fn thousands_of_calls_read_and_bill_across_batches(backend: Backend) {
 /// `each_call` hands calls over one by one: an error of the reader stops it there and is
 /// returned, and the transaction goes on (a listing whose reader went away, an invoice whose
 /// charge overflows).
-fn reading_calls_stops_at_the_first_error_of_the_reader(backend: Backend) {
-    let mut db = db(backend);
+fn reading_calls_stops_at_the_first_error_of_the_reader<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let calls: Vec<NewCall> = (0..5_000).map(|i| call(c, &format!("{i:04}"), i * 1_000, 60)).collect();
     import(&mut db.store, &calls);
@@ -642,8 +642,8 @@ fn reading_calls_stops_at_the_first_error_of_the_reader(backend: Backend) {
     assert_eq!(tx.calls(&all).expect("calls").len(), 5_000, "the transaction reads on");
 }
 
-fn a_call_cannot_be_billed_twice(backend: Backend) {
-    let mut db = db(backend);
+fn a_call_cannot_be_billed_twice<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60)]);
     let pk = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).next().expect("call");
@@ -659,8 +659,8 @@ fn a_call_cannot_be_billed_twice(backend: Backend) {
 /// Billing a key that names no call (another start time, another number, another customer's
 /// call) is refused, so that a real call cannot stay unbilled behind a link to nothing; the
 /// same invoice with the right keys is accepted.
-fn a_billed_call_must_be_a_stored_call(backend: Backend) {
-    let mut db = db(backend);
+fn a_billed_call_must_be_a_stored_call<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c1 = customer(&mut db.store, "c1");
     let c2 = customer(&mut db.store, "c2");
     import(&mut db.store, &[call(c1, "a", 1_000_000, 60), call(c1, "b", 2_000_000, 60), call(c2, "z", 1_000_000, 60)]);
@@ -682,8 +682,8 @@ fn a_billed_call_must_be_a_stored_call(backend: Backend) {
     assert_eq!(db.store.read().expect("tx").check().expect("check"), Vec::<String>::new());
 }
 
-fn a_billed_call_must_start_within_its_invoice_days(backend: Backend) {
-    let mut db = db(backend);
+fn a_billed_call_must_start_within_its_invoice_days<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     // 2026-01-10 12:00 UTC: inside 2026-01-10 in every zone, outside 2026-01-13 in all of them.
     let noon = 1_768_046_400_000_000;
@@ -704,8 +704,8 @@ fn a_billed_call_must_start_within_its_invoice_days(backend: Backend) {
     }
 }
 
-fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend) {
-    let mut db = db(backend);
+fn deleting_an_invoice_releases_calls_and_gives_back_allowance<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let pks: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -729,10 +729,9 @@ fn deleting_an_invoice_releases_calls_and_gives_back_allowance(backend: Backend)
     assert_eq!(unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect::<Vec<_>>(), pks[..1].to_vec());
 }
 
-fn reopening_applies_no_migration_twice(backend: Backend) {
-    let db = db(backend);
-    let Db { store: mut first, url, _dir, _pg } = db;
-    assert!(first.migrate().expect("migrate").is_empty(), "open applied everything already");
+fn reopening_applies_no_migration_twice<S: OpenStore>(backend: Backend) {
+    let db = db::<S>(backend);
+    let Db { store: first, url, _dir, _pg } = db;
     drop(first);
     let mut again = AnyStore::open_url(&url).expect("reopen");
     assert!(again.migrate().expect("migrate").is_empty());
@@ -747,8 +746,8 @@ fn reopening_applies_no_migration_twice(backend: Backend) {
     assert!(SqliteStore::open_url("mysql://x").is_err());
 }
 
-fn check_finds_what_does_not_add_up(backend: Backend) {
-    let mut db = db(backend);
+fn check_finds_what_does_not_add_up<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -795,8 +794,8 @@ fn check_finds_what_does_not_add_up(backend: Backend) {
     assert_eq!(problems.iter().any(|p| p.starts_with(&numbers)), backend == Backend::Postgres, "{problems:?}");
 }
 
-fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
-    let mut db = db(backend);
+fn check_adds_up_the_largest_line_without_overflowing<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     import(&mut db.store, &[call(c, "a", 1, 60), call(c, "b", 2, 60)]);
     let calls: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
@@ -814,8 +813,8 @@ fn check_adds_up_the_largest_line_without_overflowing(backend: Backend) {
 /// `db check` recomputes a usage line's amount with the rule invoicing applies
 /// (`Amount::of_line`): lines rounded by it pass, on the half cent and at the largest sums, and
 /// a line a hundredth off is reported with the amount the rule gives.
-fn check_rounds_each_line_as_invoicing_does(backend: Backend) {
-    let mut db = db(backend);
+fn check_rounds_each_line_as_invoicing_does<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let sums = [0, 1, 49, 50, 51, 149, 150, 6_150, 12_345_650, 99_999_999_949, 99_999_999_950, i64::MAX];
     let records: Vec<NewCall> = (0..2 * sums.len()).map(|i| call(c, &format!("c{i}"), 1 + i as i64, 60)).collect();
@@ -841,8 +840,8 @@ fn check_rounds_each_line_as_invoicing_does(backend: Backend) {
     assert_eq!(found, wrong);
 }
 
-fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
-    let mut db = db(backend);
+fn source_settings_numbers_and_jobs_round_trip<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let store = &mut db.store;
     let acme = customer(store, "acme");
     let beta = customer(store, "beta");
@@ -959,8 +958,8 @@ fn source_settings_numbers_and_jobs_round_trip(backend: Backend) {
     assert_eq!(tx.count_calls(beta, &Source::file(), 0, 2_000_000).expect("count"), 0);
 }
 
-fn sources_are_registered_by_name_and_keep_their_codes(backend: Backend) {
-    let mut db = db(backend);
+fn sources_are_registered_by_name_and_keep_their_codes<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let mut tx = db.store.write().expect("tx");
     let names =
         |list: Vec<Source>| list.iter().map(|s| (s.code(), s.name().to_owned(), s.platform())).collect::<Vec<_>>();
@@ -1004,8 +1003,8 @@ fn sources_are_registered_by_name_and_keep_their_codes(backend: Backend) {
     );
 }
 
-fn a_domain_names_one_customer_per_source(backend: Backend) {
-    let mut db = db(backend);
+fn a_domain_names_one_customer_per_source<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let mut tx = db.store.write().expect("tx");
     let east = tx.add_source("ns-east", Platform::Netsapiens).expect("add");
     let mut acme = Customer::new("acme", "Acme");
@@ -1047,8 +1046,8 @@ fn a_domain_names_one_customer_per_source(backend: Backend) {
     assert_eq!(tx.customer("initech").expect("read").expect("initech").domain(&east), Some("ACME.east"));
 }
 
-fn calls_of_one_start_come_by_source_name_whatever_the_codes(backend: Backend) {
-    let mut db = db(backend);
+fn calls_of_one_start_come_by_source_name_whatever_the_codes<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let c = customer(&mut db.store, "c1");
     let mut tx = db.store.write().expect("tx");
     // Codes 3 and 4: after every platform's own source by code, before or among them by name.
@@ -1093,8 +1092,8 @@ fn calls_of_one_start_come_by_source_name_whatever_the_codes(backend: Backend) {
 
 /// Every filter of `CallQuery` narrows the calls read, alone or with the others, for one customer
 /// or across customers (still in start order); a customer's drafts are its open invoices.
-fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backend: Backend) {
-    let mut db = db(backend);
+fn calls_are_filtered_across_customers_by_source_number_status_and_invoice<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let (c1, c2) = (customer(&mut db.store, "c1"), customer(&mut db.store, "c2"));
     let with = |c: NewCall, source: Source, to: &str| NewCall { source, to: to.into(), ..c };
     import(
@@ -1108,7 +1107,7 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backe
             call(c1, "f", 60, 60),
         ],
     );
-    let ids = |db: &mut Db, q: &CallQuery| -> Vec<String> {
+    let ids = |db: &mut Db<S>, q: &CallQuery| -> Vec<String> {
         let mut tx = db.store.read().expect("tx");
         tx.calls(q).expect("calls").into_iter().map(|s| s.call.source_call_id).collect()
     };
@@ -1146,8 +1145,8 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice(backe
     assert_eq!(tx.draft_invoices(c1).expect("drafts"), [second]);
 }
 
-fn decks_and_the_local_calling_table_round_trip(backend: Backend) {
-    let mut db = db(backend);
+fn decks_and_the_local_calling_table_round_trip<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let deck = |id: &str, description: &str| Deck { id: id.into(), description: description.into() };
     let npa = |s: &str| rating::NpaNxx::parse(s).expect("NPA-NXX");
     let mut tx = db.store.write().expect("tx");
@@ -1192,8 +1191,8 @@ fn decks_and_the_local_calling_table_round_trip(backend: Backend) {
 
 /// A use case that locks a customer waits for another holding it, then sees what that one
 /// committed: two invoices of one customer are never made from the same view of its drafts.
-fn invoices_of_one_customer_are_made_one_at_a_time(backend: Backend) {
-    let mut db = db(backend);
+fn invoices_of_one_customer_are_made_one_at_a_time<S: OpenStore + 'static>(backend: Backend) {
+    let mut db = db::<S>(backend);
     let pk = customer(&mut db.store, "acme");
     import(&mut db.store, &[call(pk, "a", 1_000_000, 60)]);
     let stored = unbilled(&mut db.store, pk);
@@ -1205,7 +1204,7 @@ fn invoices_of_one_customer_are_made_one_at_a_time(backend: Backend) {
 
     let url = db.url.clone();
     let other = std::thread::spawn(move || {
-        let mut store = AnyStore::open_url(&url).expect("open");
+        let mut store = S::open_url(&url).expect("open");
         let mut tx = store.write_usage().expect("tx");
         let c = tx.customer_for_update("acme").expect("lock").expect("acme");
         let drafts = tx.draft_invoices(c.pk).expect("drafts");

@@ -1,6 +1,7 @@
 //! What the tests of every crate share, kept out of the production ones: throwaway PostgreSQL
 //! databases, the server the PostgreSQL tests use, and the server's own programs.
 
+pub use store;
 use store::{PgStore, Result};
 
 /// The backend a test runs on.
@@ -11,9 +12,19 @@ pub enum Backend {
 }
 
 /// Generates, for each listed `fn name(backend: Backend)`, the tests `sqlite::name` and
-/// `postgres::name` (a run leaves the PostgreSQL half out with `-- --skip postgres::`).
+/// `postgres::name` (a run leaves the PostgreSQL half out with `-- --skip postgres::`). With
+/// `stores:` before the list, each `fn name<S: OpenStore>(backend: Backend)` runs on the
+/// backend's own store: [`store::SqliteStore`], then [`store::PgStore`].
 #[macro_export]
 macro_rules! on_both_backends {
+    (stores: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name::<$crate::store::SqliteStore>($crate::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name::<$crate::store::PgStore>($crate::Backend::Postgres) } )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $( #[test] fn $name() { super::$name($crate::Backend::Sqlite) } )*

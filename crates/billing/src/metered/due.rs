@@ -65,7 +65,7 @@ mod tests {
     use crate::BillingError;
     use chrono::NaiveDate;
     use store::prelude::*;
-    use store::{AnyStore, Customer, Platform, Source};
+    use store::{Customer, Platform, Source, SqliteStore};
 
     struct NoBar;
     impl crate::Progress for NoBar {
@@ -74,8 +74,8 @@ mod tests {
         fn finish(&self) {}
     }
 
-    fn store(dir: &tempfile::TempDir) -> AnyStore {
-        let mut s = AnyStore::open_url(&format!("sqlite://{}", dir.path().join("m.db").display())).expect("a store");
+    fn store(dir: &tempfile::TempDir) -> SqliteStore {
+        let mut s = SqliteStore::open_url(&format!("sqlite://{}", dir.path().join("m.db").display())).expect("a store");
         let mut tx = s.write().expect("a write");
         let mut acme = Customer::new("acme", "Acme");
         acme.set_domain(&Source::default_of(Platform::Netsapiens), Some("acme.example".into()));
@@ -84,7 +84,7 @@ mod tests {
         s
     }
 
-    fn due(s: &mut AnyStore, key: Option<&SecretKey>) -> Result<DueSync> {
+    fn due(s: &mut SqliteStore, key: Option<&SecretKey>) -> Result<DueSync> {
         let date = NaiveDate::from_ymd_opt(2026, 2, 1).expect("a date");
         sync_due(s, key, date, &|| 0, &|_| Box::new(NoBar))
     }

@@ -14,7 +14,8 @@ use billing::metered::secrets::SecretKey;
 use billing::{doc::InvoiceDoc, import::Summary, BillingError, Progress};
 use chrono::NaiveDate;
 use rating::Micros;
-use store::{AnyStore, Source};
+pub use store::OpenStore;
+use store::Source;
 use testkit::TempDatabase;
 
 pub use build::*;
@@ -43,8 +44,8 @@ pub fn day(text: &str) -> NaiveDate {
 
 /// A fresh, migrated store and the files imported into it. Fields drop in order: the store's
 /// connection closes before its database goes.
-pub struct World {
-    pub store: AnyStore,
+pub struct World<S> {
+    pub store: S,
     /// The key the source secrets are sealed with.
     pub key: SecretKey,
     dir: tempfile::TempDir,
@@ -52,10 +53,10 @@ pub struct World {
     _pg: Option<TempDatabase>,
 }
 
-impl World {
+impl<S: OpenStore> World<S> {
     /// An empty store on `backend`: SQLite in a temporary directory, or a throwaway PostgreSQL
     /// database of the test server.
-    pub fn on(backend: Backend) -> World {
+    pub fn on(backend: Backend) -> World<S> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (url, pg) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/meter.db", dir.path().display()), None),
@@ -64,7 +65,7 @@ impl World {
                 (pg.url().to_owned(), Some(pg))
             }
         };
-        let store = AnyStore::open_url(&url).expect("the store opens");
+        let store = S::open_url(&url).expect("the store opens");
         World { store, key: SecretKey::generate(), dir, files: 0, _pg: pg }
     }
 

@@ -72,7 +72,7 @@ impl CallSink for Collect {
     }
 }
 
-impl World {
+impl<S: store::OpenStore> World<S> {
     /// Sets the installation's NetSapiens source to the platform, with its credentials.
     pub fn netsapiens_source(&mut self, emu: &Emulator, cfg: &Config) {
         let ns = &cfg.netsapiens;

@@ -177,6 +177,16 @@ impl PgStore {
     }
 }
 
+impl crate::OpenStore for PgStore {
+    fn open_url(url: &str) -> Result<PgStore> {
+        PgStore::open_url(url)
+    }
+
+    fn connect_url(url: &str) -> Result<PgStore> {
+        PgStore::connect_url(url)
+    }
+}
+
 impl Store for PgStore {
     type Tx<'a> = PgTx<'a>;
 

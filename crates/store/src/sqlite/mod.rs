@@ -199,6 +199,16 @@ impl SqliteStore {
     }
 }
 
+impl crate::OpenStore for SqliteStore {
+    fn open_url(url: &str) -> Result<SqliteStore> {
+        SqliteStore::open_url(url)
+    }
+
+    fn connect_url(url: &str) -> Result<SqliteStore> {
+        SqliteStore::connect_url(url)
+    }
+}
+
 impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
