@@ -13,6 +13,7 @@ pub mod pool;
 pub mod postgres;
 mod redact;
 mod registry;
+mod rows;
 mod schema;
 pub mod sqlite;
 
