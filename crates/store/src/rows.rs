@@ -1,6 +1,6 @@
-//! The rows of the customers and calling plans tables (with customers' plans and domains),
-//! read the same way on both backends: each backend's row is a [`Cells`], and every table's row
-//! is turned into the program's value here, once.
+//! The rows of the reference tables (customers, plans, decks, the local calling table), read
+//! the same way on both backends: each backend's row is a [`Cells`], and every table's row is
+//! turned into the program's value here, once.
 //!
 //! Both backends store a value the same way except for integers: SQLite has one INTEGER type,
 //! PostgreSQL stores source codes and billing days as `smallint`, NPA-NXXs as `integer`, times as
@@ -11,8 +11,8 @@
 //! [`StoreError::Corrupt`], naming the column as `table.column`.
 
 use crate::registry::Registry;
-use crate::{Customer, Plan, PlanAllowance, Result, Source, StoreError};
-use rating::CallType;
+use crate::{Customer, Deck, Plan, PlanAllowance, Result, Source, StoreError};
+use rating::{CallType, NpaNxx};
 
 /// A row of either backend, read by column position. The readers of values that must be there
 /// take the column's name, `table.column`, to name it when the value is NULL or out of range.
@@ -146,6 +146,25 @@ pub(crate) fn plans_of(rows: impl IntoIterator<Item = Result<(String, Option<Pla
         }
     }
     Ok(plans)
+}
+
+/// The named decks, by id, in the order [`deck_of`] reads them.
+pub(crate) const SELECT_DECKS: &str = "SELECT id, description FROM decks ORDER BY id";
+
+pub(crate) fn deck_of(row: &impl Cells) -> Result<Deck> {
+    Ok(Deck { id: row.text(0, "decks.id")?, description: row.text(1, "decks.description")? })
+}
+
+/// The local calling table, in the order [`local_pair_of`] reads it.
+pub(crate) const SELECT_LOCAL_CALLING: &str = "SELECT npa_nxx, local_npa_nxx FROM local_calling";
+
+/// A (caller's NPA-NXX, local NPA-NXX) pair, each stored as a six-digit integer.
+pub(crate) fn local_pair_of(row: &impl Cells) -> Result<(NpaNxx, NpaNxx)> {
+    let npa_nxx = |i: usize, column: &str| {
+        let v = row.int(i, column)?;
+        NpaNxx::parse(&format!("{v:06}")).map_err(|e| StoreError::Corrupt(format!("local_calling: {e}")))
+    };
+    Ok((npa_nxx(0, "local_calling.npa_nxx")?, npa_nxx(1, "local_calling.local_npa_nxx")?))
 }
 
 #[cfg(test)]
