@@ -1,6 +1,7 @@
-//! The rows of the reference tables (customers, plans, decks, the local calling table), read
-//! the same way on both backends: each backend's row is a [`Cells`], and every table's row is
-//! turned into the program's value here, once.
+//! The rows of the reference and bookkeeping tables (customers, plans, decks, the local calling
+//! table, sources and their settings, phone numbers, sync jobs), read the same way on both
+//! backends: each backend's row is a [`Cells`], and every table's row is turned into the
+//! program's value here, once.
 //!
 //! Both backends store a value the same way except for integers: SQLite has one INTEGER type,
 //! PostgreSQL stores source codes and billing days as `smallint`, NPA-NXXs as `integer`, times as
@@ -11,7 +12,8 @@
 //! [`StoreError::Corrupt`], naming the column as `table.column`.
 
 use crate::registry::Registry;
-use crate::{Customer, Deck, Plan, PlanAllowance, Result, Source, StoreError};
+use crate::{rejects_of, Customer, Deck, Job, JobProgress, PhoneNumber, Plan, PlanAllowance, Result};
+use crate::{Source, SourceSettings, StoreError};
 use rating::{CallType, NpaNxx};
 
 /// A row of either backend, read by column position. The readers of values that must be there
@@ -22,6 +24,10 @@ pub(crate) trait Cells {
     fn int_or_null(&self, i: usize) -> Result<Option<i64>>;
     /// A text column, NULL as `None`.
     fn text_or_null(&self, i: usize) -> Result<Option<String>>;
+    /// A yes/no column (SQLite INTEGER, 0 for no; PostgreSQL `boolean`), NULL as `None`.
+    fn flag_or_null(&self, i: usize) -> Result<Option<bool>>;
+    /// A binary column (SQLite BLOB; PostgreSQL `bytea`), NULL as `None`.
+    fn bytes_or_null(&self, i: usize) -> Result<Option<Vec<u8>>>;
 
     /// An integer column that must not be NULL.
     fn int(&self, i: usize, column: &str) -> Result<i64> {
@@ -33,10 +39,25 @@ pub(crate) trait Cells {
         self.text_or_null(i)?.ok_or_else(|| null(column))
     }
 
+    /// A yes/no column that must not be NULL.
+    fn flag(&self, i: usize, column: &str) -> Result<bool> {
+        self.flag_or_null(i)?.ok_or_else(|| null(column))
+    }
+
+    /// A binary column that must not be NULL.
+    fn bytes(&self, i: usize, column: &str) -> Result<Vec<u8>> {
+        self.bytes_or_null(i)?.ok_or_else(|| null(column))
+    }
+
     /// An integer column that must not be NULL and must fit a narrower type: a count, a billing
     /// day.
     fn narrow<T: TryFrom<i64>>(&self, i: usize, column: &str) -> Result<T> {
         crate::narrow(self.int(i, column)?, column)
+    }
+
+    /// [`Cells::narrow`] of a column that may be NULL.
+    fn narrow_or_null<T: TryFrom<i64>>(&self, i: usize, column: &str) -> Result<Option<T>> {
+        self.int_or_null(i)?.map(|v| crate::narrow(v, column)).transpose()
     }
 }
 
@@ -51,6 +72,14 @@ impl Cells for rusqlite::Row<'_> {
     }
 
     fn text_or_null(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.get(i)?)
+    }
+
+    fn flag_or_null(&self, i: usize) -> Result<Option<bool>> {
+        Ok(self.get(i)?)
+    }
+
+    fn bytes_or_null(&self, i: usize) -> Result<Option<Vec<u8>>> {
         Ok(self.get(i)?)
     }
 }
@@ -75,11 +104,29 @@ impl Cells for postgres::Row {
     fn text_or_null(&self, i: usize) -> Result<Option<String>> {
         Ok(self.try_get(i)?)
     }
+
+    fn flag_or_null(&self, i: usize) -> Result<Option<bool>> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn bytes_or_null(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(i)?)
+    }
 }
 
 /// The source whose code is in column `i`.
 fn source_at(row: &impl Cells, i: usize, column: &str, sources: &Registry) -> Result<Source> {
     sources.get(row.int(i, column)?)
+}
+
+/// The registered sources, in the order [`source_of`] reads them.
+pub(crate) const SELECT_SOURCES: &str = "SELECT code, name, platform FROM sources";
+
+/// A registered source.
+pub(crate) fn source_of(row: &impl Cells) -> Result<Source> {
+    let (code, name) = (row.int(0, "sources.code")?, row.text(1, "sources.name")?);
+    let platform = row.text(2, "sources.platform")?.parse().map_err(StoreError::Corrupt)?;
+    Ok(Source::new(code, &name, platform))
 }
 
 /// The columns of a customer, in the order [`customer_of`] reads them.
@@ -167,6 +214,65 @@ pub(crate) fn local_pair_of(row: &impl Cells) -> Result<(NpaNxx, NpaNxx)> {
     Ok((npa_nxx(0, "local_calling.npa_nxx")?, npa_nxx(1, "local_calling.local_npa_nxx")?))
 }
 
+/// A source's settings, read as `source, settings, secrets, updated_at`.
+pub(crate) fn source_settings_of(row: &impl Cells, sources: &Registry) -> Result<SourceSettings> {
+    Ok(SourceSettings {
+        source: source_at(row, 0, "source_settings.source", sources)?,
+        settings: row.text(1, "source_settings.settings")?,
+        secrets: row.bytes(2, "source_settings.secrets")?,
+        updated_at: row.int(3, "source_settings.updated_at")?,
+    })
+}
+
+/// A customer's phone number on a source, read as `source, number, enabled`.
+pub(crate) fn phone_number_of(row: &impl Cells, sources: &Registry) -> Result<(Source, PhoneNumber)> {
+    let number =
+        PhoneNumber { number: row.text(1, "phone_numbers.number")?, enabled: row.flag(2, "phone_numbers.enabled")? };
+    Ok((source_at(row, 0, "phone_numbers.source", sources)?, number))
+}
+
+/// The columns of a job (`j`) with its customer's id (`c`), in the order [`job_of`] reads them.
+pub(crate) const JOB_COLUMNS: &str =
+    "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
+    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
+    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error, j.outside,
+    j.rejected, j.rejects, j.updated_at";
+
+pub(crate) fn job_of(row: &impl Cells, sources: &Registry) -> Result<Job> {
+    Ok(Job {
+        id: row.int(0, "jobs.id")?,
+        customer_pk: row.int(1, "jobs.customer_pk")?,
+        customer: row.text(2, "customers.id")?,
+        source: source_at(row, 3, "jobs.source", sources)?,
+        domain: row.text(4, "jobs.domain")?,
+        window_start: row.int(5, "jobs.window_start")?,
+        window_end: row.int(6, "jobs.window_end")?,
+        state: row.text(7, "jobs.state")?.parse().map_err(StoreError::Corrupt)?,
+        position: row.text(8, "jobs.position")?,
+        progress: JobProgress {
+            pages: row.narrow(9, "jobs.pages")?,
+            received: row.narrow(10, "jobs.received")?,
+            imported: row.narrow(11, "jobs.imported")?,
+            updated: row.narrow(12, "jobs.updated")?,
+            duplicates: row.narrow(13, "jobs.duplicates")?,
+            conflicts: row.narrow(14, "jobs.conflicts")?,
+            skipped: row.narrow(15, "jobs.skipped")?,
+            repeated: row.narrow(16, "jobs.repeated")?,
+            errors: row.narrow(17, "jobs.errors")?,
+            outside: row.narrow(24, "jobs.outside")?,
+            rejected: row.narrow(25, "jobs.rejected")?,
+        },
+        numbers: row.narrow_or_null(18, "jobs.numbers")?,
+        platform_count: row.narrow_or_null(19, "jobs.platform_count")?,
+        stored_count: row.narrow_or_null(20, "jobs.stored_count")?,
+        started_at: row.int(21, "jobs.started_at")?,
+        finished_at: row.int_or_null(22)?,
+        error: row.text_or_null(23)?,
+        rejects: rejects_of(&row.text(26, "jobs.rejects")?)?,
+        updated_at: row.int(27, "jobs.updated_at")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +319,8 @@ mod tests {
         assert_eq!(corrupt(row.text(6, "customers.name")), "customers.name is NULL");
         assert_eq!(corrupt(row.narrow::<u8>(1, "customers.billing_day")), "customers.billing_day = 300");
         assert_eq!(corrupt(row.narrow::<u64>(2, "jobs.pages")), "jobs.pages = -1");
+        assert_eq!(corrupt(row.narrow_or_null::<u64>(2, "jobs.numbers")), "jobs.numbers = -1");
+        assert_eq!(row.narrow_or_null::<u64>(0, "jobs.numbers").expect("NULL"), None);
         assert_eq!(row.int(3, "jobs.started_at").expect("time"), 1_000_000);
         assert_eq!(row.int(4, "local_calling.npa_nxx").expect("integer"), 7);
         assert_eq!(row.text(5, "decks.id").expect("text"), "x");
