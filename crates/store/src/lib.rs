@@ -14,6 +14,7 @@ pub mod pool;
 pub mod postgres;
 mod redact;
 mod registry;
+mod rows;
 mod schema;
 pub mod sqlite;
 
@@ -114,12 +115,6 @@ pub trait OpenStore: Store + Sized {
 /// about 2,700 bytes (a third of a page), so 1,024 leaves room for the other columns of a key
 /// whatever the id's characters, and for ids no compression can shrink.
 pub const MAX_ID_LEN: usize = 1024;
-
-/// The columns of a job, in the order both backends' row readers take them.
-const JOB_COLUMNS: &str = "j.id, j.customer_pk, c.id, j.source, j.domain, j.window_start, j.window_end, j.state,
-    j.position, j.pages, j.received, j.imported, j.updated, j.duplicates, j.conflicts, j.skipped, j.repeated,
-    j.errors, j.numbers, j.platform_count, j.stored_count, j.started_at, j.finished_at, j.error, j.outside,
-    j.rejected, j.rejects, j.updated_at";
 
 /// A job's rejected records as both backends store them: a JSON array of `{"id", "reason"}`.
 fn rejects_json(list: &[RejectedRecord]) -> String {

@@ -1,7 +1,7 @@
 //! The registered sources as both backends read them: codes to sources, and the contract's
 //! order of calls that start at the same time.
 
-use crate::{Platform, Result, Source, StoreError, StoredCall};
+use crate::{Result, Source, StoreError, StoredCall};
 
 /// Every registered source, by code.
 #[derive(Debug, Clone, Default)]
@@ -13,16 +13,11 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// The registry of `(code, name, platform)` rows.
-    pub(crate) fn of(rows: Vec<(i64, String, String)>) -> Result<Registry> {
-        let mut list = Vec::with_capacity(rows.len());
-        for (code, name, platform) in rows {
-            let platform: Platform = platform.parse().map_err(StoreError::Corrupt)?;
-            list.push(Source::new(code, &name, platform));
-        }
+    /// The registry of every registered source.
+    pub(crate) fn of(mut list: Vec<Source>) -> Registry {
         list.sort_by_key(Source::code);
         let code_order_is_name_order = list.windows(2).all(|w| w[0].name() < w[1].name());
-        Ok(Registry { by_code: list.into_iter().map(|s| (s.code(), s)).collect(), code_order_is_name_order })
+        Registry { by_code: list.into_iter().map(|s| (s.code(), s)).collect(), code_order_is_name_order }
     }
 
     /// The source of a stored code.

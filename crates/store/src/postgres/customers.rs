@@ -1,27 +1,10 @@
 //! Customers and calling plans.
 
-use super::{narrow, wide, PgTx};
-use crate::{Customer, Plan, PlanAllowance, Result, Source, StoreError};
-use postgres::Row;
+use super::{wide, PgTx};
+use crate::rows::{customer_of, domain_at, plan_id_at, plan_row, plans_of, Cells, CUSTOMER_COLUMNS, SELECT_PLANS};
+use crate::{Customer, Plan, Result, Source, StoreError};
 use rating::CallType;
 use std::collections::HashMap;
-
-const CUSTOMER_COLUMNS: &str = "pk, id, name, timezone, billing_day, currency, email, deck_id";
-
-fn customer_of(row: &Row) -> Result<Customer> {
-    Ok(Customer {
-        pk: row.try_get(0)?,
-        id: row.try_get(1)?,
-        name: row.try_get(2)?,
-        timezone: row.try_get(3)?,
-        billing_day: narrow(i64::from(row.try_get::<_, i16>(4)?), "customers.billing_day")?,
-        currency: row.try_get(5)?,
-        plans: Vec::new(),
-        deck: row.try_get(7)?,
-        domains: Vec::new(),
-        email: row.try_get(6)?,
-    })
-}
 
 impl PgTx<'_> {
     /// The customer `id`; with `lock`, its row stays locked until the transaction ends.
@@ -35,7 +18,7 @@ impl PgTx<'_> {
         let Some(row) = self.tx.query_opt(&st, &[&id])? else { return Ok(None) };
         let mut c = customer_of(&row)?;
         let st = self.prepared("SELECT plan_id FROM customer_plans WHERE customer_pk = $1 ORDER BY position")?;
-        c.plans = self.tx.query(&st, &[&c.pk])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        c.plans = self.tx.query(&st, &[&c.pk])?.iter().map(|r| plan_id_at(r, 0)).collect::<Result<_>>()?;
         c.domains = self.domains_of(Some(c.pk))?.remove(&c.pk).unwrap_or_default();
         Ok(Some(c))
     }
@@ -48,8 +31,8 @@ impl PgTx<'_> {
         )?;
         let mut domains: HashMap<i64, Vec<(Source, String)>> = HashMap::new();
         for r in self.tx.query(&st, &[&customer_pk])? {
-            let source = sources.get(i64::from(r.try_get::<_, i16>(1)?))?;
-            domains.entry(r.try_get(0)?).or_default().push((source, r.try_get(2)?));
+            let domain = domain_at(&r, 1, &sources)?;
+            domains.entry(r.int(0, "customer_domains.customer_pk")?).or_default().push(domain);
         }
         for list in domains.values_mut() {
             list.sort_by(|a, b| a.0.cmp(&b.0));
@@ -75,7 +58,7 @@ impl crate::Customers for PgTx<'_> {
         let st = self.prepared("SELECT customer_pk, plan_id FROM customer_plans ORDER BY customer_pk, position")?;
         let mut plans: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
         for r in self.tx.query(&st, &[])? {
-            plans.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+            plans.entry(r.int(0, "customer_plans.customer_pk")?).or_default().push(plan_id_at(&r, 1)?);
         }
         let mut domains = self.domains_of(None)?;
         for c in &mut list {
@@ -124,30 +107,8 @@ impl crate::Customers for PgTx<'_> {
     }
 
     fn plans(&mut self) -> Result<Vec<Plan>> {
-        let st = self.prepared(
-            "SELECT p.id, a.call_types, a.included_minutes, a.description
-             FROM plans p LEFT JOIN allowances a ON a.plan_id = p.id ORDER BY p.id, a.position",
-        )?;
-        let mut plans: Vec<Plan> = Vec::new();
-        for r in self.tx.query(&st, &[])? {
-            let id: String = r.try_get(0)?;
-            if plans.last().is_none_or(|p| p.id != id) {
-                plans.push(Plan { id, allowances: Vec::new() });
-            }
-            let types: Option<String> = r.try_get(1)?;
-            if let (Some(types), Some(plan)) = (types, plans.last_mut()) {
-                let call_types = types
-                    .split('|')
-                    .map(|t| CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string())))
-                    .collect::<Result<_>>()?;
-                plan.allowances.push(PlanAllowance {
-                    call_types,
-                    included_minutes: narrow(r.try_get(2)?, "allowances.included_minutes")?,
-                    description: r.try_get(3)?,
-                });
-            }
-        }
-        Ok(plans)
+        let st = self.prepared(SELECT_PLANS)?;
+        plans_of(self.tx.query(&st, &[])?.iter().map(plan_row))
     }
 
     fn save_plan(&mut self, plan: &Plan) -> Result<()> {

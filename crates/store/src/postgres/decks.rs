@@ -2,6 +2,7 @@
 
 use super::copy::BinaryRows;
 use super::PgTx;
+use crate::rows::{deck_of, local_pair_of, SELECT_DECKS, SELECT_LOCAL_CALLING};
 use crate::{Deck, Result, StoreError};
 use postgres::types::Type;
 use rating::NpaNxx;
@@ -13,9 +14,8 @@ fn as_int(n: NpaNxx) -> i32 {
 
 impl crate::Decks for PgTx<'_> {
     fn decks(&mut self) -> Result<Vec<Deck>> {
-        let st = self.prepared("SELECT id, description FROM decks ORDER BY id")?;
-        let rows = self.tx.query(&st, &[])?;
-        rows.iter().map(|r| Ok(Deck { id: r.try_get(0)?, description: r.try_get(1)? })).collect()
+        let st = self.prepared(SELECT_DECKS)?;
+        self.tx.query(&st, &[])?.iter().map(deck_of).collect()
     }
 
     fn save_deck(&mut self, deck: &Deck) -> Result<()> {
@@ -28,11 +28,8 @@ impl crate::Decks for PgTx<'_> {
     }
 
     fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
-        let st = self.prepared("SELECT npa_nxx, local_npa_nxx FROM local_calling")?;
-        let parse =
-            |v: i32| NpaNxx::parse(&format!("{v:06}")).map_err(|e| StoreError::Corrupt(format!("local_calling: {e}")));
-        let rows = self.tx.query(&st, &[])?;
-        rows.iter().map(|r| Ok((parse(r.try_get(0)?)?, parse(r.try_get(1)?)?))).collect()
+        let st = self.prepared(SELECT_LOCAL_CALLING)?;
+        self.tx.query(&st, &[])?.iter().map(local_pair_of).collect()
     }
 
     /// Replaces the table with one COPY of the pairs, without repeats.

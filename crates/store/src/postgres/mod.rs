@@ -257,6 +257,15 @@ pub(crate) fn message(e: &postgres::Error) -> String {
     }
 }
 
+#[cfg(test)]
+impl PgStore {
+    /// The rows of `sql`, outside any transaction: for tests of reading values that no operation
+    /// of the store writes.
+    pub(crate) fn rows(&mut self, sql: &str) -> Result<Vec<Row>> {
+        Ok(self.client.query(sql, &[])?)
+    }
+}
+
 /// A time for storage; the program's times are well inside PostgreSQL's range.
 fn at(micros: rating::Micros) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| StoreError::Corrupt(format!("time {micros} µs out of range")))

@@ -1,74 +1,18 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
-use super::{at, narrow, source_code, wide, PgTx};
+use super::{at, source_code, wide, PgTx};
 use crate::registry::Registry;
-use crate::{rejects_json, rejects_of, JOB_COLUMNS};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
-use chrono::{DateTime, Utc};
-use postgres::Row;
-
-fn source_of(sources: &Registry, row: &Row, i: usize) -> Result<Source> {
-    sources.get(i64::from(row.try_get::<_, i16>(i)?))
-}
-
-fn count(row: &Row, i: usize) -> Result<u64> {
-    narrow(row.try_get::<_, i64>(i)?, "jobs counter")
-}
-
-fn optional_count(row: &Row, i: usize) -> Result<Option<u64>> {
-    row.try_get::<_, Option<i64>>(i)?.map(|v| narrow(v, "jobs counter")).transpose()
-}
-
-fn micros(row: &Row, i: usize) -> Result<i64> {
-    Ok(row.try_get::<_, DateTime<Utc>>(i)?.timestamp_micros())
-}
-
-fn job_of(row: &Row, sources: &Registry) -> Result<Job> {
-    Ok(Job {
-        id: row.try_get(0)?,
-        customer_pk: row.try_get(1)?,
-        customer: row.try_get(2)?,
-        source: source_of(sources, row, 3)?,
-        domain: row.try_get(4)?,
-        window_start: micros(row, 5)?,
-        window_end: micros(row, 6)?,
-        state: row.try_get::<_, String>(7)?.parse().map_err(StoreError::Corrupt)?,
-        position: row.try_get(8)?,
-        progress: JobProgress {
-            pages: count(row, 9)?,
-            received: count(row, 10)?,
-            imported: count(row, 11)?,
-            updated: count(row, 12)?,
-            duplicates: count(row, 13)?,
-            conflicts: count(row, 14)?,
-            skipped: count(row, 15)?,
-            repeated: count(row, 16)?,
-            errors: count(row, 17)?,
-            outside: count(row, 24)?,
-            rejected: count(row, 25)?,
-        },
-        numbers: optional_count(row, 18)?,
-        platform_count: optional_count(row, 19)?,
-        stored_count: optional_count(row, 20)?,
-        started_at: micros(row, 21)?,
-        finished_at: row.try_get::<_, Option<DateTime<Utc>>>(22)?.map(|t| t.timestamp_micros()),
-        error: row.try_get(23)?,
-        rejects: rejects_of(row.try_get::<_, &str>(26)?)?,
-        updated_at: micros(row, 27)?,
-    })
-}
+use crate::rejects_json;
+use crate::rows::{job_of, phone_number_of, source_of, source_settings_of, JOB_COLUMNS, SELECT_SOURCES};
+use crate::{Job, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
 
 impl PgTx<'_> {
     /// The registered sources, read once per transaction.
     pub(crate) fn registry(&mut self) -> Result<&Registry> {
         if self.registry.is_none() {
-            let st = self.prepared("SELECT code, name, platform FROM sources")?;
-            let rows = self.tx.query(&st, &[])?;
-            let rows = rows
-                .iter()
-                .map(|r| Ok((i64::from(r.try_get::<_, i16>(0)?), r.try_get(1)?, r.try_get(2)?)))
-                .collect::<Result<_>>()?;
-            self.registry = Some(Registry::of(rows)?);
+            let st = self.prepared(SELECT_SOURCES)?;
+            let list = self.tx.query(&st, &[])?.iter().map(source_of).collect::<Result<_>>()?;
+            self.registry = Some(Registry::of(list));
         }
         Ok(self.registry.get_or_insert_with(Registry::default))
     }
@@ -91,15 +35,8 @@ impl crate::Sources for PgTx<'_> {
     fn source_settings(&mut self) -> Result<Vec<SourceSettings>> {
         let sources = self.registry()?.clone();
         let st = self.prepared("SELECT source, settings, secrets, updated_at FROM source_settings")?;
-        let mut list = Vec::new();
-        for r in self.tx.query(&st, &[])? {
-            list.push(SourceSettings {
-                source: source_of(&sources, &r, 0)?,
-                settings: r.try_get(1)?,
-                secrets: r.try_get(2)?,
-                updated_at: micros(&r, 3)?,
-            });
-        }
+        let mut list =
+            self.tx.query(&st, &[])?.iter().map(|r| source_settings_of(r, &sources)).collect::<Result<Vec<_>>>()?;
         list.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(list)
     }
@@ -119,10 +56,12 @@ impl crate::Sources for PgTx<'_> {
         let st = self.prepared(
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = $1 ORDER BY source, number",
         )?;
-        let mut list = Vec::new();
-        for r in self.tx.query(&st, &[&customer_pk])? {
-            list.push((source_of(&sources, &r, 0)?, PhoneNumber { number: r.try_get(1)?, enabled: r.try_get(2)? }));
-        }
+        let mut list = self
+            .tx
+            .query(&st, &[&customer_pk])?
+            .iter()
+            .map(|r| phone_number_of(r, &sources))
+            .collect::<Result<Vec<_>>>()?;
         // By source name, then number.
         list.sort_by(|a, b| (&a.0, &a.1.number).cmp(&(&b.0, &b.1.number)));
         Ok(list)

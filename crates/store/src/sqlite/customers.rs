@@ -1,40 +1,20 @@
 //! Customers and calling plans.
 
-use super::{narrow, wide, SqliteTx};
-use crate::{Customer, Plan, PlanAllowance, Result, StoreError};
+use super::{wide, SqliteTx};
+use crate::registry::Registry;
+use crate::rows::{customer_of, domain_at, plan_id_at, plan_row, plans_of, CUSTOMER_COLUMNS, SELECT_PLANS};
+use crate::{Customer, Plan, Result, StoreError};
 use rating::CallType;
-use rusqlite::{params, OptionalExtension, Row};
-
-const CUSTOMER_COLUMNS: &str = "pk, id, name, timezone, billing_day, currency, email, deck_id";
-
-fn customer_of(row: &Row<'_>) -> rusqlite::Result<Customer> {
-    Ok(Customer {
-        pk: row.get(0)?,
-        id: row.get(1)?,
-        name: row.get(2)?,
-        timezone: row.get(3)?,
-        billing_day: row.get(4)?,
-        currency: row.get(5)?,
-        plans: Vec::new(),
-        deck: row.get(7)?,
-        domains: Vec::new(),
-        email: row.get(6)?,
-    })
-}
+use rusqlite::params;
 
 impl SqliteTx<'_> {
     /// The customer's plans and domains.
-    fn load_plans_of(&mut self, c: &mut Customer) -> Result<()> {
+    fn load_plans_of(&mut self, c: &mut Customer, sources: &Registry) -> Result<()> {
         let mut st =
             self.tx.prepare_cached("SELECT plan_id FROM customer_plans WHERE customer_pk = ?1 ORDER BY position")?;
-        c.plans = st.query_map([c.pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        drop(st);
+        c.plans = st.query_and_then([c.pk], |r| plan_id_at(r, 0))?.collect::<Result<_>>()?;
         let mut st = self.tx.prepare_cached("SELECT source, domain FROM customer_domains WHERE customer_pk = ?1")?;
-        let rows: Vec<(i64, String)> =
-            st.query_map([c.pk], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-        drop(st);
-        let sources = self.registry()?;
-        c.domains = rows.into_iter().map(|(code, d)| Ok((sources.get(code)?, d))).collect::<Result<_>>()?;
+        c.domains = st.query_and_then([c.pk], |r| domain_at(r, 0, sources))?.collect::<Result<_>>()?;
         c.domains.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(())
     }
@@ -53,21 +33,23 @@ fn refused_domain(e: rusqlite::Error, source: &crate::Source, domain: &str) -> S
 impl crate::Customers for SqliteTx<'_> {
     fn customers(&mut self) -> Result<Vec<Customer>> {
         let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY id"))?;
-        let mut list: Vec<Customer> = st.query_map([], customer_of)?.collect::<rusqlite::Result<_>>()?;
+        let mut list: Vec<Customer> = st.query_and_then([], |r| customer_of(r))?.collect::<Result<_>>()?;
         drop(st);
+        let sources = self.registry()?.clone();
         for c in &mut list {
-            self.load_plans_of(c)?;
+            self.load_plans_of(c, &sources)?;
         }
         Ok(list)
     }
 
     fn customer(&mut self, id: &str) -> Result<Option<Customer>> {
         let mut st = self.tx.prepare_cached(&format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?1"))?;
-        let found = st.query_row([id], customer_of).optional()?;
+        let found = st.query_and_then([id], |r| customer_of(r))?.next().transpose()?;
         drop(st);
         match found {
             Some(mut c) => {
-                self.load_plans_of(&mut c)?;
+                let sources = self.registry()?.clone();
+                self.load_plans_of(&mut c, &sources)?;
                 Ok(Some(c))
             }
             None => Ok(None),
@@ -112,31 +94,9 @@ impl crate::Customers for SqliteTx<'_> {
     }
 
     fn plans(&mut self) -> Result<Vec<Plan>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT p.id, a.call_types, a.included_minutes, a.description
-             FROM plans p LEFT JOIN allowances a ON a.plan_id = p.id ORDER BY p.id, a.position",
-        )?;
-        let mut rows = st.query([])?;
-        let mut plans: Vec<Plan> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            if plans.last().is_none_or(|p| p.id != id) {
-                plans.push(Plan { id, allowances: Vec::new() });
-            }
-            let types: Option<String> = r.get(1)?;
-            if let (Some(types), Some(plan)) = (types, plans.last_mut()) {
-                let call_types = types
-                    .split('|')
-                    .map(|t| CallType::parse(t).map_err(|e| StoreError::Corrupt(e.to_string())))
-                    .collect::<Result<_>>()?;
-                plan.allowances.push(PlanAllowance {
-                    call_types,
-                    included_minutes: narrow(r.get(2)?, "allowances.included_minutes")?,
-                    description: r.get(3)?,
-                });
-            }
-        }
-        Ok(plans)
+        let mut st = self.tx.prepare_cached(SELECT_PLANS)?;
+        let rows = st.query_and_then([], |r| plan_row(r))?;
+        plans_of(rows)
     }
 
     fn save_plan(&mut self, plan: &Plan) -> Result<()> {

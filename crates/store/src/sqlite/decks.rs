@@ -1,7 +1,8 @@
 //! Named rate decks and the local calling table.
 
 use super::{MultiInsert, SqliteTx, CHUNK};
-use crate::{Deck, Result, StoreError};
+use crate::rows::{deck_of, local_pair_of, SELECT_DECKS, SELECT_LOCAL_CALLING};
+use crate::{Deck, Result};
 use rating::NpaNxx;
 use rusqlite::params;
 
@@ -10,9 +11,9 @@ static INSERT_PAIRS: MultiInsert =
 
 impl crate::Decks for SqliteTx<'_> {
     fn decks(&mut self) -> Result<Vec<Deck>> {
-        let mut st = self.tx.prepare_cached("SELECT id, description FROM decks ORDER BY id")?;
-        let decks = st.query_map([], |r| Ok(Deck { id: r.get(0)?, description: r.get(1)? }))?;
-        Ok(decks.collect::<rusqlite::Result<_>>()?)
+        let mut st = self.tx.prepare_cached(SELECT_DECKS)?;
+        let decks = st.query_and_then([], |r| deck_of(r))?;
+        decks.collect()
     }
 
     fn save_deck(&mut self, deck: &Deck) -> Result<()> {
@@ -25,15 +26,9 @@ impl crate::Decks for SqliteTx<'_> {
     }
 
     fn local_calling(&mut self) -> Result<Vec<(NpaNxx, NpaNxx)>> {
-        let mut st = self.tx.prepare_cached("SELECT npa_nxx, local_npa_nxx FROM local_calling")?;
-        let mut rows = st.query([])?;
-        let mut out = Vec::new();
-        let parse =
-            |v: i64| NpaNxx::parse(&format!("{v:06}")).map_err(|e| StoreError::Corrupt(format!("local_calling: {e}")));
-        while let Some(r) = rows.next()? {
-            out.push((parse(r.get(0)?)?, parse(r.get(1)?)?));
-        }
-        Ok(out)
+        let mut st = self.tx.prepare_cached(SELECT_LOCAL_CALLING)?;
+        let pairs = st.query_and_then([], |r| local_pair_of(r))?;
+        pairs.collect()
     }
 
     fn replace_local_calling(&mut self, pairs: &[(NpaNxx, NpaNxx)]) -> Result<()> {

@@ -1,61 +1,18 @@
 //! Source settings, customers' phone numbers and sync jobs.
 
-use super::{narrow, wide, SqliteTx};
+use super::{wide, SqliteTx};
 use crate::registry::Registry;
-use crate::{rejects_json, rejects_of, JOB_COLUMNS};
-use crate::{Job, JobProgress, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
-use rusqlite::{params, OptionalExtension, Row};
-
-fn count(row: &Row<'_>, i: usize) -> Result<u64> {
-    narrow(row.get::<_, i64>(i)?, "jobs counter")
-}
-
-fn optional_count(row: &Row<'_>, i: usize) -> Result<Option<u64>> {
-    row.get::<_, Option<i64>>(i)?.map(|v| narrow(v, "jobs counter")).transpose()
-}
-
-fn job_of(row: &Row<'_>, sources: &Registry) -> Result<Job> {
-    Ok(Job {
-        id: row.get(0)?,
-        customer_pk: row.get(1)?,
-        customer: row.get(2)?,
-        source: sources.get(row.get(3)?)?,
-        domain: row.get(4)?,
-        window_start: row.get(5)?,
-        window_end: row.get(6)?,
-        state: row.get::<_, String>(7)?.parse().map_err(StoreError::Corrupt)?,
-        position: row.get(8)?,
-        progress: JobProgress {
-            pages: count(row, 9)?,
-            received: count(row, 10)?,
-            imported: count(row, 11)?,
-            updated: count(row, 12)?,
-            duplicates: count(row, 13)?,
-            conflicts: count(row, 14)?,
-            skipped: count(row, 15)?,
-            repeated: count(row, 16)?,
-            errors: count(row, 17)?,
-            outside: count(row, 24)?,
-            rejected: count(row, 25)?,
-        },
-        numbers: optional_count(row, 18)?,
-        platform_count: optional_count(row, 19)?,
-        stored_count: optional_count(row, 20)?,
-        started_at: row.get(21)?,
-        finished_at: row.get(22)?,
-        error: row.get(23)?,
-        rejects: rejects_of(&row.get::<_, String>(26)?)?,
-        updated_at: row.get(27)?,
-    })
-}
+use crate::rejects_json;
+use crate::rows::{job_of, phone_number_of, source_of, source_settings_of, JOB_COLUMNS, SELECT_SOURCES};
+use crate::{Job, JobQuery, PhoneNumber, Platform, Result, Source, SourceSettings, StoreError};
+use rusqlite::params;
 
 impl SqliteTx<'_> {
     /// The registered sources, read once per transaction.
     pub(crate) fn registry(&mut self) -> Result<&Registry> {
         if self.registry.is_none() {
-            let mut st = self.tx.prepare_cached("SELECT code, name, platform FROM sources")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            let registry = Registry::of(rows.collect::<rusqlite::Result<_>>()?)?;
+            let mut st = self.tx.prepare_cached(SELECT_SOURCES)?;
+            let registry = Registry::of(st.query_and_then([], |r| source_of(r))?.collect::<Result<_>>()?);
             drop(st);
             self.registry = Some(registry);
         }
@@ -79,17 +36,11 @@ impl crate::Sources for SqliteTx<'_> {
     }
 
     fn source_settings(&mut self) -> Result<Vec<SourceSettings>> {
+        let sources = self.registry()?.clone();
         let mut st = self
             .tx
             .prepare_cached("SELECT source, settings, secrets, updated_at FROM source_settings ORDER BY source")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        let rows: Vec<(i64, String, Vec<u8>, i64)> = rows.collect::<rusqlite::Result<_>>()?;
-        drop(st);
-        let sources = self.registry()?;
-        let mut list = Vec::new();
-        for (code, settings, secrets, updated_at) in rows {
-            list.push(SourceSettings { source: sources.get(code)?, settings, secrets, updated_at });
-        }
+        let mut list = st.query_and_then([], |r| source_settings_of(r, &sources))?.collect::<Result<Vec<_>>>()?;
         list.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(list)
     }
@@ -105,17 +56,12 @@ impl crate::Sources for SqliteTx<'_> {
     }
 
     fn phone_numbers(&mut self, customer_pk: i64) -> Result<Vec<(Source, PhoneNumber)>> {
+        let sources = self.registry()?.clone();
         let mut st = self.tx.prepare_cached(
             "SELECT source, number, enabled FROM phone_numbers WHERE customer_pk = ?1 ORDER BY source, number",
         )?;
-        let rows = st.query_map([customer_pk], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
-        let rows: Vec<(i64, String, bool)> = rows.collect::<rusqlite::Result<_>>()?;
-        drop(st);
-        let sources = self.registry()?;
-        let mut list = Vec::new();
-        for (code, number, enabled) in rows {
-            list.push((sources.get(code)?, PhoneNumber { number, enabled }));
-        }
+        let mut list =
+            st.query_and_then([customer_pk], |r| phone_number_of(r, &sources))?.collect::<Result<Vec<_>>>()?;
         // By source name, then number.
         list.sort_by(|a, b| (&a.0, &a.1.number).cmp(&(&b.0, &b.1.number)));
         Ok(list)
@@ -206,8 +152,8 @@ impl crate::Jobs for SqliteTx<'_> {
         let mut st = self.tx.prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs j JOIN customers c ON c.pk = j.customer_pk WHERE j.id = ?1"
         ))?;
-        let row = st.query_row([id], |r| Ok(job_of(r, &sources))).optional()?;
-        row.transpose()
+        let job = st.query_and_then([id], |r| job_of(r, &sources))?.next().transpose();
+        job
     }
 
     fn jobs(&mut self, q: &JobQuery) -> Result<Vec<Job>> {
@@ -219,7 +165,7 @@ impl crate::Jobs for SqliteTx<'_> {
         ))?;
         let limit = q.limit.map_or(-1, wide);
         let source = q.source.as_ref().map(Source::code);
-        let rows = st.query_map(params![q.customer_pk, source, limit], |r| Ok(job_of(r, &sources)))?;
-        rows.map(|r| r?).collect()
+        let jobs = st.query_and_then(params![q.customer_pk, source, limit], |r| job_of(r, &sources))?.collect();
+        jobs
     }
 }
