@@ -99,6 +99,8 @@ impl Charge {
     /// Contract 3.6: `connection_fee + rate × charged_seconds / 60`, rounded to 4 places, half
     /// away from zero. Exact: the sum is formed in 10⁻⁸/60 units before the one rounding. A
     /// charge above [`Charge::MAX`] is an error.
+    // Inline: it goes with `Pricing::rate` into its callers' loops.
+    #[inline]
     pub fn of_call(rate: Price, connection_fee: Price, charged_seconds: u64) -> Result<Charge, Overflow> {
         let usage = i128::from(rate.0).checked_mul(i128::from(charged_seconds));
         let num = usage.and_then(|u| u.checked_add(i128::from(connection_fee.0) * 60)).ok_or(Overflow::Charge)?;
