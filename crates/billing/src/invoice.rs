@@ -199,6 +199,7 @@ fn usage_lines(lines: &UsageLines) -> Vec<InvoiceLine> {
             included_seconds: l.included_seconds,
             charged_seconds: l.charged_seconds,
             amount: l.amount(),
+            ..InvoiceLine::default()
         })
         .collect()
 }
@@ -290,6 +291,8 @@ pub(crate) fn create_in<T: StoreTx>(
         created_at: now,
         calls: c.calls.unwrap_or_default(),
         draws: c.draws,
+        calls_from: None,
+        days: Vec::new(),
     };
     let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;
     let stored = tracing::debug_span!("read_invoice")
