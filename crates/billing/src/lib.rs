@@ -16,6 +16,7 @@ pub mod metered;
 pub mod pricing;
 pub mod record;
 pub mod service;
+pub mod subscriptions;
 pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};
