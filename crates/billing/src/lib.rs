@@ -15,6 +15,7 @@ pub mod listing;
 pub mod metered;
 pub mod pricing;
 pub mod record;
+mod recurring;
 pub mod service;
 pub mod subscriptions;
 pub mod time;

@@ -171,11 +171,11 @@ pub fn usage(call_type: &str, calls: u64, seconds: (u64, u64, u64), amount: &str
     billing::doc::LineDoc {
         kind: "usage".into(),
         call_type: Some(call_type.into()),
-        description: String::new(),
-        calls,
-        billable_seconds,
-        included_seconds,
-        charged_seconds,
+        calls: Some(calls),
+        billable_seconds: Some(billable_seconds),
+        included_seconds: Some(included_seconds),
+        charged_seconds: Some(charged_seconds),
         amount: amount.into(),
+        ..Default::default()
     }
 }
