@@ -45,8 +45,8 @@ fn subscriptions_are_imported_updated_and_listed_in_id_order(backend: Backend) {
 
     // Again: unchanged rows are duplicates; a changed one is updated, its absent columns
     // taking their defaults.
-    let again = format!("id,customer,start,description,unit_price\nseat,acme,2026-01-01,Hosted seat,25\nfax,acme,2026-03-01,Fax line,0\n");
-    let sum = env.import_ok("subscriptions", "again.csv", &again);
+    let again = "id,customer,start,description,unit_price\nseat,acme,2026-01-01,Hosted seat,25\nfax,acme,2026-03-01,Fax line,0\n";
+    let sum = env.import_ok("subscriptions", "again.csv", again);
     assert_eq!((sum.imported, sum.updated, sum.duplicates), (0, 1, 1));
     let acme = listed(&env, &["--customer", "acme"]);
     let rows = acme["subscriptions"].as_array().expect("a list");
