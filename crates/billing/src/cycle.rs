@@ -2,15 +2,15 @@
 
 use crate::doc::InvoiceDoc;
 use crate::error::{BillingError, Result};
-use crate::invoice::{create_in, zone_of, InvoiceRequest};
+use crate::invoice::{create_in, zone_of, CycleExtras, InvoiceRequest};
 use crate::metered::guard::Guard;
 use crate::pricing::Pricing;
 use chrono::NaiveDate;
-use rating::calendar::{local_date, period_ending_before};
+use rating::calendar::{local_date, period_ending_before, period_start, periods_through, start_of_day};
 use rating::Micros;
 use serde::Serialize;
 use store::prelude::*;
-use store::{Customer, InvoiceKind, Store, StoreTx};
+use store::{CallQuery, Customer, InvoiceKind, Store, StoreError, StoreTx};
 use tracing::info_span;
 
 /// A due customer the run did not invoice, and why.
@@ -32,6 +32,20 @@ pub struct CycleReport {
     pub held: Vec<NotInvoiced>,
     /// Not invoiced because of an error.
     pub failed: Vec<NotInvoiced>,
+    /// Answered calls of due customers, before the period that ended, that the run left unbilled
+    /// (older than the late window, of a period not invoiced, or unrated): a manual invoice
+    /// bills them.
+    pub unbilled_earlier: Vec<UnbilledEarlier>,
+}
+
+/// A due customer's answered calls before the ended period that no invoice bills: how many, and
+/// the days of the first and the last, in the customer's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnbilledEarlier {
+    pub customer: String,
+    pub calls: u64,
+    pub from: String,
+    pub to: String,
 }
 
 impl CycleReport {
@@ -94,21 +108,50 @@ pub fn run_cycle<S: Store>(
         let _span = info_span!("cycle.customer", customer = %c.id).entered();
         let customer = c.id.clone();
         let sync_failed = held.iter().find(|(id, _)| *id == c.id).map(|(_, reason)| reason.as_str());
+        let earlier = c.clone();
         let (list, reason) = match invoice_due(store, &pricing, c, (from, to), now, (sync_failed, guard)) {
             Ok(Due::Created(doc)) => {
                 report.invoices.push(*doc);
+                report.unbilled_earlier.extend(unbilled_earlier(store, &earlier, from)?);
                 continue;
             }
             Ok(Due::Skipped(reason)) => (&mut report.skipped, reason),
             Ok(Due::Held(reason)) => (&mut report.held, reason),
             Err(e) => {
                 tracing::warn!(%customer, error = %e, "not invoiced");
-                (&mut report.failed, e.to_string())
+                report.failed.push(NotInvoiced { customer, reason: e.to_string() });
+                continue;
             }
         };
         list.push(NotInvoiced { customer, reason });
+        report.unbilled_earlier.extend(unbilled_earlier(store, &earlier, from)?);
     }
     Ok(report)
+}
+
+/// The customer's answered calls starting before `from` (the ended period's first day) that are
+/// on no invoice, if any.
+fn unbilled_earlier<S: Store>(store: &mut S, c: &Customer, from: NaiveDate) -> Result<Option<UnbilledEarlier>> {
+    let tz = zone_of(c)?;
+    let query = CallQuery {
+        to: Some(start_of_day(tz, from)),
+        answered_only: true,
+        unbilled_only: true,
+        ..CallQuery::of_customer(c.pk)
+    };
+    let (mut calls, mut first, mut last) = (0u64, None, None);
+    store.read()?.each_call(&query, |stored| {
+        calls += 1;
+        first.get_or_insert(stored.call.start);
+        last = Some(stored.call.start);
+        Ok::<_, BillingError>(())
+    })?;
+    Ok(first.zip(last).map(|(first, last)| UnbilledEarlier {
+        customer: c.id.clone(),
+        calls,
+        from: local_date(first, tz).to_string(),
+        to: local_date(last, tz).to_string(),
+    }))
 }
 
 /// What became of one due customer.
@@ -146,14 +189,33 @@ fn invoice_due<S: Store>(
         return Ok(Due::Skipped(reason));
     }
     let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
-    match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, now) {
+    let extras = CycleExtras { late: late_periods(&mut tx, &c, from)?, coming: to.succ_opt() };
+    match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, now, &extras) {
         Ok(doc) => {
             tracing::debug_span!("commit").in_scope(|| tx.commit())?;
             Ok(Due::Created(Box::new(doc)))
         }
         Err(BillingError::NothingToBill(reason)) => Ok(Due::Skipped(reason)),
+        // Another run invoiced the period first (the database keeps one automatic invoice).
+        Err(BillingError::Store(StoreError::PeriodInvoiced { from, to })) => {
+            Ok(Due::Skipped(format!("already invoiced for {from} to {to} (by another run)")))
+        }
         Err(e) => Err(e),
     }
+}
+
+/// The two billing periods before the one starting on `from`, oldest first, that are invoiced
+/// (a live invoice has exactly their range): their unbilled calls are late usage (§3).
+fn late_periods<T: StoreTx>(tx: &mut T, c: &Customer, from: NaiveDate) -> Result<Vec<(NaiveDate, NaiveDate)>> {
+    let Some(before) = from.pred_opt() else { return Ok(Vec::new()) };
+    let earlier = period_start(before, c.billing_day);
+    let mut late = Vec::new();
+    for (first, last) in periods_through(earlier.pred_opt().unwrap_or(earlier), before, c.billing_day) {
+        if invoiced(tx, c, (first, last))?.is_some() {
+            late.push((first, last));
+        }
+    }
+    Ok(late)
 }
 
 /// Why a period needs no invoice: a live invoice for exactly that period exists.

@@ -21,17 +21,36 @@ pub struct InvoiceDoc {
     pub already_billed: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One invoice line. A usage line has a call type and its calls and seconds (a late one, calls
+/// of an earlier period, also `"late": true` and that period's `from` and `to`); a recurring
+/// line has its subscription, quantity, unit price and the days it bills.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LineDoc {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
-    pub calls: u64,
-    pub billable_seconds: u64,
-    pub included_seconds: u64,
-    pub charged_seconds: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billable_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charged_seconds: Option<u64>,
     pub amount: String,
 }
 

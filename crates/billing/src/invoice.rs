@@ -7,14 +7,14 @@ use crate::pricing::{bill_call, call_of, explain_unrated, tiers, Pricing};
 use crate::time::parse_zone;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rating::calendar::{day_range, epoch_days, from_epoch_days};
+use rating::calendar::{day_range, epoch_days, from_epoch_days, periods_through};
 use rating::{Account, Allowance, AllowanceKey, Allowances, Balances, Calendar, Micros, Outcome, UsageLines};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::prelude::*;
 use store::{
     BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
-    NewBilledCall, NewInvoice, Store, StoreTx,
+    NewBilledCall, NewInvoice, Store, StoreTx, Subscription,
 };
 use tracing::info_span;
 
@@ -36,6 +36,9 @@ pub fn zone_of(c: &Customer) -> Result<Tz> {
 /// What billing a range would do.
 struct Computation {
     lines: UsageLines,
+    /// The late usage of an automatic invoice: per earlier period `(first, last)`, oldest
+    /// first, its calls' lines.
+    late: Vec<(NaiveDate, NaiveDate, UsageLines)>,
     unrated: BTreeMap<String, u64>,
     already_billed: u64,
     answered: u64,
@@ -75,50 +78,104 @@ impl Computation {
     }
 }
 
-/// The customer's allowances in drawing order, with where each balance is stored.
-fn allowances_of<T: StoreTx>(tx: &mut T, customer: &Customer) -> Result<(Allowances, Vec<(String, u32)>)> {
+/// The plans that give the customer allowances in the days `first..=last` (contract-cycle §2):
+/// customers.csv's plans, then those of every subscription active on one of the days
+/// (subscriptions in id order), each plan once.
+pub fn plans_in(customer: &Customer, subscriptions: &[Subscription], first: NaiveDate, last: NaiveDate) -> Vec<String> {
+    let mut ids = customer.plans.clone();
+    for s in subscriptions.iter().filter(|s| s.active_in(first, last)) {
+        for p in &s.plans {
+            if !ids.contains(p) {
+                ids.push(p.clone());
+            }
+        }
+    }
+    ids
+}
+
+/// The customer's allowances in drawing order, with where each balance is stored, for calls of
+/// the billing periods `periods`. Without subscription plans in them, the allowances are those of
+/// customers.csv in every period; otherwise each period has its own list (§2).
+fn allowances_of<T: StoreTx>(
+    tx: &mut T,
+    customer: &Customer,
+    subscriptions: &[Subscription],
+    periods: &[(NaiveDate, NaiveDate)],
+) -> Result<(Allowances, Vec<(String, u32)>)> {
     let plans: HashMap<String, store::Plan> = tx.plans()?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut list = Vec::new();
     let mut places = Vec::new();
-    for id in &customer.plans {
-        let Some(plan) = plans.get(id) else { continue };
-        for (pos, a) in plan.allowances.iter().enumerate() {
-            let position = pos as u32;
-            list.push(Allowance {
-                plan: id.clone(),
-                position,
-                call_types: a.call_types.clone(),
-                seconds: a.included_minutes.saturating_mul(60),
-            });
-            places.push((id.clone(), position));
+    let mut add = |ids: &[String], period: Option<i32>| {
+        for id in ids {
+            let Some(plan) = plans.get(id) else { continue };
+            for (pos, a) in plan.allowances.iter().enumerate() {
+                let position = pos as u32;
+                list.push(Allowance {
+                    plan: id.clone(),
+                    position,
+                    call_types: a.call_types.clone(),
+                    seconds: a.included_minutes.saturating_mul(60),
+                    period,
+                });
+                places.push((id.clone(), position));
+            }
+        }
+    };
+    let per_period: Vec<(i32, Vec<String>)> = periods
+        .iter()
+        .map(|&(first, last)| (epoch_days(first), plans_in(customer, subscriptions, first, last)))
+        .collect();
+    if per_period.iter().all(|(_, ids)| *ids == customer.plans) {
+        add(&customer.plans, None);
+    } else {
+        for (key, ids) in &per_period {
+            add(ids, Some(*key));
         }
     }
     let mut allowances = Allowances::new(list);
     for (key, used) in tx.allowance_used(customer.pk)? {
-        let Some(i) = places.iter().position(|(p, pos)| *p == key.plan && *pos == key.position) else { continue };
         let Ok(start) = crate::time::parse_date(&key.period_start) else { continue };
-        allowances.set_used(AllowanceKey { allowance: i, period: epoch_days(start) }, used);
+        let period = epoch_days(start);
+        let found = places.iter().zip(allowances.list()).position(|((p, pos), a)| {
+            *p == key.plan && *pos == key.position && a.period.is_none_or(|only| only == period)
+        });
+        if let Some(i) = found {
+            allowances.set_used(AllowanceKey { allowance: i, period }, used);
+        }
     }
     Ok((allowances, places))
 }
 
 /// Rates the customer's answered calls of the request's days, in the contract's order (the order
 /// in which they draw on allowances), as the store reads them: each call is dropped once rated,
-/// and only what an invoice stores of it is kept, when `keep_calls`.
+/// and only what an invoice stores of it is kept, when `keep_calls`. `late` are the earlier
+/// billing periods whose unbilled calls an automatic invoice also bills (late usage), each
+/// drawing on its own period's allowances.
 fn compute<T: StoreTx>(
     tx: &mut T,
     pricing: &Pricing,
     customer: &Customer,
     req: &InvoiceRequest,
     keep_calls: bool,
+    late: &[(NaiveDate, NaiveDate)],
 ) -> Result<Computation> {
     let tz = zone_of(customer)?;
-    let (from, to) = day_range(tz, req.from, req.to);
     let account = Account { tiers: tiers(pricing, customer), call_types: req.call_types.as_deref() };
-    let (allowances, places) = tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer))?;
+    let subscriptions = tx.subscriptions(Some(customer.pk))?;
+    // Every period a call of the days may fall in (the clocks may put a call of a first or last
+    // day in a neighbouring period).
+    let earliest = late.iter().map(|p| p.0).chain([req.from]).min().unwrap_or(req.from);
+    let periods = periods_through(
+        earliest.pred_opt().unwrap_or(earliest),
+        req.to.succ_opt().unwrap_or(req.to),
+        customer.billing_day,
+    );
+    let (allowances, places) =
+        tracing::debug_span!("allowances").in_scope(|| allowances_of(tx, customer, &subscriptions, &periods))?;
     let mut balances = Balances::new(allowances, Calendar { zone: tz, billing_day: customer.billing_day });
     let mut c = Computation {
         lines: UsageLines::default(),
+        late: Vec::new(),
         unrated: BTreeMap::new(),
         already_billed: 0,
         answered: 0,
@@ -127,6 +184,32 @@ fn compute<T: StoreTx>(
     };
     // The call types met so far, each shared by every billed call of its type.
     let mut types: Vec<Arc<str>> = Vec::new();
+    let mut keep = |calls: &mut Option<Vec<NewBilledCall>>,
+                    stored: &store::StoredCall,
+                    call_type: &str,
+                    priced: &rating::Priced<'_>,
+                    charge: rating::Charge| {
+        if let Some(calls) = calls {
+            let call_type = match types.iter().find(|t| t.as_ref() == call_type) {
+                Some(t) => Arc::clone(t),
+                None => {
+                    let t: Arc<str> = Arc::from(call_type);
+                    types.push(Arc::clone(&t));
+                    t
+                }
+            };
+            calls.push(NewBilledCall {
+                call_pk: stored.pk,
+                call_start: stored.call.start,
+                call_type,
+                rate_id: priced.rate.id,
+                billable_seconds: priced.billable,
+                included_seconds: priced.included,
+                charge,
+            });
+        }
+    };
+    let (from, to) = day_range(tz, req.from, req.to);
     let query =
         CallQuery { from: Some(from), to: Some(to), answered_only: true, ..CallQuery::of_customer(customer.pk) };
     let span = tracing::debug_span!("rate_calls", calls = tracing::field::Empty).entered();
@@ -152,29 +235,35 @@ fn compute<T: StoreTx>(
         };
         c.answered += 1;
         let charge = bill_call(&mut c.lines, &stored.call, call_type, &priced)?;
-        if let Some(calls) = &mut c.calls {
-            let call_type = match types.iter().find(|t| t.as_ref() == call_type) {
-                Some(t) => Arc::clone(t),
-                None => {
-                    let t: Arc<str> = Arc::from(call_type);
-                    types.push(Arc::clone(&t));
-                    t
-                }
-            };
-            calls.push(NewBilledCall {
-                call_pk: stored.pk,
-                call_start: stored.call.start,
-                call_type,
-                rate_id: priced.rate.id,
-                billable_seconds: priced.billable,
-                included_seconds: priced.included,
-                charge,
-            });
-        }
+        keep(&mut c.calls, &stored, call_type, &priced, charge);
         Ok::<_, BillingError>(())
     })?;
     span.record("calls", c.answered);
     drop(span);
+    // Late calls: every unbilled, rated call of the period, whatever its type.
+    let every_type = Account { tiers: tiers(pricing, customer), call_types: None };
+    for &(first, last) in late {
+        let (from, to) = day_range(tz, first, last);
+        let query = CallQuery {
+            from: Some(from),
+            to: Some(to),
+            answered_only: true,
+            unbilled_only: true,
+            ..CallQuery::of_customer(customer.pk)
+        };
+        let mut lines = UsageLines::default();
+        tx.each_call(&query, |stored| {
+            let rated = pricing.rate(&every_type, &call_of(&stored.call), Some(&mut balances));
+            if let Outcome::Priced(priced) = rated.outcome {
+                let charge = bill_call(&mut lines, &stored.call, rated.call_type, &priced)?;
+                keep(&mut c.calls, &stored, rated.call_type, &priced, charge);
+            }
+            Ok::<_, BillingError>(())
+        })?;
+        if !lines.is_empty() {
+            c.late.push((first, last, lines));
+        }
+    }
     c.draws = balances
         .draws()
         .into_iter()
@@ -199,21 +288,51 @@ fn usage_lines(lines: &UsageLines) -> Vec<InvoiceLine> {
             included_seconds: l.included_seconds,
             charged_seconds: l.charged_seconds,
             amount: l.amount(),
+            ..InvoiceLine::default()
         })
         .collect()
 }
 
 fn line_doc(l: &InvoiceLine) -> LineDoc {
+    let usage = l.kind == LineKind::Usage;
+    let counts = |n: u64| usage.then_some(n);
+    let recurring = l.recurring.as_ref();
     LineDoc {
         kind: l.kind.as_str().to_owned(),
         call_type: l.call_type.clone(),
+        subscription: recurring.map(|r| r.subscription.clone()),
         description: l.description.clone(),
-        calls: l.calls,
-        billable_seconds: l.billable_seconds,
-        included_seconds: l.included_seconds,
-        charged_seconds: l.charged_seconds,
+        quantity: recurring.map(|r| crate::subscriptions::quantity_text(r.quantity_e4)),
+        unit_price: recurring.map(|r| crate::subscriptions::unit_price_text(r.unit_price_e4)),
+        late: l.late,
+        from: l.days.as_ref().map(|d| d.0.clone()),
+        to: l.days.as_ref().map(|d| d.1.clone()),
+        calls: counts(l.calls),
+        billable_seconds: counts(l.billable_seconds),
+        included_seconds: counts(l.included_seconds),
+        charged_seconds: counts(l.charged_seconds),
         amount: l.amount.to_string(),
     }
+}
+
+/// The usage lines of a computation: the range's, then the late ones by period and call type.
+fn all_usage_lines(c: &Computation) -> Vec<InvoiceLine> {
+    let mut lines = usage_lines(&c.lines);
+    for (first, last, late) in &c.late {
+        lines.extend(usage_lines(late).into_iter().map(|l| InvoiceLine {
+            late: true,
+            days: Some((first.to_string(), last.to_string())),
+            ..l
+        }));
+    }
+    lines
+}
+
+/// The sum of lines' amounts.
+fn total_of(lines: &[InvoiceLine]) -> Result<rating::Amount> {
+    lines.iter().try_fold(rating::Amount::ZERO, |t, l| {
+        t.checked_add(l.amount).map_err(|overflow| BillingError::Overflow { what: "the invoice".into(), overflow })
+    })
 }
 
 fn customer_of<T: StoreTx>(tx: &mut T, id: &str) -> Result<Customer> {
@@ -241,7 +360,7 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
     let mut tx = store.read()?;
     let customer = customer_of(&mut tx, &req.customer)?;
     let pricing = crate::pricing::load(&mut tx)?;
-    let c = compute(&mut tx, &pricing, &customer, req, false)?;
+    let c = compute(&mut tx, &pricing, &customer, req, false, &[])?;
     let lines = usage_lines(&c.lines);
     let w = c.warnings();
     let reason = c.lines.is_empty().then(|| c.nothing_reason(req));
@@ -262,7 +381,18 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
     Ok(Preview { doc, reason, unrated_notes })
 }
 
-/// Creates an invoice in an open write transaction; `Err(NothingToBill)` when no call is billable.
+/// What only an automatic invoice bills besides the usage of its range (contract-cycle §3).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CycleExtras {
+    /// The earlier billing periods (at most two, oldest first) whose unbilled calls it bills.
+    pub late: Vec<(NaiveDate, NaiveDate)>,
+    /// The billing day the invoice is made on: recurring lines are billed through the period
+    /// that starts on it.
+    pub coming: Option<NaiveDate>,
+}
+
+/// Creates an invoice in an open write transaction; `Err(NothingToBill)` when it would have no
+/// line.
 pub(crate) fn create_in<T: StoreTx>(
     tx: &mut T,
     pricing: &Pricing,
@@ -270,9 +400,16 @@ pub(crate) fn create_in<T: StoreTx>(
     req: &InvoiceRequest,
     kind: InvoiceKind,
     now: Micros,
+    extras: &CycleExtras,
 ) -> Result<InvoiceDoc> {
-    let c = compute(tx, pricing, customer, req, true)?;
-    if c.lines.is_empty() {
+    let c = compute(tx, pricing, customer, req, true, &extras.late)?;
+    let recurring = match extras.coming {
+        Some(day) => crate::recurring::lines(tx, customer, day)?,
+        None => crate::recurring::Recurring::default(),
+    };
+    let mut lines = all_usage_lines(&c);
+    lines.extend(recurring.lines);
+    if lines.is_empty() {
         return Err(BillingError::NothingToBill(c.nothing_reason(req)));
     }
     // Warnings hold only strings and counts: serialising them cannot fail.
@@ -284,12 +421,14 @@ pub(crate) fn create_in<T: StoreTx>(
         call_types: req.call_types.clone(),
         kind,
         currency: customer.currency.clone(),
-        lines: usage_lines(&c.lines),
-        total: c.lines.total()?,
+        total: total_of(&lines)?,
+        lines,
         warnings,
         created_at: now,
         calls: c.calls.unwrap_or_default(),
         draws: c.draws,
+        calls_from: c.late.first().map(|(first, _, _)| first.to_string()),
+        days: recurring.days,
     };
     let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;
     let stored = tracing::debug_span!("read_invoice")
@@ -308,7 +447,7 @@ pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros, guard:
     let customer =
         tx.customer_for_update(&req.customer)?.ok_or_else(|| BillingError::UnknownCustomer(req.customer.clone()))?;
     let pricing = crate::pricing::load(&mut tx)?;
-    let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now)?;
+    let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now, &CycleExtras::default())?;
     tracing::debug_span!("commit").in_scope(|| tx.commit())?;
     Ok(doc)
 }

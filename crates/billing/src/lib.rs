@@ -15,7 +15,9 @@ pub mod listing;
 pub mod metered;
 pub mod pricing;
 pub mod record;
+mod recurring;
 pub mod service;
+pub mod subscriptions;
 pub mod time;
 
 pub use error::{BillingError, FileError, FileErrors};

@@ -82,7 +82,7 @@ fn the_cycle_syncs_first_and_holds_a_customer_whose_sync_fails<S: OpenStore>(bac
     let answered = january.iter().filter(|c| c.2 > 0).count() as u64;
     let invoice = &first.invoices[0];
     assert!(invoice.unrated.is_empty(), "{:?}", invoice.unrated);
-    assert_eq!(invoice.lines.iter().map(|l| l.calls).sum::<u64>(), answered);
+    assert_eq!(invoice.lines.iter().filter_map(|l| l.calls).sum::<u64>(), answered);
     assert_eq!(w.stored("acme"), january);
 
     // The rerun syncs again (nothing new), skips acme's invoiced period, and holds bravo still.

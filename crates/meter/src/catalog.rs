@@ -6,6 +6,7 @@ use crate::output::{json, table};
 use crate::stdout::{out, Out};
 use anyhow::Result;
 use billing::customers::{CustomerDetail, CustomerRow, PlanRow};
+use billing::subscriptions::SubscriptionDoc;
 
 /// Writes CSV rows, every cell made safe for spreadsheets.
 fn csv(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
@@ -107,6 +108,35 @@ pub fn plans(list: &[PlanRow], format: ListFormat) -> Result<()> {
         ListFormat::Text => {
             table(&["Plan", "Call types", "Minutes", "Description", "Customers"], &rows)?;
             Ok(crate::stdout::outln!("{} plans", list.len())?)
+        }
+    }
+}
+
+/// The subscriptions: a table, or `{"subscriptions": [...]}`.
+pub fn subscriptions(list: &[SubscriptionDoc], format: Format) -> Result<()> {
+    match format {
+        Format::Json => json(&serde_json::json!({ "subscriptions": list })),
+        Format::Text => {
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|s| {
+                    vec![
+                        printable(&s.id).into_owned(),
+                        printable(&s.customer).into_owned(),
+                        s.start.clone(),
+                        s.end.clone().unwrap_or_default(),
+                        printable(&s.description).into_owned(),
+                        s.quantity.clone(),
+                        s.unit_price.clone(),
+                        s.plans.join("|"),
+                    ]
+                })
+                .collect();
+            table(
+                &["Subscription", "Customer", "Start", "End", "Description", "Quantity", "Unit price", "Plans"],
+                &rows,
+            )?;
+            Ok(crate::stdout::outln!("{} subscriptions", list.len())?)
         }
     }
 }

@@ -54,6 +54,12 @@ pub enum Command {
     /// Calling plans: import plans.csv, list them.
     #[command(subcommand, after_help = "Example:\n  meter plans import plans.csv\n  meter plans list")]
     Plans(PlansCommand),
+    /// Subscriptions (recurring services): import subscriptions.csv, list them.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter subscriptions import subscriptions.csv\n  meter subscriptions list --customer acme"
+    )]
+    Subscriptions(SubscriptionsCommand),
     /// Call records: import cdrs.csv, or another switch's export with a column mapping.
     #[command(
         subcommand,
@@ -270,6 +276,23 @@ pub enum PlansCommand {
         /// Output: `text` (a table), `json` (`{"plans": [...]}`) or `csv` (one row per allowance).
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionsCommand {
+    /// Import a CSV file (all-or-nothing: any bad row rejects the file, every bad row is listed).
+    #[command(after_help = "Example:\n  meter subscriptions import subscriptions.csv --format json")]
+    Import(ImportArgs),
+    /// List the subscriptions by id: customer, days, description, quantity, unit price, plans.
+    #[command(after_help = "Example:\n  meter subscriptions list --customer acme --format json")]
+    List {
+        /// Only this customer's subscriptions.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Output: `text` (a table) or `json` (`{"subscriptions": [...]}`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 

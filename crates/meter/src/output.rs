@@ -69,11 +69,11 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         .iter()
         .map(|l| {
             [
-                printable(l.call_type.as_ref().unwrap_or(&l.description)).into_owned(),
-                l.calls.to_string(),
-                hms(l.billable_seconds),
-                hms(l.included_seconds),
-                hms(l.charged_seconds),
+                line_label(l),
+                l.calls.map_or_else(String::new, |n| n.to_string()),
+                l.billable_seconds.map_or_else(String::new, hms),
+                l.included_seconds.map_or_else(String::new, hms),
+                l.charged_seconds.map_or_else(String::new, hms),
                 amount(&l.amount),
             ]
         })
@@ -133,6 +133,21 @@ pub fn not_invoiced(report: &CycleReport) -> [(&'static str, &[NotInvoiced]); 3]
     [("skipped", &report.skipped), ("held", &report.held), ("failed", &report.failed)]
 }
 
+/// What a line of an invoice's table is called: its call type (a late one with its period), or
+/// a recurring line's description, quantity and days.
+fn line_label(l: &billing::doc::LineDoc) -> String {
+    let days = match (&l.from, &l.to) {
+        (Some(from), Some(to)) => format!(" ({from} to {to})"),
+        _ => String::new(),
+    };
+    match (&l.call_type, &l.quantity) {
+        (Some(t), _) if l.late => printable(&format!("{t}, late{days}")).into_owned(),
+        (Some(t), _) => printable(t).into_owned(),
+        (None, Some(q)) => printable(&format!("{} × {q}{days}", l.description)).into_owned(),
+        (None, None) => printable(&l.description).into_owned(),
+    }
+}
+
 pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
     if format == Format::Json {
         return json(&serde_json::json!({
@@ -140,6 +155,7 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
             "skipped": report.skipped,
             "held": report.held,
             "failed": report.failed,
+            "unbilled_earlier": report.unbilled_earlier,
         }));
     }
     if report.invoices.is_empty() {
@@ -160,6 +176,15 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
         for n in list {
             outln!("{what} {}: {}", printable(&n.customer), printable(&n.reason))?;
         }
+    }
+    for u in &report.unbilled_earlier {
+        outln!(
+            "unbilled earlier {}: {} answered calls from {} to {} are on no invoice (bill them with invoice create)",
+            printable(&u.customer),
+            u.calls,
+            u.from,
+            u.to
+        )?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::{
     CallsCommand, CdrsCommand, Cli, Command, CustomersCommand, CycleCommand, DbCommand, DecksCommand, Format,
-    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand,
+    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand, SubscriptionsCommand,
 };
 use crate::escape::printable;
 use crate::failure::Usage;
@@ -43,6 +43,7 @@ fn opening(command: &Command) -> Opening {
         | Command::Calls(CallsCommand::List { .. })
         | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
         | Command::Plans(PlansCommand::List { .. })
+        | Command::Subscriptions(SubscriptionsCommand::List { .. })
         | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
         | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. }) => Opening::Read,
         _ => Opening::Write,
@@ -76,6 +77,7 @@ fn activity(command: &Command) -> &'static str {
         Command::Cdrs(_) => "an import of call records (meter cdrs import)",
         Command::Customers(_)
         | Command::Plans(_)
+        | Command::Subscriptions(_)
         | Command::Rates(_)
         | Command::Decks(_)
         | Command::Localcalling(_)
@@ -157,6 +159,13 @@ fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
         Command::Plans(PlansCommand::Import(a)) => {
             let sum = billing::import::import_plans(store, &a.file)?;
             output::summary("plans", &sum, a.format)?;
+        }
+        Command::Subscriptions(SubscriptionsCommand::Import(a)) => {
+            let sum = billing::subscriptions::import(store, &a.file)?;
+            output::summary("subscriptions", &sum, a.format)?;
+        }
+        Command::Subscriptions(SubscriptionsCommand::List { customer, format }) => {
+            crate::catalog::subscriptions(&billing::subscriptions::list(store, customer.as_deref())?, format)?;
         }
         Command::Rates(RatesCommand::Import(a)) => {
             let sum = billing::import::import_rates(store, &a.file)?;

@@ -1,5 +1,6 @@
 //! The public golden scenarios (tests/golden and, for the rate-deck amendment,
-//! tests/golden-decks, copied unchanged from the contract's scenarios), run through the real
+//! tests/golden-decks, and for subscriptions and late usage tests/golden-cycle, copied unchanged
+//! from the contract's scenarios), run through the real
 //! binary by their own runner, once per backend: `sqlite::golden_scenarios_pass` (a database
 //! file per scenario) and `postgres::golden_scenarios_pass` (a database per scenario on the
 //! test server (`testkit::test_server_url`), which the runner creates and drops with
@@ -33,6 +34,7 @@ fn golden_scenarios_pass(backend: Backend) {
     cmd.arg(root.join("tests/golden/run.py"))
         .arg(root.join("tests/golden"))
         .arg(root.join("tests/golden-decks"))
+        .arg(root.join("tests/golden-cycle"))
         .args(["--jobs", "2", "-v"])
         .env("METER_BIN", env!("CARGO_BIN_EXE_meter"))
         .env_remove("METER_DATABASE_URL");

@@ -14,6 +14,9 @@ pub struct Allowance {
     pub call_types: Vec<CallType>,
     /// `included_minutes × 60`.
     pub seconds: u64,
+    /// The one billing period (its key, [`Period::key`]) whose calls it covers, for a plan that
+    /// comes with a subscription in some periods only; `None`: every period.
+    pub period: Option<i32>,
 }
 
 impl Allowance {
@@ -79,7 +82,8 @@ impl Allowances {
             if left == 0 {
                 break;
             }
-            if !self.list[i].covers(call_type) {
+            let a = &self.list[i];
+            if !a.covers(call_type) || a.period.is_some_and(|p| p != period) {
                 continue;
             }
             let key = AllowanceKey { allowance: i, period };

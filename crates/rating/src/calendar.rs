@@ -94,6 +94,21 @@ pub fn period_ending_before(d: NaiveDate, billing_day: u8) -> Option<(NaiveDate,
     Some((anchor(y, m, billing_day), d.pred_opt()?))
 }
 
+/// The billing periods `(first day, last day)`, in order, from the one that holds `from` through
+/// the one that holds `to` (none when `to` is before `from`).
+pub fn periods_through(from: NaiveDate, to: NaiveDate, billing_day: u8) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut periods = Vec::new();
+    let mut first = period_start(from, billing_day);
+    while first <= to {
+        let (y, m) = next_month(first.year(), first.month());
+        let next = anchor(y, m, billing_day);
+        let Some(last) = next.pred_opt() else { break };
+        periods.push((first, last));
+        first = next;
+    }
+    periods
+}
+
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("1970-01-01 is a date");
 
 /// Days since 1970-01-01, the compact period key of the allowances.

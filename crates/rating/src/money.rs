@@ -134,6 +134,20 @@ impl Amount {
         Amount(div_round_half_away(i128::from(sum_of_charges), 100) as i64)
     }
 
+    /// Contract-cycle 3: a recurring line's amount, quantity × unit price × the days it bills ÷
+    /// the days of its billing period, computed exactly and rounded once to 2 places, half away
+    /// from zero. Quantity and unit price are in 10⁻⁴ units.
+    pub fn prorated(quantity_e4: i64, unit_price_e4: i64, days: u32, period_days: u32) -> Result<Amount, Overflow> {
+        // In 10⁻⁸ units, times the days: at most 2⁶³ · 2⁶³ · 2³², which overflows an i128
+        // only for prices no import accepts; checked all the same.
+        let numerator = i128::from(quantity_e4)
+            .checked_mul(i128::from(unit_price_e4))
+            .and_then(|v| v.checked_mul(i128::from(days)))
+            .ok_or(Overflow::Total)?;
+        let denominator = i128::from(period_days.max(1)) * 1_000_000;
+        i64::try_from(div_round_half_away(numerator, denominator)).map(Amount).map_err(|_| Overflow::Total)
+    }
+
     /// `self + other`, or an error past [`Amount::MAX`] (or below its negative).
     pub fn checked_add(self, other: Amount) -> Result<Amount, Overflow> {
         self.0.checked_add(other.0).map(Amount).ok_or(Overflow::Total)

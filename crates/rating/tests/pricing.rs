@@ -42,6 +42,7 @@ fn allowance(minutes: u64) -> Allowance {
         position: 0,
         call_types: vec![CallType::parse("domestic").expect("type")],
         seconds: minutes * 60,
+        period: None,
     }
 }
 

@@ -148,6 +148,7 @@ fn allowance_list() -> impl Strategy<Value = Vec<Allowance>> {
                 position: (n % 2) as u32,
                 call_types: types.into_iter().map(|t| CallType::parse(t).expect("code")).collect(),
                 seconds: minutes * 60,
+                period: None,
             })
             .collect()
     })
@@ -753,4 +754,74 @@ proptest! {
         // equal digits, equal keys
         prop_assert_eq!(key, MatchKey::normalise(&format!("+{want}")));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recurring charges: proration and the billing periods a subscription spans
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    /// The prorated amount is quantity × unit price × days ÷ period days, computed exactly
+    /// (Decimal, an independent implementation) and rounded once, half away from zero.
+    #[test]
+    fn proration_rounds_the_exact_amount_once(
+        quantity_e4 in 1i64..=100_000_000,
+        unit_price_e4 in 0i64..=100_000_000,
+        period_days in 28u32..=31,
+        days_seed in 0u32..1000,
+    ) {
+        let days = 1 + days_seed % period_days;
+        let amount = rating::Amount::prorated(quantity_e4, unit_price_e4, days, period_days).expect("fits");
+        let exact = Decimal::new(quantity_e4, 4) * Decimal::new(unit_price_e4, 4) * Decimal::from(days);
+        // Scaled by the denominator so the comparison needs no inexact division: the rounded
+        // amount a is the one with |exact/period − a| ≤ 0.005, ties away from zero.
+        let a = Decimal::new(amount.units(), 2);
+        let diff = exact - a * Decimal::from(period_days);
+        let half = Decimal::new(5, 3) * Decimal::from(period_days);
+        prop_assert!(diff.abs() <= half, "{exact}/{period_days} rounded to {a}");
+        prop_assert!(diff != -half, "a tie rounds away from zero");
+        if days == period_days {
+            let whole = (Decimal::new(quantity_e4, 4) * Decimal::new(unit_price_e4, 4))
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            prop_assert_eq!(a, whole, "a whole period is quantity × unit price");
+        }
+    }
+
+    /// The periods from one day through another follow each other without gap or overlap,
+    /// each is the period of its own first day, and the first and last hold the two days.
+    #[test]
+    fn periods_through_tile_the_days(
+        billing_day in 1u8..=31,
+        from_offset in 0i64..2000,
+        length in 0i64..400,
+    ) {
+        let base = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let from = base + chrono::Days::new(from_offset as u64);
+        let to = from + chrono::Days::new(length as u64);
+        let periods = rating::calendar::periods_through(from, to, billing_day);
+        prop_assert!(!periods.is_empty());
+        prop_assert!(periods[0].0 <= from && from <= periods[0].1);
+        let last = periods[periods.len() - 1];
+        prop_assert!(last.0 <= to && to <= last.1);
+        for w in periods.windows(2) {
+            prop_assert_eq!(w[0].1.succ_opt(), Some(w[1].0));
+        }
+        for (first, last) in &periods {
+            prop_assert_eq!(rating::calendar::period_start(*first, billing_day), *first);
+            prop_assert_eq!(rating::calendar::period_start(*last, billing_day), *first);
+            prop_assert!((28..=31).contains(&((*last - *first).num_days() + 1)));
+        }
+    }
+}
+
+#[test]
+fn an_allowance_of_one_period_covers_only_that_periods_calls() {
+    let types = vec![rating::CallType::parse("domestic").expect("code")];
+    let only = |period| Allowance { plan: "p".into(), position: 0, call_types: types.clone(), seconds: 60, period };
+    let mut a = rating::Allowances::new(vec![only(Some(10)), only(None)]);
+    assert_eq!(a.draw("domestic", 11, 90), 60, "period 11: the allowance of every period only");
+    assert_eq!(a.draw("domestic", 10, 90), 90, "period 10: its own allowance first, then the other");
+    assert_eq!(a.remaining(rating::AllowanceKey { allowance: 0, period: 10 }), 0);
+    assert_eq!(a.remaining(rating::AllowanceKey { allowance: 1, period: 10 }), 30);
+    assert_eq!(a.remaining(rating::AllowanceKey { allowance: 0, period: 11 }), 60, "never drawn in period 11");
 }

@@ -1542,6 +1542,7 @@ fn allowance(plan: &str, position: u32, types: &[&str], minutes: u64) -> Allowan
         position,
         call_types: types.iter().map(|t| CallType::parse(t).expect("call type")).collect(),
         seconds: minutes * 60,
+        period: None,
     }
 }
 

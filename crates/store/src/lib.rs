@@ -64,6 +64,10 @@ pub enum StoreError {
     /// Another process held the write lock longer than this one would wait (SQLite).
     #[error("the database is locked: {0}")]
     Locked(String),
+    /// A customer's period has a live automatic invoice already (the unique index
+    /// `invoices_cycle_once`): another run invoiced it first.
+    #[error("the period {from} to {to} already has an automatic invoice")]
+    PeriodInvoiced { from: String, to: String },
     /// A batch given to [`Calls::import_new_calls`] holds a call already stored.
     #[error("the batch holds calls already stored")]
     KnownCalls,
@@ -136,17 +140,24 @@ fn rejects_of(text: &str) -> Result<Vec<RejectedRecord>> {
         .collect()
 }
 
-/// Refuses an invoice billing a call that starts outside its days: the invoice's days are in the
-/// customer's zone, so its calls start within one day before its first day and two days after
-/// its last one in UTC, whatever the zone. PostgreSQL finds an invoice's billed calls in that span
-/// of their own key (migration 0004) and its trigger checks the same rule.
+/// Refuses an invoice billing a call that starts outside its days, from the first day of the
+/// calls it may bill (`calls_from`, before its first day when it bills late calls of earlier
+/// periods) to its last day: the days are in the customer's zone, so its calls start within one
+/// day before the first and two days after the last in UTC, whatever the zone. PostgreSQL's
+/// trigger checks the same rule (migrations 0004 and 0010).
 fn check_billed_span(inv: &NewInvoice) -> Result<()> {
     let date = |d: &str| {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| StoreError::Refused(format!("invoice date `{d}` is not YYYY-MM-DD")))
     };
     let micros = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
-    let (from, to) = (date(&inv.from)?, date(&inv.to)?);
+    let (from, to) = (date(inv.calls_from.as_deref().unwrap_or(&inv.from))?, date(&inv.to)?);
+    if from > date(&inv.from)? {
+        return Err(StoreError::Refused(format!(
+            "the calls of invoice {} to {} cannot start at {from}",
+            inv.from, inv.to
+        )));
+    }
     let start = from.pred_opt().map_or(i64::MIN, micros);
     let end = to.succ_opt().and_then(|d| d.succ_opt()).map_or(i64::MAX, micros);
     match inv.calls.iter().find(|c| c.call_start < start || c.call_start >= end) {
@@ -171,7 +182,7 @@ fn wide(v: u64) -> i64 {
 /// The operations of one transaction, one narrow interface per aggregate, each implemented by a
 /// backend in its own file (`sqlite/calls.rs` implements [`Calls`] for `SqliteTx`, and so on).
 /// Dropping a transaction without [`StoreTx::commit`] rolls back.
-pub trait StoreTx: Customers + Rates + Decks + Calls + Invoices + Sources + Jobs {
+pub trait StoreTx: Customers + Subscriptions + Rates + Decks + Calls + Invoices + Sources + Jobs {
     fn commit(self) -> Result<()>;
 
     /// The invariants money depends on, verified: each problem found, in words (none: all good).
@@ -193,6 +204,17 @@ pub trait Customers {
     fn plans(&mut self) -> Result<Vec<Plan>>;
     /// Creates or replaces a plan and its allowances.
     fn save_plan(&mut self, plan: &Plan) -> Result<()>;
+}
+
+/// Subscriptions: customers' recurring services, and the days invoices billed of them.
+pub trait Subscriptions {
+    /// Every subscription, or one customer's, in id order (bytes), with its plans in order.
+    fn subscriptions(&mut self, customer_pk: Option<i64>) -> Result<Vec<Subscription>>;
+    /// Inserts a subscription (`pk` 0) or replaces the one with that `pk`, plans included;
+    /// returns its `pk`.
+    fn save_subscription(&mut self, subscription: &Subscription) -> Result<i64>;
+    /// The days of a subscription billed on invoices, in order.
+    fn billed_days(&mut self, subscription_pk: i64) -> Result<Vec<chrono::NaiveDate>>;
 }
 
 /// The rate deck.
@@ -260,8 +282,10 @@ pub trait Calls {
 pub trait Invoices {
     /// Seconds already used of the customer's allowance balances.
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>>;
-    /// Stores a new invoice with its lines, billed calls and allowance draws; returns its id.
-    /// Fails (and the caller rolls back) if a call is already on an invoice.
+    /// Stores a new invoice with its lines, billed calls, billed subscription days and allowance
+    /// draws; returns its id. Fails (and the caller rolls back) if a call or a subscription day
+    /// is already on an invoice, and with [`StoreError::PeriodInvoiced`] if it is automatic and
+    /// its customer's period has a live automatic invoice.
     fn insert_invoice(&mut self, invoice: &NewInvoice) -> Result<InvoiceId>;
     fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
     /// Deletes a draft invoice, releasing its calls and giving back its allowance draws.
@@ -302,5 +326,5 @@ pub trait Jobs {
 /// Every store trait, for callers that hold a concrete transaction:
 /// `use store::prelude::*`.
 pub mod prelude {
-    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Sources, Store, StoreTx};
+    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Sources, Store, StoreTx, Subscriptions};
 }

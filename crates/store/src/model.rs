@@ -20,6 +20,8 @@ pub struct Customer {
     /// The customer's domain on each source it has one on, by source name.
     pub domains: Vec<(Source, String)>,
     pub email: Option<String>,
+    /// Days from an invoice's issue to its due date.
+    pub payment_terms: u32,
 }
 
 impl Customer {
@@ -36,6 +38,7 @@ impl Customer {
             deck: None,
             domains: Vec::new(),
             email: None,
+            payment_terms: 30,
         }
     }
 
@@ -73,6 +76,35 @@ pub struct PlanAllowance {
     pub call_types: Vec<CallType>,
     pub included_minutes: u64,
     pub description: String,
+}
+
+/// A recurring service of one customer (subscriptions.csv): billed in advance, per billing
+/// period, for the days it is active (`start..=end` in the customer's zone, `end` open when
+/// `None`), and bringing its calling plans' allowances to every period it is active in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// The store's own key (0 before the first save).
+    pub pk: i64,
+    pub id: String,
+    pub customer_pk: i64,
+    /// The customer's id (filled in when read; not written).
+    pub customer: String,
+    pub start: chrono::NaiveDate,
+    pub end: Option<chrono::NaiveDate>,
+    pub description: String,
+    /// The quantity in ten-thousandths (> 0).
+    pub quantity_e4: i64,
+    /// The price of one unit for a whole billing period, in ten-thousandths (≥ 0).
+    pub unit_price_e4: i64,
+    /// Plan ids in the subscription's order.
+    pub plans: Vec<String>,
+}
+
+impl Subscription {
+    /// Whether the subscription is active on at least one of the days `first..=last`.
+    pub fn active_in(&self, first: chrono::NaiveDate, last: chrono::NaiveDate) -> bool {
+        self.start <= last && self.end.is_none_or(|e| e >= first)
+    }
 }
 
 /// The platform a source speaks: how its records come in.
@@ -330,8 +362,9 @@ impl FromStr for InvoiceId {
 }
 
 /// The kind of an invoice line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LineKind {
+    #[default]
     Usage,
     Recurring,
     Manual,
@@ -351,7 +384,7 @@ impl LineKind {
 }
 
 /// One invoice line as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InvoiceLine {
     pub kind: LineKind,
     pub call_type: Option<String>,
@@ -361,6 +394,30 @@ pub struct InvoiceLine {
     pub included_seconds: u64,
     pub charged_seconds: u64,
     pub amount: rating::Amount,
+    /// A usage line of calls of an earlier billing period (late usage).
+    pub late: bool,
+    /// The days a late usage line's period or a recurring line bills, `YYYY-MM-DD`.
+    pub days: Option<(String, String)>,
+    /// A recurring line's subscription as billed.
+    pub recurring: Option<RecurringLine>,
+}
+
+/// What a recurring line bills: the subscription, and its quantity and unit price at billing
+/// time (in ten-thousandths).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecurringLine {
+    pub subscription_pk: i64,
+    /// The subscription's id (filled in when read).
+    pub subscription: String,
+    pub quantity_e4: i64,
+    pub unit_price_e4: i64,
+}
+
+/// A day of a subscription that a new invoice bills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BilledDay {
+    pub subscription_pk: i64,
+    pub day: chrono::NaiveDate,
 }
 
 /// A call as it lands on a new invoice.
@@ -410,6 +467,10 @@ pub struct NewInvoice {
     pub created_at: Micros,
     pub calls: Vec<NewBilledCall>,
     pub draws: Vec<(BalanceKey, u64)>,
+    /// The first day of the calls it may bill, when before `from` (late usage), `YYYY-MM-DD`.
+    pub calls_from: Option<String>,
+    /// The subscription days its recurring lines bill.
+    pub days: Vec<BilledDay>,
 }
 
 /// A stored invoice.

@@ -130,7 +130,8 @@ pub(crate) fn source_of(row: &impl Cells) -> Result<Source> {
 }
 
 /// The columns of a customer, in the order [`customer_of`] reads them.
-pub(crate) const CUSTOMER_COLUMNS: &str = "pk, id, name, timezone, billing_day, currency, email, deck_id";
+pub(crate) const CUSTOMER_COLUMNS: &str =
+    "pk, id, name, timezone, billing_day, currency, email, deck_id, payment_terms";
 
 /// A customer without its plans and domains, which other tables hold.
 pub(crate) fn customer_of(row: &impl Cells) -> Result<Customer> {
@@ -145,6 +146,7 @@ pub(crate) fn customer_of(row: &impl Cells) -> Result<Customer> {
         deck: row.text_or_null(7)?,
         domains: Vec::new(),
         email: row.text_or_null(6)?,
+        payment_terms: row.narrow(8, "customers.payment_terms")?,
     })
 }
 

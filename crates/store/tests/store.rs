@@ -10,7 +10,8 @@ use store::prelude::*;
 use store::{
     AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
     JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, OpenStore, PhoneNumber, Plan,
-    PlanAllowance, Platform, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError, StoreTx,
+    PlanAllowance, Platform, RecurringLine, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError,
+    StoreTx, Subscription,
 };
 use testkit::TempDatabase;
 
@@ -41,6 +42,10 @@ on_both_backends! { stores:
     calls_of_one_start_come_by_source_name_whatever_the_codes,
     decks_and_the_local_calling_table_round_trip,
     invoices_of_one_customer_are_made_one_at_a_time,
+    subscriptions_and_payment_terms_round_trip,
+    a_subscription_day_is_billed_once_and_deletion_releases_it,
+    one_live_automatic_invoice_per_customer_and_period,
+    late_calls_are_billed_from_the_invoices_first_call_day,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -134,6 +139,7 @@ fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u
             included_seconds: 0,
             charged_seconds: 60 * calls.len() as u64,
             amount: Amount::from_units(123),
+            ..InvoiceLine::default()
         }],
         total: Amount::from_units(123),
         warnings: "{}".into(),
@@ -151,6 +157,8 @@ fn invoice_for(customer_pk: i64, calls: &[(i64, i64)], draws: Vec<(BalanceKey, u
             })
             .collect(),
         draws,
+        calls_from: None,
+        days: vec![],
     }
 }
 
@@ -340,6 +348,7 @@ fn money_and_times_round_trip_exactly_at_the_extremes<S: OpenStore>(backend: Bac
         included_seconds: seconds,
         charged_seconds: seconds,
         amount: Amount::from_units(amount),
+        ..InvoiceLine::default()
     };
     let billed = |&(pk, start): &(i64, i64), charge: i64, seconds: u64| NewBilledCall {
         call_pk: pk,
@@ -368,6 +377,8 @@ fn money_and_times_round_trip_exactly_at_the_extremes<S: OpenStore>(backend: Bac
         created_at: EARLIEST,
         calls: vec![billed(&keys[0], max, big), billed(&keys[1], 1, 0), billed(&keys[2], 0, 1)],
         draws: vec![(period.clone(), big)],
+        calls_from: None,
+        days: vec![],
     };
     let smallest = NewInvoice {
         from: "1969-12-31".into(),
@@ -1216,4 +1227,210 @@ fn invoices_of_one_customer_are_made_one_at_a_time<S: OpenStore + 'static>(backe
     let first = tx.insert_invoice(&invoice_for(pk, &[(stored[0].pk, stored[0].call.start)], vec![])).expect("invoice");
     tx.commit().expect("commit");
     assert_eq!(other.join().expect("the other use case"), vec![first]);
+}
+
+fn date(s: &str) -> chrono::NaiveDate {
+    s.parse().expect("a date")
+}
+
+fn plan<S: Store>(store: &mut S, id: &str) {
+    let mut tx = store.write().expect("tx");
+    let allowance = PlanAllowance {
+        call_types: vec![CallType::parse("domestic").expect("type")],
+        included_minutes: 10,
+        description: String::new(),
+    };
+    tx.save_plan(&Plan { id: id.into(), allowances: vec![allowance] }).expect("plan");
+    tx.commit().expect("commit");
+}
+
+fn subscription(customer_pk: i64, id: &str) -> Subscription {
+    Subscription {
+        pk: 0,
+        id: id.into(),
+        customer_pk,
+        customer: String::new(),
+        start: date("2026-01-10"),
+        end: None,
+        description: format!("Service {id}"),
+        quantity_e4: 10_0000,
+        unit_price_e4: 25_0000,
+        plans: vec![],
+    }
+}
+
+fn save_subscription<S: Store>(store: &mut S, s: &Subscription) -> i64 {
+    let mut tx = store.write().expect("tx");
+    let pk = tx.save_subscription(s).expect("save");
+    tx.commit().expect("commit");
+    pk
+}
+
+fn subscriptions_and_payment_terms_round_trip<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let (c1, c2) = (customer(&mut db.store, "c1"), customer(&mut db.store, "c2"));
+    plan(&mut db.store, "bundle");
+    plan(&mut db.store, "extra");
+    let mut tx = db.store.write().expect("tx");
+    let mut terms = tx.customer("c2").expect("read").expect("c2");
+    terms.payment_terms = 0;
+    tx.save_customer(&terms).expect("save");
+    tx.commit().expect("commit");
+    let mut seat = Subscription { plans: vec!["extra".into(), "bundle".into()], ..subscription(c1, "seat") };
+    seat.pk = save_subscription(&mut db.store, &seat);
+    let trunk =
+        Subscription { end: Some(date("2026-03-31")), quantity_e4: 1, unit_price_e4: 0, ..subscription(c2, "Trunk") };
+    let trunk = Subscription { pk: save_subscription(&mut db.store, &trunk), ..trunk };
+
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.customer("c1").expect("read").expect("c1").payment_terms, 30, "the default");
+    assert_eq!(tx.customer("c2").expect("read").expect("c2").payment_terms, 0);
+    let all = tx.subscriptions(None).expect("all");
+    let named = |s: &Subscription, customer: &str| Subscription { customer: customer.into(), ..s.clone() };
+    assert_eq!(all, vec![named(&trunk, "c2"), named(&seat, "c1")], "in byte order of ids");
+    assert_eq!(tx.subscriptions(Some(c1)).expect("c1"), vec![named(&seat, "c1")]);
+    drop(tx);
+
+    // Saving again replaces the subscription and its plans.
+    let changed = Subscription { plans: vec!["bundle".into()], description: "Seat".into(), ..seat.clone() };
+    assert_eq!(save_subscription(&mut db.store, &changed), seat.pk);
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.subscriptions(Some(c1)).expect("c1"), vec![named(&changed, "c1")]);
+    // The database keeps the rules of a subscription: a last day before the first, no quantity.
+    drop(tx);
+    for bad in [
+        Subscription { end: Some(date("2026-01-09")), ..subscription(c1, "bad") },
+        Subscription { quantity_e4: 0, ..subscription(c1, "bad") },
+        Subscription { plans: vec!["nope".into()], ..subscription(c1, "bad") },
+    ] {
+        let mut tx = db.store.write().expect("tx");
+        assert!(tx.save_subscription(&bad).is_err(), "{bad:?}");
+    }
+}
+
+/// A recurring line billing `days` of a subscription, on an automatic invoice of `from..=to`.
+fn recurring_invoice(customer_pk: i64, subscription_pk: i64, (from, to): (&str, &str), days: &[&str]) -> NewInvoice {
+    let line = InvoiceLine {
+        kind: LineKind::Recurring,
+        description: "Service".into(),
+        amount: Amount::from_units(1_000),
+        days: Some((days[0].into(), days[days.len() - 1].into())),
+        recurring: Some(RecurringLine {
+            subscription_pk,
+            subscription: String::new(),
+            quantity_e4: 1_0000,
+            unit_price_e4: 10_0000,
+        }),
+        ..InvoiceLine::default()
+    };
+    NewInvoice {
+        from: from.into(),
+        to: to.into(),
+        kind: InvoiceKind::Cycle,
+        lines: vec![line],
+        total: Amount::from_units(1_000),
+        calls: vec![],
+        days: days.iter().map(|d| store::BilledDay { subscription_pk, day: date(d) }).collect(),
+        ..invoice_for(customer_pk, &[], vec![])
+    }
+}
+
+fn a_subscription_day_is_billed_once_and_deletion_releases_it<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let c = customer(&mut db.store, "c1");
+    let s = save_subscription(&mut db.store, &subscription(c, "seat"));
+    let mut tx = db.store.write_usage().expect("tx");
+    let first = tx
+        .insert_invoice(&recurring_invoice(c, s, ("2026-01-01", "2026-01-31"), &["2026-02-01", "2026-02-02"]))
+        .expect("first");
+    tx.commit().expect("commit");
+
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.billed_days(s).expect("days"), vec![date("2026-02-01"), date("2026-02-02")]);
+    let line = &tx.invoice(first).expect("read").expect("stored").lines[0];
+    assert_eq!(
+        line.recurring.as_ref().map(|r| (r.subscription.as_str(), r.quantity_e4, r.unit_price_e4)),
+        Some(("seat", 1_0000, 10_0000))
+    );
+    assert_eq!(line.days, Some(("2026-02-01".into(), "2026-02-02".into())));
+    assert_eq!(tx.check().expect("check"), Vec::<String>::new());
+    drop(tx);
+
+    // A day billed already is refused by the database itself, whatever the invoice.
+    let twice = recurring_invoice(c, s, ("2026-02-01", "2026-02-28"), &["2026-02-02", "2026-02-03"]);
+    let mut tx = db.store.write_usage().expect("tx");
+    assert!(tx.insert_invoice(&twice).is_err(), "2026-02-02 was billed twice");
+    drop(tx);
+
+    let mut tx = db.store.write_usage().expect("tx");
+    assert_eq!(tx.delete_invoice(first).expect("delete"), DeleteOutcome::Deleted { calls_released: 0 });
+    assert_eq!(tx.billed_days(s).expect("days"), vec![], "deleting the invoice released its days");
+    tx.insert_invoice(&twice).expect("the released day is billed again");
+    tx.commit().expect("commit");
+    assert_eq!(
+        db.store.read().expect("tx").billed_days(s).expect("days"),
+        vec![date("2026-02-02"), date("2026-02-03")]
+    );
+}
+
+fn one_live_automatic_invoice_per_customer_and_period<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let c = customer(&mut db.store, "c1");
+    let s = save_subscription(&mut db.store, &subscription(c, "seat"));
+    let period = ("2026-01-01", "2026-01-31");
+    let mut tx = db.store.write_usage().expect("tx");
+    let first = tx.insert_invoice(&recurring_invoice(c, s, period, &["2026-02-01"])).expect("first");
+    tx.commit().expect("commit");
+    let mut tx = db.store.write_usage().expect("tx");
+    let again = tx.insert_invoice(&recurring_invoice(c, s, period, &["2026-02-02"]));
+    assert!(
+        matches!(again, Err(StoreError::PeriodInvoiced { ref from, ref to }) if from == period.0 && to == period.1),
+        "{again:?}"
+    );
+    drop(tx);
+    // A manual invoice of the same days, and an automatic one of another period, are allowed.
+    let mut tx = db.store.write_usage().expect("tx");
+    let manual = NewInvoice { kind: InvoiceKind::Manual, ..recurring_invoice(c, s, period, &["2026-02-03"]) };
+    tx.insert_invoice(&manual).expect("manual");
+    tx.insert_invoice(&recurring_invoice(c, s, ("2026-02-01", "2026-02-28"), &["2026-02-04"])).expect("next period");
+    // Deleted, the period can be invoiced again.
+    assert!(matches!(tx.delete_invoice(first).expect("delete"), DeleteOutcome::Deleted { .. }));
+    tx.insert_invoice(&recurring_invoice(c, s, period, &["2026-02-01"])).expect("after deletion");
+    tx.commit().expect("commit");
+}
+
+fn late_calls_are_billed_from_the_invoices_first_call_day<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let c = customer(&mut db.store, "c1");
+    // 2026-01-10 12:00 UTC, a call of January billed late on February's invoice.
+    let noon = 1_768_046_400_000_000;
+    import(&mut db.store, &[call(c, "a", noon, 60)]);
+    let key: Vec<(i64, i64)> = unbilled(&mut db.store, c).iter().map(|s| (s.pk, s.call.start)).collect();
+    let late = |calls_from: Option<&str>| {
+        let mut inv = NewInvoice {
+            from: "2026-02-01".into(),
+            to: "2026-02-28".into(),
+            kind: InvoiceKind::Cycle,
+            calls_from: calls_from.map(str::to_owned),
+            ..invoice_for(c, &key, vec![])
+        };
+        // One call of 0.6150: a line of 0.62.
+        (inv.lines[0].amount, inv.total) = (Amount::from_units(62), Amount::from_units(62));
+        inv.lines[0].late = true;
+        inv.lines[0].days = Some(("2026-01-01".into(), "2026-01-31".into()));
+        inv
+    };
+    for refused in [None, Some("2026-01-12"), Some("2026-02-02")] {
+        let mut tx = db.store.write_usage().expect("tx");
+        let r = tx.insert_invoice(&late(refused));
+        assert!(r.is_err(), "calls from {refused:?}: {r:?}");
+    }
+    let mut tx = db.store.write_usage().expect("tx");
+    let id = tx.insert_invoice(&late(Some("2026-01-01"))).expect("late call");
+    tx.commit().expect("commit");
+    let mut tx = db.store.read().expect("tx");
+    let line = &tx.invoice(id).expect("read").expect("stored").lines[0];
+    assert!(line.late);
+    assert_eq!(line.days, Some(("2026-01-01".into(), "2026-01-31".into())));
+    assert_eq!(tx.check().expect("check"), Vec::<String>::new());
 }

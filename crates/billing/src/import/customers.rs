@@ -20,6 +20,7 @@ const COLUMNS: &[&str] = &[
     "email",
     "deck",
     "domains",
+    "payment_terms",
 ];
 
 fn optional(s: &str) -> Option<String> {
@@ -99,6 +100,13 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
                     None
                 }
             };
+        }
+        if f.has("payment_terms") {
+            let v = f.cell("payment_terms");
+            match if v.is_empty() { Ok(30) } else { v.parse::<u32>() } {
+                Ok(days) if days <= 36_500 => c.payment_terms = days,
+                _ => f.error(line, Some("payment_terms"), format!("`{v}` is not a whole number of days ≥ 0")),
+            }
         }
         if f.has("email") {
             c.email = optional(f.cell("email"));

@@ -171,11 +171,72 @@ pub fn usage(call_type: &str, calls: u64, seconds: (u64, u64, u64), amount: &str
     billing::doc::LineDoc {
         kind: "usage".into(),
         call_type: Some(call_type.into()),
-        description: String::new(),
-        calls,
-        billable_seconds,
-        included_seconds,
-        charged_seconds,
+        calls: Some(calls),
+        billable_seconds: Some(billable_seconds),
+        included_seconds: Some(included_seconds),
+        charged_seconds: Some(charged_seconds),
         amount: amount.into(),
+        ..Default::default()
     }
+}
+
+/// A row of subscriptions.csv: quantity 1, open-ended and without plans unless told.
+#[derive(Debug, Clone)]
+pub struct SubscriptionRow {
+    id: String,
+    customer: String,
+    start: String,
+    end: String,
+    quantity: String,
+    unit_price: String,
+    plans: Vec<String>,
+}
+
+pub fn subscription(id: &str, customer: &str, start: &str, unit_price: &str) -> SubscriptionRow {
+    SubscriptionRow {
+        id: id.into(),
+        customer: customer.into(),
+        start: start.into(),
+        end: String::new(),
+        quantity: "1".into(),
+        unit_price: unit_price.into(),
+        plans: Vec::new(),
+    }
+}
+
+impl SubscriptionRow {
+    pub const HEADER: &'static str = "id,customer,start,end,description,quantity,unit_price,plans";
+
+    pub fn until(self, end: &str) -> SubscriptionRow {
+        SubscriptionRow { end: end.into(), ..self }
+    }
+
+    pub fn quantity(self, quantity: &str) -> SubscriptionRow {
+        SubscriptionRow { quantity: quantity.into(), ..self }
+    }
+
+    pub fn plans(self, plans: &[&str]) -> SubscriptionRow {
+        SubscriptionRow { plans: plans.iter().map(|p| (*p).to_owned()).collect(), ..self }
+    }
+
+    pub fn csv(&self) -> String {
+        let s = self;
+        let plans = s.plans.join("|");
+        format!(
+            "{},{},{},{},Service {},{},{},{plans}",
+            s.id, s.customer, s.start, s.end, s.id, s.quantity, s.unit_price
+        )
+    }
+}
+
+/// A recurring line as an invoice shows it: (subscription, from, to, amount).
+pub fn recurring_lines(doc: &billing::doc::InvoiceDoc) -> Vec<(String, String, String, String)> {
+    doc.lines
+        .iter()
+        .filter(|l| l.kind == "recurring")
+        .map(|l| {
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            (text(&l.subscription), text(&l.from), text(&l.to), l.amount.clone())
+        })
+        .collect()
 }

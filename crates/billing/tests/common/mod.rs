@@ -97,6 +97,13 @@ impl<S: OpenStore> World<S> {
         billing::import::import_customers(&mut self.store, &path).expect("the customers import")
     }
 
+    /// Imports subscriptions.csv with these subscriptions.
+    pub fn subscriptions(&mut self, subscriptions: &[SubscriptionRow]) -> Summary {
+        let path =
+            self.file("subscriptions.csv", subscriptions.iter().map(SubscriptionRow::csv), SubscriptionRow::HEADER);
+        billing::subscriptions::import(&mut self.store, &path).expect("the subscriptions import")
+    }
+
     /// Imports cdrs.csv with these calls, as the `file` source.
     pub fn calls(&mut self, calls: &[CallRow]) -> Summary {
         let path = self.file("cdrs.csv", calls.iter().map(CallRow::csv), CallRow::HEADER);

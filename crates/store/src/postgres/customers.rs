@@ -70,21 +70,26 @@ impl crate::Customers for PgTx<'_> {
 
     fn save_customer(&mut self, c: &Customer) -> Result<i64> {
         let billing_day = i16::from(c.billing_day);
+        let terms = i32::try_from(c.payment_terms)
+            .map_err(|_| StoreError::Refused(format!("payment terms of {} days", c.payment_terms)))?;
         let pk: i64 = if c.pk == 0 {
             let st = self.prepared(
-                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING pk",
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id, payment_terms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING pk",
             )?;
-            let row =
-                self.tx.query_one(&st, &[&c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck])?;
+            let row = self
+                .tx
+                .query_one(&st, &[&c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck, &terms])?;
             row.try_get(0)?
         } else {
             let st = self.prepared(
                 "UPDATE customers SET id = $2, name = $3, timezone = $4, billing_day = $5, currency = $6,
-                 email = $7, deck_id = $8 WHERE pk = $1",
+                 email = $7, deck_id = $8, payment_terms = $9 WHERE pk = $1",
             )?;
-            self.tx
-                .execute(&st, &[&c.pk, &c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck])?;
+            self.tx.execute(
+                &st,
+                &[&c.pk, &c.id, &c.name, &c.timezone, &billing_day, &c.currency, &c.email, &c.deck, &terms],
+            )?;
             c.pk
         };
         let st = self.prepared("DELETE FROM customer_plans WHERE customer_pk = $1")?;

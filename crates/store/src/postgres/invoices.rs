@@ -3,11 +3,20 @@
 use super::copy::BinaryRows;
 use super::{at, date, narrow, wide, PgTx};
 use crate::{
-    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
+    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, RecurringLine,
+    Result, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::{ToSql, Type};
 use rating::Amount;
+
+/// The unique index of live automatic invoices refusing a second one for the period, in words.
+fn period_invoiced(e: postgres::Error, inv: &NewInvoice) -> StoreError {
+    match e.as_db_error().and_then(|d| d.constraint()) {
+        Some("invoices_cycle_once") => StoreError::PeriodInvoiced { from: inv.from.clone(), to: inv.to.clone() },
+        _ => e.into(),
+    }
+}
 
 impl crate::Invoices for PgTx<'_> {
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
@@ -35,31 +44,42 @@ impl crate::Invoices for PgTx<'_> {
         let (first, last) = (calls.first().map(|c| c.call_pk), calls.last().map(|c| c.call_pk));
         let st = self.prepared(
             "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at,
-                 first_call_pk, last_call_pk)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING pk",
+                 first_call_pk, last_call_pk, calls_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING pk",
         )?;
-        let row = self.tx.query_one(
-            &st,
-            &[
-                &inv.customer_pk,
-                &date(&inv.from)?,
-                &date(&inv.to)?,
-                &inv.call_types.as_ref().map(|t| t.join("|")),
-                &inv.kind.as_str(),
-                &inv.currency,
-                &inv.total.units(),
-                &inv.warnings,
-                &at(inv.created_at)?,
-                &first,
-                &last,
-            ],
-        )?;
+        let calls_from = inv.calls_from.as_deref().map(date).transpose()?;
+        let row = self
+            .tx
+            .query_one(
+                &st,
+                &[
+                    &inv.customer_pk,
+                    &date(&inv.from)?,
+                    &date(&inv.to)?,
+                    &inv.call_types.as_ref().map(|t| t.join("|")),
+                    &inv.kind.as_str(),
+                    &inv.currency,
+                    &inv.total.units(),
+                    &inv.warnings,
+                    &at(inv.created_at)?,
+                    &first,
+                    &last,
+                    &calls_from,
+                ],
+            )
+            .map_err(|e| period_invoiced(e, inv))?;
         let pk: i64 = row.try_get(0)?;
         let st = self.prepared(
             "INSERT INTO invoice_lines (invoice_pk, position, kind, call_type, description, calls, billable_seconds,
-                 included_seconds, charged_seconds, amount_e2) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 included_seconds, charged_seconds, amount_e2, late, from_date, to_date, subscription_pk, quantity_e4,
+                 unit_price_e4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )?;
         for (i, l) in inv.lines.iter().enumerate() {
+            let r = l.recurring.as_ref();
+            let days = match &l.days {
+                Some((from, to)) => (Some(date(from)?), Some(date(to)?)),
+                None => (None, None),
+            };
             self.tx.execute(
                 &st,
                 &[
@@ -73,8 +93,23 @@ impl crate::Invoices for PgTx<'_> {
                     &wide(l.included_seconds),
                     &wide(l.charged_seconds),
                     &l.amount.units(),
+                    &l.late,
+                    &days.0,
+                    &days.1,
+                    &r.map(|r| r.subscription_pk),
+                    &r.map(|r| r.quantity_e4),
+                    &r.map(|r| r.unit_price_e4),
                 ],
             )?;
+        }
+        // The primary key (subscription, day) makes a second billing of any day fail here.
+        if !inv.days.is_empty() {
+            let st = self.prepared(
+                "INSERT INTO billed_days (subscription_pk, day, invoice_pk) SELECT s, d, $3 FROM unnest($1::bigint[], $2::date[]) AS t(s, d)",
+            )?;
+            let subs: Vec<i64> = inv.days.iter().map(|d| d.subscription_pk).collect();
+            let days: Vec<NaiveDate> = inv.days.iter().map(|d| d.day).collect();
+            self.tx.execute(&st, &[&subs, &days, &pk])?;
         }
         // The primary key (customer, call number) makes a second billing of any call fail here.
         let sink = self.tx.copy_in(
@@ -147,8 +182,10 @@ impl crate::Invoices for PgTx<'_> {
             created_at: r.try_get::<_, DateTime<Utc>>(9)?.timestamp_micros(),
         };
         let st = self.prepared(
-            "SELECT kind, call_type, description, calls, billable_seconds, included_seconds, charged_seconds, amount_e2
-             FROM invoice_lines WHERE invoice_pk = $1 ORDER BY position",
+            "SELECT l.kind, l.call_type, l.description, l.calls, l.billable_seconds, l.included_seconds, l.charged_seconds,
+                    l.amount_e2, l.late, l.from_date, l.to_date, l.subscription_pk, s.id, l.quantity_e4, l.unit_price_e4
+             FROM invoice_lines l LEFT JOIN subscriptions s ON s.pk = l.subscription_pk
+             WHERE l.invoice_pk = $1 ORDER BY l.position",
         )?;
         for r in self.tx.query(&st, &[&id.0])? {
             let kind: &str = r.try_get(0)?;
@@ -161,6 +198,20 @@ impl crate::Invoices for PgTx<'_> {
                 included_seconds: narrow(r.try_get(5)?, "invoice_lines.included_seconds")?,
                 charged_seconds: narrow(r.try_get(6)?, "invoice_lines.charged_seconds")?,
                 amount: Amount::from_units(r.try_get(7)?),
+                late: r.try_get(8)?,
+                days: match (r.try_get::<_, Option<NaiveDate>>(9)?, r.try_get::<_, Option<NaiveDate>>(10)?) {
+                    (Some(from), Some(to)) => Some((from.to_string(), to.to_string())),
+                    _ => None,
+                },
+                recurring: match r.try_get::<_, Option<i64>>(11)? {
+                    Some(subscription_pk) => Some(RecurringLine {
+                        subscription_pk,
+                        subscription: r.try_get(12)?,
+                        quantity_e4: r.try_get(13)?,
+                        unit_price_e4: r.try_get(14)?,
+                    }),
+                    None => None,
+                },
             });
         }
         Ok(Some(inv))

@@ -17,6 +17,7 @@ mod decks;
 mod invoices;
 mod rates;
 mod sources;
+mod subscriptions;
 mod tls;
 
 pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_no_secret_hints", include_str!("../../migrations/postgres/0007_no_secret_hints.sql")),
     ("0008_job_heartbeat", include_str!("../../migrations/postgres/0008_job_heartbeat.sql")),
     ("0009_source_instances", include_str!("../../migrations/postgres/0009_source_instances.sql")),
+    ("0010_subscriptions", include_str!("../../migrations/postgres/0010_subscriptions.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

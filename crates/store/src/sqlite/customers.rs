@@ -59,16 +59,16 @@ impl crate::Customers for SqliteTx<'_> {
     fn save_customer(&mut self, c: &Customer) -> Result<i64> {
         let pk = if c.pk == 0 {
             self.tx.execute(
-                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck],
+                "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id, payment_terms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck, c.payment_terms],
             )?;
             self.tx.last_insert_rowid()
         } else {
             self.tx.execute(
                 "UPDATE customers SET id = ?2, name = ?3, timezone = ?4, billing_day = ?5, currency = ?6,
-                 email = ?7, deck_id = ?8 WHERE pk = ?1",
-                params![c.pk, c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck],
+                 email = ?7, deck_id = ?8, payment_terms = ?9 WHERE pk = ?1",
+                params![c.pk, c.id, c.name, c.timezone, c.billing_day, c.currency, c.email, c.deck, c.payment_terms],
             )?;
             c.pk
         };

@@ -2,7 +2,8 @@
 
 use super::{narrow, wide, MultiInsert, SqliteTx, CHUNK};
 use crate::{
-    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, Result, StoreError,
+    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, RecurringLine,
+    Result, StoreError,
 };
 use rating::Amount;
 use rusqlite::{params, OptionalExtension};
@@ -14,6 +15,18 @@ static INSERT_BILLED: MultiInsert = MultiInsert::new(
     BILLED_COLUMNS,
     "",
 );
+
+/// The unique index of live automatic invoices refusing a second one for the period, in words.
+fn period_invoiced(e: rusqlite::Error, inv: &NewInvoice) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, Some(m))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation && m.contains("invoices.customer_pk") =>
+        {
+            StoreError::PeriodInvoiced { from: inv.from.clone(), to: inv.to.clone() }
+        }
+        _ => e.into(),
+    }
+}
 
 impl crate::Invoices for SqliteTx<'_> {
     fn allowance_used(&mut self, customer_pk: i64) -> Result<Vec<(BalanceKey, u64)>> {
@@ -35,9 +48,11 @@ impl crate::Invoices for SqliteTx<'_> {
 
     fn insert_invoice(&mut self, inv: &NewInvoice) -> Result<InvoiceId> {
         crate::check_billed_span(inv)?;
-        self.tx.execute(
-            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        self.tx
+            .execute(
+            "INSERT INTO invoices (customer_pk, from_date, to_date, call_types, kind, currency, total_e2, warnings, created_at,
+                 calls_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 inv.customer_pk,
                 inv.from,
@@ -48,14 +63,18 @@ impl crate::Invoices for SqliteTx<'_> {
                 inv.total.units(),
                 inv.warnings,
                 inv.created_at,
+                inv.calls_from,
             ],
-        )?;
+        )
+            .map_err(|e| period_invoiced(e, inv))?;
         let pk = self.tx.last_insert_rowid();
         let mut line = self.tx.prepare_cached(
             "INSERT INTO invoice_lines (invoice_pk, position, kind, call_type, description, calls, billable_seconds,
-                 included_seconds, charged_seconds, amount_e2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 included_seconds, charged_seconds, amount_e2, late, from_date, to_date, subscription_pk, quantity_e4,
+                 unit_price_e4) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         for (i, l) in inv.lines.iter().enumerate() {
+            let r = l.recurring.as_ref();
             line.execute(params![
                 pk,
                 i as i64,
@@ -67,8 +86,22 @@ impl crate::Invoices for SqliteTx<'_> {
                 wide(l.included_seconds),
                 wide(l.charged_seconds),
                 l.amount.units(),
+                l.late,
+                l.days.as_ref().map(|d| &d.0),
+                l.days.as_ref().map(|d| &d.1),
+                r.map(|r| r.subscription_pk),
+                r.map(|r| r.quantity_e4),
+                r.map(|r| r.unit_price_e4),
             ])?;
         }
+        drop(line);
+        // The primary key (subscription, day) makes a second billing of any day fail here.
+        let mut day =
+            self.tx.prepare_cached("INSERT INTO billed_days (subscription_pk, day, invoice_pk) VALUES (?1, ?2, ?3)")?;
+        for d in &inv.days {
+            day.execute(params![d.subscription_pk, d.day.to_string(), pk])?;
+        }
+        drop(day);
         // The primary key (the call's own key) makes a second billing of any call fail here.
         for chunk in inv.calls.chunks(CHUNK) {
             let mut billed = INSERT_BILLED.prepare(&self.tx, chunk.len())?;
@@ -130,8 +163,10 @@ impl crate::Invoices for SqliteTx<'_> {
             .optional()?;
         let Some(mut inv) = header else { return Ok(None) };
         let mut st = self.tx.prepare_cached(
-            "SELECT kind, call_type, description, calls, billable_seconds, included_seconds, charged_seconds, amount_e2
-             FROM invoice_lines WHERE invoice_pk = ?1 ORDER BY position",
+            "SELECT l.kind, l.call_type, l.description, l.calls, l.billable_seconds, l.included_seconds, l.charged_seconds,
+                    l.amount_e2, l.late, l.from_date, l.to_date, l.subscription_pk, s.id, l.quantity_e4, l.unit_price_e4
+             FROM invoice_lines l LEFT JOIN subscriptions s ON s.pk = l.subscription_pk
+             WHERE l.invoice_pk = ?1 ORDER BY l.position",
         )?;
         let mut rows = st.query([id.0])?;
         while let Some(r) = rows.next()? {
@@ -145,6 +180,20 @@ impl crate::Invoices for SqliteTx<'_> {
                 included_seconds: narrow(r.get(5)?, "invoice_lines.included_seconds")?,
                 charged_seconds: narrow(r.get(6)?, "invoice_lines.charged_seconds")?,
                 amount: Amount::from_units(r.get(7)?),
+                late: r.get(8)?,
+                days: match (r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?) {
+                    (Some(from), Some(to)) => Some((from, to)),
+                    _ => None,
+                },
+                recurring: match r.get::<_, Option<i64>>(11)? {
+                    Some(subscription_pk) => Some(RecurringLine {
+                        subscription_pk,
+                        subscription: r.get(12)?,
+                        quantity_e4: r.get(13)?,
+                        unit_price_e4: r.get(14)?,
+                    }),
+                    None => None,
+                },
             });
         }
         Ok(Some(inv))

@@ -9,6 +9,7 @@ mod invoices;
 mod open;
 mod rates;
 mod sources;
+mod subscriptions;
 mod writer;
 
 use crate::{narrow, wide, Result, Store, StoreError};
@@ -27,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_no_secret_hints", include_str!("../../migrations/sqlite/0007_no_secret_hints.sql")),
     ("0008_job_heartbeat", include_str!("../../migrations/sqlite/0008_job_heartbeat.sql")),
     ("0009_source_instances", include_str!("../../migrations/sqlite/0009_source_instances.sql")),
+    ("0010_subscriptions", include_str!("../../migrations/sqlite/0010_subscriptions.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
