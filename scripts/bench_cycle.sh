@@ -4,6 +4,7 @@
 # several worker processes sharing the run.
 #
 #   scripts/bench_cycle.sh [--customers N] [--calls N] [--db URL] [--workers LIST] [--no-build]
+#                          [--reuse]
 #
 #   --customers N  customers c0, c1, … all billed on the 1st (default 1000)
 #   --calls N      call records of October 2026 spread at random over them (default 10000000)
@@ -14,6 +15,7 @@
 #   --workers LIST comma-separated numbers of `meter cycle run` processes started at once on
 #                  the same date (default 1; more than 1 needs PostgreSQL)
 #   --no-build     use target/release/meter as it is (default: cargo build --release first)
+#   --reuse        keep the data imported by an earlier run with the same options, if any
 #
 # Stages: generate (scripts/bench_gen.py --shape id-order), import plans, customers, rates and
 # call records (timed), then for each worker count: a fresh copy of the imported database and
@@ -29,10 +31,11 @@ CUSTOMERS=1000
 CALLS=10000000
 WORKERS=1
 BUILD=1
+REUSE=0
 DB=""
 DATE=2026-11-01
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --customers) CUSTOMERS="${2:?--customers needs a number}"; shift 2 ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
         --db) DB="${2:?--db needs a URL}"; shift 2 ;;
         --workers) WORKERS="${2:?--workers needs a list}"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --reuse) REUSE=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench_cycle: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -86,23 +90,32 @@ pg_copy() {
 }
 
 # ---- data and imports ---------------------------------------------------------------------
-echo "generating: $CALLS calls for $CUSTOMERS customers (bench_gen.py --shape id-order)"
-"$PY" "$ROOT/scripts/bench_gen.py" --out "$OUT/data" --shape id-order --calls "$CALLS" --customers "$CUSTOMERS"
 if [ "$BACKEND" = sqlite ]; then
     IMPORT_DB="sqlite://$OUT/imported.db"
-    rm -f "$OUT/imported.db" "$OUT/imported.db-wal" "$OUT/imported.db-shm"
 else
     IMPORT_DB="$PG_SERVER/${PG_NAME}_tmpl"
-    pg_copy "" "${PG_NAME}_tmpl"
 fi
-for stage in plans customers rates cdrs; do
-    t0="$(now)"
-    "$METER" --db "$IMPORT_DB" "$stage" import "$OUT/data/$stage.csv" --format json >"$OUT/logs/import_$stage.out"
-    echo "imported $stage in $(sub "$(now)" "$t0") s: $(tr -d " \n" <"$OUT/logs/import_$stage.out")"
-done
-if [ "$BACKEND" = postgres ]; then
-    # A template database takes no connections while it is copied.
-    psql "$IMPORT_DB" -qc "VACUUM ANALYZE" >/dev/null
+IMPORTED="$BACKEND $IMPORT_DB $CUSTOMERS $CALLS"
+if [ "$REUSE" = 1 ] && [ "$(cat "$OUT/imported.params" 2>/dev/null)" = "$IMPORTED" ]; then
+    echo "reusing the data imported into $IMPORT_DB"
+else
+    rm -f "$OUT/imported.params"
+    echo "generating: $CALLS calls for $CUSTOMERS customers (bench_gen.py --shape id-order)"
+    "$PY" "$ROOT/scripts/bench_gen.py" --out "$OUT/data" --shape id-order --calls "$CALLS" --customers "$CUSTOMERS"
+    if [ "$BACKEND" = sqlite ]; then
+        rm -f "$OUT/imported.db" "$OUT/imported.db-wal" "$OUT/imported.db-shm"
+    else
+        pg_copy "" "${PG_NAME}_tmpl"
+    fi
+    for stage in plans customers rates cdrs; do
+        t0="$(now)"
+        "$METER" --db "$IMPORT_DB" "$stage" import "$OUT/data/$stage.csv" --format json >"$OUT/logs/import_$stage.out"
+        echo "imported $stage in $(sub "$(now)" "$t0") s: $(tr -d " \n" <"$OUT/logs/import_$stage.out")"
+    done
+    if [ "$BACKEND" = postgres ]; then
+        psql "$IMPORT_DB" -qc "VACUUM ANALYZE" >/dev/null
+    fi
+    echo "$IMPORTED" >"$OUT/imported.params"
 fi
 
 # ---- cycle runs ---------------------------------------------------------------------------
