@@ -15,8 +15,10 @@ pub mod listing;
 pub mod metered;
 pub mod pricing;
 pub mod record;
+pub mod runs;
 pub mod service;
 pub mod time;
+pub mod workers;
 
 pub use error::{BillingError, FileError, FileErrors};
 pub use service::Billing;
@@ -31,4 +33,13 @@ pub trait Progress: Sync {
     /// Work done so far.
     fn at(&self, done: u64);
     fn finish(&self);
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: u64) {}
+    fn at(&self, _: u64) {}
+    fn finish(&self) {}
 }

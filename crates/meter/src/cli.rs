@@ -591,6 +591,13 @@ pub enum CycleCommand {
         /// not ended).
         #[arg(long)]
         allow_future: bool,
+        /// Seconds a claimed customer stays this worker's without news from it; then another
+        /// worker (or a rerun) takes it over. Longer than one customer's sync and invoice.
+        #[arg(long, env = "METER_CYCLE_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        lease: u64,
+        /// Customers claimed at a time.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

@@ -253,13 +253,12 @@ fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(store, cmd),
-        Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
+        Command::Cycle(CycleCommand::Run { date, allow_future, lease, batch, format }) => {
             if !allow_future {
                 billing::cycle::ensure_ended(store, date, now)?;
             }
-            let held = crate::sources_cmd::sync_due(store, date)?;
-            let key = crate::sources_cmd::source_key(store)?;
-            let report = billing::cycle::run_cycle(store, date, now, &held, Guard::On(key.as_ref()))?;
+            let lease = std::time::Duration::from_secs(lease);
+            let report = crate::sources_cmd::cycle(store, date, (lease, batch), format == Format::Json)?;
             for (what, list) in output::not_invoiced(&report) {
                 for n in list {
                     note!("{what} {}: {}", n.customer, n.reason);
