@@ -16,6 +16,7 @@ pub mod metered;
 pub mod pricing;
 pub mod record;
 pub mod runs;
+pub mod scheduler;
 pub mod service;
 pub mod time;
 pub mod workers;

@@ -38,7 +38,7 @@ impl RunDoc {
             date: r.date.clone(),
             state: r.state.as_str(),
             total: r.total,
-            done: r.invoiced + r.skipped + r.held + r.failed,
+            done: r.done,
             invoiced: r.invoiced,
             skipped: r.skipped,
             held: r.held,

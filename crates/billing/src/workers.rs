@@ -35,6 +35,9 @@ pub const DEFAULT_BATCH: u64 = 4;
 /// the customer (its calls may be incomplete).
 pub type SyncFirst<'a, S> = dyn FnMut(&mut S, &Customer, (NaiveDate, NaiveDate)) -> Result<Option<String>> + 'a;
 
+/// A customer due on the run's date, with the period being invoiced.
+type DueCustomer = (Customer, NaiveDate, NaiveDate);
+
 /// One worker of a cycle run.
 pub struct Worker<'a, S> {
     /// Names the worker in its claims: the host and the process.
@@ -75,8 +78,7 @@ pub(crate) fn work<S: Store>(
         let mut tx = store.read()?;
         (tx.customers()?, crate::pricing::load(&mut tx)?)
     };
-    let due: HashMap<i64, (Customer, NaiveDate, NaiveDate)> =
-        due_in(customers, date).map(|(c, from, to)| (c.pk, (c, from, to))).collect();
+    let due: HashMap<i64, DueCustomer> = due_in(customers, date).map(|(c, from, to)| (c.pk, (c, from, to))).collect();
     let mut run = {
         let mut tx = store.write_usage()?;
         let (run, _) = tx.start_run(RunKind::Cycle, &date.to_string(), now)?;
@@ -110,8 +112,7 @@ pub(crate) fn work<S: Store>(
             std::thread::sleep(wait.min(POLL));
             continue;
         }
-        let mut batch: Vec<(i64, Option<&(Customer, NaiveDate, NaiveDate)>)> =
-            batch.into_iter().map(|pk| (pk, due.get(&pk))).collect();
+        let mut batch: Vec<(i64, Option<&DueCustomer>)> = batch.into_iter().map(|pk| (pk, due.get(&pk))).collect();
         batch.sort_by(|a, b| a.1.map(|d| &d.0.id).cmp(&b.1.map(|d| &d.0.id)));
         for (pk, entry) in batch {
             let (customer, (outcome, reason)) = match entry {
@@ -212,6 +213,7 @@ fn settled(c: &ClaimCounts) -> u64 {
 /// The run with the claims' counts as its progress.
 fn progress_of(mut run: Run, c: &ClaimCounts, now: Micros) -> Run {
     run.total = c.open() + settled(c);
+    run.done = settled(c);
     (run.invoiced, run.skipped, run.held, run.failed) = (c.invoiced, c.skipped, c.held, c.failed);
     run.updated_at = now;
     run

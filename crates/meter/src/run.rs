@@ -116,6 +116,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        // The scheduler keeps a pool of connections.
+        Command::Scheduler(args) => return crate::scheduler::scheduler(&cli.db, args),
         // The demo opens its own database.
         #[cfg(feature = "demo")]
         Command::Demo { keep } => return crate::demo::demo(keep),
@@ -247,7 +249,7 @@ fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
         Command::Plans(PlansCommand::List { format }) => {
             crate::catalog::plans(&billing::customers::list_plans(store)?, format)?;
         }
-        Command::Db(_) => unreachable!("handled before opening"),
+        Command::Db(_) | Command::Scheduler(_) => unreachable!("handled before opening"),
         #[cfg(feature = "demo")]
         Command::Demo { .. } => unreachable!("handled before opening"),
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),

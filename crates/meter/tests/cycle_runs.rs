@@ -262,19 +262,26 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     let (env, expected) = customers_with_calls(Backend::Postgres, 24, 100);
     let args = cycle_args(&["--batch", "2", "--lease", "2"]);
     let mut workers: Vec<Spawned> = (0..4).map(|_| env.spawn(&args)).collect();
-    // Kill the first worker once the run has settled a few customers, so that it dies mid-run.
+    // Kill the first worker mid-run: once the run has settled a few customers and it holds a
+    // claim (claims name the worker `HOST:PID`).
+    let pid = workers[0].pid();
+    let mine = format!("SELECT customer_pk FROM cycle_claims WHERE worker LIKE '%:{pid}' AND state = 'claimed'");
     let started = std::time::Instant::now();
     loop {
         let listed = env.meter(&["jobs", "list", "--format", "json"]);
         let done = listed.json()["jobs"].as_array().and_then(|j| j.first()).map(|j| j["done"].as_u64().unwrap_or(0));
-        if done.is_some_and(|d| d >= 4) {
+        if done.is_some_and(|d| d >= 4) && !query(&env, &mine).is_empty() {
             break;
         }
-        assert!(started.elapsed() < LIMIT, "the run settled no customer");
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(started.elapsed() < LIMIT, "the first worker never held a claim mid-run");
+        std::thread::sleep(Duration::from_millis(10));
     }
     let killed = workers.remove(0).kill();
     assert!(killed.was_killed(), "the worker finished before the kill:\n{}", killed.run.dump());
+    // Its session ends as soon as the server sees the connection closed.
+    std::thread::sleep(Duration::from_millis(300));
+    let orphans = query(&env, &mine);
+    assert!(!orphans.is_empty(), "the killed worker held no claim when it died");
     let survivors: Vec<Ended> = workers.into_iter().map(|w| w.wait(LIMIT)).collect();
     let mut invoiced = Vec::new();
     for s in &survivors {
@@ -285,8 +292,9 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     assert_eq!(by_survivors.len(), invoiced.len(), "a customer invoiced by two survivors: {invoiced:?}");
     env.assert_db_clean_after_kill("after the workers");
     audit(&env, &expected, true, "after four workers, one killed");
-    // The survivors did the rest: what they did not invoice, the killed worker did.
-    assert!(by_survivors.len() < expected.len(), "the killed worker invoiced nobody");
+    // The claims the killed worker left were taken over and settled by a survivor.
+    let left = query(&env, &format!("SELECT customer_pk FROM cycle_claims WHERE worker LIKE '%:{pid}'"));
+    assert!(orphans.iter().all(|pk| !left.contains(pk)), "claims {orphans:?} of the killed worker are still its own");
     let id = survivors[0].run.json()["job"].as_u64().expect("the run's job");
     let shown = job(&env, id);
     assert_eq!(
@@ -297,4 +305,15 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     for s in &survivors {
         assert_eq!(s.run.json()["job"].as_u64(), Some(id), "the workers share one run");
     }
+}
+
+/// The first column of each row of `sql` (PostgreSQL), as text.
+fn query(env: &Env, sql: &str) -> Vec<String> {
+    let out = std::process::Command::new(psql())
+        .args(["-XqAt", "-v", "ON_ERROR_STOP=1", "-d", env.db_url(), "-c", sql])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("running psql");
+    assert!(out.status.success(), "`{sql}`: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
 }

@@ -588,8 +588,10 @@ pub struct Run {
     /// The cycle's date, or the scheduler's day, `YYYY-MM-DD`.
     pub date: String,
     pub state: JobState,
-    /// Customers due (a cycle) or steps (the scheduler) in all, and what became of them so far.
+    /// Customers due (a cycle) or steps (the scheduler) in all, and how many are done.
     pub total: u64,
+    pub done: u64,
+    /// What became of a cycle's customers (the scheduler: of its day's cycle).
     pub invoiced: u64,
     pub skipped: u64,
     pub held: u64,

@@ -1296,7 +1296,7 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
     assert_eq!(tx.claim_counts(run.id).expect("counts").open(), 0);
     let mut done = run.clone();
     done.state = JobState::Done;
-    (done.total, done.invoiced, done.skipped) = (4, 1, 3);
+    (done.total, done.done, done.invoiced, done.skipped) = (4, 4, 1, 3);
     (done.updated_at, done.finished_at, done.error) = (5_000, Some(5_000), Some("a note".into()));
     tx.save_run(&done).expect("save");
     tx.commit().expect("commit");

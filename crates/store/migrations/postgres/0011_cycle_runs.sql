@@ -9,6 +9,7 @@ CREATE TABLE runs (
     date        date NOT NULL,
     state       text NOT NULL CONSTRAINT runs_state CHECK (state IN ('running', 'done', 'failed')),
     total       bigint NOT NULL DEFAULT 0,
+    done        bigint NOT NULL DEFAULT 0,
     invoiced    bigint NOT NULL DEFAULT 0,
     skipped     bigint NOT NULL DEFAULT 0,
     held        bigint NOT NULL DEFAULT 0,

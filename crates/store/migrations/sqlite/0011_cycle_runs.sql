@@ -10,6 +10,7 @@ CREATE TABLE runs (
     date        TEXT NOT NULL,
     state       TEXT NOT NULL CONSTRAINT runs_state CHECK (state IN ('running', 'done', 'failed')),
     total       INTEGER NOT NULL DEFAULT 0,
+    done        INTEGER NOT NULL DEFAULT 0,
     invoiced    INTEGER NOT NULL DEFAULT 0,
     skipped     INTEGER NOT NULL DEFAULT 0,
     held        INTEGER NOT NULL DEFAULT 0,

@@ -7,7 +7,8 @@ use crate::rows::{claim_counts_of, run_of};
 use crate::{wide, ClaimCounts, ClaimOutcome, Result, Run, RunKind, StoreError};
 use std::time::Duration;
 
-const RUN_COLUMNS: &str = "id, kind, to_char(date, 'YYYY-MM-DD'), state, total, invoiced, skipped, held, failed, \
+const RUN_COLUMNS: &str =
+    "id, kind, to_char(date, 'YYYY-MM-DD'), state, total, done, invoiced, skipped, held, failed, \
                            started_at, updated_at, finished_at, error";
 
 fn micros(d: Duration) -> i64 {
@@ -35,10 +36,10 @@ impl crate::Runs for PgTx<'_> {
     fn save_run(&mut self, r: &Run) -> Result<()> {
         let st = self.prepared(
             "UPDATE runs SET state = $2, total = $3, invoiced = $4, skipped = $5, held = $6, failed = $7,
-             updated_at = $8, finished_at = $9, error = $10 WHERE id = $1",
+             updated_at = $8, finished_at = $9, error = $10, done = $11 WHERE id = $1",
         )?;
         let (updated, finished) = (super::at(r.updated_at)?, r.finished_at.map(super::at).transpose()?);
-        let counts = [r.total, r.invoiced, r.skipped, r.held, r.failed].map(wide);
+        let counts = [r.total, r.invoiced, r.skipped, r.held, r.failed, r.done].map(wide);
         let changed = self.tx.execute(
             &st,
             &[
@@ -52,6 +53,7 @@ impl crate::Runs for PgTx<'_> {
                 &updated,
                 &finished,
                 &r.error,
+                &counts[5],
             ],
         )?;
         match changed {

@@ -8,7 +8,8 @@ use crate::{ClaimCounts, ClaimOutcome, Result, Run, RunKind, StoreError};
 use rusqlite::{params, OptionalExtension};
 use std::time::Duration;
 
-const RUN_COLUMNS: &str = "id, kind, date, state, total, invoiced, skipped, held, failed, started_at, updated_at, \
+const RUN_COLUMNS: &str =
+    "id, kind, date, state, total, done, invoiced, skipped, held, failed, started_at, updated_at, \
                            finished_at, error";
 
 /// This machine's clock, in µs since the epoch (leases; never the billing clock).
@@ -51,7 +52,7 @@ impl crate::Runs for SqliteTx<'_> {
     fn save_run(&mut self, r: &Run) -> Result<()> {
         let changed = self.tx.execute(
             "UPDATE runs SET state = ?2, total = ?3, invoiced = ?4, skipped = ?5, held = ?6, failed = ?7,
-             updated_at = ?8, finished_at = ?9, error = ?10 WHERE id = ?1",
+             updated_at = ?8, finished_at = ?9, error = ?10, done = ?11 WHERE id = ?1",
             params![
                 r.id,
                 r.state.as_str(),
@@ -62,7 +63,8 @@ impl crate::Runs for SqliteTx<'_> {
                 wide(r.failed),
                 r.updated_at,
                 r.finished_at,
-                r.error
+                r.error,
+                wide(r.done)
             ],
         )?;
         match changed {
