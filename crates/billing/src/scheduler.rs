@@ -298,3 +298,55 @@ fn cycle<S: Store>(
     };
     run_cycle_as(store, day, now(), Guard::On(key), &mut worker, &[])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule(at: &str, zone: &str) -> Schedule {
+        Schedule {
+            at: NaiveTime::parse_from_str(at, "%H:%M").expect("a time"),
+            zone: zone.parse().expect("a zone"),
+            overlap: 3,
+            lease: Duration::from_secs(60),
+            cycle_lease: Duration::from_secs(60),
+        }
+    }
+
+    fn micros(rfc3339: &str) -> Micros {
+        chrono::DateTime::parse_from_rfc3339(rfc3339).expect("a timestamp").timestamp_micros()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("a date")
+    }
+
+    #[test]
+    fn a_day_is_due_from_its_local_start_time() {
+        let ny = schedule("02:00", "America/New_York");
+        // 06:59 UTC is 01:59 in New York (EST): the day before is the latest.
+        assert_eq!(ny.latest_day(micros("2026-01-15T06:59:00Z")), day("2026-01-14"));
+        assert_eq!(ny.latest_day(micros("2026-01-15T07:00:00Z")), day("2026-01-15"));
+        // Past midnight UTC it is still the evening before in New York.
+        assert_eq!(ny.latest_day(micros("2026-01-16T03:00:00Z")), day("2026-01-15"));
+        assert_eq!(ny.next_start(micros("2026-01-15T07:00:00Z")), micros("2026-01-16T07:00:00Z"));
+    }
+
+    #[test]
+    fn a_start_time_a_clock_change_skips_moves_to_the_hour_after() {
+        // 2026-03-08 02:30 does not exist in New York (clocks go from 02:00 to 03:00).
+        let ny = schedule("02:30", "America/New_York");
+        assert_eq!(ny.next_start(micros("2026-03-07T12:00:00Z")), micros("2026-03-08T07:30:00Z"));
+    }
+
+    #[test]
+    fn missed_days_come_oldest_first_and_a_first_start_runs_the_latest_only() {
+        assert_eq!(due_days(None, day("2026-02-03")), vec![day("2026-02-03")]);
+        assert_eq!(
+            due_days(Some(day("2026-01-30")), day("2026-02-02")),
+            vec![day("2026-01-31"), day("2026-02-01"), day("2026-02-02")]
+        );
+        assert!(due_days(Some(day("2026-02-02")), day("2026-02-02")).is_empty());
+        assert!(due_days(Some(day("2026-02-03")), day("2026-02-02")).is_empty());
+    }
+}

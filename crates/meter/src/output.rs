@@ -162,6 +162,14 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
             outln!("{what} {}: {}", printable(&n.customer), printable(&n.reason))?;
         }
     }
+    let job = report.job.map(|j| format!(" (job {j})")).unwrap_or_default();
+    outln!(
+        "this run{job}: {} invoiced, {} skipped, {} held, {} failed",
+        report.invoices.len(),
+        report.skipped.len(),
+        report.held.len(),
+        report.failed.len()
+    )?;
     Ok(())
 }
 

@@ -165,7 +165,16 @@ fn a_cycle_run_is_a_job_with_its_progress_and_a_second_run_creates_nothing(backe
         "{}",
         text.dump()
     );
-    env.assert_db_clean("after both runs");
+    // As text, a run ends with what it did.
+    let third = env.meter(&["cycle", "run", "--date", DATE]);
+    third.assert_ok();
+    let last = third.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("this run (job ") && last.ends_with("): 0 invoiced, 5 skipped, 0 held, 0 failed"),
+        "{}",
+        third.dump()
+    );
+    env.assert_db_clean("after the runs");
 }
 
 fn two_cycle_runs_at_once_invoice_each_customer_once(backend: Backend) {
