@@ -106,6 +106,19 @@ pub(crate) fn work<S: Store>(
             if counts.open() == 0 {
                 break;
             }
+            // A worker of this host that has died gives its claims back at once.
+            let mut tx = store.write_usage()?;
+            let mut released = 0;
+            for holder in tx.claim_holders(run.id)? {
+                if is_dead_here(&holder, &worker.name) {
+                    tracing::info!(%holder, "taking over the claims of a worker that has died");
+                    released += tx.release_claims(run.id, &holder)?;
+                }
+            }
+            tx.commit()?;
+            if released > 0 {
+                continue;
+            }
             // Other workers hold the rest: wait for them to settle it, or for their leases to end.
             let wait = counts.next_expiry.map_or(POLL, |us| Duration::from_micros(us.max(0) as u64 + 1_000));
             tracing::debug!(claimed = counts.claimed, ?wait, "waiting for other workers");
@@ -203,6 +216,20 @@ fn one<S: Store>(
             (Settled::Not(ClaimOutcome::Failed), e.to_string())
         }
     })
+}
+
+/// Whether `holder` (`HOST:PID`) is a process of this host (named as `me` is) that no longer
+/// runs. Only where processes can be looked up (`/proc`); elsewhere its lease decides.
+fn is_dead_here(holder: &str, me: &str) -> bool {
+    let (Some((host, pid)), Some((my_host, _))) = (holder.rsplit_once(':'), me.rsplit_once(':')) else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    holder != me
+        && host == my_host
+        && pid.parse::<u32>().is_ok()
+        && proc.join("self").exists()
+        && !proc.join(pid).exists()
 }
 
 /// Claims settled by any worker.

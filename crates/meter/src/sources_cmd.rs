@@ -291,6 +291,15 @@ pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Resu
     Ok(())
 }
 
+/// The name this process gives itself in a cycle run's claims: `METER_WORKER_NAME`, else
+/// `HOST:PID`.
+fn worker_name() -> String {
+    std::env::var("METER_WORKER_NAME")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(billing::workers::worker_name)
+}
+
 /// A cycle run's worker on this process: it syncs each due customer it claims (each job with
 /// its bar, and a warning for jobs that rejected records), then invoices it.
 pub fn cycle<S: Store>(
@@ -308,12 +317,7 @@ pub fn cycle<S: Store>(
         syncer.done.drain(..).for_each(|j| warn_rejected(&j));
         held
     };
-    let mut worker = billing::workers::Worker {
-        name: billing::workers::worker_name(),
-        lease,
-        batch,
-        progress: &bar,
-        sync: Some(&mut sync_first),
-    };
+    let mut worker =
+        billing::workers::Worker { name: worker_name(), lease, batch, progress: &bar, sync: Some(&mut sync_first) };
     Ok(billing::cycle::run_cycle_as(store, date, now(), Guard::On(key.as_ref()), &mut worker, &[])?)
 }

@@ -207,8 +207,9 @@ fn a_cycle_killed_at_random_points_is_completed_by_a_rerun(backend: Backend) {
     let clock = std::time::Instant::now();
     let (env, expected) = customers_with_calls(backend, 6, 150);
     env.snapshot("due.db");
-    // A one-second lease: the rerun takes over what the killed run had claimed a second later.
-    let args = cycle_args(&["--batch", "2", "--lease", "1"]);
+    // The default lease (300 s): the rerun takes over what the killed run had claimed at once,
+    // seeing that its process, on this host, has died.
+    let args = cycle_args(&["--batch", "2"]);
     let log = [("METER_LOG", "debug")];
     let mut times: Vec<Duration> = (0..3)
         .map(|_| {
@@ -244,7 +245,7 @@ fn a_cycle_killed_at_random_points_is_completed_by_a_rerun(backend: Backend) {
             partial += 1;
         }
         // The rerun invoices the customers not done and leaves the others' invoices as they are.
-        let rerun = env.meter(&args);
+        let rerun = env.spawn(&args).wait(LIMIT).run;
         rerun.assert_ok();
         let doc = rerun.json();
         let after = audit(&env, &expected, true, &format!("{context} and rerunning it"));
@@ -270,16 +271,17 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     let _alone = one_at_a_time();
     let (env, expected) = customers_with_calls(Backend::Postgres, 24, 100);
     let args = cycle_args(&["--batch", "2", "--lease", "2"]);
-    let mut workers: Vec<Spawned> = (0..4).map(|_| env.spawn(&args)).collect();
-    // Kill the first worker mid-run: once the run has settled a few customers and it holds a
-    // claim (claims name the worker `HOST:PID`).
-    let pid = workers[0].pid();
-    let mine = format!("SELECT customer_pk FROM cycle_claims WHERE worker LIKE '%:{pid}' AND state = 'claimed'");
+    // The first worker names itself as a process of another host: the others cannot see it die,
+    // and take its claims over only when their lease ends.
+    let mut workers: Vec<Spawned> = vec![env.spawn_with_env(&args, &[("METER_WORKER_NAME", "elsewhere:1")])];
+    workers.extend((1..4).map(|_| env.spawn(&args)));
+    // Kill it mid-run: once the run has settled a few customers and it holds a claim.
+    let mine = "SELECT customer_pk FROM cycle_claims WHERE worker = 'elsewhere:1' AND state = 'claimed'";
     let started = std::time::Instant::now();
     loop {
         let listed = env.meter(&["jobs", "list", "--format", "json"]);
         let done = listed.json()["jobs"].as_array().and_then(|j| j.first()).map(|j| j["done"].as_u64().unwrap_or(0));
-        if done.is_some_and(|d| d >= 4) && !query(&env, &mine).is_empty() {
+        if done.is_some_and(|d| d >= 4) && !query(&env, mine).is_empty() {
             break;
         }
         assert!(started.elapsed() < LIMIT, "the first worker never held a claim mid-run");
@@ -289,7 +291,7 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     assert!(killed.was_killed(), "the worker finished before the kill:\n{}", killed.run.dump());
     // Its session ends as soon as the server sees the connection closed.
     std::thread::sleep(Duration::from_millis(300));
-    let orphans = query(&env, &mine);
+    let orphans = query(&env, mine);
     assert!(!orphans.is_empty(), "the killed worker held no claim when it died");
     let survivors: Vec<Ended> = workers.into_iter().map(|w| w.wait(LIMIT)).collect();
     let mut invoiced = Vec::new();
@@ -302,7 +304,7 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     env.assert_db_clean_after_kill("after the workers");
     audit(&env, &expected, true, "after four workers, one killed");
     // The claims the killed worker left were taken over and settled by a survivor.
-    let left = query(&env, &format!("SELECT customer_pk FROM cycle_claims WHERE worker LIKE '%:{pid}'"));
+    let left = query(&env, "SELECT customer_pk FROM cycle_claims WHERE worker = 'elsewhere:1'");
     assert!(orphans.iter().all(|pk| !left.contains(pk)), "claims {orphans:?} of the killed worker are still its own");
     let id = survivors[0].run.json()["job"].as_u64().expect("the run's job");
     let shown = job(&env, id);

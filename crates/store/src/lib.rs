@@ -324,6 +324,11 @@ pub trait Runs {
         limit: u64,
         lease: std::time::Duration,
     ) -> Result<Vec<i64>>;
+    /// The workers holding claims of the run whose lease has not ended.
+    fn claim_holders(&mut self, run_id: i64) -> Result<Vec<String>>;
+    /// Makes the worker's claims of the run `pending` again (the worker is known to be dead);
+    /// returns how many.
+    fn release_claims(&mut self, run_id: i64, worker: &str) -> Result<u64>;
     /// Extends the lease of the worker's claims of the run to `lease` from now.
     fn renew_claims(&mut self, run_id: i64, worker: &str, lease: std::time::Duration) -> Result<()>;
     /// Records what became of a customer the worker claimed; `false` when the claim is no longer

@@ -1277,6 +1277,7 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
     assert_eq!((counts.pending, counts.claimed, counts.expired, counts.invoiced, counts.held), (1, 1, 0, 1, 1));
     assert!(counts.next_expiry.is_some_and(|us| us > 0 && us <= 600_000_000), "{counts:?}");
     assert_eq!(counts.open(), 2);
+    assert_eq!(tx.claim_holders(run.id).expect("holders"), vec!["w1".to_owned()]);
     // Held and failed claims are tried again by a run that starts or joins later.
     assert_eq!(tx.retry_claims(run.id).expect("retry"), 1);
     tx.commit().expect("commit");
@@ -1290,6 +1291,12 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
     assert_eq!(tx.claim_counts(run.id).expect("counts").expired, 1);
     assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
     assert!(!tx.settle_claim(run.id, b, "w1", ClaimOutcome::Invoiced, "").expect("w1 lost it"));
+    // A worker known dead gives its claims back at once.
+    assert_eq!(tx.claim_holders(run.id).expect("holders"), vec!["w3".to_owned()]);
+    assert_eq!(tx.release_claims(run.id, "w3").expect("release"), 3);
+    assert!(tx.claim_holders(run.id).expect("holders").is_empty());
+    assert_eq!(tx.claim_counts(run.id).expect("counts").pending, 3);
+    assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
     for pk in [b, c, d] {
         assert!(tx.settle_claim(run.id, pk, "w3", ClaimOutcome::Skipped, "nothing to bill").expect("settle"));
     }

@@ -105,6 +105,22 @@ impl crate::Runs for PgTx<'_> {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
+    fn claim_holders(&mut self, run_id: i64) -> Result<Vec<String>> {
+        let st = self.prepared(
+            "SELECT DISTINCT worker FROM cycle_claims
+             WHERE run_id = $1 AND state = 'claimed' AND lease_until >= clock_timestamp() ORDER BY 1",
+        )?;
+        self.tx.query(&st, &[&run_id])?.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    fn release_claims(&mut self, run_id: i64, worker: &str) -> Result<u64> {
+        let st = self.prepared(
+            "UPDATE cycle_claims SET state = 'pending', worker = NULL, lease_until = NULL
+             WHERE run_id = $1 AND worker = $2 AND state = 'claimed'",
+        )?;
+        Ok(self.tx.execute(&st, &[&run_id, &worker])?)
+    }
+
     fn renew_claims(&mut self, run_id: i64, worker: &str, lease: Duration) -> Result<()> {
         let st = self.prepared(
             "UPDATE cycle_claims SET lease_until = clock_timestamp() + $3::bigint * interval '1 microsecond'

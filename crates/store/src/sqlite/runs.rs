@@ -120,6 +120,24 @@ impl crate::Runs for SqliteTx<'_> {
         Ok(pks)
     }
 
+    fn claim_holders(&mut self, run_id: i64) -> Result<Vec<String>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT DISTINCT worker FROM cycle_claims
+             WHERE run_id = ?1 AND state = 'claimed' AND lease_until >= ?2 ORDER BY 1",
+        )?;
+        let holders = st.query_map(params![run_id, clock()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(holders)
+    }
+
+    fn release_claims(&mut self, run_id: i64, worker: &str) -> Result<u64> {
+        let n = self.tx.execute(
+            "UPDATE cycle_claims SET state = 'pending', worker = NULL, lease_until = NULL
+             WHERE run_id = ?1 AND worker = ?2 AND state = 'claimed'",
+            params![run_id, worker],
+        )?;
+        Ok(n as u64)
+    }
+
     fn renew_claims(&mut self, run_id: i64, worker: &str, lease: Duration) -> Result<()> {
         self.tx.execute(
             "UPDATE cycle_claims SET lease_until = ?3 WHERE run_id = ?1 AND worker = ?2 AND state = 'claimed'",
