@@ -286,7 +286,7 @@ pub fn any_jobs(docs: &[billing::runs::AnyJob], format: Format) -> Result<()> {
 }
 
 /// One line per cycle or scheduler run.
-pub fn run_line(r: &billing::runs::RunDoc) -> String {
+fn run_line(r: &billing::runs::RunDoc) -> String {
     let what = if r.kind == "cycle" { "customers" } else { "steps" };
     let mut line = format!("job {} {} {} {}: {} of {} {what}", r.id, r.state, r.kind, r.date, r.done, r.total);
     if r.kind == "cycle" {

@@ -18,7 +18,7 @@ impl Bar {
         Bar::styled(what, quiet, "{msg} [{bar:40}] {human_pos}/{human_len} records ({per_sec}, {eta})")
     }
 
-    /// A bar counting `unit` (customers, days).
+    /// A bar counting `unit` (customers).
     pub fn counting(what: &str, unit: &str, quiet: bool) -> Bar {
         Bar::styled(what, quiet, &format!("{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{elapsed}})"))
     }
