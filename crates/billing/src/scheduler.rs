@@ -33,8 +33,8 @@ pub struct Schedule {
     pub zone: Tz,
     /// Days before each day whose records are pulled again (late records), besides the day before.
     pub overlap: u32,
-    /// How long the acting scheduler's lease lasts without being renewed (it is renewed at every
-    /// step of a day's work).
+    /// How long the acting scheduler's lease lasts without being renewed; it is renewed before
+    /// each customer's sync and invoice, and after each day.
     pub lease: Duration,
     /// The lease of the cycle's claims (see [`Worker::lease`]).
     pub cycle_lease: Duration,
@@ -141,7 +141,7 @@ pub fn tick<S: Store>(
                 waiting = Some(format!("{day}: it has not begun yet for {customer} ({zone})"));
                 break;
             }
-            done.push(run_day(store, key, now, schedule, day)?);
+            done.push(run_day(store, key, now, (schedule, holder), day)?);
             if let Some(busy) = lease(store, holder, schedule)? {
                 waiting = Some(format!("the lease went to another scheduler: {busy:?}"));
                 break;
@@ -169,7 +169,7 @@ fn run_day<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
     now: &dyn Fn() -> Micros,
-    schedule: &Schedule,
+    (schedule, holder): (&Schedule, &str),
     day: NaiveDate,
 ) -> Result<DayDoc> {
     let _span = tracing::info_span!("scheduler.day", %day).entered();
@@ -198,9 +198,9 @@ fn run_day<S: Store>(
         failed: Vec::new(),
     };
     let worked = (|| -> Result<()> {
-        pull(store, key, now, (from, to), &mut doc)?;
+        pull(store, key, now, (schedule, holder), (from, to), &mut doc)?;
         step(store, &mut run, now(), |_| ())?;
-        let report = cycle(store, key, now, schedule, day)?;
+        let report = cycle(store, key, now, (schedule, holder), day)?;
         step(store, &mut run, now(), |r| {
             (r.invoiced, r.skipped) = (report.invoices.len() as u64, report.skipped.len() as u64);
             (r.held, r.failed) = (report.held.len() as u64, report.failed.len() as u64);
@@ -249,11 +249,13 @@ fn step<S: Store>(store: &mut S, run: &mut Run, now: Micros, f: impl FnOnce(&mut
     Ok(())
 }
 
-/// Pulls the days `from..=to` for every customer with a domain on a configured source.
+/// Pulls the days `from..=to` for every customer with a domain on a configured source, one
+/// customer after another, renewing the lease before each.
 fn pull<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
     now: &dyn Fn() -> Micros,
+    (schedule, holder): (&Schedule, &str),
     (from, to): (NaiveDate, NaiveDate),
     doc: &mut DayDoc,
 ) -> Result<()> {
@@ -261,20 +263,31 @@ fn pull<S: Store>(
         return Ok(());
     }
     let clients = settings::clients(store, key, None)?;
-    if clients.is_empty() {
-        return Ok(());
-    }
-    let req = SyncRequest { customer: None, source: None, from, to };
-    for outcome in crate::metered::sync(store, &clients, &req, now, &|_: &Job| Box::new(Quiet))? {
-        match outcome {
-            Outcome::Done(_) => doc.syncs += 1,
-            Outcome::Failed(job) => {
-                doc.syncs += 1;
-                let reason = format!("sync job {} of {} failed: {}", job.id, job.source, job.error.unwrap_or_default());
-                doc.sync_failed.push(NotInvoiced { customer: job.customer, reason });
+    let customers = store.read()?.customers()?;
+    for c in customers.iter().filter(|c| clients.used_by(c)) {
+        renew(store, holder, schedule)?;
+        let req = SyncRequest { customer: Some(c.id.clone()), source: None, from, to };
+        for outcome in crate::metered::sync(store, &clients, &req, now, &|_: &Job| Box::new(Quiet))? {
+            match outcome {
+                Outcome::Done(_) => doc.syncs += 1,
+                Outcome::Failed(job) => {
+                    doc.syncs += 1;
+                    let reason =
+                        format!("sync job {} of {} failed: {}", job.id, job.source, job.error.unwrap_or_default());
+                    doc.sync_failed.push(NotInvoiced { customer: job.customer, reason });
+                }
+                Outcome::Skipped { .. } => {}
             }
-            Outcome::Skipped { .. } => {}
         }
+    }
+    Ok(())
+}
+
+/// Renews the lease in the middle of a day's work. Another scheduler that took it meanwhile (this
+/// one was silent past the lease) may work on the same day: that is safe, only wasted.
+fn renew<S: Store>(store: &mut S, holder: &str, schedule: &Schedule) -> Result<()> {
+    if let Some(Tick::Busy { holder: other, .. }) = lease(store, holder, schedule)? {
+        tracing::warn!(%other, "another scheduler took the lease");
     }
     Ok(())
 }
@@ -284,11 +297,15 @@ fn cycle<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
     now: &dyn Fn() -> Micros,
-    schedule: &Schedule,
+    (schedule, holder): (&Schedule, &str),
     day: NaiveDate,
 ) -> Result<CycleReport> {
     let mut syncer = DueSyncer::new(store, key)?;
-    let mut sync_first = |s: &mut S, c: &store::Customer, days| syncer.customer(s, c, days, now, &|_| Box::new(Quiet));
+    // Called before each customer the worker claims: the lease is renewed there too.
+    let mut sync_first = |s: &mut S, c: &store::Customer, days| {
+        renew(s, holder, schedule)?;
+        syncer.customer(s, c, days, now, &|_| Box::new(Quiet))
+    };
     let mut worker = Worker {
         name: crate::workers::worker_name(),
         lease: schedule.cycle_lease,

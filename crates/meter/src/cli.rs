@@ -225,8 +225,9 @@ pub struct SchedulerArgs {
     /// Days before the day before that are pulled again, for records that arrive late.
     #[arg(long, env = "METER_SCHEDULER_OVERLAP", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=60))]
     pub overlap: u32,
-    /// Seconds the acting scheduler's lease lasts without renewal; another scheduler takes over
-    /// after it. Longer than the longest step of a day (one customer's sync and invoice).
+    /// Seconds the acting scheduler's lease lasts without renewal (it is renewed before each
+    /// customer's sync and invoice); another scheduler takes over after it. Longer than one
+    /// customer's sync and invoice take.
     #[arg(long, env = "METER_SCHEDULER_LEASE", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub lease: u64,
     /// The lease of the cycle's claims, as `cycle run --lease`.
