@@ -11,7 +11,6 @@ use rating::Micros;
 use serde::Serialize;
 use store::prelude::*;
 use store::{CallQuery, Customer, InvoiceKind, Store, StoreError, StoreTx};
-use tracing::info_span;
 
 /// A due customer the run did not invoice, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +35,8 @@ pub struct CycleReport {
     /// (older than the late window, of a period not invoiced, or unrated): a manual invoice
     /// bills them.
     pub unbilled_earlier: Vec<UnbilledEarlier>,
+    /// The run's job (`meter jobs show`), shared with the other workers of the run.
+    pub job: Option<i64>,
 }
 
 /// A due customer's answered calls before the ended period that no invoice bills: how many, and
@@ -62,7 +63,7 @@ pub fn due<S: Store>(store: &mut S, date: NaiveDate) -> Result<Vec<(store::Custo
 }
 
 /// Those of `customers` whose billing day falls on `date`, with the period that ended the day before.
-fn due_in(
+pub(crate) fn due_in(
     customers: Vec<store::Customer>,
     date: NaiveDate,
 ) -> impl Iterator<Item = (store::Customer, NaiveDate, NaiveDate)> {
@@ -89,7 +90,8 @@ pub fn ensure_ended<S: Store>(store: &mut S, date: NaiveDate, now: Micros) -> Re
 /// be synced, with the reason) or `guard` finds its calls may be incomplete (held); or invoicing
 /// it fails (failed, and the run goes on with the others). Each customer is one transaction, so
 /// a rerun after an interruption completes the work without doubling it. The deck is read once,
-/// at the start of the run.
+/// at the start of the run. The run is a job shared with any other worker running the same
+/// date ([`run_cycle_as`]); this one claims with the defaults and syncs nothing itself.
 pub fn run_cycle<S: Store>(
     store: &mut S,
     date: NaiveDate,
@@ -97,41 +99,37 @@ pub fn run_cycle<S: Store>(
     held: &[(String, String)],
     guard: Guard,
 ) -> Result<CycleReport> {
-    let _span = info_span!("cycle.run", %date).entered();
-    // The run prices every customer with the deck as it stood when the run started.
-    let (customers, pricing) = {
-        let mut tx = store.read()?;
-        (tx.customers()?, crate::pricing::load(&mut tx)?)
+    let quiet = crate::Quiet;
+    let mut worker = crate::workers::Worker {
+        name: crate::workers::worker_name(),
+        lease: crate::workers::DEFAULT_LEASE,
+        batch: crate::workers::DEFAULT_BATCH,
+        progress: &quiet,
+        sync: None,
     };
-    let mut report = CycleReport::default();
-    for (c, from, to) in due_in(customers, date) {
-        let _span = info_span!("cycle.customer", customer = %c.id).entered();
-        let customer = c.id.clone();
-        let sync_failed = held.iter().find(|(id, _)| *id == c.id).map(|(_, reason)| reason.as_str());
-        let earlier = c.clone();
-        let (list, reason) = match invoice_due(store, &pricing, c, (from, to), now, (sync_failed, guard)) {
-            Ok(Due::Created(doc)) => {
-                report.invoices.push(*doc);
-                report.unbilled_earlier.extend(unbilled_earlier(store, &earlier, from)?);
-                continue;
-            }
-            Ok(Due::Skipped(reason)) => (&mut report.skipped, reason),
-            Ok(Due::Held(reason)) => (&mut report.held, reason),
-            Err(e) => {
-                tracing::warn!(%customer, error = %e, "not invoiced");
-                report.failed.push(NotInvoiced { customer, reason: e.to_string() });
-                continue;
-            }
-        };
-        list.push(NotInvoiced { customer, reason });
-        report.unbilled_earlier.extend(unbilled_earlier(store, &earlier, from)?);
-    }
-    Ok(report)
+    run_cycle_as(store, date, now, guard, &mut worker, held)
+}
+
+/// [`run_cycle`] as one of several workers sharing the run of `date` (docs/operations.md, "Several
+/// workers"), each due customer synced first by `worker.sync` when it has one.
+pub fn run_cycle_as<S: Store>(
+    store: &mut S,
+    date: NaiveDate,
+    now: Micros,
+    guard: Guard,
+    worker: &mut crate::workers::Worker<'_, S>,
+    held: &[(String, String)],
+) -> Result<CycleReport> {
+    crate::workers::work(store, date, now, (held, guard), worker)
 }
 
 /// The customer's answered calls starting before `from` (the ended period's first day) that are
 /// on no invoice, if any.
-fn unbilled_earlier<S: Store>(store: &mut S, c: &Customer, from: NaiveDate) -> Result<Option<UnbilledEarlier>> {
+pub(crate) fn unbilled_earlier<S: Store>(
+    store: &mut S,
+    c: &Customer,
+    from: NaiveDate,
+) -> Result<Option<UnbilledEarlier>> {
     let tz = zone_of(c)?;
     let query = CallQuery {
         to: Some(start_of_day(tz, from)),
@@ -155,7 +153,7 @@ fn unbilled_earlier<S: Store>(store: &mut S, c: &Customer, from: NaiveDate) -> R
 }
 
 /// What became of one due customer.
-enum Due {
+pub(crate) enum Due {
     Created(Box<InvoiceDoc>),
     Skipped(String),
     Held(String),
@@ -163,7 +161,7 @@ enum Due {
 
 /// Invoices one due customer's period in its own transaction, unless it is invoiced already,
 /// its sync failed, or the guard holds it.
-fn invoice_due<S: Store>(
+pub(crate) fn invoice_due<S: Store>(
     store: &mut S,
     pricing: &Pricing,
     c: Customer,

@@ -16,9 +16,12 @@ pub mod metered;
 pub mod pricing;
 pub mod record;
 mod recurring;
+pub mod runs;
+pub mod scheduler;
 pub mod service;
 pub mod subscriptions;
 pub mod time;
+pub mod workers;
 
 pub use error::{BillingError, FileError, FileErrors};
 pub use service::Billing;
@@ -33,4 +36,13 @@ pub trait Progress: Sync {
     /// Work done so far.
     fn at(&self, done: u64);
     fn finish(&self);
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: u64) {}
+    fn at(&self, _: u64) {}
+    fn finish(&self) {}
 }

@@ -104,9 +104,15 @@ pub enum Command {
     #[command(after_help = "Example:\n  meter sync --customer acme --from 2026-11-01 --to 2026-11-30\n  \
         meter sync --all --from 2026-11-28 --to 2026-11-28")]
     Sync(SyncArgs),
-    /// Sync jobs: list them, show one.
+    /// Jobs: syncs, cycle runs and the scheduler's days; list them, show one.
     #[command(subcommand, after_help = "Example:\n  meter jobs list --customer acme\n  meter jobs show 12")]
     Jobs(JobsCommand),
+    /// Every day at a set local time: pull the previous days' call records of every customer
+    /// with a source, then run the billing cycle for the day. Catches up missed days, oldest
+    /// first; one scheduler acts at a time on a database.
+    #[command(after_help = "Example:\n  meter scheduler --at 02:00 --zone America/New_York --overlap 3\n  \
+        meter scheduler --once --format json")]
+    Scheduler(SchedulerArgs),
     /// The walk-through: the example data and the PBX emulators on a throw-away database.
     #[cfg(feature = "demo")]
     Demo {
@@ -212,6 +218,40 @@ pub struct SyncArgs {
     pub source: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// The local time (HH:MM) at which each day's work starts.
+    #[arg(long, env = "METER_SCHEDULER_AT", default_value = "02:00", value_parser = parse_time)]
+    pub at: chrono::NaiveTime,
+    /// The time zone of --at (an IANA name).
+    #[arg(long, env = "METER_SCHEDULER_ZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub zone: chrono_tz::Tz,
+    /// Days before the day before that are pulled again, for records that arrive late.
+    #[arg(long, env = "METER_SCHEDULER_OVERLAP", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub overlap: u32,
+    /// Seconds the acting scheduler's lease lasts without renewal (it is renewed before each
+    /// customer's sync and invoice); another scheduler takes over after it. Longer than one
+    /// customer's sync and invoice take.
+    #[arg(long, env = "METER_SCHEDULER_LEASE", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+    /// The lease of the cycle's claims, as `cycle run --lease`.
+    #[arg(long, env = "METER_CYCLE_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cycle_lease: u64,
+    /// Run the days due now, then exit (cron, tests); without it the scheduler runs until stopped.
+    #[arg(long)]
+    pub once: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+fn parse_time(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("`{s}` is not a time of day as HH:MM"))
+}
+
+fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a time zone (e.g. America/New_York)"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -614,6 +654,13 @@ pub enum CycleCommand {
         /// not ended).
         #[arg(long)]
         allow_future: bool,
+        /// Seconds a claimed customer stays this worker's without news from it; then another
+        /// worker (or a rerun) takes it over. Longer than one customer's sync and invoice.
+        #[arg(long, env = "METER_CYCLE_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        lease: u64,
+        /// Customers claimed at a time.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

@@ -13,6 +13,7 @@ mod listing;
 mod output;
 mod progress;
 mod run;
+mod scheduler;
 mod secret_key;
 mod sources_cmd;
 mod stdout;

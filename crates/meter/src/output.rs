@@ -156,6 +156,7 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
             "held": report.held,
             "failed": report.failed,
             "unbilled_earlier": report.unbilled_earlier,
+            "job": report.job,
         }));
     }
     if report.invoices.is_empty() {
@@ -186,6 +187,14 @@ pub fn cycle(report: &CycleReport, format: Format) -> Result<()> {
             u.to
         )?;
     }
+    let job = report.job.map(|j| format!(" (job {j})")).unwrap_or_default();
+    outln!(
+        "this run{job}: {} invoiced, {} skipped, {} held, {} failed",
+        report.invoices.len(),
+        report.skipped.len(),
+        report.held.len(),
+        report.failed.len()
+    )?;
     Ok(())
 }
 
@@ -280,6 +289,42 @@ pub fn jobs(docs: &[JobDoc], format: Format) -> Result<()> {
             Ok(out.finish()?)
         }
     }
+}
+
+/// Jobs of every kind (`jobs list`).
+pub fn any_jobs(docs: &[billing::runs::AnyJob], format: Format) -> Result<()> {
+    use billing::runs::AnyJob;
+    match format {
+        Format::Json => json(&serde_json::json!({ "jobs": docs })),
+        Format::Text => {
+            let mut out = Out::new();
+            for d in docs {
+                let line = match d {
+                    AnyJob::Sync(j) => job_line(j),
+                    AnyJob::Run(r) => run_line(r),
+                };
+                out.write_all(line.as_bytes())?;
+            }
+            Ok(out.finish()?)
+        }
+    }
+}
+
+/// One line per cycle or scheduler run.
+fn run_line(r: &billing::runs::RunDoc) -> String {
+    let what = if r.kind == "cycle" { "customers" } else { "steps" };
+    let mut line = format!("job {} {} {} {}: {} of {} {what}", r.id, r.state, r.kind, r.date, r.done, r.total);
+    if r.kind == "cycle" {
+        line.push_str(&format!(
+            ", {} invoiced, {} skipped, {} held, {} failed",
+            r.invoiced, r.skipped, r.held, r.failed
+        ));
+    }
+    if let Some(e) = &r.error {
+        line.push_str(&format!(": {}", printable(e)));
+    }
+    line.push('\n');
+    line
 }
 
 /// One line per job, then one per rejected record kept.

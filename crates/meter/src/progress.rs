@@ -18,6 +18,11 @@ impl Bar {
         Bar::styled(what, quiet, "{msg} [{bar:40}] {human_pos}/{human_len} records ({per_sec}, {eta})")
     }
 
+    /// A bar counting `unit` (customers).
+    pub fn counting(what: &str, unit: &str, quiet: bool) -> Bar {
+        Bar::styled(what, quiet, &format!("{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{elapsed}})"))
+    }
+
     /// A bar labelled `what` drawn with `template`, unless `quiet` or stderr is not a terminal.
     fn styled(what: &str, quiet: bool, template: &str) -> Bar {
         if quiet || !std::io::stderr().is_terminal() {

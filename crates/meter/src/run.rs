@@ -118,6 +118,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        // The scheduler keeps a pool of connections.
+        Command::Scheduler(args) => return crate::scheduler::scheduler(&cli.db, args),
         // The demo opens its own database.
         #[cfg(feature = "demo")]
         Command::Demo { keep } => return crate::demo::demo(keep),
@@ -256,19 +258,18 @@ fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
         Command::Plans(PlansCommand::List { format }) => {
             crate::catalog::plans(&billing::customers::list_plans(store)?, format)?;
         }
-        Command::Db(_) => unreachable!("handled before opening"),
+        Command::Db(_) | Command::Scheduler(_) => unreachable!("handled before opening"),
         #[cfg(feature = "demo")]
         Command::Demo { .. } => unreachable!("handled before opening"),
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(store, cmd),
-        Command::Cycle(CycleCommand::Run { date, allow_future, format }) => {
+        Command::Cycle(CycleCommand::Run { date, allow_future, lease, batch, format }) => {
             if !allow_future {
                 billing::cycle::ensure_ended(store, date, now)?;
             }
-            let held = crate::sources_cmd::sync_due(store, date)?;
-            let key = crate::sources_cmd::source_key(store)?;
-            let report = billing::cycle::run_cycle(store, date, now, &held, Guard::On(key.as_ref()))?;
+            let lease = std::time::Duration::from_secs(lease);
+            let report = crate::sources_cmd::cycle(store, date, (lease, batch), format == Format::Json)?;
             for (what, list) in output::not_invoiced(&report) {
                 for n in list {
                     note!("{what} {}: {}", n.customer, n.reason);

@@ -231,15 +231,14 @@ fn warn_rejected(job: &Job) {
 pub fn jobs<S: Store>(store: &mut S, cmd: JobsCommand) -> Result<ExitCode> {
     match cmd {
         JobsCommand::List { customer, limit, format } => {
-            let list: Vec<JobDoc> =
-                billing::metered::jobs(store, customer.as_deref(), Some(limit))?.iter().map(JobDoc::of).collect();
+            let list = billing::runs::list(store, customer.as_deref(), Some(limit))?;
             match format {
                 Format::Text if list.is_empty() => outln!("no jobs")?,
-                _ => output::jobs(&list, format)?,
+                _ => output::any_jobs(&list, format)?,
             }
         }
         JobsCommand::Show { id, format } => {
-            let d = JobDoc::of(&billing::metered::job(store, id)?);
+            let d = billing::runs::show(store, id)?;
             match format {
                 Format::Json => output::json(&d)?,
                 Format::Text => {
@@ -292,11 +291,33 @@ pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Resu
     Ok(())
 }
 
-/// Before a cycle run: syncs the customers due on `date` (billing's rule), each job with its bar;
-/// says which jobs rejected records. Returns the customers held, with why.
-pub fn sync_due<S: Store>(store: &mut S, date: NaiveDate) -> Result<Vec<(String, String)>> {
+/// The name this process gives itself in a cycle run's claims: `METER_WORKER_NAME`, else
+/// `HOST:PID`.
+fn worker_name() -> String {
+    std::env::var("METER_WORKER_NAME")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(billing::workers::worker_name)
+}
+
+/// A cycle run's worker on this process: it syncs each due customer it claims (each job with
+/// its bar, and a warning for jobs that rejected records), then invoices it.
+pub fn cycle<S: Store>(
+    store: &mut S,
+    date: NaiveDate,
+    (lease, batch): (std::time::Duration, u64),
+    quiet: bool,
+) -> Result<billing::cycle::CycleReport> {
+    use billing::metered::guard::Guard;
     let key = source_key(store)?;
-    let synced = billing::metered::due::sync_due(store, key.as_ref(), date, &now, &|job| job_bar(job, false))?;
-    synced.done.iter().for_each(warn_rejected);
-    Ok(synced.held)
+    let mut syncer = billing::metered::due::DueSyncer::new(store, key.as_ref())?;
+    let bar = Bar::counting("cycle", "customers", quiet);
+    let mut sync_first = |s: &mut S, c: &store::Customer, days| {
+        let held = syncer.customer(s, c, days, &now, &|job| job_bar(job, quiet));
+        syncer.done.drain(..).for_each(|j| warn_rejected(&j));
+        held
+    };
+    let mut worker =
+        billing::workers::Worker { name: worker_name(), lease, batch, progress: &bar, sync: Some(&mut sync_first) };
+    Ok(billing::cycle::run_cycle_as(store, date, now(), Guard::On(key.as_ref()), &mut worker, &[])?)
 }

@@ -182,7 +182,7 @@ fn wide(v: u64) -> i64 {
 /// The operations of one transaction, one narrow interface per aggregate, each implemented by a
 /// backend in its own file (`sqlite/calls.rs` implements [`Calls`] for `SqliteTx`, and so on).
 /// Dropping a transaction without [`StoreTx::commit`] rolls back.
-pub trait StoreTx: Customers + Subscriptions + Rates + Decks + Calls + Invoices + Sources + Jobs {
+pub trait StoreTx: Customers + Subscriptions + Rates + Decks + Calls + Invoices + Sources + Jobs + Runs {
     fn commit(self) -> Result<()>;
 
     /// The invariants money depends on, verified: each problem found, in words (none: all good).
@@ -323,8 +323,61 @@ pub trait Jobs {
     fn jobs(&mut self, query: &JobQuery) -> Result<Vec<Job>>;
 }
 
+/// Runs of the billing cycle and of the scheduler, the claims by which several workers share a
+/// cycle, and the scheduler's state. Leases are timed by the database's clock on PostgreSQL (one
+/// clock for every host) and by this machine's on SQLite (one host), never by the billing clock.
+pub trait Runs {
+    /// The `running` run of this kind and date, else a new one started at `now`; `true` when new.
+    fn start_run(&mut self, kind: RunKind, date: &str, now: rating::Micros) -> Result<(Run, bool)>;
+    /// Saves a run's state, counts, times and error.
+    fn save_run(&mut self, run: &Run) -> Result<()>;
+    fn run(&mut self, id: i64) -> Result<Option<Run>>;
+    /// Runs, newest first.
+    fn runs(&mut self, limit: Option<u64>) -> Result<Vec<Run>>;
+    /// Adds a `pending` claim of the run for each customer that has none.
+    fn add_claims(&mut self, run_id: i64, customer_pks: &[i64]) -> Result<()>;
+    /// Makes the run's held and failed claims `pending` again; returns how many.
+    fn retry_claims(&mut self, run_id: i64) -> Result<u64>;
+    /// Claims up to `limit` customers of the run for `worker` until `lease` from now: pending
+    /// ones, and claimed ones whose lease has ended, in customer id order, skipping rows another
+    /// transaction has locked. Returns their keys.
+    fn claim_customers(
+        &mut self,
+        run_id: i64,
+        worker: &str,
+        limit: u64,
+        lease: std::time::Duration,
+    ) -> Result<Vec<i64>>;
+    /// The workers holding claims of the run whose lease has not ended.
+    fn claim_holders(&mut self, run_id: i64) -> Result<Vec<String>>;
+    /// Makes the worker's claims of the run `pending` again (the worker is known to be dead);
+    /// returns how many.
+    fn release_claims(&mut self, run_id: i64, worker: &str) -> Result<u64>;
+    /// Extends the lease of the worker's claims of the run to `lease` from now.
+    fn renew_claims(&mut self, run_id: i64, worker: &str, lease: std::time::Duration) -> Result<()>;
+    /// Records what became of a customer the worker claimed; `false` when the claim is no longer
+    /// the worker's (its lease ended and another worker took it).
+    fn settle_claim(
+        &mut self,
+        run_id: i64,
+        customer_pk: i64,
+        worker: &str,
+        outcome: ClaimOutcome,
+        reason: &str,
+    ) -> Result<bool>;
+    fn claim_counts(&mut self, run_id: i64) -> Result<ClaimCounts>;
+    /// The last day the scheduler completed.
+    fn scheduler_day(&mut self) -> Result<Option<String>>;
+    fn set_scheduler_day(&mut self, day: &str) -> Result<()>;
+    /// Takes (or renews) the scheduler's lease for `holder` until `lease` from now, unless
+    /// another holder's lease has not ended: then that holder and the µs its lease has left.
+    fn take_scheduler_lease(&mut self, holder: &str, lease: std::time::Duration) -> Result<Option<(String, i64)>>;
+    /// Gives the lease up, if `holder` has it.
+    fn release_scheduler_lease(&mut self, holder: &str) -> Result<()>;
+}
+
 /// Every store trait, for callers that hold a concrete transaction:
 /// `use store::prelude::*`.
 pub mod prelude {
-    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Sources, Store, StoreTx, Subscriptions};
+    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Runs, Sources, Store, StoreTx, Subscriptions};
 }

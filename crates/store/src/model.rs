@@ -613,3 +613,96 @@ pub struct JobQuery {
     pub source: Option<Source>,
     pub limit: Option<u64>,
 }
+
+/// What a run of many customers is: a billing cycle for a date, or a day of the scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Cycle,
+    Scheduler,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Cycle => "cycle",
+            RunKind::Scheduler => "scheduler",
+        }
+    }
+}
+
+impl FromStr for RunKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [RunKind::Cycle, RunKind::Scheduler]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown run kind `{s}`"))
+    }
+}
+
+/// A run of the billing cycle for one date (shared by the workers that join it), or one day of
+/// the scheduler. Its id is taken from the sync jobs' numbering: `jobs show ID` names one thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub id: i64,
+    pub kind: RunKind,
+    /// The cycle's date, or the scheduler's day, `YYYY-MM-DD`.
+    pub date: String,
+    pub state: JobState,
+    /// Customers due (a cycle) or steps (the scheduler) in all, and how many are done.
+    pub total: u64,
+    pub done: u64,
+    /// What became of a cycle's customers (the scheduler: of its day's cycle).
+    pub invoiced: u64,
+    pub skipped: u64,
+    pub held: u64,
+    pub failed: u64,
+    pub started_at: Micros,
+    /// When the run last saved its progress.
+    pub updated_at: Micros,
+    pub finished_at: Option<Micros>,
+    pub error: Option<String>,
+}
+
+/// What became of a claimed customer in a cycle run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    Invoiced,
+    Skipped,
+    Held,
+    Failed,
+}
+
+impl ClaimOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimOutcome::Invoiced => "invoiced",
+            ClaimOutcome::Skipped => "skipped",
+            ClaimOutcome::Held => "held",
+            ClaimOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// The claims of a cycle run, counted by state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimCounts {
+    pub pending: u64,
+    /// Claimed by a worker whose lease has not ended.
+    pub claimed: u64,
+    /// Claimed by a worker whose lease has ended (claimed again by the next worker that asks).
+    pub expired: u64,
+    pub invoiced: u64,
+    pub skipped: u64,
+    pub held: u64,
+    pub failed: u64,
+    /// How long until the first live lease ends, in µs (none when no claim is live).
+    pub next_expiry: Option<i64>,
+}
+
+impl ClaimCounts {
+    /// Claims no worker has settled yet.
+    pub fn open(&self) -> u64 {
+        self.pending + self.claimed + self.expired
+    }
+}

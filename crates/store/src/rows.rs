@@ -275,6 +275,53 @@ pub(crate) fn job_of(row: &impl Cells, sources: &Registry) -> Result<Job> {
     })
 }
 
+/// A run read from `runs`: id, kind, date (as `YYYY-MM-DD` text), state, total, done, invoiced,
+/// skipped, held, failed, started_at, updated_at, finished_at, error.
+pub(crate) fn run_of(r: &impl Cells) -> Result<crate::Run> {
+    let corrupt = |e: String| StoreError::Corrupt(e);
+    Ok(crate::Run {
+        id: r.int(0, "runs.id")?,
+        kind: r.text(1, "runs.kind")?.parse().map_err(corrupt)?,
+        date: r.text(2, "runs.date")?,
+        state: r.text(3, "runs.state")?.parse().map_err(corrupt)?,
+        total: r.narrow(4, "runs.total")?,
+        done: r.narrow(5, "runs.done")?,
+        invoiced: r.narrow(6, "runs.invoiced")?,
+        skipped: r.narrow(7, "runs.skipped")?,
+        held: r.narrow(8, "runs.held")?,
+        failed: r.narrow(9, "runs.failed")?,
+        started_at: r.int(10, "runs.started_at")?,
+        updated_at: r.int(11, "runs.updated_at")?,
+        finished_at: r.int_or_null(12)?,
+        error: r.text_or_null(13)?,
+    })
+}
+
+/// Claim counts read as rows of (state, live, count, µs until the first lease ends).
+pub(crate) fn claim_counts_of(rows: impl IntoIterator<Item = (String, bool, i64, Option<i64>)>) -> crate::ClaimCounts {
+    let mut c = crate::ClaimCounts::default();
+    for (state, live, n, expiry) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        let slot = match (state.as_str(), live) {
+            ("pending", _) => &mut c.pending,
+            ("claimed", true) => &mut c.claimed,
+            ("claimed", false) => &mut c.expired,
+            ("invoiced", _) => &mut c.invoiced,
+            ("skipped", _) => &mut c.skipped,
+            ("held", _) => &mut c.held,
+            _ => &mut c.failed,
+        };
+        *slot += n;
+        if state == "claimed" && live {
+            c.next_expiry = match (c.next_expiry, expiry) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

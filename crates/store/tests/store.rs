@@ -8,10 +8,10 @@ use rating::number::Prefix;
 use rating::{Amount, CallType, Charge, Direction, Increments, Micros, Owner, Price, Rate, Window};
 use store::prelude::*;
 use store::{
-    AnyStore, BalanceKey, CallOutcome, CallQuery, Customer, Deck, DeleteOutcome, InvoiceKind, InvoiceLine, Job,
-    JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, OpenStore, PhoneNumber, Plan,
-    PlanAllowance, Platform, RecurringLine, RejectedRecord, Source, SourceSettings, SqliteStore, Store, StoreError,
-    StoreTx, Subscription,
+    AnyStore, BalanceKey, CallOutcome, CallQuery, ClaimOutcome, Customer, Deck, DeleteOutcome, InvoiceKind,
+    InvoiceLine, Job, JobProgress, JobQuery, JobState, LineKind, NewBilledCall, NewCall, NewInvoice, OpenStore,
+    PhoneNumber, Plan, PlanAllowance, Platform, RecurringLine, RejectedRecord, RunKind, Source, SourceSettings,
+    SqliteStore, Store, StoreError, StoreTx, Subscription,
 };
 use testkit::TempDatabase;
 
@@ -46,6 +46,8 @@ on_both_backends! { stores:
     a_subscription_day_is_billed_once_and_deletion_releases_it,
     one_live_automatic_invoice_per_customer_and_period,
     late_calls_are_billed_from_the_invoices_first_call_day,
+    runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims,
+    the_scheduler_keeps_its_day_and_one_holder_at_a_time,
 }
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
@@ -1433,4 +1435,148 @@ fn late_calls_are_billed_from_the_invoices_first_call_day<S: OpenStore>(backend:
     assert!(line.late);
     assert_eq!(line.days, Some(("2026-01-01".into(), "2026-01-31".into())));
     assert_eq!(tx.check().expect("check"), Vec::<String>::new());
+}
+
+fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStore>(backend: Backend) {
+    use std::time::Duration;
+    let mut db = db::<S>(backend);
+    let pks: Vec<i64> = ["c", "a", "d", "b"].iter().map(|id| customer(&mut db.store, id)).collect();
+    let (c, a, d, b) = (pks[0], pks[1], pks[2], pks[3]);
+    let lease = Duration::from_secs(600);
+
+    // A run takes the next id of the jobs' numbering; a second start joins it.
+    let mut tx = db.store.write_usage().expect("tx");
+    let (run, new) = tx.start_run(RunKind::Cycle, "2026-02-01", 1_000).expect("start");
+    assert!(new);
+    assert_eq!((run.kind, run.date.as_str(), run.state), (RunKind::Cycle, "2026-02-01", JobState::Running));
+    tx.add_claims(run.id, &pks).expect("claims");
+    tx.add_claims(run.id, &[a]).expect("a claim added twice is kept once");
+    tx.commit().expect("commit");
+    let mut tx = db.store.write_usage().expect("tx");
+    let (joined, new) = tx.start_run(RunKind::Cycle, "2026-02-01", 2_000).expect("join");
+    assert!(!new);
+    assert_eq!(joined, run);
+    let other = tx.start_run(RunKind::Scheduler, "2026-02-01", 2_000).expect("another kind").0;
+    assert!(other.id > run.id);
+    let job = Job {
+        id: 0,
+        customer_pk: a,
+        customer: String::new(),
+        source: ns(),
+        domain: "a.example".into(),
+        window_start: 0,
+        window_end: 1,
+        state: JobState::Running,
+        position: "{}".into(),
+        progress: JobProgress::default(),
+        numbers: None,
+        platform_count: None,
+        stored_count: None,
+        started_at: 0,
+        finished_at: None,
+        error: None,
+        rejects: Vec::new(),
+        updated_at: 0,
+    };
+    let job_id = tx.save_job(&job).expect("a sync job");
+    assert!(job_id > other.id, "a sync job after the runs takes the next id: {job_id} after {}", other.id);
+    let third = tx.start_run(RunKind::Cycle, "2026-03-01", 3_000).expect("a third run").0;
+    assert!(third.id > job_id);
+
+    // Claims come in customer id order, each to one worker.
+    assert_eq!(tx.claim_customers(run.id, "w1", 2, lease).expect("claim"), sorted(vec![a, b]));
+    assert_eq!(tx.claim_customers(run.id, "w2", 1, lease).expect("claim"), vec![c]);
+    assert!(tx.settle_claim(run.id, a, "w1", ClaimOutcome::Invoiced, "").expect("settle"));
+    assert!(!tx.settle_claim(run.id, c, "w1", ClaimOutcome::Held, "not w1's").expect("settle"));
+    assert!(tx.settle_claim(run.id, c, "w2", ClaimOutcome::Held, "sync failed").expect("settle"));
+    let counts = tx.claim_counts(run.id).expect("counts");
+    assert_eq!((counts.pending, counts.claimed, counts.expired, counts.invoiced, counts.held), (1, 1, 0, 1, 1));
+    assert!(counts.next_expiry.is_some_and(|us| us > 0 && us <= 600_000_000), "{counts:?}");
+    assert_eq!(counts.open(), 2);
+    assert_eq!(tx.claim_holders(run.id).expect("holders"), vec!["w1".to_owned()]);
+    // Held and failed claims are tried again by a run that starts or joins later.
+    assert_eq!(tx.retry_claims(run.id).expect("retry"), 1);
+    tx.commit().expect("commit");
+
+    // A claim whose lease ended is taken by the next worker that asks.
+    let mut tx = db.store.write_usage().expect("tx");
+    tx.renew_claims(run.id, "w1", Duration::ZERO).expect("renew");
+    tx.commit().expect("commit");
+    std::thread::sleep(Duration::from_millis(20));
+    let mut tx = db.store.write_usage().expect("tx");
+    assert_eq!(tx.claim_counts(run.id).expect("counts").expired, 1);
+    assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
+    assert!(!tx.settle_claim(run.id, b, "w1", ClaimOutcome::Invoiced, "").expect("w1 lost it"));
+    // A worker known dead gives its claims back at once.
+    assert_eq!(tx.claim_holders(run.id).expect("holders"), vec!["w3".to_owned()]);
+    assert_eq!(tx.release_claims(run.id, "w3").expect("release"), 3);
+    assert!(tx.claim_holders(run.id).expect("holders").is_empty());
+    assert_eq!(tx.claim_counts(run.id).expect("counts").pending, 3);
+    assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
+    for pk in [b, c, d] {
+        assert!(tx.settle_claim(run.id, pk, "w3", ClaimOutcome::Skipped, "nothing to bill").expect("settle"));
+    }
+    assert_eq!(tx.claim_counts(run.id).expect("counts").open(), 0);
+    let mut done = run.clone();
+    done.state = JobState::Done;
+    (done.total, done.done, done.invoiced, done.skipped) = (4, 4, 1, 3);
+    (done.updated_at, done.finished_at, done.error) = (5_000, Some(5_000), Some("a note".into()));
+    tx.save_run(&done).expect("save");
+    tx.commit().expect("commit");
+
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.run(run.id).expect("run"), Some(done.clone()));
+    let ids: Vec<i64> = tx.runs(Some(2)).expect("runs").iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![third.id, other.id]);
+    drop(tx);
+    // A finished run is not joined: the next start of its date is a new run.
+    let mut tx = db.store.write_usage().expect("tx");
+    let (again, new) = tx.start_run(RunKind::Cycle, "2026-02-01", 6_000).expect("start");
+    assert!(new && again.id > third.id);
+    tx.commit().expect("commit");
+
+    if backend == Backend::Postgres {
+        // Two workers at once: the second skips the rows the first has locked and not committed.
+        let mut other = S::open_url(&db.url).expect("a second connection");
+        let mut tx = db.store.write_usage().expect("tx");
+        tx.add_claims(again.id, &pks).expect("claims");
+        tx.commit().expect("commit");
+        let mut first = db.store.write_usage().expect("tx");
+        assert_eq!(first.claim_customers(again.id, "w1", 2, lease).expect("claim"), sorted(vec![a, b]));
+        let mut second = other.write_usage().expect("tx");
+        assert_eq!(second.claim_customers(again.id, "w2", 4, lease).expect("claim"), sorted(vec![c, d]));
+        second.commit().expect("commit");
+        first.commit().expect("commit");
+    }
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort();
+    v
+}
+
+fn the_scheduler_keeps_its_day_and_one_holder_at_a_time<S: OpenStore>(backend: Backend) {
+    use std::time::Duration;
+    let mut db = db::<S>(backend);
+    let mut tx = db.store.write_usage().expect("tx");
+    assert_eq!(tx.scheduler_day().expect("day"), None);
+    tx.set_scheduler_day("2026-02-03").expect("set");
+    assert_eq!(tx.scheduler_day().expect("day").as_deref(), Some("2026-02-03"));
+    assert_eq!(tx.take_scheduler_lease("host-a:1", Duration::from_secs(60)).expect("take"), None);
+    assert_eq!(tx.take_scheduler_lease("host-a:1", Duration::from_secs(60)).expect("renew"), None);
+    let (holder, left) = tx.take_scheduler_lease("host-b:2", Duration::from_secs(60)).expect("take").expect("held");
+    assert_eq!(holder, "host-a:1");
+    assert!(left > 0 && left <= 60_000_000, "{left}");
+    tx.release_scheduler_lease("host-b:2").expect("not b's to release");
+    assert!(tx.take_scheduler_lease("host-b:2", Duration::from_secs(60)).expect("take").is_some());
+    tx.release_scheduler_lease("host-a:1").expect("release");
+    assert_eq!(tx.take_scheduler_lease("host-b:2", Duration::ZERO).expect("take"), None);
+    tx.commit().expect("commit");
+    std::thread::sleep(Duration::from_millis(20));
+    // A lease that ended is taken over.
+    let mut tx = db.store.write_usage().expect("tx");
+    assert_eq!(tx.take_scheduler_lease("host-a:1", Duration::from_secs(60)).expect("take"), None);
+    tx.commit().expect("commit");
+    let mut tx = db.store.read().expect("tx");
+    assert_eq!(tx.scheduler_day().expect("day").as_deref(), Some("2026-02-03"));
 }

@@ -28,25 +28,59 @@ pub fn sync_due<S: Store>(
     now: &dyn Fn() -> Micros,
     bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
 ) -> Result<DueSync> {
-    let mut report = DueSync::default();
-    if !configured(store)? {
-        return Ok(report);
-    }
-    let clients = settings::clients(store, key, None)?;
-    for (customer, from, to) in crate::cycle::due(store, date)? {
-        if !clients.used_by(&customer) {
-            continue;
-        }
-        let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
-        for outcome in super::sync(store, &clients, &req, now, bar)? {
-            match outcome {
-                Outcome::Done(job) => report.done.push(job),
-                Outcome::Failed(job) => report.held.push((customer.id.clone(), held_because(&job))),
-                Outcome::Skipped { .. } => {}
+    let mut syncer = DueSyncer::new(store, key)?;
+    let mut held = Vec::new();
+    if syncer.clients.is_some() {
+        for (customer, from, to) in crate::cycle::due(store, date)? {
+            if let Some(reason) = syncer.customer(store, &customer, (from, to), now, bar)? {
+                held.push((customer.id.clone(), reason));
             }
         }
     }
-    Ok(report)
+    Ok(DueSync { held, done: syncer.done })
+}
+
+/// Syncs due customers one at a time, as a worker of the cycle reaches them.
+#[derive(Debug)]
+pub struct DueSyncer {
+    /// None when no source is configured.
+    clients: Option<super::Clients>,
+    /// The jobs that finished (some may have rejected flawed records).
+    pub done: Vec<Job>,
+}
+
+impl DueSyncer {
+    /// The clients of the configured sources (none configured: nothing to sync, no key needed).
+    pub fn new<S: Store>(store: &mut S, key: Option<&SecretKey>) -> Result<DueSyncer> {
+        let clients = if configured(store)? { Some(settings::clients(store, key, None)?) } else { None };
+        Ok(DueSyncer { clients, done: Vec::new() })
+    }
+
+    /// Syncs the customer's sources for the days `from..=to`; `Some(reason)` when a sync failed
+    /// and the customer is to be held.
+    pub fn customer<S: Store>(
+        &mut self,
+        store: &mut S,
+        customer: &store::Customer,
+        (from, to): (NaiveDate, NaiveDate),
+        now: &dyn Fn() -> Micros,
+        bar: &dyn Fn(&Job) -> Box<dyn crate::Progress>,
+    ) -> Result<Option<String>> {
+        let Some(clients) = &self.clients else { return Ok(None) };
+        if !clients.used_by(customer) {
+            return Ok(None);
+        }
+        let req = SyncRequest { customer: Some(customer.id.clone()), source: None, from, to };
+        let mut held = None;
+        for outcome in super::sync(store, clients, &req, now, bar)? {
+            match outcome {
+                Outcome::Done(job) => self.done.push(job),
+                Outcome::Failed(job) => held = Some(held_because(&job)),
+                Outcome::Skipped { .. } => {}
+            }
+        }
+        Ok(held)
+    }
 }
 
 fn held_because(job: &Job) -> String {

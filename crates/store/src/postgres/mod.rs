@@ -16,6 +16,7 @@ mod customers;
 mod decks;
 mod invoices;
 mod rates;
+mod runs;
 mod sources;
 mod subscriptions;
 mod tls;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_job_heartbeat", include_str!("../../migrations/postgres/0008_job_heartbeat.sql")),
     ("0009_source_instances", include_str!("../../migrations/postgres/0009_source_instances.sql")),
     ("0010_subscriptions", include_str!("../../migrations/postgres/0010_subscriptions.sql")),
+    ("0011_cycle_runs", include_str!("../../migrations/postgres/0011_cycle_runs.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

@@ -8,6 +8,7 @@ mod decks;
 mod invoices;
 mod open;
 mod rates;
+mod runs;
 mod sources;
 mod subscriptions;
 mod writer;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_job_heartbeat", include_str!("../../migrations/sqlite/0008_job_heartbeat.sql")),
     ("0009_source_instances", include_str!("../../migrations/sqlite/0009_source_instances.sql")),
     ("0010_subscriptions", include_str!("../../migrations/sqlite/0010_subscriptions.sql")),
+    ("0011_cycle_runs", include_str!("../../migrations/sqlite/0011_cycle_runs.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL

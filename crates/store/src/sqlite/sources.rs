@@ -123,12 +123,13 @@ impl crate::Jobs for SqliteTx<'_> {
             Value::Integer(j.updated_at),
         ];
         if j.id == 0 {
+            // Above every job's and run's id: sync jobs and runs share one numbering.
             let mut st = self.tx.prepare_cached(
-                "INSERT INTO jobs (customer_pk, source, domain, window_start, window_end, state, position, pages,
+                "INSERT INTO jobs (id, customer_pk, source, domain, window_start, window_end, state, position, pages,
                  received, imported, updated, duplicates, conflicts, skipped, repeated, errors, numbers,
                  platform_count, stored_count, started_at, finished_at, error, outside, rejected, rejects,
                  updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                 VALUES (1 + max(coalesce((SELECT max(id) FROM jobs), 0), coalesce((SELECT max(id) FROM runs), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
                  ?21, ?22, ?23, ?24, ?25, ?26) RETURNING id",
             )?;
             return Ok(st.query_row(rusqlite::params_from_iter(values), |r| r.get(0))?);

@@ -1,0 +1,252 @@
+//! A cycle run shared by workers: the customers due on a date are claims of one run, and each
+//! worker (a `cycle run` process, on any host) claims a few at a time, invoices them one by one,
+//! and settles each claim with what became of it.
+//!
+//! No customer is invoiced twice: whatever the claims say, a customer's invoice is made under
+//! its row lock after checking that the period is not invoiced yet. None is forgotten: a worker
+//! that dies leaves its claims to lapse when their lease ends, and a worker with nothing left to
+//! claim waits for the others' claims to be settled or to lapse, so the last worker standing
+//! (or a rerun) finishes the run.
+
+use crate::cycle::{due_in, invoice_due, CycleReport, Due, NotInvoiced};
+use crate::doc::InvoiceDoc;
+use crate::error::Result;
+use crate::pricing::Pricing;
+use crate::Progress;
+use chrono::NaiveDate;
+use rating::Micros;
+use std::collections::HashMap;
+use std::time::Duration;
+use store::prelude::*;
+use store::{ClaimCounts, ClaimOutcome, Customer, JobState, Run, RunKind, Store};
+use tracing::info_span;
+
+/// How long a worker waits, at most, before looking again at claims other workers hold.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The lease of a claim unless the worker says otherwise: longer than a customer's sync and
+/// invoice take, short enough that a dead worker's customers are not left for long.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
+
+/// Customers a worker claims at a time, unless it says otherwise.
+pub const DEFAULT_BATCH: u64 = 4;
+
+/// Syncs one due customer's sources for its period before it is invoiced; `Some(reason)` holds
+/// the customer (its calls may be incomplete).
+pub type SyncFirst<'a, S> = dyn FnMut(&mut S, &Customer, (NaiveDate, NaiveDate)) -> Result<Option<String>> + 'a;
+
+/// A customer due on the run's date, with the period being invoiced.
+type DueCustomer = (Customer, NaiveDate, NaiveDate);
+
+/// One worker of a cycle run.
+pub struct Worker<'a, S> {
+    /// Names the worker in its claims: the host and the process.
+    pub name: String,
+    /// How long a claim stays this worker's without news from it.
+    pub lease: Duration,
+    /// Customers claimed at a time.
+    pub batch: u64,
+    /// Customers settled (by every worker) out of those due.
+    pub progress: &'a dyn Progress,
+    /// The sync before each customer's invoice, if any.
+    pub sync: Option<&'a mut SyncFirst<'a, S>>,
+}
+
+/// This process as a worker: `HOST:PID`.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Takes part in the cycle run of `date` (starting it, or joining the one running): claims due
+/// customers and invoices them until every claim of the run is settled. Reports what this
+/// worker did; the run's job counts what all did.
+pub(crate) fn work<S: Store>(
+    store: &mut S,
+    date: NaiveDate,
+    now: Micros,
+    (held, guard): (&[(String, String)], crate::metered::guard::Guard),
+    worker: &mut Worker<'_, S>,
+) -> Result<CycleReport> {
+    // The run prices every customer with the deck as it stood when this worker started.
+    let (customers, pricing) = {
+        let mut tx = store.read()?;
+        (tx.customers()?, crate::pricing::load(&mut tx)?)
+    };
+    let due: HashMap<i64, DueCustomer> = due_in(customers, date).map(|(c, from, to)| (c.pk, (c, from, to))).collect();
+    let mut run = {
+        let mut tx = store.write_usage()?;
+        let (run, _) = tx.start_run(RunKind::Cycle, &date.to_string(), now)?;
+        let mut pks: Vec<i64> = due.keys().copied().collect();
+        pks.sort_unstable();
+        tx.add_claims(run.id, &pks)?;
+        // Customers held or failed before this worker started are tried again.
+        tx.retry_claims(run.id)?;
+        tx.commit()?;
+        run
+    };
+    let _span = info_span!("cycle.run", %date, job = run.id, worker = %worker.name).entered();
+    let mut report = CycleReport { job: Some(run.id), ..CycleReport::default() };
+    worker.progress.start(due.len() as u64);
+    loop {
+        let batch = {
+            let mut tx = store.write_usage()?;
+            let batch = tx.claim_customers(run.id, &worker.name, worker.batch, worker.lease)?;
+            tx.commit()?;
+            batch
+        };
+        if batch.is_empty() {
+            let counts = store.read()?.claim_counts(run.id)?;
+            worker.progress.at(settled(&counts));
+            if counts.open() == 0 {
+                break;
+            }
+            // A worker of this host that has died gives its claims back at once.
+            let mut tx = store.write_usage()?;
+            let mut released = 0;
+            for holder in tx.claim_holders(run.id)? {
+                if is_dead_here(&holder, &worker.name) {
+                    tracing::info!(%holder, "taking over the claims of a worker that has died");
+                    released += tx.release_claims(run.id, &holder)?;
+                }
+            }
+            tx.commit()?;
+            if released > 0 {
+                continue;
+            }
+            // Other workers hold the rest: wait for them to settle it, or for their leases to end.
+            let wait = counts.next_expiry.map_or(POLL, |us| Duration::from_micros(us.max(0) as u64 + 1_000));
+            tracing::debug!(claimed = counts.claimed, ?wait, "waiting for other workers");
+            std::thread::sleep(wait.min(POLL));
+            continue;
+        }
+        let mut batch: Vec<(i64, Option<&DueCustomer>)> = batch.into_iter().map(|pk| (pk, due.get(&pk))).collect();
+        batch.sort_by(|a, b| a.1.map(|d| &d.0.id).cmp(&b.1.map(|d| &d.0.id)));
+        for (pk, entry) in batch {
+            let (customer, (outcome, reason)) = match entry {
+                Some((c, from, to)) => {
+                    let settled = one(store, &pricing, c, (*from, *to), now, (held, guard), worker, &run)?;
+                    if !matches!(settled.0, Settled::Not(ClaimOutcome::Failed)) {
+                        report.unbilled_earlier.extend(crate::cycle::unbilled_earlier(store, c, *from)?);
+                    }
+                    (c.id.clone(), settled)
+                }
+                // Its billing day changed after the run started: not due on this date any more.
+                None => (format!("#{pk}"), (Settled::Not(ClaimOutcome::Skipped), format!("no longer due on {date}"))),
+            };
+            let kind = match outcome {
+                Settled::Invoiced(doc) => {
+                    report.invoices.push(*doc);
+                    ClaimOutcome::Invoiced
+                }
+                Settled::Not(kind) => {
+                    let list = match kind {
+                        ClaimOutcome::Held => &mut report.held,
+                        ClaimOutcome::Failed => &mut report.failed,
+                        _ => &mut report.skipped,
+                    };
+                    list.push(NotInvoiced { customer, reason: reason.clone() });
+                    kind
+                }
+            };
+            let mut tx = store.write_usage()?;
+            tx.settle_claim(run.id, pk, &worker.name, kind, &reason)?;
+            let counts = tx.claim_counts(run.id)?;
+            run = progress_of(tx.run(run.id)?.unwrap_or(run), &counts, now);
+            tx.save_run(&run)?;
+            tx.commit()?;
+            worker.progress.at(settled(&counts));
+        }
+    }
+    let mut tx = store.write_usage()?;
+    let counts = tx.claim_counts(run.id)?;
+    if let Some(current) = tx.run(run.id)? {
+        let mut done = progress_of(current, &counts, now);
+        if done.state == JobState::Running {
+            done.state = if counts.held + counts.failed == 0 { JobState::Done } else { JobState::Failed };
+            done.finished_at = Some(now);
+        }
+        tx.save_run(&done)?;
+    }
+    tx.commit()?;
+    worker.progress.finish();
+    for list in [&mut report.skipped, &mut report.held, &mut report.failed] {
+        list.sort_by(|a, b| a.customer.cmp(&b.customer));
+    }
+    report.invoices.sort_by(|a, b| a.customer.cmp(&b.customer));
+    report.unbilled_earlier.sort_by(|a, b| a.customer.cmp(&b.customer));
+    Ok(report)
+}
+
+/// What became of one claimed customer.
+enum Settled {
+    Invoiced(Box<InvoiceDoc>),
+    Not(ClaimOutcome),
+}
+
+/// Syncs (when asked) and invoices one claimed customer, keeping the claim's lease alive;
+/// returns the outcome and why the customer was not invoiced.
+#[allow(clippy::too_many_arguments)]
+fn one<S: Store>(
+    store: &mut S,
+    pricing: &Pricing,
+    c: &Customer,
+    days: (NaiveDate, NaiveDate),
+    now: Micros,
+    (held, guard): (&[(String, String)], crate::metered::guard::Guard),
+    worker: &mut Worker<'_, S>,
+    run: &Run,
+) -> Result<(Settled, String)> {
+    let _span = info_span!("cycle.customer", customer = %c.id).entered();
+    {
+        let mut tx = store.write_usage()?;
+        tx.renew_claims(run.id, &worker.name, worker.lease)?;
+        tx.commit()?;
+    }
+    let mut sync_failed = held.iter().find(|(id, _)| *id == c.id).map(|(_, reason)| reason.clone());
+    if let (None, Some(sync)) = (&sync_failed, worker.sync.as_mut()) {
+        sync_failed = sync(store, c, days)?;
+    }
+    Ok(match invoice_due(store, pricing, c.clone(), days, now, (sync_failed.as_deref(), guard)) {
+        Ok(Due::Created(doc)) => (Settled::Invoiced(doc), String::new()),
+        Ok(Due::Skipped(reason)) => (Settled::Not(ClaimOutcome::Skipped), reason),
+        Ok(Due::Held(reason)) => (Settled::Not(ClaimOutcome::Held), reason),
+        Err(e) => {
+            tracing::warn!(customer = %c.id, error = %e, "not invoiced");
+            (Settled::Not(ClaimOutcome::Failed), e.to_string())
+        }
+    })
+}
+
+/// Whether `holder` (`HOST:PID`) is a process of this host (named as `me` is) that no longer
+/// runs. Only where processes can be looked up (`/proc`); elsewhere its lease decides.
+fn is_dead_here(holder: &str, me: &str) -> bool {
+    let (Some((host, pid)), Some((my_host, _))) = (holder.rsplit_once(':'), me.rsplit_once(':')) else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    holder != me
+        && host == my_host
+        && pid.parse::<u32>().is_ok()
+        && proc.join("self").exists()
+        && !proc.join(pid).exists()
+}
+
+/// Claims settled by any worker.
+fn settled(c: &ClaimCounts) -> u64 {
+    c.invoiced + c.skipped + c.held + c.failed
+}
+
+/// The run with the claims' counts as its progress.
+fn progress_of(mut run: Run, c: &ClaimCounts, now: Micros) -> Run {
+    run.total = c.open() + settled(c);
+    run.done = settled(c);
+    (run.invoiced, run.skipped, run.held, run.failed) = (c.invoiced, c.skipped, c.held, c.failed);
+    run.updated_at = now;
+    run
+}
