@@ -16,13 +16,17 @@ use crate::Progress;
 use chrono::NaiveDate;
 use rating::Micros;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use store::prelude::*;
 use store::{ClaimCounts, ClaimOutcome, Customer, JobState, Run, RunKind, Store};
 use tracing::info_span;
 
 /// How long a worker waits, at most, before looking again at claims other workers hold.
 const POLL: Duration = Duration::from_secs(1);
+/// How often a worker counts the run's claims for its progress (the job's and its bar's) in a
+/// run of more than [`COUNT_EACH_UP_TO`] customers; in smaller runs it counts after each one.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+const COUNT_EACH_UP_TO: usize = 1_000;
 
 /// The lease of a claim unless the worker says otherwise: longer than a customer's sync and
 /// invoice take, short enough that a dead worker's customers are not left for long.
@@ -92,6 +96,7 @@ pub(crate) fn work<S: Store>(
     };
     let _span = info_span!("cycle.run", %date, job = run.id, worker = %worker.name).entered();
     let mut report = CycleReport { job: Some(run.id), ..CycleReport::default() };
+    let mut last_count = Instant::now();
     worker.progress.start(due.len() as u64);
     loop {
         let batch = {
@@ -156,11 +161,16 @@ pub(crate) fn work<S: Store>(
             };
             let mut tx = store.write_usage()?;
             tx.settle_claim(run.id, pk, &worker.name, kind, &reason)?;
-            let counts = tx.claim_counts(run.id)?;
-            run = progress_of(tx.run(run.id)?.unwrap_or(run), &counts, now);
-            tx.save_run(&run)?;
+            // Counting the run's claims reads all of them: after every customer while they are
+            // few, else once a second, so that a customer costs the same in a run of any size.
+            if due.len() <= COUNT_EACH_UP_TO || last_count.elapsed() >= PROGRESS_EVERY {
+                let counts = tx.claim_counts(run.id)?;
+                run = progress_of(tx.run(run.id)?.unwrap_or(run), &counts, now);
+                tx.save_run(&run)?;
+                worker.progress.at(settled(&counts));
+                last_count = Instant::now();
+            }
             tx.commit()?;
-            worker.progress.at(settled(&counts));
         }
     }
     let mut tx = store.write_usage()?;
