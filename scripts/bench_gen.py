@@ -314,8 +314,11 @@ def main():
     ap.add_argument("--shape", choices=("bench", "id-order", "by-start"), default="bench",
                     help="the call file: bench (default), id-order or by-start (see the module docstring)")
     args = ap.parse_args()
-    if not 1 <= args.customers <= 1000:
-        ap.error("--customers must be 1..1000")
+    # The bench shape names customers cust000..cust999; the others c0, c1, … without a limit.
+    if args.shape == "bench" and not 1 <= args.customers <= 1000:
+        ap.error("--customers must be 1..1000 for --shape bench")
+    if args.customers < 1:
+        ap.error("--customers must be at least 1")
     if args.prefixes < 10 or args.calls < 0:
         ap.error("--prefixes must be at least 10 and --calls at least 0")
     os.makedirs(args.out, exist_ok=True)
