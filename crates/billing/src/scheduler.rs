@@ -7,14 +7,11 @@
 //! [`tick`] is one pass (the use case); the loop that calls it at the right times lives with its
 //! caller (`meter scheduler`), on tokio, calling it on a blocking thread.
 
-use crate::cycle::{run_cycle_as, CycleReport, NotInvoiced};
+use crate::cycle::{CycleReport, NotInvoiced};
 use crate::error::{BillingError, Result};
-use crate::metered::due::DueSyncer;
-use crate::metered::guard::Guard;
 use crate::metered::secrets::SecretKey;
 use crate::metered::sync::Outcome;
 use crate::metered::{configured, settings, SyncRequest};
-use crate::workers::Worker;
 use crate::Quiet;
 use chrono::{Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
@@ -300,20 +297,15 @@ fn cycle<S: Store>(
     (schedule, holder): (&Schedule, &str),
     day: NaiveDate,
 ) -> Result<CycleReport> {
-    let mut syncer = DueSyncer::new(store, key)?;
-    // Called before each customer the worker claims: the lease is renewed there too.
-    let mut sync_first = |s: &mut S, c: &store::Customer, days| {
-        renew(s, holder, schedule)?;
-        syncer.customer(s, c, days, now, &|_| Box::new(Quiet))
-    };
-    let mut worker = Worker {
-        name: crate::workers::worker_name(),
-        lease: schedule.cycle_lease,
-        batch: crate::workers::DEFAULT_BATCH,
-        progress: &Quiet,
-        sync: Some(&mut sync_first),
-    };
-    run_cycle_as(store, day, now(), Guard::On(key), &mut worker, &[])
+    // The lease is renewed before each customer the worker claims, too.
+    let worker = (
+        crate::workers::worker_name(),
+        schedule.cycle_lease,
+        crate::workers::DEFAULT_BATCH,
+        &Quiet as &dyn crate::Progress,
+    );
+    let sync = crate::workers::Syncing { key, now, job_bar: &|_| Box::new(Quiet) };
+    crate::workers::run_syncing(store, day, sync, worker, &mut |s| renew(s, holder, schedule), &mut |_| {})
 }
 
 #[cfg(test)]

@@ -56,6 +56,38 @@ pub struct Worker<'a, S> {
     pub sync: Option<&'a mut SyncFirst<'a, S>>,
 }
 
+/// What a worker that syncs first needs: the key of the sources' secrets, the clock, and a
+/// progress display for each sync job.
+pub struct Syncing<'a> {
+    pub key: Option<&'a crate::metered::secrets::SecretKey>,
+    pub now: &'a dyn Fn() -> Micros,
+    pub job_bar: &'a dyn Fn(&store::Job) -> Box<dyn Progress>,
+}
+
+/// Takes part in the cycle of `date` as the worker `(name, lease, batch, progress)`, syncing each
+/// claimed customer's sources first and holding the customer when a sync fails (the cycle's
+/// rule, for the command line and the scheduler alike). `before_each` runs before each
+/// customer's sync; `finished` is handed each sync job that finished.
+pub fn run_syncing<S: Store>(
+    store: &mut S,
+    date: NaiveDate,
+    sync: Syncing<'_>,
+    (name, lease, batch, progress): (String, Duration, u64, &dyn Progress),
+    before_each: &mut dyn FnMut(&mut S) -> Result<()>,
+    finished: &mut dyn FnMut(&store::Job),
+) -> Result<CycleReport> {
+    let mut syncer = crate::metered::due::DueSyncer::new(store, sync.key)?;
+    let mut sync_first = |s: &mut S, c: &Customer, days| {
+        before_each(s)?;
+        let held = syncer.customer(s, c, days, sync.now, sync.job_bar);
+        syncer.done.drain(..).for_each(|j| finished(&j));
+        held
+    };
+    let mut worker = Worker { name, lease, batch, progress, sync: Some(&mut sync_first) };
+    let guard = crate::metered::guard::Guard::On(sync.key);
+    crate::cycle::run_cycle_as(store, date, (sync.now)(), guard, &mut worker, &[])
+}
+
 /// This process as a worker: `HOST:PID`.
 pub fn worker_name() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")

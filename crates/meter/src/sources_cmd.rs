@@ -308,16 +308,9 @@ pub fn cycle<S: Store>(
     (lease, batch): (std::time::Duration, u64),
     quiet: bool,
 ) -> Result<billing::cycle::CycleReport> {
-    use billing::metered::guard::Guard;
     let key = source_key(store)?;
-    let mut syncer = billing::metered::due::DueSyncer::new(store, key.as_ref())?;
     let bar = Bar::counting("cycle", "customers", quiet);
-    let mut sync_first = |s: &mut S, c: &store::Customer, days| {
-        let held = syncer.customer(s, c, days, &now, &|job| job_bar(job, quiet));
-        syncer.done.drain(..).for_each(|j| warn_rejected(&j));
-        held
-    };
-    let mut worker =
-        billing::workers::Worker { name: worker_name(), lease, batch, progress: &bar, sync: Some(&mut sync_first) };
-    Ok(billing::cycle::run_cycle_as(store, date, now(), Guard::On(key.as_ref()), &mut worker, &[])?)
+    let sync = billing::workers::Syncing { key: key.as_ref(), now: &now, job_bar: &|job| job_bar(job, quiet) };
+    let worker = (worker_name(), lease, batch, &bar as &dyn Progress);
+    Ok(billing::workers::run_syncing(store, date, sync, worker, &mut |_| Ok(()), &mut warn_rejected)?)
 }
