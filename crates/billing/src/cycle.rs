@@ -10,7 +10,7 @@ use rating::calendar::{local_date, period_ending_before, period_start, periods_t
 use rating::Micros;
 use serde::Serialize;
 use store::prelude::*;
-use store::{CallQuery, Customer, InvoiceKind, Store, StoreError, StoreTx};
+use store::{Customer, InvoiceKind, Store, StoreError, StoreTx};
 
 /// A due customer the run did not invoice, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -131,20 +131,8 @@ pub(crate) fn unbilled_earlier<S: Store>(
     from: NaiveDate,
 ) -> Result<Option<UnbilledEarlier>> {
     let tz = zone_of(c)?;
-    let query = CallQuery {
-        to: Some(start_of_day(tz, from)),
-        answered_only: true,
-        unbilled_only: true,
-        ..CallQuery::of_customer(c.pk)
-    };
-    let (mut calls, mut first, mut last) = (0u64, None, None);
-    store.read()?.each_call(&query, |stored| {
-        calls += 1;
-        first.get_or_insert(stored.call.start);
-        last = Some(stored.call.start);
-        Ok::<_, BillingError>(())
-    })?;
-    Ok(first.zip(last).map(|(first, last)| UnbilledEarlier {
+    let unbilled = store.read()?.unbilled_before(c.pk, start_of_day(tz, from))?;
+    Ok(unbilled.map(|(calls, first, last)| UnbilledEarlier {
         customer: c.id.clone(),
         calls,
         from: local_date(first, tz).to_string(),
@@ -160,7 +148,9 @@ pub(crate) enum Due {
 }
 
 /// Invoices one due customer's period in its own transaction, unless it is invoiced already,
-/// its sync failed, or the guard holds it.
+/// its sync failed, or the guard holds it. The worker's claim of the customer in the run
+/// (`claim`: the run and the worker) is settled as invoiced in that same transaction, so that an
+/// invoice and its settled claim commit together, in one commit per customer.
 pub(crate) fn invoice_due<S: Store>(
     store: &mut S,
     pricing: &Pricing,
@@ -168,6 +158,7 @@ pub(crate) fn invoice_due<S: Store>(
     (from, to): (NaiveDate, NaiveDate),
     now: Micros,
     (sync_failed, guard): (Option<&str>, Guard),
+    claim: (i64, &str),
 ) -> Result<Due> {
     // An invoiced period needs neither its sync nor its sources: it is skipped before they are asked.
     if let Some(reason) = invoiced(&mut store.read()?, &c, (from, to))? {
@@ -190,6 +181,7 @@ pub(crate) fn invoice_due<S: Store>(
     let extras = CycleExtras { late: late_periods(&mut tx, &c, from)?, coming: to.succ_opt() };
     match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, now, &extras) {
         Ok(doc) => {
+            tx.settle_claim(claim.0, c.pk, claim.1, store::ClaimOutcome::Invoiced, "")?;
             tracing::debug_span!("commit").in_scope(|| tx.commit())?;
             Ok(Due::Created(Box::new(doc)))
         }

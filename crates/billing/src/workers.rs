@@ -129,14 +129,26 @@ pub(crate) fn work<S: Store>(
     let _span = info_span!("cycle.run", %date, job = run.id, worker = %worker.name).entered();
     let mut report = CycleReport { job: Some(run.id), ..CycleReport::default() };
     let mut last_count = Instant::now();
+    // Claims are taken in key order past the last one this worker took, from the start again
+    // when none is left past it (others' claims that lapsed or were given back).
+    let mut cursor = i64::MIN;
+    let mut renewed = Instant::now();
     worker.progress.start(due.len() as u64);
     loop {
         let batch = {
             let mut tx = store.write_usage()?;
-            let batch = tx.claim_customers(run.id, &worker.name, worker.batch, worker.lease)?;
+            let batch = tx.claim_customers(run.id, &worker.name, (cursor, worker.batch), worker.lease)?;
             tx.commit()?;
             batch
         };
+        if batch.is_empty() && cursor != i64::MIN {
+            cursor = i64::MIN;
+            continue;
+        }
+        if let Some(last) = batch.iter().max() {
+            cursor = *last;
+            renewed = Instant::now();
+        }
         if batch.is_empty() {
             let counts = store.read()?.claim_counts(run.id)?;
             worker.progress.at(settled(&counts));
@@ -167,7 +179,8 @@ pub(crate) fn work<S: Store>(
         for (pk, entry) in batch {
             let (customer, (outcome, reason)) = match entry {
                 Some((c, from, to)) => {
-                    let settled = one(store, &pricing, c, (*from, *to), now, (held, guard), worker, &run)?;
+                    let days = (*from, *to);
+                    let settled = one(store, &pricing, c, days, now, (held, guard), worker, (&run, &mut renewed))?;
                     if !matches!(settled.0, Settled::Not(ClaimOutcome::Failed)) {
                         report.unbilled_earlier.extend(crate::cycle::unbilled_earlier(store, c, *from)?);
                     }
@@ -176,10 +189,11 @@ pub(crate) fn work<S: Store>(
                 // Its billing day changed after the run started: not due on this date any more.
                 None => (format!("#{pk}"), (Settled::Not(ClaimOutcome::Skipped), format!("no longer due on {date}"))),
             };
-            let kind = match outcome {
+            // An invoiced customer's claim was settled with its invoice.
+            let unsettled = match outcome {
                 Settled::Invoiced(doc) => {
                     report.invoices.push(*doc);
-                    ClaimOutcome::Invoiced
+                    None
                 }
                 Settled::Not(kind) => {
                     let list = match kind {
@@ -188,14 +202,20 @@ pub(crate) fn work<S: Store>(
                         _ => &mut report.skipped,
                     };
                     list.push(NotInvoiced { customer, reason: reason.clone() });
-                    kind
+                    Some(kind)
                 }
             };
-            let mut tx = store.write_usage()?;
-            tx.settle_claim(run.id, pk, &worker.name, kind, &reason)?;
             // Counting the run's claims reads all of them: after every customer while they are
             // few, else once a second, so that a customer costs the same in a run of any size.
-            if due.len() <= COUNT_EACH_UP_TO || last_count.elapsed() >= PROGRESS_EVERY {
+            let count = due.len() <= COUNT_EACH_UP_TO || last_count.elapsed() >= PROGRESS_EVERY;
+            if unsettled.is_none() && !count {
+                continue;
+            }
+            let mut tx = store.write_usage()?;
+            if let Some(kind) = unsettled {
+                tx.settle_claim(run.id, pk, &worker.name, kind, &reason)?;
+            }
+            if count {
                 let counts = tx.claim_counts(run.id)?;
                 run = progress_of(tx.run(run.id)?.unwrap_or(run), &counts, now);
                 tx.save_run(&run)?;
@@ -242,19 +262,23 @@ fn one<S: Store>(
     now: Micros,
     (held, guard): (&[(String, String)], crate::metered::guard::Guard),
     worker: &mut Worker<'_, S>,
-    run: &Run,
+    (run, renewed): (&Run, &mut Instant),
 ) -> Result<(Settled, String)> {
     let _span = info_span!("cycle.customer", customer = %c.id).entered();
-    {
+    // The claims' lease is renewed once a third of it has passed, not for every customer: each
+    // customer still starts with two thirds of a lease ahead of it.
+    if renewed.elapsed() >= worker.lease / 3 {
         let mut tx = store.write_usage()?;
         tx.renew_claims(run.id, &worker.name, worker.lease)?;
         tx.commit()?;
+        *renewed = Instant::now();
     }
     let mut sync_failed = held.iter().find(|(id, _)| *id == c.id).map(|(_, reason)| reason.clone());
     if let (None, Some(sync)) = (&sync_failed, worker.sync.as_mut()) {
         sync_failed = sync(store, c, days)?;
     }
-    Ok(match invoice_due(store, pricing, c.clone(), days, now, (sync_failed.as_deref(), guard)) {
+    let claim = (run.id, worker.name.as_str());
+    Ok(match invoice_due(store, pricing, c.clone(), days, now, (sync_failed.as_deref(), guard), claim) {
         Ok(Due::Created(doc)) => (Settled::Invoiced(doc), String::new()),
         Ok(Due::Skipped(reason)) => (Settled::Not(ClaimOutcome::Skipped), reason),
         Ok(Due::Held(reason)) => (Settled::Not(ClaimOutcome::Held), reason),

@@ -268,6 +268,14 @@ pub trait Calls {
         })?;
         Ok(calls)
     }
+    /// The customer's answered calls starting before `before` that no invoice bills: how many,
+    /// and the first and last start; `None` when there are none. Counted by the database, so
+    /// that no call of the customer's history is sent to the program.
+    fn unbilled_before(
+        &mut self,
+        customer_pk: i64,
+        before: rating::Micros,
+    ) -> Result<Option<(u64, rating::Micros, rating::Micros)>>;
     /// How many calls of a customer from a source start in `[from, to)`.
     fn count_calls(
         &mut self,
@@ -338,14 +346,16 @@ pub trait Runs {
     fn add_claims(&mut self, run_id: i64, customer_pks: &[i64]) -> Result<()>;
     /// Makes the run's held and failed claims `pending` again; returns how many.
     fn retry_claims(&mut self, run_id: i64) -> Result<u64>;
-    /// Claims up to `limit` customers of the run for `worker` until `lease` from now: pending
-    /// ones, and claimed ones whose lease has ended, in customer id order, skipping rows another
-    /// transaction has locked. Returns their keys.
+    /// Claims for `worker`, until `lease` from now, up to `limit` customers of the run whose keys
+    /// are above `after` (`past` is `(after, limit)`): pending ones, and claimed ones whose lease
+    /// has ended, in key order, skipping rows another transaction has locked. Returns their keys.
+    /// A worker passes the last key it claimed, so that each claim reads only the few claims past
+    /// it whatever the size of the run, and starts again from `i64::MIN` when none is left past it.
     fn claim_customers(
         &mut self,
         run_id: i64,
         worker: &str,
-        limit: u64,
+        past: (i64, u64),
         lease: std::time::Duration,
     ) -> Result<Vec<i64>>;
     /// The workers holding claims of the run whose lease has not ended.

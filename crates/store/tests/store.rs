@@ -1154,8 +1154,16 @@ fn calls_are_filtered_across_customers_by_source_number_status_and_invoice<S: Op
     let mut tx = db.store.write().expect("tx");
     assert_eq!(tx.draft_invoices(c1).expect("drafts"), [first, second]);
     assert_eq!(tx.draft_invoices(c2).expect("drafts"), []);
+    // The unbilled answered calls before a time: none of c1's before 60 (a and e are billed, c is
+    // unanswered), f when 60 is included.
+    assert_eq!(tx.unbilled_before(c1, 60).expect("unbilled"), None);
+    assert_eq!(tx.unbilled_before(c1, 61).expect("unbilled"), Some((1, 60, 60)));
     tx.delete_invoice(first).expect("deleted");
     assert_eq!(tx.draft_invoices(c1).expect("drafts"), [second]);
+    // Deleting a's invoice leaves a unbilled again.
+    assert_eq!(tx.unbilled_before(c1, 61).expect("unbilled"), Some((2, 10, 60)));
+    assert_eq!(tx.unbilled_before(c1, 10).expect("unbilled"), None);
+    assert_eq!(tx.unbilled_before(c2, 1_000_000).expect("unbilled"), Some((1, 20, 20)));
 }
 
 fn decks_and_the_local_calling_table_round_trip<S: OpenStore>(backend: Backend) {
@@ -1483,12 +1491,12 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
     let third = tx.start_run(RunKind::Cycle, "2026-03-01", 3_000).expect("a third run").0;
     assert!(third.id > job_id);
 
-    // Claims come in customer id order, each to one worker.
-    assert_eq!(tx.claim_customers(run.id, "w1", 2, lease).expect("claim"), sorted(vec![a, b]));
-    assert_eq!(tx.claim_customers(run.id, "w2", 1, lease).expect("claim"), vec![c]);
-    assert!(tx.settle_claim(run.id, a, "w1", ClaimOutcome::Invoiced, "").expect("settle"));
-    assert!(!tx.settle_claim(run.id, c, "w1", ClaimOutcome::Held, "not w1's").expect("settle"));
-    assert!(tx.settle_claim(run.id, c, "w2", ClaimOutcome::Held, "sync failed").expect("settle"));
+    // Claims come in key order (the order customers were added, not their ids), each to one worker.
+    assert_eq!(tx.claim_customers(run.id, "w1", (i64::MIN, 2), lease).expect("claim"), sorted(vec![c, a]));
+    assert_eq!(tx.claim_customers(run.id, "w2", (i64::MIN, 1), lease).expect("claim"), vec![d]);
+    assert!(tx.settle_claim(run.id, c, "w1", ClaimOutcome::Invoiced, "").expect("settle"));
+    assert!(!tx.settle_claim(run.id, d, "w1", ClaimOutcome::Held, "not w1's").expect("settle"));
+    assert!(tx.settle_claim(run.id, d, "w2", ClaimOutcome::Held, "sync failed").expect("settle"));
     let counts = tx.claim_counts(run.id).expect("counts");
     assert_eq!((counts.pending, counts.claimed, counts.expired, counts.invoiced, counts.held), (1, 1, 0, 1, 1));
     assert!(counts.next_expiry.is_some_and(|us| us > 0 && us <= 600_000_000), "{counts:?}");
@@ -1505,15 +1513,19 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
     std::thread::sleep(Duration::from_millis(20));
     let mut tx = db.store.write_usage().expect("tx");
     assert_eq!(tx.claim_counts(run.id).expect("counts").expired, 1);
-    assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
-    assert!(!tx.settle_claim(run.id, b, "w1", ClaimOutcome::Invoiced, "").expect("w1 lost it"));
+    assert_eq!(tx.claim_customers(run.id, "w3", (i64::MIN, 10), lease).expect("claim"), sorted(vec![a, d, b]));
+    assert!(!tx.settle_claim(run.id, a, "w1", ClaimOutcome::Invoiced, "").expect("w1 lost it"));
     // A worker known dead gives its claims back at once.
     assert_eq!(tx.claim_holders(run.id).expect("holders"), vec!["w3".to_owned()]);
     assert_eq!(tx.release_claims(run.id, "w3").expect("release"), 3);
     assert!(tx.claim_holders(run.id).expect("holders").is_empty());
     assert_eq!(tx.claim_counts(run.id).expect("counts").pending, 3);
-    assert_eq!(tx.claim_customers(run.id, "w3", 10, lease).expect("claim"), sorted(vec![b, c, d]));
-    for pk in [b, c, d] {
+    // A claim past a key takes only the claims above it; the next one, from the start, the rest.
+    let keys = sorted(vec![a, d, b]);
+    assert_eq!(sorted(tx.claim_customers(run.id, "w3", (keys[0], 10), lease).expect("claim")), keys[1..]);
+    assert_eq!(tx.claim_customers(run.id, "w3", (keys[2], 10), lease).expect("claim"), Vec::<i64>::new());
+    assert_eq!(tx.claim_customers(run.id, "w3", (i64::MIN, 10), lease).expect("claim"), keys[..1]);
+    for pk in [a, d, b] {
         assert!(tx.settle_claim(run.id, pk, "w3", ClaimOutcome::Skipped, "nothing to bill").expect("settle"));
     }
     assert_eq!(tx.claim_counts(run.id).expect("counts").open(), 0);
@@ -1542,9 +1554,9 @@ fn runs_share_the_jobs_numbering_and_workers_split_a_cycle_by_claims<S: OpenStor
         tx.add_claims(again.id, &pks).expect("claims");
         tx.commit().expect("commit");
         let mut first = db.store.write_usage().expect("tx");
-        assert_eq!(first.claim_customers(again.id, "w1", 2, lease).expect("claim"), sorted(vec![a, b]));
+        assert_eq!(first.claim_customers(again.id, "w1", (i64::MIN, 2), lease).expect("claim"), sorted(vec![c, a]));
         let mut second = other.write_usage().expect("tx");
-        assert_eq!(second.claim_customers(again.id, "w2", 4, lease).expect("claim"), sorted(vec![c, d]));
+        assert_eq!(second.claim_customers(again.id, "w2", (i64::MIN, 4), lease).expect("claim"), sorted(vec![d, b]));
         second.commit().expect("commit");
         first.commit().expect("commit");
     }

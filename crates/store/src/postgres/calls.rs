@@ -423,6 +423,22 @@ impl crate::Calls for PgTx<'_> {
         }
     }
 
+    fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {
+        let st = self.prepared(
+            "SELECT count(*), (extract(epoch FROM min(c.start_at)) * 1000000)::bigint,
+                    (extract(epoch FROM max(c.start_at)) * 1000000)::bigint
+             FROM calls c
+             WHERE c.customer_pk = $1 AND c.start_at < $2 AND c.duration > 0
+               AND NOT EXISTS (SELECT 1 FROM billed_calls b WHERE b.customer_pk = c.customer_pk AND b.call_pk = c.pk)",
+        )?;
+        let row = self.tx.query_one(&st, &[&customer_pk, &at(before)?])?;
+        let n = narrow(row.try_get::<_, i64>(0)?, "unbilled call count")?;
+        Ok(match (row.try_get(1)?, row.try_get(2)?) {
+            (Some(first), Some(last)) if n > 0 => Some((n, first, last)),
+            _ => None,
+        })
+    }
+
     fn count_calls(&mut self, customer_pk: i64, source: &crate::Source, from: i64, to: i64) -> Result<u64> {
         let st = self.prepared(
             "SELECT count(*) FROM calls WHERE customer_pk = $1 AND start_at >= $2 AND start_at < $3 AND source = $4",

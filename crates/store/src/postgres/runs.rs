@@ -90,18 +90,24 @@ impl crate::Runs for PgTx<'_> {
         Ok(self.tx.execute(&st, &[&run_id])?)
     }
 
-    fn claim_customers(&mut self, run_id: i64, worker: &str, limit: u64, lease: Duration) -> Result<Vec<i64>> {
+    fn claim_customers(
+        &mut self,
+        run_id: i64,
+        worker: &str,
+        (after, limit): (i64, u64),
+        lease: Duration,
+    ) -> Result<Vec<i64>> {
         let st = self.prepared(
             "UPDATE cycle_claims SET state = 'claimed', worker = $2,
                  lease_until = clock_timestamp() + $4::bigint * interval '1 microsecond'
              WHERE run_id = $1 AND customer_pk IN (
-                 SELECT cl.customer_pk FROM cycle_claims cl JOIN customers c ON c.pk = cl.customer_pk
-                 WHERE cl.run_id = $1
-                   AND (cl.state = 'pending' OR (cl.state = 'claimed' AND cl.lease_until < clock_timestamp()))
-                 ORDER BY c.id LIMIT $3 FOR UPDATE OF cl SKIP LOCKED)
+                 SELECT customer_pk FROM cycle_claims
+                 WHERE run_id = $1 AND customer_pk > $5
+                   AND (state = 'pending' OR (state = 'claimed' AND lease_until < clock_timestamp()))
+                 ORDER BY customer_pk LIMIT $3 FOR UPDATE SKIP LOCKED)
              RETURNING customer_pk",
         )?;
-        let rows = self.tx.query(&st, &[&run_id, &worker, &wide(limit), &micros(lease)])?;
+        let rows = self.tx.query(&st, &[&run_id, &worker, &wide(limit), &micros(lease), &after])?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 

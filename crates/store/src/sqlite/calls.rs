@@ -3,7 +3,7 @@
 use super::{narrow, SqliteTx};
 use crate::registry::Registry;
 use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
-use rating::{CallType, Charge, Direction};
+use rating::{CallType, Charge, Direction, Micros};
 use rusqlite::{params, CachedStatement, Row};
 
 /// One row per statement, not a multi-row `INSERT`: a statement that writes several rows and may
@@ -194,6 +194,22 @@ impl crate::Calls for SqliteTx<'_> {
             emit(Some(stored_call(r, &sources)?))?;
         }
         emit(None)
+    }
+
+    fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT count(*), min(c.start_us), max(c.start_us) FROM calls c
+             WHERE c.customer_pk = ?1 AND c.start_us < ?2 AND c.duration > 0
+               AND NOT EXISTS (SELECT 1 FROM billed_calls b
+                               WHERE b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us
+                                 AND b.call_pk = c.pk)",
+        )?;
+        let (n, first, last): (i64, Option<i64>, Option<i64>) =
+            st.query_row(params![customer_pk, before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(match (first, last) {
+            (Some(first), Some(last)) if n > 0 => Some((narrow(n, "unbilled call count")?, first, last)),
+            _ => None,
+        })
     }
 
     fn count_calls(&mut self, customer_pk: i64, source: &crate::Source, from: i64, to: i64) -> Result<u64> {

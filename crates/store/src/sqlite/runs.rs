@@ -104,18 +104,27 @@ impl crate::Runs for SqliteTx<'_> {
         Ok(n as u64)
     }
 
-    fn claim_customers(&mut self, run_id: i64, worker: &str, limit: u64, lease: Duration) -> Result<Vec<i64>> {
+    fn claim_customers(
+        &mut self,
+        run_id: i64,
+        worker: &str,
+        (after, limit): (i64, u64),
+        lease: Duration,
+    ) -> Result<Vec<i64>> {
         let now = clock();
         let mut st = self.tx.prepare_cached(
             "UPDATE cycle_claims SET state = 'claimed', worker = ?2, lease_until = ?4
              WHERE run_id = ?1 AND customer_pk IN (
-                 SELECT cl.customer_pk FROM cycle_claims cl JOIN customers c ON c.pk = cl.customer_pk
-                 WHERE cl.run_id = ?1 AND (cl.state = 'pending' OR (cl.state = 'claimed' AND cl.lease_until < ?5))
-                 ORDER BY c.id LIMIT ?3)
+                 SELECT customer_pk FROM cycle_claims
+                 WHERE run_id = ?1 AND customer_pk > ?6
+                   AND (state = 'pending' OR (state = 'claimed' AND lease_until < ?5))
+                 ORDER BY customer_pk LIMIT ?3)
              RETURNING customer_pk",
         )?;
         let pks = st
-            .query_map(params![run_id, worker, wide(limit), now.saturating_add(micros(lease)), now], |r| r.get(0))?
+            .query_map(params![run_id, worker, wide(limit), now.saturating_add(micros(lease)), now, after], |r| {
+                r.get(0)
+            })?
             .collect::<rusqlite::Result<Vec<i64>>>()?;
         Ok(pks)
     }
