@@ -3,8 +3,8 @@
 # sync excluded (the customers' sources are not configured), on SQLite or PostgreSQL, with one or
 # several worker processes sharing the run.
 #
-#   scripts/bench_cycle.sh [--customers N] [--calls N] [--db URL] [--workers LIST] [--no-build]
-#                          [--reuse]
+#   scripts/bench_cycle.sh [--customers N] [--calls N] [--db URL] [--workers LIST]
+#                          [--threads N] [--no-build] [--reuse]
 #
 #   --customers N  customers c0, c1, … all billed on the 1st (default 1000)
 #   --calls N      call records of October 2026 spread at random over them (default 10000000)
@@ -14,6 +14,8 @@
 #                  database with psql.
 #   --workers LIST comma-separated numbers of `meter cycle run` processes started at once on
 #                  the same date (default 1; more than 1 needs PostgreSQL)
+#   --threads N    `cycle run --threads N`: customers each process invoices at once (default:
+#                  meter's own default; SQLite invoices one at a time whatever it says)
 #   --no-build     use target/release/meter as it is (default: cargo build --release first)
 #   --reuse        keep the data imported by an earlier run with the same options, if any
 #
@@ -31,18 +33,20 @@ OUT="$ROOT/bench-out/cycle"
 CUSTOMERS=1000
 CALLS=10000000
 WORKERS=1
+THREADS=""
 BUILD=1
 REUSE=0
 DB=""
 DATE=2026-11-01
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --customers) CUSTOMERS="${2:?--customers needs a number}"; shift 2 ;;
         --calls) CALLS="${2:?--calls needs a number}"; shift 2 ;;
         --db) DB="${2:?--db needs a URL}"; shift 2 ;;
         --workers) WORKERS="${2:?--workers needs a list}"; shift 2 ;;
+        --threads) THREADS="${2:?--threads needs a number}"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --reuse) REUSE=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -145,6 +149,7 @@ for w in "${WORKER_LIST[@]}"; do
     t0="$(now)"
     for i in $(seq 1 "$w"); do
         /usr/bin/time -v -o "$OUT/logs/cycle_${w}_$i.time" "$METER" --db "$DB" cycle run --date "$DATE" --format json \
+            ${THREADS:+--threads "$THREADS"} \
             >"$OUT/logs/cycle_${w}_$i.out" 2>"$OUT/logs/cycle_${w}_$i.err" &
         pids+=("$!")
     done
@@ -171,8 +176,8 @@ print(sum(l.get("calls", 0) for d in docs for i in d["invoices"] for l in i["lin
         "$OUT"/logs/cycle_"${w}"_*.out)"
     [ "$billed" = "$ANSWERED" ] || { echo "bench_cycle: $billed calls billed, $ANSWERED answered" >&2; exit 1; }
     rate="$(awk -v n="$CALLS" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')"
-    SUMMARY+=("$(printf '%-9s %3s worker(s)  %8s s  %10s calls/s  peak RSS %6.0f MB  %s invoices' \
-        "$BACKEND" "$w" "$seconds" "$rate" "$peak_mb" "$invoiced")")
+    SUMMARY+=("$(printf '%-9s %3s worker(s) × %s thread(s)  %8s s  %10s calls/s  peak RSS %6.0f MB  %s invoices' \
+        "$BACKEND" "$w" "${THREADS:-default}" "$seconds" "$rate" "$peak_mb" "$invoiced")")
     echo "${SUMMARY[-1]}"
 done
 

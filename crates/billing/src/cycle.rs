@@ -54,6 +54,15 @@ impl CycleReport {
     pub fn complete(&self) -> bool {
         self.held.is_empty() && self.failed.is_empty()
     }
+
+    /// Every list in customer id order.
+    pub(crate) fn sort(&mut self) {
+        for list in [&mut self.skipped, &mut self.held, &mut self.failed] {
+            list.sort_by(|a, b| a.customer.cmp(&b.customer));
+        }
+        self.invoices.sort_by(|a, b| a.customer.cmp(&b.customer));
+        self.unbilled_earlier.sort_by(|a, b| a.customer.cmp(&b.customer));
+    }
 }
 
 /// The customers whose billing day falls on `date`, with the period that ended the day before.
@@ -120,7 +129,7 @@ pub fn run_cycle_as<S: Store>(
     worker: &mut crate::workers::Worker<'_, S>,
     held: &[(String, String)],
 ) -> Result<CycleReport> {
-    crate::workers::work(store, date, now, (held, guard), worker)
+    crate::workers::work(store, date, now, (held, guard), worker, None)
 }
 
 /// The customer's answered calls starting before `from` (the ended period's first day) that are

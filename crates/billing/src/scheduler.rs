@@ -111,7 +111,7 @@ pub struct DayDoc {
 pub fn tick<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
-    now: &dyn Fn() -> Micros,
+    now: &(dyn Fn() -> Micros + Sync),
     schedule: &Schedule,
     holder: &str,
 ) -> Result<Tick> {
@@ -165,7 +165,7 @@ fn lease<S: Store>(store: &mut S, holder: &str, schedule: &Schedule) -> Result<O
 fn run_day<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
-    now: &dyn Fn() -> Micros,
+    now: &(dyn Fn() -> Micros + Sync),
     (schedule, holder): (&Schedule, &str),
     day: NaiveDate,
 ) -> Result<DayDoc> {
@@ -251,7 +251,7 @@ fn step<S: Store>(store: &mut S, run: &mut Run, now: Micros, f: impl FnOnce(&mut
 fn pull<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
-    now: &dyn Fn() -> Micros,
+    now: &(dyn Fn() -> Micros + Sync),
     (schedule, holder): (&Schedule, &str),
     (from, to): (NaiveDate, NaiveDate),
     doc: &mut DayDoc,
@@ -293,19 +293,21 @@ fn renew<S: Store>(store: &mut S, holder: &str, schedule: &Schedule) -> Result<(
 fn cycle<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
-    now: &dyn Fn() -> Micros,
+    now: &(dyn Fn() -> Micros + Sync),
     (schedule, holder): (&Schedule, &str),
     day: NaiveDate,
 ) -> Result<CycleReport> {
     // The lease is renewed before each customer the worker claims, too.
-    let worker = (
-        crate::workers::worker_name(),
-        schedule.cycle_lease,
-        crate::workers::DEFAULT_BATCH,
-        &Quiet as &dyn crate::Progress,
-    );
+    let part = crate::workers::Part {
+        name: crate::workers::worker_name(),
+        lease: schedule.cycle_lease,
+        batch: crate::workers::DEFAULT_BATCH,
+        progress: &Quiet,
+        threads: 1,
+        connect: None,
+    };
     let sync = crate::workers::Syncing { key, now, job_bar: &|_| Box::new(Quiet) };
-    crate::workers::run_syncing(store, day, sync, worker, &mut |s| renew(s, holder, schedule), &mut |_| {})
+    crate::workers::run_syncing(store, day, sync, part, &|s| renew(s, holder, schedule), &|_| {})
 }
 
 #[cfg(test)]

@@ -60,32 +60,96 @@ pub struct Worker<'a, S> {
 /// progress display for each sync job.
 pub struct Syncing<'a> {
     pub key: Option<&'a crate::metered::secrets::SecretKey>,
-    pub now: &'a dyn Fn() -> Micros,
-    pub job_bar: &'a dyn Fn(&store::Job) -> Box<dyn Progress>,
+    pub now: &'a (dyn Fn() -> Micros + Sync),
+    pub job_bar: &'a (dyn Fn(&store::Job) -> Box<dyn Progress> + Sync),
 }
 
-/// Takes part in the cycle of `date` as the worker `(name, lease, batch, progress)`, syncing each
-/// claimed customer's sources first and holding the customer when a sync fails (the cycle's
-/// rule, for the command line and the scheduler alike). `before_each` runs before each
-/// customer's sync; `finished` is handed each sync job that finished.
+/// Opens another connection to the run's database.
+pub type Connect<'a, S> = &'a (dyn Fn() -> store::Result<S> + Sync);
+
+/// How a process takes part in a cycle run.
+pub struct Part<'a, S> {
+    /// Names the process in its claims (`HOST:PID`); its further threads add `/1`, `/2`, ….
+    pub name: String,
+    /// How long a claim stays the process's without news from it.
+    pub lease: Duration,
+    /// Customers claimed at a time.
+    pub batch: u64,
+    /// Customers settled (by every worker) out of those due.
+    pub progress: &'a dyn Progress,
+    /// Customers invoiced at once, each by a thread of its own on a connection of its own from
+    /// `connect`: while one waits for the database, another rates. Only where several usage
+    /// transactions run at once ([`Store::CONCURRENT_USAGE`]); elsewhere, and without
+    /// `connect`, one.
+    pub threads: usize,
+    pub connect: Option<Connect<'a, S>>,
+}
+
+/// Customers a process invoices at once unless it says otherwise, where it can: two, so that the
+/// database works on one customer while the process rates another.
+pub const DEFAULT_THREADS: usize = 2;
+
+/// Takes part in the cycle of `date` as `part`, syncing each claimed customer's sources first and
+/// holding the customer when a sync fails (the cycle's rule, for the command line and the
+/// scheduler alike). `before_each` runs before each customer's sync; `finished` is handed each
+/// sync job that finished. With several threads, each is a worker of the run with its own
+/// claims, and the report is theirs together.
 pub fn run_syncing<S: Store>(
     store: &mut S,
     date: NaiveDate,
     sync: Syncing<'_>,
-    (name, lease, batch, progress): (String, Duration, u64, &dyn Progress),
-    before_each: &mut dyn FnMut(&mut S) -> Result<()>,
-    finished: &mut dyn FnMut(&store::Job),
+    part: Part<'_, S>,
+    before_each: &(dyn Fn(&mut S) -> Result<()> + Sync),
+    finished: &(dyn Fn(&store::Job) + Sync),
 ) -> Result<CycleReport> {
-    let mut syncer = crate::metered::due::DueSyncer::new(store, sync.key)?;
-    let mut sync_first = |s: &mut S, c: &Customer, days| {
-        before_each(s)?;
-        let held = syncer.customer(s, c, days, sync.now, sync.job_bar);
-        syncer.done.drain(..).for_each(|j| finished(&j));
-        held
-    };
-    let mut worker = Worker { name, lease, batch, progress, sync: Some(&mut sync_first) };
     let guard = crate::metered::guard::Guard::On(sync.key);
-    crate::cycle::run_cycle_as(store, date, (sync.now)(), guard, &mut worker, &[])
+    let now = (sync.now)();
+    let worker = |s: &mut S, name: String, joining: Option<Run>| -> Result<CycleReport> {
+        let mut syncer = crate::metered::due::DueSyncer::new(s, sync.key)?;
+        let mut sync_first = |s: &mut S, c: &Customer, days| {
+            before_each(s)?;
+            let held = syncer.customer(s, c, days, sync.now, sync.job_bar);
+            syncer.done.drain(..).for_each(|j| finished(&j));
+            held
+        };
+        let mut worker =
+            Worker { name, lease: part.lease, batch: part.batch, progress: part.progress, sync: Some(&mut sync_first) };
+        work(s, date, now, (&[], guard), &mut worker, joining)
+    };
+    let connect = match part.connect {
+        Some(connect) if S::CONCURRENT_USAGE && part.threads > 1 => connect,
+        _ => return worker(store, part.name, None),
+    };
+    // The first thread opens the run and the others join it, so that none of them starts a run
+    // of its own after the others have finished this one.
+    let customers = store.read()?.customers()?;
+    let run = open_run(store, date, now, due_in(customers, date).map(|(c, ..)| c.pk).collect())?;
+    let reports: Vec<Result<CycleReport>> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..part.threads)
+            .map(|i| {
+                let (name, run) = (format!("{}/{i}", part.name), run.clone());
+                let worker = &worker;
+                scope.spawn(move || worker(&mut connect()?, name, Some(run)))
+            })
+            .collect();
+        let mut reports = vec![worker(store, part.name.clone(), Some(run.clone()))];
+        for other in others {
+            reports.push(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        reports
+    });
+    let mut all = CycleReport::default();
+    for report in reports {
+        let report = report?;
+        all.job = all.job.or(report.job);
+        all.invoices.extend(report.invoices);
+        all.skipped.extend(report.skipped);
+        all.held.extend(report.held);
+        all.failed.extend(report.failed);
+        all.unbilled_earlier.extend(report.unbilled_earlier);
+    }
+    all.sort();
+    Ok(all)
 }
 
 /// This process as a worker: `HOST:PID`.
@@ -99,15 +163,29 @@ pub fn worker_name() -> String {
     format!("{host}:{}", std::process::id())
 }
 
-/// Takes part in the cycle run of `date` (starting it, or joining the one running): claims due
-/// customers and invoices them until every claim of the run is settled. Reports what this
-/// worker did; the run's job counts what all did.
+/// Starts the cycle run of `date`, or joins the one running, with a claim for each customer of
+/// `due` (keys) that has none; claims held or failed before are tried again.
+fn open_run<S: Store>(store: &mut S, date: NaiveDate, now: Micros, mut due: Vec<i64>) -> Result<Run> {
+    due.sort_unstable();
+    let mut tx = store.write_usage()?;
+    let (run, _) = tx.start_run(RunKind::Cycle, &date.to_string(), now)?;
+    tx.add_claims(run.id, &due)?;
+    tx.retry_claims(run.id)?;
+    tx.commit()?;
+    Ok(run)
+}
+
+/// Takes part in the cycle run of `date` (starting it, or joining the one running; a further
+/// thread of a process joins the run its first thread opened, `joining`): claims due customers
+/// and invoices them until every claim of the run is settled. Reports what this worker did; the
+/// run's job counts what all did.
 pub(crate) fn work<S: Store>(
     store: &mut S,
     date: NaiveDate,
     now: Micros,
     (held, guard): (&[(String, String)], crate::metered::guard::Guard),
     worker: &mut Worker<'_, S>,
+    joining: Option<Run>,
 ) -> Result<CycleReport> {
     // The run prices every customer with the deck as it stood when this worker started.
     let (customers, pricing) = {
@@ -115,16 +193,9 @@ pub(crate) fn work<S: Store>(
         (tx.customers()?, crate::pricing::load(&mut tx)?)
     };
     let due: HashMap<i64, DueCustomer> = due_in(customers, date).map(|(c, from, to)| (c.pk, (c, from, to))).collect();
-    let mut run = {
-        let mut tx = store.write_usage()?;
-        let (run, _) = tx.start_run(RunKind::Cycle, &date.to_string(), now)?;
-        let mut pks: Vec<i64> = due.keys().copied().collect();
-        pks.sort_unstable();
-        tx.add_claims(run.id, &pks)?;
-        // Customers held or failed before this worker started are tried again.
-        tx.retry_claims(run.id)?;
-        tx.commit()?;
-        run
+    let mut run = match joining {
+        Some(run) => run,
+        None => open_run(store, date, now, due.keys().copied().collect())?,
     };
     let _span = info_span!("cycle.run", %date, job = run.id, worker = %worker.name).entered();
     let mut report = CycleReport { job: Some(run.id), ..CycleReport::default() };
@@ -237,11 +308,7 @@ pub(crate) fn work<S: Store>(
     }
     tx.commit()?;
     worker.progress.finish();
-    for list in [&mut report.skipped, &mut report.held, &mut report.failed] {
-        list.sort_by(|a, b| a.customer.cmp(&b.customer));
-    }
-    report.invoices.sort_by(|a, b| a.customer.cmp(&b.customer));
-    report.unbilled_earlier.sort_by(|a, b| a.customer.cmp(&b.customer));
+    report.sort();
     Ok(report)
 }
 
@@ -289,12 +356,14 @@ fn one<S: Store>(
     })
 }
 
-/// Whether `holder` (`HOST:PID`) is a process of this host (named as `me` is) that no longer
-/// runs. Only where processes can be looked up (`/proc`); elsewhere its lease decides.
+/// Whether `holder` (`HOST:PID`, or `HOST:PID/N` for a further thread) is a process of this host
+/// (named as `me` is) that no longer runs. Only where processes can be looked up (`/proc`);
+/// elsewhere its lease decides.
 fn is_dead_here(holder: &str, me: &str) -> bool {
     let (Some((host, pid)), Some((my_host, _))) = (holder.rsplit_once(':'), me.rsplit_once(':')) else {
         return false;
     };
+    let pid = pid.split_once('/').map_or(pid, |(pid, _)| pid);
     let proc = std::path::Path::new("/proc");
     holder != me
         && host == my_host

@@ -661,6 +661,12 @@ pub enum CycleCommand {
         /// Customers claimed at a time.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
         batch: u64,
+        /// Customers this process invoices at once, each on a database connection of its own
+        /// (PostgreSQL; on SQLite one at a time): while the database reads and writes one
+        /// customer's calls, the process rates another's.
+        #[arg(long, default_value_t = billing::workers::DEFAULT_THREADS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+        threads: usize,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

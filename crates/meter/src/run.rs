@@ -15,7 +15,7 @@ use billing::invoice::InvoiceRequest;
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
 use std::process::ExitCode;
-use store::{redact_url, AnyStore, Store};
+use store::{redact_url, AnyStore};
 
 /// How a command opens the database.
 #[derive(Clone, Copy)]
@@ -131,7 +131,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         return check(&mut store, format);
     }
     store.set_activity(activity(&cli.command));
-    store::with_backend!(&mut store, |s| execute(s, cli.command))
+    store::with_backend!(&mut store, |s| execute(s, &cli.db, cli.command))
 }
 
 /// `db check`: exit 1 when a problem is found.
@@ -150,8 +150,8 @@ fn check(store: &mut AnyStore, format: Format) -> Result<ExitCode> {
     Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Runs a command on the backend's own store.
-fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
+/// Runs a command on the backend's own store, opened from the URL `db`.
+fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Result<ExitCode> {
     let now = crate::clock::now();
     match command {
         Command::Customers(CustomersCommand::Import(a)) => {
@@ -264,12 +264,15 @@ fn execute<S: Store>(store: &mut S, command: Command) -> Result<ExitCode> {
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(store, cmd),
-        Command::Cycle(CycleCommand::Run { date, allow_future, lease, batch, format }) => {
+        Command::Cycle(CycleCommand::Run { date, allow_future, lease, batch, threads, format }) => {
             if !allow_future {
                 billing::cycle::ensure_ended(store, date, now)?;
             }
             let lease = std::time::Duration::from_secs(lease);
-            let report = crate::sources_cmd::cycle(store, date, (lease, batch), format == Format::Json)?;
+            let (url, _) = store::pool::split_url(db, store::PoolSettings::default())?;
+            let connect = || S::connect_url(&url);
+            let part = (lease, batch, threads);
+            let report = crate::sources_cmd::cycle(store, date, part, &connect, format == Format::Json)?;
             for (what, list) in output::not_invoiced(&report) {
                 for n in list {
                     note!("{what} {}: {}", n.customer, n.reason);

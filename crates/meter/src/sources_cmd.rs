@@ -301,16 +301,25 @@ fn worker_name() -> String {
 }
 
 /// A cycle run's worker on this process: it syncs each due customer it claims (each job with
-/// its bar, and a warning for jobs that rejected records), then invoices it.
+/// its bar, and a warning for jobs that rejected records), then invoices it; `threads` customers
+/// at a time where the backend allows, each on a connection of its own from `connect`.
 pub fn cycle<S: Store>(
     store: &mut S,
     date: NaiveDate,
-    (lease, batch): (std::time::Duration, u64),
+    (lease, batch, threads): (std::time::Duration, u64, usize),
+    connect: billing::workers::Connect<'_, S>,
     quiet: bool,
 ) -> Result<billing::cycle::CycleReport> {
     let key = source_key(store)?;
     let bar = Bar::counting("cycle", "customers", quiet);
     let sync = billing::workers::Syncing { key: key.as_ref(), now: &now, job_bar: &|job| job_bar(job, quiet) };
-    let worker = (worker_name(), lease, batch, &bar as &dyn Progress);
-    Ok(billing::workers::run_syncing(store, date, sync, worker, &mut |_| Ok(()), &mut warn_rejected)?)
+    let part = billing::workers::Part {
+        name: worker_name(),
+        lease,
+        batch,
+        progress: &bar as &dyn Progress,
+        threads,
+        connect: Some(connect),
+    };
+    Ok(billing::workers::run_syncing(store, date, sync, part, &|_| Ok(()), &warn_rejected)?)
 }

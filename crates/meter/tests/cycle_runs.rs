@@ -205,7 +205,7 @@ const KILLS: usize = 30;
 fn a_cycle_killed_at_random_points_is_completed_by_a_rerun(backend: Backend) {
     let _alone = one_at_a_time();
     let clock = std::time::Instant::now();
-    let (env, expected) = customers_with_calls(backend, 6, 150);
+    let (env, expected) = customers_with_calls(backend, 6, 300);
     env.snapshot("due.db");
     // The default lease (300 s): the rerun takes over what the killed run had claimed at once,
     // seeing that its process, on this host, has died.
@@ -315,6 +315,26 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     );
     for s in &survivors {
         assert_eq!(s.run.json()["job"].as_u64(), Some(id), "the workers share one run");
+    }
+}
+
+/// One process invoices several customers at once on PostgreSQL (`--threads`): each thread is a
+/// worker of the run with its own claims, named after the process, and together they invoice
+/// every customer once.
+#[test]
+fn one_process_with_several_threads_on_postgresql_invoices_each_customer_once() {
+    let _alone = one_at_a_time();
+    let (env, expected) = customers_with_calls(Backend::Postgres, 24, 200);
+    let run = env.meter(&cycle_args(&["--batch", "1", "--threads", "3"]));
+    run.assert_ok();
+    let invoiced = customers_in(&run.json(), "invoices");
+    assert_eq!(invoiced, expected.keys().cloned().collect::<Vec<_>>(), "every customer once, in id order");
+    audit(&env, &expected, true, "after one process with three threads");
+    let workers = query(&env, "SELECT DISTINCT worker FROM cycle_claims ORDER BY 1");
+    let process = &workers[0];
+    assert!(workers.len() >= 2, "the customers were invoiced by one thread only: {workers:?}");
+    for (i, w) in workers.iter().enumerate().skip(1) {
+        assert!(w.starts_with(&format!("{process}/")), "worker {i} `{w}` is not a thread of `{process}`");
     }
 }
 

@@ -90,6 +90,10 @@ pub trait Store {
     where
         Self: 'a;
 
+    /// Whether several [`Store::write_usage`] transactions, on several connections, run at once
+    /// (PostgreSQL), or one waits for the other (SQLite).
+    const CONCURRENT_USAGE: bool;
+
     /// A transaction that reads a consistent snapshot.
     fn read(&mut self) -> Result<Self::Tx<'_>>;
 

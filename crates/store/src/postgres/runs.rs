@@ -11,6 +11,9 @@ const RUN_COLUMNS: &str =
     "id, kind, to_char(date, 'YYYY-MM-DD'), state, total, done, invoiced, skipped, held, failed, \
                            started_at, updated_at, finished_at, error";
 
+/// Claims added at once from which a run refreshes the statistics of the claims.
+const ANALYZE_CLAIMS_FROM: u64 = 1_000;
+
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
@@ -19,18 +22,21 @@ impl crate::Runs for PgTx<'_> {
     fn start_run(&mut self, kind: RunKind, day: &str, now: rating::Micros) -> Result<(Run, bool)> {
         let (on, at) = (date(day)?, super::at(now)?);
         // Workers starting together: one inserts, the others wait for its commit and find its run.
-        let st = self.prepared(
+        let insert = self.prepared(
             "INSERT INTO runs (kind, date, state, started_at, updated_at) VALUES ($1, $2, 'running', $3, $3)
              ON CONFLICT (kind, date) WHERE state = 'running' DO NOTHING RETURNING id",
         )?;
-        let inserted = self.tx.query_opt(&st, &[&kind.as_str(), &on, &at])?;
-        let st = self
+        let select = self
             .prepared(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE kind = $1 AND date = $2 AND state = 'running'"))?;
-        let row = self
-            .tx
-            .query_opt(&st, &[&kind.as_str(), &on])?
-            .ok_or_else(|| StoreError::Corrupt(format!("the running {} run of {day} vanished", kind.as_str())))?;
-        Ok((run_of(&row)?, inserted.is_some()))
+        // The running run an insert gave way to can finish before the select reads it (its last
+        // worker commits in between): then the insert is tried again.
+        for _ in 0..3 {
+            let inserted = self.tx.query_opt(&insert, &[&kind.as_str(), &on, &at])?;
+            if let Some(row) = self.tx.query_opt(&select, &[&kind.as_str(), &on])? {
+                return Ok((run_of(&row)?, inserted.is_some()));
+            }
+        }
+        Err(StoreError::Corrupt(format!("the running {} run of {day} vanished", kind.as_str())))
     }
 
     fn save_run(&mut self, r: &Run) -> Result<()> {
@@ -78,7 +84,13 @@ impl crate::Runs for PgTx<'_> {
             "INSERT INTO cycle_claims (run_id, customer_pk, state)
              SELECT $1, pk, 'pending' FROM unnest($2::bigint[]) AS pk ON CONFLICT DO NOTHING",
         )?;
-        self.tx.execute(&st, &[&run_id, &customer_pks])?;
+        let added = self.tx.execute(&st, &[&run_id, &customer_pks])?;
+        // The planner's statistics of the claims, refreshed when a run adds many: planned for the
+        // table as it was before (empty, say), taking the next few claims past a key read and
+        // sorted every claim past it (100,000 customers: a sort spilled to disk per claim).
+        if added >= ANALYZE_CLAIMS_FROM {
+            self.tx.batch_execute("ANALYZE cycle_claims")?;
+        }
         Ok(())
     }
 

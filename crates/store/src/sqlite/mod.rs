@@ -31,6 +31,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_source_instances", include_str!("../../migrations/sqlite/0009_source_instances.sql")),
     ("0010_subscriptions", include_str!("../../migrations/sqlite/0010_subscriptions.sql")),
     ("0011_cycle_runs", include_str!("../../migrations/sqlite/0011_cycle_runs.sql")),
+    ("0012_billed_calls_invoice_by_key", include_str!("../../migrations/sqlite/0012_billed_calls_invoice_by_key.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
@@ -215,6 +216,8 @@ impl crate::OpenStore for SqliteStore {
 
 impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
+
+    const CONCURRENT_USAGE: bool = false;
 
     fn read(&mut self) -> Result<SqliteTx<'_>> {
         Ok(SqliteTx {

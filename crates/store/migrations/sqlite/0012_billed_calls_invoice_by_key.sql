@@ -1,0 +1,4 @@
+-- On PostgreSQL this migration makes the check that new billed calls name an invoice of their
+-- customer look the invoice up by its key. SQLite checks billed calls with its foreign keys, one
+-- lookup by key per row. Nothing changes here; the migration keeps both backends' lists of
+-- migrations the same.
