@@ -12,6 +12,7 @@ use crate::error::{BillingError, Result};
 use crate::metered::secrets::SecretKey;
 use crate::metered::sync::Outcome;
 use crate::metered::{configured, settings, SyncRequest};
+use crate::workers::Connect;
 use crate::Quiet;
 use chrono::{Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
@@ -35,6 +36,9 @@ pub struct Schedule {
     pub lease: Duration,
     /// The lease of the cycle's claims (see [`Worker::lease`]).
     pub cycle_lease: Duration,
+    /// Customers the cycle invoices at once where the backend allows (see
+    /// [`crate::workers::Part::threads`]), each on a connection of its own.
+    pub threads: usize,
 }
 
 impl Schedule {
@@ -114,6 +118,7 @@ pub fn tick<S: Store>(
     now: &(dyn Fn() -> Micros + Sync),
     schedule: &Schedule,
     holder: &str,
+    connect: Option<Connect<'_, S>>,
 ) -> Result<Tick> {
     let last = store.read()?.scheduler_day()?;
     let last = last
@@ -138,7 +143,7 @@ pub fn tick<S: Store>(
                 waiting = Some(format!("{day}: it has not begun yet for {customer} ({zone})"));
                 break;
             }
-            done.push(run_day(store, key, now, (schedule, holder), day)?);
+            done.push(run_day(store, key, now, (schedule, holder, connect), day)?);
             if let Some(busy) = lease(store, holder, schedule)? {
                 waiting = Some(format!("the lease went to another scheduler: {busy:?}"));
                 break;
@@ -166,7 +171,7 @@ fn run_day<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
     now: &(dyn Fn() -> Micros + Sync),
-    (schedule, holder): (&Schedule, &str),
+    (schedule, holder, connect): (&Schedule, &str, Option<Connect<'_, S>>),
     day: NaiveDate,
 ) -> Result<DayDoc> {
     let _span = tracing::info_span!("scheduler.day", %day).entered();
@@ -197,7 +202,7 @@ fn run_day<S: Store>(
     let worked = (|| -> Result<()> {
         pull(store, key, now, (schedule, holder), (from, to), &mut doc)?;
         step(store, &mut run, now(), |_| ())?;
-        let report = cycle(store, key, now, (schedule, holder), day)?;
+        let report = cycle(store, key, now, (schedule, holder, connect), day)?;
         step(store, &mut run, now(), |r| {
             (r.invoiced, r.skipped) = (report.invoices.len() as u64, report.skipped.len() as u64);
             (r.held, r.failed) = (report.held.len() as u64, report.failed.len() as u64);
@@ -289,22 +294,23 @@ fn renew<S: Store>(store: &mut S, holder: &str, schedule: &Schedule) -> Result<(
     Ok(())
 }
 
-/// The day's cycle, as one worker of its run.
+/// The day's cycle: this process's part of its run, on `schedule.threads` connections (the
+/// others opened by `connect`).
 fn cycle<S: Store>(
     store: &mut S,
     key: Option<&SecretKey>,
     now: &(dyn Fn() -> Micros + Sync),
-    (schedule, holder): (&Schedule, &str),
+    (schedule, holder, connect): (&Schedule, &str, Option<Connect<'_, S>>),
     day: NaiveDate,
 ) -> Result<CycleReport> {
-    // The lease is renewed before each customer the worker claims, too.
+    // The lease is renewed before each customer the workers claim, too.
     let part = crate::workers::Part {
         name: crate::workers::worker_name(),
         lease: schedule.cycle_lease,
         batch: crate::workers::DEFAULT_BATCH,
         progress: &Quiet,
-        threads: 1,
-        connect: None,
+        threads: schedule.threads,
+        connect,
     };
     let sync = crate::workers::Syncing { key, now, job_bar: &|_| Box::new(Quiet) };
     crate::workers::run_syncing(store, day, sync, part, &|s| renew(s, holder, schedule), &|_| {})
@@ -321,6 +327,7 @@ mod tests {
             overlap: 3,
             lease: Duration::from_secs(60),
             cycle_lease: Duration::from_secs(60),
+            threads: 1,
         }
     }
 

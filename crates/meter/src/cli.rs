@@ -239,6 +239,10 @@ pub struct SchedulerArgs {
     /// The lease of the cycle's claims, as `cycle run --lease`.
     #[arg(long, env = "METER_CYCLE_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub cycle_lease: u64,
+    /// Customers the cycle invoices at once, as `cycle run --threads`.
+    #[arg(long, default_value_t = billing::workers::DEFAULT_THREADS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub threads: usize,
     /// Run the days due now, then exit (cron, tests); without it the scheduler runs until stopped.
     #[arg(long)]
     pub once: bool,

@@ -24,6 +24,7 @@ pub fn scheduler(db: &str, a: SchedulerArgs) -> Result<ExitCode> {
         overlap: a.overlap,
         lease: Duration::from_secs(a.lease),
         cycle_lease: Duration::from_secs(a.cycle_lease),
+        threads: a.threads,
     };
     let key = crate::secret_key::load()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -31,7 +32,7 @@ pub fn scheduler(db: &str, a: SchedulerArgs) -> Result<ExitCode> {
         let settings = store::PoolSettings { activity: "the scheduler (meter scheduler)".into(), ..Default::default() };
         let billing = Billing::open(db, settings).await?;
         let mut complete = true;
-        run_loop(billing, schedule, key, a.once, |tick| {
+        run_loop((billing, db), schedule, key, a.once, |tick| {
             complete &= show(tick, a.format).is_ok() && ran_complete(tick);
         })
         .await?;
@@ -39,21 +40,32 @@ pub fn scheduler(db: &str, a: SchedulerArgs) -> Result<ExitCode> {
     })
 }
 
-/// Runs passes of the scheduler until stopped (Ctrl-C, SIGTERM), or one pass with `once`; hands
-/// each pass's outcome to `seen`. A pass that fails is logged, and the next one tries again.
+/// One pass of the scheduler on the backend's own store, the cycle's further threads connecting
+/// to `url`.
+fn tick<S: store::OpenStore>(
+    store: &mut S,
+    url: &str,
+    (key, schedule, holder): (Option<&SecretKey>, &Schedule, &str),
+) -> Result<Tick, billing::BillingError> {
+    let connect = || S::connect_url(url);
+    billing::scheduler::tick(store, key, &crate::clock::now, schedule, holder, Some(&connect))
+}
+
+/// Runs passes of the scheduler on `billing` until stopped (Ctrl-C, SIGTERM), or one pass with
+/// `once`; hands each pass's outcome to `seen`. A pass that fails is logged, and the next one
+/// tries again. The cycle's further threads open connections of their own to the URL `db`.
 pub async fn run_loop(
-    billing: Billing,
+    (billing, db): (Billing, &str),
     schedule: Schedule,
     key: Option<SecretKey>,
     once: bool,
     mut seen: impl FnMut(&Tick),
 ) -> Result<()> {
     let holder = billing::workers::worker_name();
+    let (url, _) = store::pool::split_url(db, store::PoolSettings::default())?;
     loop {
-        let (s, k, h) = (schedule.clone(), key.clone(), holder.clone());
-        let tick =
-            billing::run!(billing, |store| billing::scheduler::tick(store, k.as_ref(), &crate::clock::now, &s, &h))
-                .await;
+        let (s, k, h, url) = (schedule.clone(), key.clone(), holder.clone(), url.clone());
+        let tick = billing::run!(billing, |store| tick(store, &url, (k.as_ref(), &s, &h))).await;
         let wait = match &tick {
             Ok(t) => {
                 seen(t);
