@@ -457,7 +457,7 @@ pub fn doc_of(inv: &Invoice) -> InvoiceDoc {
     let w: Warnings = serde_json::from_str(&inv.warnings).unwrap_or_default();
     InvoiceDoc {
         id: Some(inv.id.to_string()),
-        status: Some(inv.status.clone()),
+        status: Some(inv.status.to_string()),
         customer: inv.customer.clone(),
         from: inv.from.clone(),
         to: inv.to.clone(),
@@ -493,7 +493,7 @@ pub fn delete<S: Store>(store: &mut S, id: &str) -> Result<u64> {
         }
         DeleteOutcome::NotFound => Err(BillingError::UnknownInvoice(id.to_owned())),
         DeleteOutcome::NotDraft => {
-            let status = tx.invoice(iid)?.map(|i| i.status).unwrap_or_default();
+            let status = tx.invoice(iid)?.map(|i| i.status.to_string()).unwrap_or_default();
             Err(BillingError::NotDraft(iid.to_string(), status))
         }
     }

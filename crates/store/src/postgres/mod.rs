@@ -15,8 +15,10 @@ mod copy;
 mod customers;
 mod decks;
 mod invoices;
+mod life;
 mod rates;
 mod runs;
+mod settings;
 mod sources;
 mod subscriptions;
 mod tls;
@@ -42,6 +44,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_source_instances", include_str!("../../migrations/postgres/0009_source_instances.sql")),
     ("0010_subscriptions", include_str!("../../migrations/postgres/0010_subscriptions.sql")),
     ("0011_cycle_runs", include_str!("../../migrations/postgres/0011_cycle_runs.sql")),
+    ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

@@ -6,9 +6,11 @@ mod check;
 mod customers;
 mod decks;
 mod invoices;
+mod life;
 mod open;
 mod rates;
 mod runs;
+mod settings;
 mod sources;
 mod subscriptions;
 mod writer;
@@ -31,6 +33,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_source_instances", include_str!("../../migrations/sqlite/0009_source_instances.sql")),
     ("0010_subscriptions", include_str!("../../migrations/sqlite/0010_subscriptions.sql")),
     ("0011_cycle_runs", include_str!("../../migrations/sqlite/0011_cycle_runs.sql")),
+    ("0013_invoice_life", include_str!("../../migrations/sqlite/0013_invoice_life.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
