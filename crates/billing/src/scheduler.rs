@@ -304,7 +304,7 @@ fn cycle<S: Store>(
         crate::workers::DEFAULT_BATCH,
         &Quiet as &dyn crate::Progress,
     );
-    let sync = crate::workers::Syncing { key, now, job_bar: &|_| Box::new(Quiet) };
+    let sync = crate::workers::Syncing { key, actor: "scheduler", now, job_bar: &|_| Box::new(Quiet) };
     crate::workers::run_syncing(store, day, sync, worker, &mut |s| renew(s, holder, schedule), &mut |_| {})
 }
 
