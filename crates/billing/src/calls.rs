@@ -13,7 +13,7 @@ use rating::calendar::day_range;
 use rating::{Account, Micros, Outcome};
 use std::collections::HashMap;
 use store::prelude::*;
-use store::{CallQuery, Customer, InvoiceId, Store};
+use store::{CallQuery, Customer, Store};
 
 /// Which calls to list; every field narrows the listing.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +22,7 @@ pub struct CallFilter {
     pub customer: Option<String>,
     /// Whole days `from..=to`, each in its customer's zone.
     pub days: Option<(NaiveDate, NaiveDate)>,
-    /// Only the calls on this invoice (`INV-000042` or `42`).
+    /// Only the calls on this invoice: its id (`D-42`, or `42`) or its number.
     pub invoice: Option<String>,
     pub status: Option<CallStatus>,
     /// Only calls of this call type (the one billed, else the one the deck gives now).
@@ -93,7 +93,7 @@ fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K)
     let invoice = match &filter.invoice {
         Some(id) => {
             let unknown = || BillingError::UnknownInvoice(id.clone());
-            let iid = id.parse::<InvoiceId>().map_err(|_| unknown())?;
+            let iid = crate::invoice::resolve(&mut tx, id)?;
             Some(tx.invoice(iid)?.ok_or_else(unknown)?)
         }
         None => None,

@@ -115,6 +115,7 @@ pub fn run_cycle<S: Store>(
         batch: crate::workers::DEFAULT_BATCH,
         progress: &quiet,
         sync: None,
+        actor: "cycle",
     };
     run_cycle_as(store, date, now, guard, &mut worker, held)
 }
@@ -159,7 +160,8 @@ pub(crate) enum Due {
 /// Invoices one due customer's period in its own transaction, unless it is invoiced already,
 /// its sync failed, or the guard holds it. The worker's claim of the customer in the run
 /// (`claim`: the run and the worker) is settled as invoiced in that same transaction, so that an
-/// invoice and its settled claim commit together, in one commit per customer.
+/// invoice and its settled claim commit together, in one commit per customer. `by` (`cycle` or
+/// `scheduler`) is recorded as the invoice's creator.
 pub(crate) fn invoice_due<S: Store>(
     store: &mut S,
     pricing: &Pricing,
@@ -167,7 +169,7 @@ pub(crate) fn invoice_due<S: Store>(
     (from, to): (NaiveDate, NaiveDate),
     now: Micros,
     (sync_failed, guard): (Option<&str>, Guard),
-    claim: (i64, &str),
+    (claim, by): ((i64, &str), &str),
 ) -> Result<Due> {
     // An invoiced period needs neither its sync nor its sources: it is skipped before they are asked.
     if let Some(reason) = invoiced(&mut store.read()?, &c, (from, to))? {
@@ -188,7 +190,7 @@ pub(crate) fn invoice_due<S: Store>(
     }
     let req = InvoiceRequest { customer: c.id.clone(), from, to, call_types: None };
     let extras = CycleExtras { late: late_periods(&mut tx, &c, from)?, coming: to.succ_opt() };
-    match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, now, &extras) {
+    match create_in(&mut tx, pricing, &c, &req, InvoiceKind::Cycle, (now, by), &extras) {
         Ok(doc) => {
             tx.settle_claim(claim.0, c.pk, claim.1, store::ClaimOutcome::Invoiced, "")?;
             tracing::debug_span!("commit").in_scope(|| tx.commit())?;

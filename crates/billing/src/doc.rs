@@ -19,6 +19,44 @@ pub struct InvoiceDoc {
     pub total: String,
     pub unrated: Vec<TypeCount>,
     pub already_billed: u64,
+    /// A stored invoice's number, issue and due dates: `null` for a draft, absent on a preview.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<Option<String>>,
+    /// Every change of its state, in order (`invoice show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventDoc>>,
+}
+
+/// A change of an invoice's state: when (UTC), what, by whom, and why a void was made or which
+/// line was added or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventDoc {
+    pub at: String,
+    pub what: String,
+    pub by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+}
+
+/// An invoice in `invoice list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub number: Option<String>,
+    pub customer: String,
+    pub from: String,
+    pub to: String,
+    pub status: String,
+    pub currency: String,
+    pub total: String,
+    pub issued: Option<String>,
+    pub due: Option<String>,
 }
 
 /// One invoice line. A usage line has a call type and its calls and seconds (a late one, calls

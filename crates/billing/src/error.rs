@@ -61,6 +61,27 @@ pub enum BillingError {
     UnknownInvoice(String),
     #[error("invoice {0} is {1}: only draft invoices can be deleted")]
     NotDraft(String, String),
+    /// An invoice not in the state a change needs: `needs` says which.
+    #[error("invoice {id} is {status}: {needs}")]
+    WrongState { id: String, status: store::InvoiceStatus, needs: &'static str },
+    /// A line number past the invoice's lines.
+    #[error("invoice {id} has {lines} lines: there is no line {line}")]
+    NoLine { id: String, line: usize, lines: usize },
+    /// A line that is not a manual one, asked to be removed.
+    #[error("line {line} of invoice {id} is a {kind} line: only manual lines can be removed")]
+    NotManual { id: String, line: usize, kind: &'static str },
+    /// A manual line's amount that is not one.
+    #[error("amount `{value}`: {reason}")]
+    BadAmount { value: String, reason: String },
+    /// A text given for an invoice (a line's description, a void's reason) that cannot be kept.
+    #[error("the {what} {reason}")]
+    BadText { what: &'static str, reason: String },
+    /// A setting this installation does not have.
+    #[error("unknown setting `{0}` (known: invoice_prefix, company_name, company_address, tax_id, logo_file, payment_terms, footer)")]
+    UnknownSetting(String),
+    /// A value a setting cannot take.
+    #[error("setting {name}: {reason}")]
+    BadSetting { name: String, reason: String },
     #[error("{0}")]
     NothingToBill(String),
     /// A range of days whose first day is after its last.

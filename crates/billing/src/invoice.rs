@@ -1,6 +1,6 @@
 //! Invoices: preview, create, show and delete (contract sections 4 and 5).
 
-use crate::doc::{InvoiceDoc, LineDoc, TypeCount, Warnings};
+use crate::doc::{EventDoc, InvoiceDoc, LineDoc, TypeCount, Warnings};
 use crate::error::{BillingError, Result};
 use crate::metered::guard::Guard;
 use crate::pricing::{bill_call, call_of, explain_unrated, tiers, Pricing};
@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::prelude::*;
 use store::{
-    BalanceKey, CallQuery, Customer, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind,
-    NewBilledCall, NewInvoice, Store, StoreTx, Subscription,
+    BalanceKey, CallQuery, Customer, DeleteOutcome, EventKind, Invoice, InvoiceEvent, InvoiceId, InvoiceKind,
+    InvoiceLine, LineKind, NewBilledCall, NewInvoice, Store, StoreTx, Subscription,
 };
 use tracing::info_span;
 
@@ -377,6 +377,10 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
         total: c.lines.total()?.to_string(),
         unrated: w.unrated,
         already_billed: w.already_billed,
+        number: None,
+        issued: None,
+        due: None,
+        events: None,
     };
     Ok(Preview { doc, reason, unrated_notes })
 }
@@ -391,15 +395,15 @@ pub(crate) struct CycleExtras {
     pub coming: Option<NaiveDate>,
 }
 
-/// Creates an invoice in an open write transaction; `Err(NothingToBill)` when it would have no
-/// line.
+/// Creates an invoice in an open write transaction, at `now` by `by` (its `created` event);
+/// `Err(NothingToBill)` when it would have no line.
 pub(crate) fn create_in<T: StoreTx>(
     tx: &mut T,
     pricing: &Pricing,
     customer: &Customer,
     req: &InvoiceRequest,
     kind: InvoiceKind,
-    now: Micros,
+    (now, by): (Micros, &str),
     extras: &CycleExtras,
 ) -> Result<InvoiceDoc> {
     let c = compute(tx, pricing, customer, req, true, &extras.late)?;
@@ -431,6 +435,7 @@ pub(crate) fn create_in<T: StoreTx>(
         days: recurring.days,
     };
     let id = tracing::debug_span!("insert_invoice", calls = new.calls.len()).in_scope(|| tx.insert_invoice(&new))?;
+    tx.add_event(id, &InvoiceEvent { at: now, what: EventKind::Created, by: by.to_owned(), detail: None })?;
     let stored = tracing::debug_span!("read_invoice")
         .in_scope(|| tx.invoice(id))?
         .ok_or_else(|| BillingError::UnknownInvoice(id.to_string()))?;
@@ -438,8 +443,14 @@ pub(crate) fn create_in<T: StoreTx>(
 }
 
 /// Creates a draft invoice for the request, in one transaction, unless `guard` finds that its
-/// calls may be incomplete.
-pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros, guard: Guard) -> Result<InvoiceDoc> {
+/// calls may be incomplete; `by` (the operator) is recorded as its creator.
+pub fn create<S: Store>(
+    store: &mut S,
+    req: &InvoiceRequest,
+    now: Micros,
+    by: &str,
+    guard: Guard,
+) -> Result<InvoiceDoc> {
     let _span = info_span!("invoice.create", customer = %req.customer).entered();
     check_range(req)?;
     guard.ensure(store, &req.customer, (req.from, req.to), now)?;
@@ -447,17 +458,17 @@ pub fn create<S: Store>(store: &mut S, req: &InvoiceRequest, now: Micros, guard:
     let customer =
         tx.customer_for_update(&req.customer)?.ok_or_else(|| BillingError::UnknownCustomer(req.customer.clone()))?;
     let pricing = crate::pricing::load(&mut tx)?;
-    let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, now, &CycleExtras::default())?;
+    let doc = create_in(&mut tx, &pricing, &customer, req, InvoiceKind::Manual, (now, by), &CycleExtras::default())?;
     tracing::debug_span!("commit").in_scope(|| tx.commit())?;
     Ok(doc)
 }
 
-/// The document of a stored invoice.
+/// The document of a stored invoice, with its events.
 pub fn doc_of(inv: &Invoice) -> InvoiceDoc {
     let w: Warnings = serde_json::from_str(&inv.warnings).unwrap_or_default();
     InvoiceDoc {
         id: Some(inv.id.to_string()),
-        status: Some(inv.status.clone()),
+        status: Some(inv.status.to_string()),
         customer: inv.customer.clone(),
         from: inv.from.clone(),
         to: inv.to.clone(),
@@ -467,17 +478,46 @@ pub fn doc_of(inv: &Invoice) -> InvoiceDoc {
         total: inv.total.to_string(),
         unrated: w.unrated,
         already_billed: w.already_billed,
+        number: Some(inv.number.clone()),
+        issued: Some(inv.issued.clone()),
+        due: Some(inv.due.clone()),
+        events: Some(events_of(inv)),
     }
 }
 
-fn parse_id(id: &str) -> Result<InvoiceId> {
-    id.parse::<InvoiceId>().map_err(|_| BillingError::UnknownInvoice(id.to_owned()))
+/// The events of an invoice as shown.
+pub fn events_of(inv: &Invoice) -> Vec<EventDoc> {
+    inv.events
+        .iter()
+        .map(|e| {
+            let voided = e.what == EventKind::Voided;
+            let line = matches!(e.what, EventKind::LineAdded | EventKind::LineRemoved);
+            EventDoc {
+                at: crate::time::format_utc(e.at),
+                what: e.what.as_str().to_owned(),
+                by: e.by.clone(),
+                reason: e.detail.clone().filter(|_| voided),
+                line: e.detail.clone().filter(|_| line),
+            }
+        })
+        .collect()
 }
 
-/// A stored invoice.
+/// The invoice an operator names: by its number (`INV-000042`, any prefix it was given), else by
+/// its id (`D-42`, the number alone, or the id's earlier form `INV-000042`). Numbers come first:
+/// an id never looks like a number.
+pub(crate) fn resolve<T: StoreTx>(tx: &mut T, text: &str) -> Result<InvoiceId> {
+    if let Some(id) = tx.invoice_by_number(text.trim())? {
+        return Ok(id);
+    }
+    text.parse::<InvoiceId>().map_err(|_| BillingError::UnknownInvoice(text.to_owned()))
+}
+
+/// A stored invoice, with its events.
 pub fn show<S: Store>(store: &mut S, id: &str) -> Result<InvoiceDoc> {
     let mut tx = store.read()?;
-    let inv = tx.invoice(parse_id(id)?)?.ok_or_else(|| BillingError::UnknownInvoice(id.to_owned()))?;
+    let iid = resolve(&mut tx, id)?;
+    let inv = tx.invoice(iid)?.ok_or_else(|| BillingError::UnknownInvoice(id.to_owned()))?;
     Ok(doc_of(&inv))
 }
 
@@ -485,7 +525,7 @@ pub fn show<S: Store>(store: &mut S, id: &str) -> Result<InvoiceDoc> {
 pub fn delete<S: Store>(store: &mut S, id: &str) -> Result<u64> {
     let _span = info_span!("invoice.delete", invoice = %id).entered();
     let mut tx = store.write_usage()?;
-    let iid = parse_id(id)?;
+    let iid = resolve(&mut tx, id)?;
     match tx.delete_invoice(iid)? {
         DeleteOutcome::Deleted { calls_released } => {
             tx.commit()?;
@@ -493,7 +533,7 @@ pub fn delete<S: Store>(store: &mut S, id: &str) -> Result<u64> {
         }
         DeleteOutcome::NotFound => Err(BillingError::UnknownInvoice(id.to_owned())),
         DeleteOutcome::NotDraft => {
-            let status = tx.invoice(iid)?.map(|i| i.status).unwrap_or_default();
+            let status = tx.invoice(iid)?.map(|i| i.status.to_string()).unwrap_or_default();
             Err(BillingError::NotDraft(iid.to_string(), status))
         }
     }

@@ -312,7 +312,7 @@ fn cycle<S: Store>(
         threads: schedule.threads,
         connect,
     };
-    let sync = crate::workers::Syncing { key, now, job_bar: &|_| Box::new(Quiet) };
+    let sync = crate::workers::Syncing { key, actor: "scheduler", now, job_bar: &|_| Box::new(Quiet) };
     crate::workers::run_syncing(store, day, sync, part, &|s| renew(s, holder, schedule), &|_| {})
 }
 

@@ -54,12 +54,16 @@ pub struct Worker<'a, S> {
     pub progress: &'a dyn Progress,
     /// The sync before each customer's invoice, if any.
     pub sync: Option<&'a mut SyncFirst<'a, S>>,
+    /// Who the invoices are recorded as made by: `cycle`, or `scheduler` for its runs.
+    pub actor: &'static str,
 }
 
 /// What a worker that syncs first needs: the key of the sources' secrets, the clock, and a
 /// progress display for each sync job.
 pub struct Syncing<'a> {
     pub key: Option<&'a crate::metered::secrets::SecretKey>,
+    /// Who the invoices are recorded as made by: `cycle`, or `scheduler` for its runs.
+    pub actor: &'static str,
     pub now: &'a (dyn Fn() -> Micros + Sync),
     pub job_bar: &'a (dyn Fn(&store::Job) -> Box<dyn Progress> + Sync),
 }
@@ -112,8 +116,14 @@ pub fn run_syncing<S: Store>(
             syncer.done.drain(..).for_each(|j| finished(&j));
             held
         };
-        let mut worker =
-            Worker { name, lease: part.lease, batch: part.batch, progress: part.progress, sync: Some(&mut sync_first) };
+        let mut worker = Worker {
+            name,
+            lease: part.lease,
+            batch: part.batch,
+            progress: part.progress,
+            sync: Some(&mut sync_first),
+            actor: sync.actor,
+        };
         work(s, date, now, (&[], guard), &mut worker, joining)
     };
     let connect = match part.connect {
@@ -344,7 +354,7 @@ fn one<S: Store>(
     if let (None, Some(sync)) = (&sync_failed, worker.sync.as_mut()) {
         sync_failed = sync(store, c, days)?;
     }
-    let claim = (run.id, worker.name.as_str());
+    let claim = ((run.id, worker.name.as_str()), worker.actor);
     Ok(match invoice_due(store, pricing, c.clone(), days, now, (sync_failed.as_deref(), guard), claim) {
         Ok(Due::Created(doc)) => (Settled::Invoiced(doc), String::new()),
         Ok(Due::Skipped(reason)) => (Settled::Not(ClaimOutcome::Skipped), reason),

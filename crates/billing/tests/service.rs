@@ -196,7 +196,8 @@ async fn concurrent_invoices_are_those_previewed_and_the_database_adds_up(url: S
         .map(|customer| {
             let billing = billing.clone();
             tokio::spawn(async move {
-                billing::run!(billing, |store| invoice::create(store, &november(customer), 0, Guard::Off)).await
+                billing::run!(billing, |store| invoice::create(store, &november(customer), 0, "tester", Guard::Off))
+                    .await
             })
         })
         .collect();

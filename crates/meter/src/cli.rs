@@ -73,12 +73,21 @@ pub enum Command {
         after_help = "Example:\n  meter numbers import numbers.csv\n  meter numbers list --customer acme"
     )]
     Numbers(NumbersCommand),
-    /// Invoices: preview, create, show and delete.
+    /// Invoices: preview, create, list, show and delete; a draft's manual lines; finalize and void.
     #[command(
         subcommand,
-        after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31"
+        after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31\n  \
+            meter invoice finalize D-12 D-13"
     )]
     Invoice(InvoiceCommand),
+    /// The installation's settings: the invoice numbers' prefix, the seller's details, the
+    /// default payment terms.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter settings set invoice_prefix ACME-\n  meter settings set logo_file logo.png\n  \
+            meter settings list"
+    )]
+    Settings(SettingsCommand),
     /// Calls: list calls with their status, rate and invoice.
     #[command(
         subcommand,
@@ -565,20 +574,134 @@ pub enum InvoiceCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Show an invoice.
-    #[command(after_help = "Example:\n  meter invoice show INV-000042")]
+    /// Show an invoice: its lines, number, dates and what happened to it.
+    #[command(after_help = "Example:\n  meter invoice show D-42\n  meter invoice show INV-000007")]
     Show {
-        /// The invoice id (INV-000042, or 42).
+        /// The invoice: its id (D-42, or 42) or its number (INV-000007).
         id: String,
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Delete a draft invoice; its calls and allowance draws are released to be billed again.
-    #[command(after_help = "Example:\n  meter invoice delete INV-000042")]
+    #[command(after_help = "Example:\n  meter invoice delete D-42")]
     Delete {
-        /// The invoice id (INV-000042, or 42).
+        /// The invoice id (D-42, or 42).
         id: String,
+    },
+    /// List invoices, newest first; every filter given narrows the listing.
+    #[command(
+        after_help = "Example:\n  meter invoice list --customer acme --status final --from 2026-01-01 --to 2026-03-31"
+    )]
+    List {
+        /// Only this customer's invoices.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Only invoices with this status.
+        #[arg(long, value_enum)]
+        status: Option<InvoiceStatusArg>,
+        /// With --to: only invoices whose days overlap --from..--to.
+        #[arg(long, value_parser = parse_date, requires = "to")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_parser = parse_date, requires = "from")]
+        to: Option<NaiveDate>,
+        /// Output: `text` (a table) or `json` (`{"invoices": [...]}`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Add a manual line to a draft (a negative amount is a credit); the total follows.
+    #[command(after_help = "Example:\n  meter invoice add-line D-42 --description \"Outage credit\" --amount -5.00")]
+    AddLine {
+        /// The draft's id (D-42, or 42).
+        id: String,
+        /// What the line is for.
+        #[arg(long)]
+        description: String,
+        /// The amount, with at most 2 decimals, not zero; negative for a credit.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// Output: `text` (the invoice) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove the N-th line (from 1, as `invoice show` lists them) of a draft: a manual line.
+    #[command(after_help = "Example:\n  meter invoice remove-line D-42 3")]
+    RemoveLine {
+        /// The draft's id (D-42, or 42).
+        id: String,
+        /// The line's number, from 1.
+        #[arg(value_parser = clap::value_parser!(u64).range(1..))]
+        line: u64,
+        /// Output: `text` (the invoice) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Finalize drafts, in the order given, each on its own: each gets the next invoice number,
+    /// an issue date (today in the customer's zone) and a due date. A final invoice never
+    /// changes. Exits 1 when any failed, leaving the others final.
+    #[command(after_help = "Example:\n  meter invoice finalize D-42 D-43")]
+    Finalize {
+        /// The drafts' ids (D-42, or 42).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Output: `text` or `json` (`{"invoices": [...], "failed": [{"id", "reason"}]}`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Void a final invoice: it keeps its number, lines and document, and its calls, allowance
+    /// draws and subscription days are released for a corrected invoice. A draft is deleted
+    /// instead.
+    #[command(after_help = "Example:\n  meter invoice void INV-000007 --reason \"wrong rate for toll-free calls\"")]
+    Void {
+        /// The invoice: its id (D-42) or its number (INV-000007).
+        id: String,
+        /// Why, kept with the invoice.
+        #[arg(long)]
+        reason: String,
+        /// Output: `text` or `json` (the invoice).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InvoiceStatusArg {
+    Draft,
+    Final,
+    Void,
+}
+
+impl From<InvoiceStatusArg> for store::InvoiceStatus {
+    fn from(s: InvoiceStatusArg) -> Self {
+        match s {
+            InvoiceStatusArg::Draft => store::InvoiceStatus::Draft,
+            InvoiceStatusArg::Final => store::InvoiceStatus::Final,
+            InvoiceStatusArg::Void => store::InvoiceStatus::Void,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Set a setting; an empty VALUE removes it (its default applies). Names: invoice_prefix
+    /// (1 to 12 printable characters, no spaces; `INV-` by default), company_name,
+    /// company_address, tax_id, logo_file (a PNG, JPEG or SVG file of at most 1 MiB, stored in
+    /// the database), payment_terms (days from issue to due for customers without their own; 30
+    /// by default), footer.
+    #[command(after_help = "Example:\n  meter settings set invoice_prefix ACME-\n  \
+        meter settings set company_name \"Acme Telecom LLC\"\n  meter settings set payment_terms 15")]
+    Set {
+        name: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List every setting with its value (the default's when not set).
+    #[command(after_help = "Example:\n  meter settings list --format json")]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -588,7 +711,7 @@ pub enum CallsCommand {
     /// charge, invoice and the rate applied. Every filter given narrows the listing.
     #[command(
         after_help = "Example:\n  meter calls list --customer acme --from 2026-01-01 --to 2026-01-31 --format csv > calls.csv\n  \
-            meter calls list --invoice INV-000042\n  meter calls list --status unrated --number 1212555"
+            meter calls list --invoice D-42\n  meter calls list --status unrated --number 1212555"
     )]
     List {
         /// Only this customer's calls (default: every customer's).
@@ -600,7 +723,7 @@ pub enum CallsCommand {
         /// Last day, inclusive, in each customer's time zone (with --from).
         #[arg(long, value_parser = parse_date, requires = "from")]
         to: Option<NaiveDate>,
-        /// Only the calls on this invoice (INV-000042, or 42).
+        /// Only the calls on this invoice: its id (D-42, or 42) or its number.
         #[arg(long)]
         invoice: Option<String>,
         /// Only calls with this status.

@@ -47,7 +47,11 @@ fn status(e: &BillingError) -> u8 {
         | BillingError::BadSourceName { .. }
         | BillingError::UnknownSource { .. }
         | BillingError::Cleartext(_)
-        | BillingError::NotEnded { .. } => USAGE,
+        | BillingError::NotEnded { .. }
+        | BillingError::BadAmount { .. }
+        | BillingError::BadText { .. }
+        | BillingError::UnknownSetting(_)
+        | BillingError::BadSetting { .. } => USAGE,
         _ => FAILURE,
     }
 }
@@ -61,6 +65,19 @@ fn message(e: &BillingError) -> String {
         BillingError::Mapping(m) => mapping(m),
         BillingError::Cleartext(why) => format!("{why}; use https, or pass --allow-insecure to save it anyway"),
         BillingError::NotEnded { .. } => format!("{e}; pass --allow-future to invoice it anyway"),
+        BillingError::BadAmount { value, reason } => {
+            format!("--amount {value}: {reason} (at most 2 decimals, not zero; negative for a credit)")
+        }
+        BillingError::BadText { what, reason } => format!("--{what} {reason}"),
+        BillingError::WrongState { status: store::InvoiceStatus::Draft, needs, .. } if needs.contains("voided") => {
+            format!("{e}: delete a draft with `meter invoice delete`")
+        }
+        BillingError::WrongState { status: store::InvoiceStatus::Final, .. } => {
+            format!("{e}: void it with `meter invoice void ID --reason TEXT` and make a corrected invoice")
+        }
+        BillingError::NotDraft(_, status) if status == "final" => {
+            format!("{e}: void it with `meter invoice void ID --reason TEXT`")
+        }
         BillingError::SourceNotConfigured { name, .. } if name == "netsapiens" || name == "brightlink" => {
             format!("{e}: set it up with `meter sources set {name} --url …`")
         }

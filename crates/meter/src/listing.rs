@@ -129,7 +129,7 @@ const TABLE_HEADER: [&str; 12] =
     ["Start", "Source/id", "Dir", "From", "To", "Type", "Dur", "Bill s", "Status", "Charge", "Invoice", "Rate"];
 
 /// The narrowest each column is: room for every value of the columns whose values are known
-/// (`outbound`, `unanswered`, `INV-000001`), whether or not the sample holds them.
+/// (`outbound`, `unanswered`, invoice ids up to `D-99999999`), whether or not the sample holds them.
 const MIN_WIDTHS: [usize; 12] = [0, 0, 8, 0, 0, 0, 0, 0, 10, 0, 10, 0];
 
 /// The text table, times in the customer's zone.

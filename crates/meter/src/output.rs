@@ -56,6 +56,12 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
         (Some(id), Some(status)) => o.push_str(&format!("Invoice {id} ({status})\n")),
         _ => o.push_str("Invoice preview (nothing is saved)\n"),
     }
+    if let Some(Some(number)) = &doc.number {
+        o.push_str(&format!("Number    {}\n", printable(number)));
+    }
+    if let (Some(Some(issued)), Some(Some(due))) = (&doc.issued, &doc.due) {
+        o.push_str(&format!("Issued    {issued}, due {due}\n"));
+    }
     o.push_str(&format!("Customer  {}\nPeriod    {} to {}\n", printable(&doc.customer), doc.from, doc.to));
     if let Some(types) = &doc.call_types {
         o.push_str(&format!("Types     {}\n", printable(&types.join(", "))));
@@ -125,7 +131,95 @@ pub fn invoice(doc: &InvoiceDoc, reason: Option<&str>, unrated_notes: &[String],
             o.push_str(&format!("  - {}\n", printable(&w)));
         }
     }
+    if let Some(events) = doc.events.as_deref().filter(|e| !e.is_empty()) {
+        o.push_str("\nHistory\n");
+        for e in events {
+            let what = e.what.replace('_', " ");
+            let why = match (&e.reason, &e.line) {
+                (Some(reason), _) => format!(": {}", printable(reason)),
+                (None, Some(line)) => format!(": line {}", printable(line)),
+                (None, None) => String::new(),
+            };
+            o.push_str(&format!("  {}  {what} by {}{why}\n", e.at, printable(&e.by)));
+        }
+    }
     Ok(out!("{o}")?)
+}
+
+/// `invoice list`: `{"invoices": [...]}`, or a table.
+pub fn invoice_list(rows: &[billing::doc::InvoiceRow], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "invoices": rows }));
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                opt(&r.number),
+                r.customer.clone(),
+                r.from.clone(),
+                r.to.clone(),
+                r.status.clone(),
+                format!("{} {}", r.currency, r.total),
+                opt(&r.issued),
+                opt(&r.due),
+            ]
+        })
+        .collect();
+    table(&["Id", "Number", "Customer", "From", "To", "Status", "Total", "Issued", "Due"], &cells)?;
+    Ok(outln!("{} invoices", rows.len())?)
+}
+
+/// What `invoice finalize` did: the invoices finalized, and those that were not, with why.
+pub fn finalized(done: &[InvoiceDoc], failed: &[(String, String)], format: Format) -> Result<()> {
+    if format == Format::Json {
+        let failed: Vec<_> =
+            failed.iter().map(|(id, reason)| serde_json::json!({"id": id, "reason": reason})).collect();
+        return json(&serde_json::json!({ "invoices": done, "failed": failed }));
+    }
+    for d in done {
+        outln!(
+            "finalized {} as {}: {} {}, issued {}, due {}",
+            d.id.as_deref().unwrap_or("?"),
+            printable(&d.number.clone().flatten().unwrap_or_default()),
+            d.currency,
+            d.total,
+            d.issued.clone().flatten().unwrap_or_default(),
+            d.due.clone().flatten().unwrap_or_default()
+        )?;
+    }
+    for (id, reason) in failed {
+        outln!("not finalized {}: {}", printable(id), printable(reason))?;
+    }
+    Ok(())
+}
+
+/// Settings: `{"settings": [...]}`, or one line each.
+pub fn settings(list: &[billing::settings::SettingDoc], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "settings": list }));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|s| {
+            let mut value = s.value.clone().unwrap_or_else(|| "(not set)".into());
+            if let (Some(kind), Some(bytes)) = (&s.media_type, s.bytes) {
+                value = format!("{value} ({kind}, {bytes} bytes, stored)");
+            }
+            let value = value.replace('\n', " / ");
+            let whose = if s.set {
+                "set"
+            } else if s.value.is_some() {
+                "default"
+            } else {
+                ""
+            };
+            vec![s.name.clone(), value, whose.to_owned()]
+        })
+        .collect();
+    table(&["Setting", "Value", ""], &rows)
 }
 
 /// The due customers a cycle did not invoice, by what became of them.

@@ -2,7 +2,7 @@
 
 use crate::cli::{
     CallsCommand, CdrsCommand, Cli, Command, CustomersCommand, CycleCommand, DbCommand, DecksCommand, Format,
-    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand, SubscriptionsCommand,
+    ImportOnly, InvoiceCommand, PlansCommand, RatesCommand, SettingsCommand, SubscriptionsCommand,
 };
 use crate::escape::printable;
 use crate::failure::Usage;
@@ -12,6 +12,7 @@ use crate::stdout::{note, outln};
 use anyhow::Result;
 use billing::calls::CallFilter;
 use billing::invoice::InvoiceRequest;
+use billing::life::{By, ListFilter};
 use billing::listing::RateFilter;
 use billing::metered::guard::Guard;
 use std::process::ExitCode;
@@ -39,7 +40,8 @@ fn opening(command: &Command) -> Opening {
         Command::Rates(RatesCommand::List { .. })
         | Command::Decks(DecksCommand::List { .. })
         | Command::Numbers(NumbersCommand::List { .. })
-        | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. })
+        | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. } | InvoiceCommand::List { .. })
+        | Command::Settings(SettingsCommand::List { .. })
         | Command::Calls(CallsCommand::List { .. })
         | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
         | Command::Plans(PlansCommand::List { .. })
@@ -84,6 +86,12 @@ fn activity(command: &Command) -> &'static str {
         | Command::Numbers(_) => "an import (meter … import)",
         Command::Invoice(InvoiceCommand::Create { .. }) => "an invoice creation (meter invoice create)",
         Command::Invoice(InvoiceCommand::Delete { .. }) => "an invoice deletion (meter invoice delete)",
+        Command::Invoice(InvoiceCommand::Finalize { .. }) => "a finalization of invoices (meter invoice finalize)",
+        Command::Invoice(InvoiceCommand::Void { .. }) => "an invoice's voiding (meter invoice void)",
+        Command::Invoice(InvoiceCommand::AddLine { .. } | InvoiceCommand::RemoveLine { .. }) => {
+            "a change of a draft invoice's lines (meter invoice add-line / remove-line)"
+        }
+        Command::Settings(_) => "a change of settings (meter settings set)",
         Command::Cycle(_) => "a billing cycle (meter cycle run)",
         Command::Sync(_) => "a sync of call records (meter sync)",
         Command::Sources(_) => "a change of source settings (meter sources)",
@@ -216,8 +224,64 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
             let req = InvoiceRequest { customer: a.customer, from: a.from, to: a.to, call_types: a.call_types };
             let key = if force { None } else { crate::sources_cmd::source_key(store)? };
             let guard = if force { Guard::Off } else { Guard::On(key.as_ref()) };
-            let doc = billing::invoice::create(store, &req, now, guard)?;
+            let doc = billing::invoice::create(store, &req, now, &crate::actor::actor(), guard)?;
             output::invoice(&doc, None, &[], a.format)?;
+        }
+        Command::Invoice(InvoiceCommand::List { customer, status, from, to, format }) => {
+            let filter = ListFilter { customer, status: status.map(Into::into), days: from.zip(to) };
+            output::invoice_list(&billing::life::list(store, &filter)?, format)?;
+        }
+        Command::Invoice(InvoiceCommand::AddLine { id, description, amount, format }) => {
+            let who = crate::actor::actor();
+            let doc = billing::life::add_line(store, &id, &description, &amount, By { who: &who, at: now })?;
+            output::invoice(&doc, None, &[], format)?;
+        }
+        Command::Invoice(InvoiceCommand::RemoveLine { id, line, format }) => {
+            let who = crate::actor::actor();
+            let line = usize::try_from(line).unwrap_or(usize::MAX);
+            let doc = billing::life::remove_line(store, &id, line, By { who: &who, at: now })?;
+            output::invoice(&doc, None, &[], format)?;
+        }
+        Command::Invoice(InvoiceCommand::Finalize { ids, format }) => {
+            let who = crate::actor::actor();
+            let mut done = Vec::new();
+            let mut failed = Vec::new();
+            // Each on its own, in the order given: one that fails leaves the others final.
+            for id in ids {
+                match billing::life::finalize(store, &id, By { who: &who, at: now }) {
+                    Ok(doc) => done.push(doc),
+                    Err(e) => {
+                        let (reason, _) = crate::failure::report(&anyhow::Error::from(e));
+                        let reason = reason.trim_start_matches("error: ").to_owned();
+                        note!("error: cannot finalize {id}: {reason}");
+                        failed.push((id, reason));
+                    }
+                }
+            }
+            output::finalized(&done, &failed, format)?;
+            if !failed.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Invoice(InvoiceCommand::Void { id, reason, format }) => {
+            let who = crate::actor::actor();
+            let (doc, released) = billing::life::void(store, &id, &reason, By { who: &who, at: now })?;
+            match format {
+                Format::Json => output::invoice(&doc, None, &[], format)?,
+                Format::Text => outln!(
+                    "voided invoice {} ({}): {released} calls, its allowance draws and subscription days released \
+                     to be billed again",
+                    doc.id.as_deref().unwrap_or(&id),
+                    doc.number.clone().flatten().unwrap_or_default()
+                )?,
+            }
+        }
+        Command::Settings(SettingsCommand::Set { name, value, format }) => {
+            let doc = billing::settings::set(store, &name, &value, now)?;
+            output::settings(std::slice::from_ref(&doc), format)?;
+        }
+        Command::Settings(SettingsCommand::List { format }) => {
+            output::settings(&billing::settings::list(store)?, format)?;
         }
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
             let doc = billing::invoice::show(store, &id)?;

@@ -312,7 +312,8 @@ pub fn cycle<S: Store>(
 ) -> Result<billing::cycle::CycleReport> {
     let key = source_key(store)?;
     let bar = Bar::counting("cycle", "customers", quiet);
-    let sync = billing::workers::Syncing { key: key.as_ref(), now: &now, job_bar: &|job| job_bar(job, quiet) };
+    let sync =
+        billing::workers::Syncing { key: key.as_ref(), actor: "cycle", now: &now, job_bar: &|job| job_bar(job, quiet) };
     let part = billing::workers::Part {
         name: worker_name(),
         lease,

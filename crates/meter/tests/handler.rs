@@ -63,7 +63,7 @@ async fn preview(State(billing): State<Billing>, Path(customer): Path<String>, Q
 
 async fn create(State(billing): State<Billing>, Json(new): Json<NewInvoice>) -> Answer {
     let (req, now) = (request(new.customer, new.days)?, chrono::Utc::now().timestamp_micros());
-    let doc = billing::run!(billing, |store| billing::invoice::create(store, &req, now, Guard::On(None))).await;
+    let doc = billing::run!(billing, |store| billing::invoice::create(store, &req, now, "web", Guard::On(None))).await;
     doc.map(Json).map_err(status)
 }
 

@@ -7,7 +7,8 @@
 //!
 //! The only thing normalised is what is inherently per run: the time at which `db status` says
 //! each migration was applied (its format must still be the same). Nothing else a command prints
-//! depends on the clock: invoice documents carry no creation time.
+//! depends on the system clock: the times of invoices' events are the session's clock
+//! (`METER_TEST_NOW`).
 //!
 //! The input files live in one directory shared by both runs, so the paths that error messages
 //! name are the same too.

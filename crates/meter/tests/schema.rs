@@ -105,7 +105,7 @@ fn a_database_of_another_application_is_refused(backend: Backend) {
 const READING: &[&[&str]] = &[
     &["calls", "list", "--customer", "acme"],
     &["calls", "list", "--customer", "acme", "--format", "csv"],
-    &["invoice", "show", "INV-000001"],
+    &["invoice", "show", "D-1"],
     &["invoice", "preview", "--customer", "acme", "--from", "2026-01-01", "--to", "2026-01-31"],
     &["rates", "list"],
     &["decks", "list"],
@@ -123,7 +123,7 @@ fn a_database_meter_cannot_write_is_listed_and_checked_without_writing(backend: 
         Cdr::domestic("c2", "acme", "2026-02-05T10:00:00Z", 60),
     ];
     env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&calls));
-    assert_eq!(env.create_ok("acme", "2026-01-01", "2026-01-31")["id"], "INV-000001");
+    assert_eq!(env.create_ok("acme", "2026-01-01", "2026-01-31")["id"], "D-1");
     let expected: Vec<Run> = READING.iter().map(|args| env.meter(args)).collect();
     for run in &expected {
         run.assert_ok();

@@ -5,6 +5,11 @@
 use crate::{Result, StoreError};
 use rating::Amount;
 
+/// The invoice whose key is in a problem's first column, as the program names it.
+fn invoice(r: &Problem) -> Result<crate::InvoiceId> {
+    r.int(0).map(crate::InvoiceId)
+}
+
 /// A value of a row that breaks an invariant.
 #[derive(Debug)]
 pub(crate) enum Cell {
@@ -51,6 +56,31 @@ const UNKNOWN_SOURCES: &str = "SELECT t, source, count(*) FROM (
           UNION ALL SELECT 'source_settings', source FROM source_settings) AS s
       WHERE source NOT IN (SELECT code FROM sources) GROUP BY t, source";
 
+/// The numbered invoices, the highest number and the counter, when they disagree.
+const NUMBERS: &str = "SELECT count(i.number_seq), coalesce(max(i.number_seq), 0), k.next
+      FROM counters k LEFT JOIN invoices i ON i.number_seq IS NOT NULL
+      WHERE k.name = 'invoice_numbers' GROUP BY k.next
+      HAVING count(i.number_seq) <> coalesce(max(i.number_seq), 0) OR k.next <> coalesce(max(i.number_seq), 0) + 1";
+
+/// What void invoices still hold: (invoice, what, rows). Billed calls are found by invoice on
+/// SQLite (its index) and within the invoice's call numbers on PostgreSQL (their key).
+const VOID_HOLDS_SQLITE: &str = "SELECT * FROM (
+          SELECT v.pk, 'billed calls', (SELECT count(*) FROM billed_calls b WHERE b.invoice_pk = v.pk) AS n
+          FROM invoices v WHERE v.status = 'void'
+          UNION ALL SELECT v.pk, 'subscription days', (SELECT count(*) FROM billed_days d WHERE d.invoice_pk = v.pk)
+          FROM invoices v WHERE v.status = 'void'
+          UNION ALL SELECT v.pk, 'allowance draws', (SELECT count(*) FROM invoice_draws d WHERE d.invoice_pk = v.pk)
+          FROM invoices v WHERE v.status = 'void') h WHERE n > 0";
+const VOID_HOLDS_POSTGRES: &str = "SELECT * FROM (
+          SELECT v.pk, 'billed calls'::text AS what, (SELECT count(*) FROM billed_calls b
+              WHERE b.customer_pk = v.customer_pk AND b.call_pk BETWEEN v.first_call_pk AND v.last_call_pk
+                AND b.invoice_pk = v.pk) AS n
+          FROM invoices v WHERE v.status = 'void'
+          UNION ALL SELECT v.pk, 'subscription days', (SELECT count(*) FROM billed_days d WHERE d.invoice_pk = v.pk)
+          FROM invoices v WHERE v.status = 'void'
+          UNION ALL SELECT v.pk, 'allowance draws', (SELECT count(*) FROM invoice_draws d WHERE d.invoice_pk = v.pk)
+          FROM invoices v WHERE v.status = 'void') h WHERE n > 0";
+
 /// One invariant: the query per backend whose rows break it, and how a row reads.
 pub(crate) struct Invariant {
     pub(crate) sqlite: Option<&'static str>,
@@ -75,8 +105,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
               GROUP BY i.pk HAVING i.total_e2 <> coalesce(sum(l.amount_e2), 0)"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06}: total {} is not the sum of its lines {} (hundredths)",
-                r.int(0)?,
+                "invoice {}: total {} is not the sum of its lines {} (hundredths)",
+                invoice(r)?,
                 r.int(1)?,
                 r.int(2)?
             ))
@@ -85,7 +115,7 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
     Invariant {
         sqlite: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
         postgres: Some("SELECT i.pk FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_pk = i.pk)"),
-        describe: |r| Ok(format!("invoice INV-{:06} has no lines", r.int(0)?)),
+        describe: |r| Ok(format!("invoice {} has no lines", invoice(r)?)),
     },
     Invariant {
         sqlite: Some("SELECT b.invoice_pk, b.call_type, count(*) FROM billed_calls b
@@ -98,8 +128,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
               GROUP BY b.invoice_pk, b.call_type"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06}: {} billed {} calls have no usage line",
-                r.int(0)?,
+                "invoice {}: {} billed {} calls have no usage line",
+                invoice(r)?,
                 r.int(2)?,
                 r.text(1)?
             ))
@@ -112,8 +142,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
               WHERE b.customer_pk <> i.customer_pk"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06} bills call #{} of another customer",
-                r.int(0)?,
+                "invoice {} bills call #{} of another customer",
+                invoice(r)?,
                 r.int(1)?
             ))
         },
@@ -129,8 +159,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
                  OR b.call_start_at >= invoice_span_end(i.to_date)"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06} bills call #{}, which starts outside its days",
-                r.int(0)?,
+                "invoice {} bills call #{}, which starts outside its days",
+                invoice(r)?,
                 r.int(1)?
             ))
         },
@@ -143,8 +173,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
               WHERE NOT (b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk) OR i.first_call_pk IS NULL"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06} bills call #{}, outside the call numbers it records (deleting it would leave the call billed)",
-                r.int(0)?,
+                "invoice {} bills call #{}, outside the call numbers it records (deleting it would leave the call billed)",
+                invoice(r)?,
                 r.int(1)?
             ))
         },
@@ -197,17 +227,18 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
         sqlite: Some("SELECT i.pk, coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0),
                      coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)
               FROM invoices i
-              WHERE coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0)
+              WHERE i.status <> 'void'
+                AND coalesce((SELECT sum(seconds) FROM invoice_draws d WHERE d.invoice_pk = i.pk), 0)
                  <> coalesce((SELECT sum(included_seconds) FROM invoice_lines l WHERE l.invoice_pk = i.pk), 0)"),
         postgres: Some("SELECT i.pk, d.seconds, l.seconds FROM invoices i,
                   LATERAL (SELECT coalesce(sum(seconds), 0)::bigint AS seconds FROM invoice_draws WHERE invoice_pk = i.pk) d,
                   LATERAL (SELECT coalesce(sum(included_seconds), 0)::bigint AS seconds FROM invoice_lines
                            WHERE invoice_pk = i.pk) l
-              WHERE d.seconds <> l.seconds"),
+              WHERE i.status <> 'void' AND d.seconds <> l.seconds"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06}: allowance draws {} s, included seconds on its lines {} s",
-                r.int(0)?,
+                "invoice {}: allowance draws {} s, included seconds on its lines {} s",
+                invoice(r)?,
                 r.int(1)?,
                 r.int(2)?
             ))
@@ -234,6 +265,26 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
             ))
         },
     },
+    // Invoice numbers are one gapless sequence: the finalized invoices (never deleted) hold the
+    // numbers 1 to the highest, and the counter is one above it (migration 0013).
+    Invariant {
+        sqlite: Some(NUMBERS),
+        postgres: Some(NUMBERS),
+        describe: |r| {
+            Ok(format!(
+                "invoice numbers: {} invoices are numbered, the highest is {} and the counter's next is {} (a hole or a repeat in the sequence)",
+                r.int(0)?,
+                r.int(1)?,
+                r.int(2)?
+            ))
+        },
+    },
+    // A void invoice has released its calls, subscription days and allowance draws.
+    Invariant {
+        sqlite: Some(VOID_HOLDS_SQLITE),
+        postgres: Some(VOID_HOLDS_POSTGRES),
+        describe: |r| Ok(format!("void invoice {} still holds {} of its {}", invoice(r)?, r.int(2)?, r.text(1)?)),
+    },
     // The links a billed call keeps: SQLite's foreign keys (checked below), queries here.
     Invariant {
         sqlite: None,
@@ -242,8 +293,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
                                 WHERE c.customer_pk = b.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk)"),
         describe: |r| {
             Ok(format!(
-                "invoice INV-{:06} bills call #{}, which is not among the calls (moved or missing)",
-                r.int(0)?,
+                "invoice {} bills call #{}, which is not among the calls (moved or missing)",
+                invoice(r)?,
                 r.int(1)?
             ))
         },
@@ -254,9 +305,9 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
               WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.pk = b.invoice_pk) GROUP BY b.invoice_pk"),
         describe: |r| {
             Ok(format!(
-                "{} calls are marked billed on INV-{:06}, which does not exist",
+                "{} calls are marked billed on {}, which does not exist",
                 r.int(1)?,
-                r.int(0)?
+                invoice(r)?
             ))
         },
     },
@@ -292,7 +343,8 @@ pub(crate) const INVARIANTS: &[Invariant] = &[
     },
 ];
 
-/// A usage line must be exactly the sum of the calls billed on it, by call type. The query reads
+/// A usage line must be exactly the sum of the calls billed on it, by call type (a void invoice
+/// keeps its lines and has released its calls: its lines are not compared). The query reads
 /// every invoice's usage lines of each call type beside the sums of its billed calls of that type;
 /// the comparison is made here, so that the line's amount is recomputed by the rounding rule
 /// invoicing applies ([`Amount::of_line`]), not by a copy of it in each SQL dialect. An
@@ -307,7 +359,9 @@ pub(crate) const USAGE_LINES: Check = Check {
           lines AS (
               SELECT invoice_pk, call_type, count(*) AS lines, sum(calls) AS calls, sum(billable_seconds) AS billable,
                      sum(included_seconds) AS included, sum(charged_seconds) AS charged, sum(amount_e2) AS amount
-              FROM invoice_lines WHERE kind = 'usage' GROUP BY invoice_pk, call_type)
+              FROM invoice_lines WHERE kind = 'usage'
+                AND invoice_pk NOT IN (SELECT pk FROM invoices WHERE status = 'void')
+              GROUP BY invoice_pk, call_type)
           SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable, b.billable,
                  l.included, b.included, l.charged, l.amount, b.charges, l.lines
           FROM lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
@@ -320,7 +374,9 @@ pub(crate) const USAGE_LINES: Check = Check {
               SELECT invoice_pk, call_type, count(*) AS lines, sum(calls)::bigint AS calls,
                      sum(billable_seconds)::bigint AS billable, sum(included_seconds)::bigint AS included,
                      sum(charged_seconds)::bigint AS charged, sum(amount_e2)::bigint AS amount
-              FROM invoice_lines WHERE kind = 'usage' GROUP BY invoice_pk, call_type)
+              FROM invoice_lines WHERE kind = 'usage'
+                AND invoice_pk NOT IN (SELECT pk FROM invoices WHERE status = 'void')
+              GROUP BY invoice_pk, call_type)
           SELECT l.invoice_pk, l.call_type, l.calls, b.calls, l.billable, b.billable,
                  l.included, b.included, l.charged, l.amount, b.charges, l.lines
           FROM lines l LEFT JOIN billed b ON b.invoice_pk = l.invoice_pk AND b.call_type = l.call_type
@@ -344,8 +400,8 @@ pub(crate) const USAGE_LINES: Check = Check {
             return Ok(None);
         }
         Ok(Some(format!(
-            "invoice INV-{:06} line {}: calls {} / billed {calls:?}, billable {} / {billable:?}, included {} / {included:?}, amount {} / {amount:?}",
-            r.int(0)?,
+            "invoice {} line {}: calls {} / billed {calls:?}, billable {} / {billable:?}, included {} / {included:?}, amount {} / {amount:?}",
+            invoice(r)?,
             r.text(1)?,
             r.int(2)?,
             r.int(4)?,

@@ -173,6 +173,24 @@ fn check_billed_span(inv: &NewInvoice) -> Result<()> {
     }
 }
 
+/// A change refused because the invoice is not in the state it needs: `needs` says which.
+fn not_in_state(id: InvoiceId, status: Option<InvoiceStatus>, needs: &str) -> StoreError {
+    match status {
+        Some(status) => StoreError::Refused(format!("invoice {id} is {status}: {needs}")),
+        None => StoreError::Refused(format!("invoice {id} does not exist")),
+    }
+}
+
+/// An invoice status as stored.
+fn status_of(text: &str) -> Result<InvoiceStatus> {
+    InvoiceStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("invoices.status = {text}")))
+}
+
+/// An event kind as stored.
+fn event_kind_of(text: &str) -> Result<EventKind> {
+    EventKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("invoice_events.what = {text}")))
+}
+
 /// Converts a stored integer that must fit a narrower type, or reports corruption.
 fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
     T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} = {v}")))
@@ -186,7 +204,9 @@ fn wide(v: u64) -> i64 {
 /// The operations of one transaction, one narrow interface per aggregate, each implemented by a
 /// backend in its own file (`sqlite/calls.rs` implements [`Calls`] for `SqliteTx`, and so on).
 /// Dropping a transaction without [`StoreTx::commit`] rolls back.
-pub trait StoreTx: Customers + Subscriptions + Rates + Decks + Calls + Invoices + Sources + Jobs + Runs {
+pub trait StoreTx:
+    Customers + Subscriptions + Rates + Decks + Calls + Invoices + Settings + Sources + Jobs + Runs
+{
     fn commit(self) -> Result<()>;
 
     /// The invariants money depends on, verified: each problem found, in words (none: all good).
@@ -306,6 +326,50 @@ pub trait Invoices {
     fn invoices_for_range(&mut self, customer_pk: i64, from: &str, to: &str) -> Result<Vec<InvoiceId>>;
     /// A customer's draft invoices (still open to deletion), oldest first.
     fn draft_invoices(&mut self, customer_pk: i64) -> Result<Vec<InvoiceId>>;
+    /// The invoice, locked with its customer until the transaction ends: changes of one
+    /// invoice, and a customer's invoices made, changed and released, come one after another.
+    fn invoice_for_update(&mut self, id: InvoiceId) -> Result<Option<Invoice>>;
+    /// The invoice whose number this is.
+    fn invoice_by_number(&mut self, number: &str) -> Result<Option<InvoiceId>>;
+    /// Invoices matching the query, newest (last created) first.
+    fn invoices(&mut self, query: &InvoiceQuery) -> Result<Vec<InvoiceSummary>>;
+    /// Adds a manual line after the draft's last line and sets its total (the sum of its lines,
+    /// which the caller computed). Refused unless the invoice is a draft.
+    fn add_manual_line(
+        &mut self,
+        id: InvoiceId,
+        description: &str,
+        amount: rating::Amount,
+        total: rating::Amount,
+    ) -> Result<()>;
+    /// Removes the `ordinal`-th line (from 1, in the order shown) of a draft, a manual one, and
+    /// sets its total. Refused unless the invoice is a draft and the line a manual one.
+    fn remove_line(&mut self, id: InvoiceId, ordinal: usize, total: rating::Amount) -> Result<()>;
+    /// Makes a draft final: takes the next number of the installation's one sequence (the
+    /// counter's row stays locked until the transaction ends, so numbers follow the order of
+    /// finalization and a rolled-back finalization leaves no hole) and records it with the issue
+    /// and due dates. Returns the number. Refused unless the invoice is a draft.
+    fn finalize_invoice(&mut self, id: InvoiceId, finalization: &Finalization) -> Result<String>;
+    /// Makes a final invoice void (it keeps its number, lines and document) and releases its
+    /// calls, subscription days and allowance draws as a deletion does. Returns how many calls
+    /// were released. Refused unless the invoice is final.
+    fn void_invoice(&mut self, id: InvoiceId, at: rating::Micros, reason: &str) -> Result<u64>;
+    /// Records a change of the invoice's state, after the ones recorded before.
+    fn add_event(&mut self, id: InvoiceId, event: &InvoiceEvent) -> Result<()>;
+}
+
+/// The installation's settings (invoice prefix, the seller's details, default payment terms).
+pub trait Settings {
+    /// Every setting stored, by name.
+    fn settings(&mut self) -> Result<Vec<Setting>>;
+    /// The setting of this name, if stored.
+    fn setting(&mut self, name: &str) -> Result<Option<Setting>> {
+        Ok(self.settings()?.into_iter().find(|s| s.name == name))
+    }
+    /// Adds or replaces a setting.
+    fn save_setting(&mut self, setting: &Setting) -> Result<()>;
+    /// Removes a setting (its default applies again).
+    fn remove_setting(&mut self, name: &str) -> Result<()>;
 }
 
 /// Metered sources: the registry, their settings and customers' phone numbers on them.
@@ -393,5 +457,7 @@ pub trait Runs {
 /// Every store trait, for callers that hold a concrete transaction:
 /// `use store::prelude::*`.
 pub mod prelude {
-    pub use crate::{Calls, Customers, Decks, Invoices, Jobs, Rates, Runs, Sources, Store, StoreTx, Subscriptions};
+    pub use crate::{
+        Calls, Customers, Decks, Invoices, Jobs, Rates, Runs, Settings, Sources, Store, StoreTx, Subscriptions,
+    };
 }

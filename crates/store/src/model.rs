@@ -20,8 +20,8 @@ pub struct Customer {
     /// The customer's domain on each source it has one on, by source name.
     pub domains: Vec<(Source, String)>,
     pub email: Option<String>,
-    /// Days from an invoice's issue to its due date.
-    pub payment_terms: u32,
+    /// Days from an invoice's issue to its due date; `None`: the installation's default.
+    pub payment_terms: Option<u32>,
 }
 
 impl Customer {
@@ -38,7 +38,7 @@ impl Customer {
             deck: None,
             domains: Vec::new(),
             email: None,
-            payment_terms: 30,
+            payment_terms: None,
         }
     }
 
@@ -339,26 +339,155 @@ pub struct BalanceKey {
     pub period_start: String,
 }
 
-/// An invoice id. Shown as `INV-000042`; the number alone is also accepted.
+/// An invoice's id, for its whole life: `D-42`. Opaque, and never like an invoice number of any
+/// prefix (a number is the prefix and six or more digits, zero-padded; see [`InvoiceId::parse`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InvoiceId(pub i64);
 
 impl fmt::Display for InvoiceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "INV-{:06}", self.0)
+        write!(f, "D-{}", self.0)
     }
 }
 
 impl FromStr for InvoiceId {
     type Err = String;
+    /// `D-42` (any case), the number alone (`42`), or the form ids had before invoice numbers
+    /// existed (`INV-000042`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let digits = t.strip_prefix("INV-").or_else(|| t.strip_prefix("inv-")).unwrap_or(t);
+        let digits = ["D-", "d-", "INV-", "inv-"].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t);
         match digits.parse::<i64>() {
-            Ok(n) if n > 0 => Ok(InvoiceId(n)),
-            _ => Err(format!("`{s}` is not an invoice id (like INV-000042)")),
+            Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok(InvoiceId(n)),
+            _ => Err(format!("`{s}` is not an invoice id (like D-42)")),
         }
     }
+}
+
+/// Where an invoice is in its life (contract-cycle §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InvoiceStatus {
+    /// Open to changes and deletion.
+    Draft,
+    /// Numbered and issued: never changes again, except by being voided.
+    Final,
+    /// Cancelled: keeps its number, lines and document; its calls, days and draws are released.
+    Void,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 3] = [InvoiceStatus::Draft, InvoiceStatus::Final, InvoiceStatus::Void];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Final => "final",
+            InvoiceStatus::Void => "void",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InvoiceStatus> {
+        InvoiceStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for InvoiceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    LineAdded,
+    LineRemoved,
+    Finalized,
+    Voided,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] =
+        [EventKind::Created, EventKind::LineAdded, EventKind::LineRemoved, EventKind::Finalized, EventKind::Voided];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::LineAdded => "line_added",
+            EventKind::LineRemoved => "line_removed",
+            EventKind::Finalized => "finalized",
+            EventKind::Voided => "voided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// One change of an invoice's state, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceEvent {
+    /// When, UTC.
+    pub at: Micros,
+    pub what: EventKind,
+    /// Who: an operator's name, or `cycle` / `scheduler` for automatic invoices.
+    pub by: String,
+    /// Why it was voided, or which line was added or removed.
+    pub detail: Option<String>,
+}
+
+/// What finalizing a draft gives it besides its number's sequence, which the store takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finalization {
+    /// The prefix of the number (the setting `invoice_prefix`).
+    pub prefix: String,
+    /// The day of finalization in the customer's zone, and the day payment is due.
+    pub issued: chrono::NaiveDate,
+    pub due: chrono::NaiveDate,
+    pub at: Micros,
+}
+
+impl Finalization {
+    /// The number of the `seq`-th invoice finalized: the prefix and the sequence, 6 digits at
+    /// least.
+    pub fn number(&self, seq: i64) -> String {
+        format!("{}{seq:06}", self.prefix)
+    }
+}
+
+/// Which invoices to list (`invoice list`), newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceQuery {
+    pub customer_pk: Option<i64>,
+    pub status: Option<InvoiceStatus>,
+    /// Only invoices whose days overlap `first..=last`.
+    pub overlapping: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+/// An invoice in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceSummary {
+    pub id: InvoiceId,
+    pub number: Option<String>,
+    pub customer: String,
+    pub from: String,
+    pub to: String,
+    pub status: InvoiceStatus,
+    pub currency: String,
+    pub total: rating::Amount,
+    pub issued: Option<String>,
+    pub due: Option<String>,
+}
+
+/// An installation setting (`meter settings set`): its text, and a file's bytes for the logo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    pub data: Option<Vec<u8>>,
+    pub updated_at: Micros,
 }
 
 /// The kind of an invoice line.
@@ -482,12 +611,20 @@ pub struct Invoice {
     pub to: String,
     pub call_types: Option<Vec<String>>,
     pub kind: InvoiceKind,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub currency: String,
     pub lines: Vec<InvoiceLine>,
     pub total: rating::Amount,
     pub warnings: String,
     pub created_at: Micros,
+    /// A final or void invoice's number, and its issue and due dates (`YYYY-MM-DD`).
+    pub number: Option<String>,
+    pub issued: Option<String>,
+    pub due: Option<String>,
+    /// Why it was voided.
+    pub void_reason: Option<String>,
+    /// Every change of its state, in order.
+    pub events: Vec<InvoiceEvent>,
 }
 
 /// What `delete_invoice` did.

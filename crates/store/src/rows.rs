@@ -13,7 +13,7 @@
 
 use crate::registry::Registry;
 use crate::{rejects_of, Customer, Deck, Job, JobProgress, PhoneNumber, Plan, PlanAllowance, Result};
-use crate::{Source, SourceSettings, StoreError};
+use crate::{Setting, Source, SourceSettings, StoreError};
 use rating::{CallType, NpaNxx};
 
 /// A row of either backend, read by column position. The readers of values that must be there
@@ -146,7 +146,20 @@ pub(crate) fn customer_of(row: &impl Cells) -> Result<Customer> {
         deck: row.text_or_null(7)?,
         domains: Vec::new(),
         email: row.text_or_null(6)?,
-        payment_terms: row.narrow(8, "customers.payment_terms")?,
+        payment_terms: row.narrow_or_null(8, "customers.payment_terms")?,
+    })
+}
+
+/// The installation's settings, in the order [`setting_of`] reads them.
+pub(crate) const SELECT_SETTINGS: &str = "SELECT name, value, data, updated_at FROM settings ORDER BY name";
+
+/// An installation setting.
+pub(crate) fn setting_of(row: &impl Cells) -> Result<Setting> {
+    Ok(Setting {
+        name: row.text(0, "settings.name")?,
+        value: row.text(1, "settings.value")?,
+        data: row.bytes_or_null(2)?,
+        updated_at: row.int(3, "settings.updated_at")?,
     })
 }
 

@@ -103,8 +103,8 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
         }
         if f.has("payment_terms") {
             let v = f.cell("payment_terms");
-            match if v.is_empty() { Ok(30) } else { v.parse::<u32>() } {
-                Ok(days) if days <= 36_500 => c.payment_terms = days,
+            match if v.is_empty() { Ok(None) } else { v.parse::<u32>().map(Some) } {
+                Ok(days) if days.is_none_or(|d| d <= 36_500) => c.payment_terms = days,
                 _ => f.error(line, Some("payment_terms"), format!("`{v}` is not a whole number of days ≥ 0")),
             }
         }

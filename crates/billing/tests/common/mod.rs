@@ -119,7 +119,7 @@ impl<S: OpenStore> World<S> {
     /// when its calls may be incomplete.
     pub fn create(&mut self, customer: &str, from: &str, to: &str) -> Result<InvoiceDoc, BillingError> {
         let guard = Guard::On(Some(&self.key));
-        billing::invoice::create(&mut self.store, &request(customer, from, to), NOW, guard)
+        billing::invoice::create(&mut self.store, &request(customer, from, to), NOW, "tester", guard)
     }
 
     /// Runs the billing cycle of `date` as `cycle run` does: its period must have ended, the due

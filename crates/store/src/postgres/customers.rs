@@ -70,8 +70,10 @@ impl crate::Customers for PgTx<'_> {
 
     fn save_customer(&mut self, c: &Customer) -> Result<i64> {
         let billing_day = i16::from(c.billing_day);
-        let terms = i32::try_from(c.payment_terms)
-            .map_err(|_| StoreError::Refused(format!("payment terms of {} days", c.payment_terms)))?;
+        let terms = c
+            .payment_terms
+            .map(|days| i32::try_from(days).map_err(|_| StoreError::Refused(format!("payment terms of {days} days"))))
+            .transpose()?;
         let pk: i64 = if c.pk == 0 {
             let st = self.prepared(
                 "INSERT INTO customers (id, name, timezone, billing_day, currency, email, deck_id, payment_terms)

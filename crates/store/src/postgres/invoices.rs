@@ -3,8 +3,8 @@
 use super::copy::BinaryRows;
 use super::{at, date, narrow, wide, PgTx};
 use crate::{
-    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, RecurringLine,
-    Result, StoreError,
+    BalanceKey, DeleteOutcome, Finalization, Invoice, InvoiceEvent, InvoiceId, InvoiceKind, InvoiceLine, InvoiceQuery,
+    InvoiceSummary, LineKind, NewInvoice, RecurringLine, Result, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::{ToSql, Type};
@@ -163,7 +163,7 @@ impl crate::Invoices for PgTx<'_> {
     fn invoice(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
         let st = self.prepared(
             "SELECT c.id, i.from_date, i.to_date, i.call_types, i.kind, i.status, i.currency, i.total_e2,
-                    i.warnings, i.created_at
+                    i.warnings, i.created_at, i.number, i.issued, i.due, i.void_reason
              FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = $1",
         )?;
         let Some(r) = self.tx.query_opt(&st, &[&id.0])? else { return Ok(None) };
@@ -174,12 +174,17 @@ impl crate::Invoices for PgTx<'_> {
             to: r.try_get::<_, NaiveDate>(2)?.to_string(),
             call_types: r.try_get::<_, Option<&str>>(3)?.map(|t| t.split('|').map(str::to_owned).collect()),
             kind: if r.try_get::<_, &str>(4)? == "cycle" { InvoiceKind::Cycle } else { InvoiceKind::Manual },
-            status: r.try_get(5)?,
+            status: crate::status_of(r.try_get(5)?)?,
             currency: r.try_get(6)?,
             lines: Vec::new(),
             total: Amount::from_units(r.try_get(7)?),
             warnings: r.try_get(8)?,
             created_at: r.try_get::<_, DateTime<Utc>>(9)?.timestamp_micros(),
+            number: r.try_get(10)?,
+            issued: r.try_get::<_, Option<NaiveDate>>(11)?.map(|d| d.to_string()),
+            due: r.try_get::<_, Option<NaiveDate>>(12)?.map(|d| d.to_string()),
+            void_reason: r.try_get(13)?,
+            events: Vec::new(),
         };
         let st = self.prepared(
             "SELECT l.kind, l.call_type, l.description, l.calls, l.billable_seconds, l.included_seconds, l.charged_seconds,
@@ -214,6 +219,7 @@ impl crate::Invoices for PgTx<'_> {
                 },
             });
         }
+        inv.events = self.events_of(id)?;
         Ok(Some(inv))
     }
 
@@ -262,5 +268,43 @@ impl crate::Invoices for PgTx<'_> {
         let st = self.prepared("SELECT pk FROM invoices WHERE customer_pk = $1 AND status = 'draft' ORDER BY pk")?;
         let rows = self.tx.query(&st, &[&customer_pk])?;
         rows.iter().map(|r| Ok(InvoiceId(r.try_get(0)?))).collect()
+    }
+
+    /// Locks the invoice's row and its customer's, as a deletion does.
+    fn invoice_for_update(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+        if self.lock_invoice(id)?.is_none() {
+            return Ok(None);
+        }
+        self.invoice(id)
+    }
+
+    fn invoice_by_number(&mut self, number: &str) -> Result<Option<InvoiceId>> {
+        let st = self.prepared("SELECT pk FROM invoices WHERE number = $1")?;
+        let row = self.tx.query_opt(&st, &[&number])?;
+        row.map(|r| Ok(InvoiceId(r.try_get(0)?))).transpose()
+    }
+
+    fn invoices(&mut self, query: &InvoiceQuery) -> Result<Vec<InvoiceSummary>> {
+        self.list_invoices(query)
+    }
+
+    fn add_manual_line(&mut self, id: InvoiceId, description: &str, amount: Amount, total: Amount) -> Result<()> {
+        self.add_manual_line_in(id, description, amount, total)
+    }
+
+    fn remove_line(&mut self, id: InvoiceId, ordinal: usize, total: Amount) -> Result<()> {
+        self.remove_line_in(id, ordinal, total)
+    }
+
+    fn finalize_invoice(&mut self, id: InvoiceId, finalization: &Finalization) -> Result<String> {
+        self.finalize_in(id, finalization)
+    }
+
+    fn void_invoice(&mut self, id: InvoiceId, at: rating::Micros, reason: &str) -> Result<u64> {
+        self.void_in(id, at, reason)
+    }
+
+    fn add_event(&mut self, id: InvoiceId, event: &InvoiceEvent) -> Result<()> {
+        self.add_event_in(id, event)
     }
 }

@@ -15,8 +15,10 @@ mod copy;
 mod customers;
 mod decks;
 mod invoices;
+mod life;
 mod rates;
 mod runs;
+mod settings;
 mod sources;
 mod subscriptions;
 mod tls;
@@ -46,6 +48,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_billed_calls_invoice_by_key",
         include_str!("../../migrations/postgres/0012_billed_calls_invoice_by_key.sql"),
     ),
+    ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

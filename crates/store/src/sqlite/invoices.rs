@@ -2,8 +2,8 @@
 
 use super::{narrow, wide, MultiInsert, SqliteTx, CHUNK};
 use crate::{
-    BalanceKey, DeleteOutcome, Invoice, InvoiceId, InvoiceKind, InvoiceLine, LineKind, NewInvoice, RecurringLine,
-    Result, StoreError,
+    BalanceKey, DeleteOutcome, Finalization, Invoice, InvoiceEvent, InvoiceId, InvoiceKind, InvoiceLine, InvoiceQuery,
+    InvoiceSummary, LineKind, NewInvoice, RecurringLine, Result, StoreError,
 };
 use rating::Amount;
 use rusqlite::{params, OptionalExtension};
@@ -140,27 +140,45 @@ impl crate::Invoices for SqliteTx<'_> {
             .tx
             .query_row(
                 "SELECT c.id, i.from_date, i.to_date, i.call_types, i.kind, i.status, i.currency, i.total_e2,
-                        i.warnings, i.created_at
+                        i.warnings, i.created_at, i.number, i.issued, i.due, i.void_reason
                  FROM invoices i JOIN customers c ON c.pk = i.customer_pk WHERE i.pk = ?1",
                 [id.0],
                 |r| {
-                    Ok(Invoice {
-                        id,
-                        customer: r.get(0)?,
-                        from: r.get(1)?,
-                        to: r.get(2)?,
-                        call_types: r.get::<_, Option<String>>(3)?.map(|t| t.split('|').map(str::to_owned).collect()),
-                        kind: if r.get_ref(4)?.as_str()? == "cycle" { InvoiceKind::Cycle } else { InvoiceKind::Manual },
-                        status: r.get(5)?,
-                        currency: r.get(6)?,
-                        lines: Vec::new(),
-                        total: Amount::from_units(r.get(7)?),
-                        warnings: r.get(8)?,
-                        created_at: r.get(9)?,
-                    })
+                    Ok((
+                        Invoice {
+                            id,
+                            customer: r.get(0)?,
+                            from: r.get(1)?,
+                            to: r.get(2)?,
+                            call_types: r
+                                .get::<_, Option<String>>(3)?
+                                .map(|t| t.split('|').map(str::to_owned).collect()),
+                            kind: if r.get_ref(4)?.as_str()? == "cycle" {
+                                InvoiceKind::Cycle
+                            } else {
+                                InvoiceKind::Manual
+                            },
+                            status: crate::InvoiceStatus::Draft,
+                            currency: r.get(6)?,
+                            lines: Vec::new(),
+                            total: Amount::from_units(r.get(7)?),
+                            warnings: r.get(8)?,
+                            created_at: r.get(9)?,
+                            number: r.get(10)?,
+                            issued: r.get(11)?,
+                            due: r.get(12)?,
+                            void_reason: r.get(13)?,
+                            events: Vec::new(),
+                        },
+                        r.get::<_, String>(5)?,
+                    ))
                 },
             )
             .optional()?;
+        let header = match header {
+            Some((inv, status)) => Some(Invoice { status: crate::status_of(&status)?, ..inv }),
+            None => None,
+        };
         let Some(mut inv) = header else { return Ok(None) };
         let mut st = self.tx.prepare_cached(
             "SELECT l.kind, l.call_type, l.description, l.calls, l.billable_seconds, l.included_seconds, l.charged_seconds,
@@ -196,6 +214,9 @@ impl crate::Invoices for SqliteTx<'_> {
                 },
             });
         }
+        drop(rows);
+        drop(st);
+        inv.events = self.events_of(id)?;
         Ok(Some(inv))
     }
 
@@ -236,5 +257,40 @@ impl crate::Invoices for SqliteTx<'_> {
             .prepare_cached("SELECT pk FROM invoices WHERE customer_pk = ?1 AND status = 'draft' ORDER BY pk")?;
         let ids = st.query_map(params![customer_pk], |r| Ok(InvoiceId(r.get(0)?)))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The write lock is the lock: one writer at a time.
+    fn invoice_for_update(&mut self, id: InvoiceId) -> Result<Option<Invoice>> {
+        self.invoice(id)
+    }
+
+    fn invoice_by_number(&mut self, number: &str) -> Result<Option<InvoiceId>> {
+        let found =
+            self.tx.query_row("SELECT pk FROM invoices WHERE number = ?1", [number], |r| r.get(0)).optional()?;
+        Ok(found.map(InvoiceId))
+    }
+
+    fn invoices(&mut self, query: &InvoiceQuery) -> Result<Vec<InvoiceSummary>> {
+        self.list_invoices(query)
+    }
+
+    fn add_manual_line(&mut self, id: InvoiceId, description: &str, amount: Amount, total: Amount) -> Result<()> {
+        self.add_manual_line_in(id, description, amount, total)
+    }
+
+    fn remove_line(&mut self, id: InvoiceId, ordinal: usize, total: Amount) -> Result<()> {
+        self.remove_line_in(id, ordinal, total)
+    }
+
+    fn finalize_invoice(&mut self, id: InvoiceId, finalization: &Finalization) -> Result<String> {
+        self.finalize_in(id, finalization)
+    }
+
+    fn void_invoice(&mut self, id: InvoiceId, at: rating::Micros, reason: &str) -> Result<u64> {
+        self.void_in(id, at, reason)
+    }
+
+    fn add_event(&mut self, id: InvoiceId, event: &InvoiceEvent) -> Result<()> {
+        self.add_event_in(id, event)
     }
 }

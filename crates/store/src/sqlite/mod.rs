@@ -6,9 +6,11 @@ mod check;
 mod customers;
 mod decks;
 mod invoices;
+mod life;
 mod open;
 mod rates;
 mod runs;
+mod settings;
 mod sources;
 mod subscriptions;
 mod writer;
@@ -32,6 +34,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_subscriptions", include_str!("../../migrations/sqlite/0010_subscriptions.sql")),
     ("0011_cycle_runs", include_str!("../../migrations/sqlite/0011_cycle_runs.sql")),
     ("0012_billed_calls_invoice_by_key", include_str!("../../migrations/sqlite/0012_billed_calls_invoice_by_key.sql")),
+    ("0013_invoice_life", include_str!("../../migrations/sqlite/0013_invoice_life.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
