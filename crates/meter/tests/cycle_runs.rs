@@ -269,8 +269,10 @@ fn a_cycle_killed_at_random_points_is_completed_by_a_rerun(backend: Backend) {
 #[test]
 fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     let _alone = one_at_a_time();
-    let (env, expected) = customers_with_calls(Backend::Postgres, 24, 100);
-    let args = cycle_args(&["--batch", "2", "--lease", "2"]);
+    let (env, expected) = customers_with_calls(Backend::Postgres, 24, 400);
+    // One thread each: four workers, each named after its process (the threads of a process are
+    // the next test's).
+    let args = cycle_args(&["--batch", "2", "--lease", "2", "--threads", "1"]);
     // The first worker names itself as a process of another host: the others cannot see it die,
     // and take its claims over only when their lease ends.
     let mut workers: Vec<Spawned> = vec![env.spawn_with_env(&args, &[("METER_WORKER_NAME", "elsewhere:1")])];
