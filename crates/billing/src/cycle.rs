@@ -55,6 +55,19 @@ impl CycleReport {
         self.held.is_empty() && self.failed.is_empty()
     }
 
+    /// Adds what another worker of the same run did (a further thread of this process); [`sort`]
+    /// orders the lists again.
+    ///
+    /// [`sort`]: CycleReport::sort
+    pub(crate) fn absorb(&mut self, other: CycleReport) {
+        self.job = self.job.or(other.job);
+        self.invoices.extend(other.invoices);
+        self.skipped.extend(other.skipped);
+        self.held.extend(other.held);
+        self.failed.extend(other.failed);
+        self.unbilled_earlier.extend(other.unbilled_earlier);
+    }
+
     /// Every list in customer id order.
     pub(crate) fn sort(&mut self) {
         for list in [&mut self.skipped, &mut self.held, &mut self.failed] {

@@ -150,13 +150,7 @@ pub fn run_syncing<S: Store>(
     });
     let mut all = CycleReport::default();
     for report in reports {
-        let report = report?;
-        all.job = all.job.or(report.job);
-        all.invoices.extend(report.invoices);
-        all.skipped.extend(report.skipped);
-        all.held.extend(report.held);
-        all.failed.extend(report.failed);
-        all.unbilled_earlier.extend(report.unbilled_earlier);
+        all.absorb(report?);
     }
     all.sort();
     Ok(all)
