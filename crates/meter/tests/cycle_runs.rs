@@ -277,24 +277,29 @@ fn four_workers_on_postgresql_share_a_cycle_and_finish_a_killed_ones_share() {
     // and take its claims over only when their lease ends.
     let mut workers: Vec<Spawned> = vec![env.spawn_with_env(&args, &[("METER_WORKER_NAME", "elsewhere:1")])];
     workers.extend((1..4).map(|_| env.spawn(&args)));
-    // Kill it mid-run: once the run has settled a few customers and it holds a claim.
+    // Kill it mid-run: once the run has settled a few customers and it holds a claim. It is
+    // stopped (SIGSTOP) while its claims are read, so that what was read is what it holds when the
+    // kill lands; a transaction it had sent has ended by the time they are read.
     let mine = "SELECT customer_pk FROM cycle_claims WHERE worker = 'elsewhere:1' AND state = 'claimed'";
     let started = std::time::Instant::now();
-    loop {
-        let listed = env.meter(&["jobs", "list", "--format", "json"]);
-        let done = listed.json()["jobs"].as_array().and_then(|j| j.first()).map(|j| j["done"].as_u64().unwrap_or(0));
-        if done.is_some_and(|d| d >= 4) && !query(&env, mine).is_empty() {
-            break;
-        }
+    let orphans = loop {
         assert!(started.elapsed() < LIMIT, "the first worker never held a claim mid-run");
         std::thread::sleep(Duration::from_millis(10));
-    }
+        let listed = env.meter(&["jobs", "list", "--format", "json"]);
+        let done = listed.json()["jobs"].as_array().and_then(|j| j.first()).map(|j| j["done"].as_u64().unwrap_or(0));
+        if done.is_none_or(|d| d < 4) {
+            continue;
+        }
+        workers[0].signal("STOP");
+        std::thread::sleep(Duration::from_millis(50));
+        let held = query(&env, mine);
+        if !held.is_empty() {
+            break held;
+        }
+        workers[0].signal("CONT");
+    };
     let killed = workers.remove(0).kill();
     assert!(killed.was_killed(), "the worker finished before the kill:\n{}", killed.run.dump());
-    // Its session ends as soon as the server sees the connection closed.
-    std::thread::sleep(Duration::from_millis(300));
-    let orphans = query(&env, mine);
-    assert!(!orphans.is_empty(), "the killed worker held no claim when it died");
     let survivors: Vec<Ended> = workers.into_iter().map(|w| w.wait(LIMIT)).collect();
     let mut invoiced = Vec::new();
     for s in &survivors {

@@ -728,6 +728,12 @@ impl Spawned {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Sends the signal named `name` (`STOP`, `CONT`) to the process.
+    pub fn signal(&self, name: &str) {
+        let sent = std::process::Command::new("kill").args([&format!("-{name}"), &self.pid().to_string()]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "sending SIG{name} to meter");
+    }
+
     /// Sends SIGKILL (a no-op if it has already exited) and collects how it ended.
     pub fn kill(mut self) -> Ended {
         let _ = self.child.kill();
