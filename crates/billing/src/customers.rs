@@ -8,7 +8,7 @@ use store::prelude::*;
 use store::{Customer, JobQuery, Store};
 
 /// A customer as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CustomerRow {
     pub id: String,
     pub name: String,
@@ -24,14 +24,14 @@ pub struct CustomerRow {
 }
 
 /// A customer's domain on a metered source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DomainRow {
     pub source: String,
     pub domain: String,
 }
 
 /// One customer with what is known of it: numbers, syncs and open invoices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CustomerDetail {
     #[serde(flatten)]
     pub customer: CustomerRow,
@@ -44,7 +44,7 @@ pub struct CustomerDetail {
 }
 
 /// The newest sync job of a customer on a source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LastSync {
     pub source: String,
     pub job: i64,
@@ -57,7 +57,7 @@ pub struct LastSync {
 }
 
 /// A draft invoice, in short.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OpenInvoice {
     pub id: String,
     pub from: String,
@@ -67,7 +67,7 @@ pub struct OpenInvoice {
 }
 
 /// A calling plan as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlanRow {
     pub id: String,
     pub allowances: Vec<AllowanceRow>,
@@ -76,7 +76,7 @@ pub struct PlanRow {
 }
 
 /// One allowance of a plan, in plan order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AllowanceRow {
     pub call_types: Vec<String>,
     pub included_minutes: u64,

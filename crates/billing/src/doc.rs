@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// An invoice, previewed or created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InvoiceDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -33,7 +33,7 @@ pub struct InvoiceDoc {
 
 /// A change of an invoice's state: when (UTC), what, by whom, and why a void was made or which
 /// line was added or removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EventDoc {
     pub at: String,
     pub what: String,
@@ -45,7 +45,7 @@ pub struct EventDoc {
 }
 
 /// An invoice in `invoice list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InvoiceRow {
     pub id: String,
     pub number: Option<String>,
@@ -62,7 +62,7 @@ pub struct InvoiceRow {
 /// One invoice line. A usage line has a call type and its calls and seconds (a late one, calls
 /// of an earlier period, also `"late": true` and that period's `from` and `to`); a recurring
 /// line has its subscription, quantity, unit price and the days it bills.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineDoc {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,7 +93,7 @@ pub struct LineDoc {
 }
 
 /// A number of calls of one call type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TypeCount {
     pub call_type: String,
     pub calls: u64,
@@ -107,7 +107,7 @@ pub struct Warnings {
 }
 
 /// One call in `calls list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CallDoc {
     pub id: String,
     pub source: String,
@@ -126,7 +126,7 @@ pub struct CallDoc {
     pub rate: Option<RateDoc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CallStatus {
     Unanswered,
@@ -147,7 +147,7 @@ impl CallStatus {
 }
 
 /// A rate as shown with a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RateDoc {
     pub id: i64,
     pub owner: String,

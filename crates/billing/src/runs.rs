@@ -9,7 +9,7 @@ use store::{JobQuery, Run, Store};
 
 /// A cycle or scheduler run as shown. Progress: `done` of `total` (customers of a cycle, steps
 /// of a scheduler's day), and a cycle's customers by what became of them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RunDoc {
     pub id: i64,
     /// `cycle` or `scheduler`.
@@ -52,7 +52,7 @@ impl RunDoc {
 }
 
 /// A job of any kind, as shown: a sync job keeps its own fields (`kind` is `sync`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum AnyJob {
     Sync(Box<JobDoc>),

@@ -122,6 +122,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  meter scheduler --at 02:00 --zone America/New_York --overlap 3\n  \
         meter scheduler --once --format json")]
     Scheduler(SchedulerArgs),
+    /// The web application for billing staff and the JSON API (/api/v1), with the scheduler.
+    #[command(after_help = "Example:\n  meter serve --listen 0.0.0.0:8080 --at 02:00 --zone America/New_York")]
+    Serve(ServeArgs),
     /// The walk-through: the example data and the PBX emulators on a throw-away database.
     #[cfg(feature = "demo")]
     Demo {
@@ -231,6 +234,18 @@ pub struct SyncArgs {
 
 #[derive(Debug, Args)]
 pub struct SchedulerArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    /// Run the days due now, then exit (cron, tests); without it the scheduler runs until stopped.
+    #[arg(long)]
+    pub once: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// When and how the scheduler works: `meter scheduler` and the scheduler inside `meter serve`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
     /// The local time (HH:MM) at which each day's work starts.
     #[arg(long, env = "METER_SCHEDULER_AT", default_value = "02:00", value_parser = parse_time)]
     pub at: chrono::NaiveTime,
@@ -252,11 +267,32 @@ pub struct SchedulerArgs {
     #[arg(long, default_value_t = billing::workers::DEFAULT_THREADS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub threads: usize,
-    /// Run the days due now, then exit (cron, tests); without it the scheduler runs until stopped.
+}
+
+impl ScheduleArgs {
+    pub fn schedule(&self) -> billing::scheduler::Schedule {
+        billing::scheduler::Schedule {
+            at: self.at,
+            zone: self.zone,
+            overlap: self.overlap,
+            lease: std::time::Duration::from_secs(self.lease),
+            cycle_lease: std::time::Duration::from_secs(self.cycle_lease),
+            threads: self.threads,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port the web application and the API listen on.
+    #[arg(long, env = "METER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Do not run the scheduler in this server (another server or `meter scheduler` runs it;
+    /// running it in several is safe too: one acts at a time).
     #[arg(long)]
-    pub once: bool,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub no_scheduler: bool,
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
 }
 
 fn parse_time(s: &str) -> Result<chrono::NaiveTime, String> {

@@ -18,6 +18,7 @@ mod scheduler;
 mod secret_key;
 mod sources_cmd;
 mod stdout;
+mod web;
 
 use clap::Parser;
 use std::io::IsTerminal;

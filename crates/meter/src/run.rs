@@ -128,6 +128,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         // The scheduler keeps a pool of connections.
         Command::Scheduler(args) => return crate::scheduler::scheduler(&cli.db, args),
+        Command::Serve(args) => return crate::web::serve(&cli.db, args),
         // The demo opens its own database.
         #[cfg(feature = "demo")]
         Command::Demo { keep } => return crate::demo::demo(keep),
@@ -322,7 +323,7 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
         Command::Plans(PlansCommand::List { format }) => {
             crate::catalog::plans(&billing::customers::list_plans(store)?, format)?;
         }
-        Command::Db(_) | Command::Scheduler(_) => unreachable!("handled before opening"),
+        Command::Db(_) | Command::Scheduler(_) | Command::Serve(_) => unreachable!("handled before opening"),
         #[cfg(feature = "demo")]
         Command::Demo { .. } => unreachable!("handled before opening"),
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),

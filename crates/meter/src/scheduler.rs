@@ -18,21 +18,15 @@ use std::time::Duration;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 pub fn scheduler(db: &str, a: SchedulerArgs) -> Result<ExitCode> {
-    let schedule = Schedule {
-        at: a.at,
-        zone: a.zone,
-        overlap: a.overlap,
-        lease: Duration::from_secs(a.lease),
-        cycle_lease: Duration::from_secs(a.cycle_lease),
-        threads: a.threads,
-    };
+    let schedule = a.schedule.schedule();
     let key = crate::secret_key::load()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let settings = store::PoolSettings { activity: "the scheduler (meter scheduler)".into(), ..Default::default() };
         let billing = Billing::open(db, settings).await?;
         let mut complete = true;
-        run_loop((billing, db), schedule, key, a.once, |tick| {
+        let stop = stop_signal()?;
+        run_loop((billing, db), schedule, key, (a.once, stop), |tick| {
             complete &= show(tick, a.format).is_ok() && ran_complete(tick);
         })
         .await?;
@@ -51,16 +45,17 @@ fn tick<S: store::OpenStore>(
     billing::scheduler::tick(store, key, &crate::clock::now, schedule, holder, Some(&connect))
 }
 
-/// Runs passes of the scheduler on `billing` until stopped (Ctrl-C, SIGTERM), or one pass with
-/// `once`; hands each pass's outcome to `seen`. A pass that fails is logged, and the next one
+/// Runs passes of the scheduler on `billing` until `stop` resolves (after the pass under way),
+/// or one pass with `once`; hands each pass's outcome to `seen`. A pass that fails is logged, and the next one
 /// tries again. The cycle's further threads open connections of their own to the URL `db`.
 pub async fn run_loop(
     (billing, db): (Billing, &str),
     schedule: Schedule,
     key: Option<SecretKey>,
-    once: bool,
+    (once, stop): (bool, impl std::future::Future<Output = ()>),
     mut seen: impl FnMut(&Tick),
 ) -> Result<()> {
+    tokio::pin!(stop);
     let holder = billing::workers::worker_name();
     let (url, _) = store::pool::split_url(db, store::PoolSettings::default())?;
     loop {
@@ -85,7 +80,7 @@ pub async fn run_loop(
         }
         tokio::select! {
             _ = tokio::time::sleep(wait.clamp(Duration::from_secs(1), MAX_SLEEP)) => {}
-            _ = stop() => return Ok(()),
+            _ = &mut stop => return Ok(()),
         }
     }
 }
@@ -95,20 +90,17 @@ fn until(at: rating::Micros) -> Duration {
     Duration::from_micros(u64::try_from(at - crate::clock::now()).unwrap_or(0))
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on Ctrl-C or SIGTERM. It listens from the moment it is called, so that a signal
+/// that comes while a pass runs ends the loop when the pass is over.
+pub fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut interrupt) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
+    })
 }
 
 /// Whether every day run was completed without a failed sync, a held or a failed customer.

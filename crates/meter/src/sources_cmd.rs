@@ -272,14 +272,8 @@ pub fn source_key<S: Store>(store: &mut S) -> Result<Option<SecretKey>> {
 /// would refuse its creation (JSON gains `sources` and `incomplete`).
 pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Result<()> {
     let (p, checks, holds) = (&r.preview, &r.checks, &r.holds);
-    if format == Format::Json && !(checks.is_empty() && holds.is_empty()) {
-        let mut doc = serde_json::to_value(&p.doc)?;
-        if let serde_json::Value::Object(map) = &mut doc {
-            map.insert("sources".into(), hints::checks_json(checks)?);
-            let holds: Vec<HoldDoc> = holds.iter().map(HoldDoc::of).collect();
-            map.insert("incomplete".into(), serde_json::to_value(holds)?);
-        }
-        return output::json(&doc);
+    if format == Format::Json {
+        return output::json(&preview_json(r)?);
     }
     output::invoice(&p.doc, p.reason.as_deref(), &p.unrated_notes, format)?;
     if !holds.is_empty() {
@@ -289,6 +283,20 @@ pub fn preview(r: &Review, days: (NaiveDate, NaiveDate), format: Format) -> Resu
         out!("\nMetered sources\n{}", summary_text(checks))?;
     }
     Ok(())
+}
+
+/// A preview's JSON document: the invoice as it would be, with `sources` and `incomplete` when the
+/// customer has source checks or holds (the command line and the API answer this same document).
+pub fn preview_json(r: &Review) -> serde_json::Result<serde_json::Value> {
+    let mut doc = serde_json::to_value(&r.preview.doc)?;
+    if !(r.checks.is_empty() && r.holds.is_empty()) {
+        if let serde_json::Value::Object(map) = &mut doc {
+            map.insert("sources".into(), hints::checks_json(&r.checks)?);
+            let holds: Vec<HoldDoc> = r.holds.iter().map(HoldDoc::of).collect();
+            map.insert("incomplete".into(), serde_json::to_value(holds)?);
+        }
+    }
+    Ok(doc)
 }
 
 /// The name this process gives itself in a cycle run's claims: `METER_WORKER_NAME`, else

@@ -91,7 +91,7 @@ pub fn import_numbers<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
 }
 
 /// One phone number of a customer, as `numbers list` prints it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NumberRow {
     pub source: String,
     pub number: String,

@@ -181,7 +181,7 @@ pub fn job<S: Store>(store: &mut S, id: i64) -> Result<Job> {
 }
 
 /// A job as shown to operators (`jobs list`, `jobs show`, `sync --format json`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct JobDoc {
     pub id: i64,
     pub kind: &'static str,
@@ -224,7 +224,7 @@ pub struct JobDoc {
 }
 
 /// A record a sync rejected, as shown.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Rejected {
     pub id: String,
     pub reason: String,
