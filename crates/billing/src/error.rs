@@ -147,6 +147,35 @@ pub enum BillingError {
     /// Invoicing refused: the calls may be incomplete.
     #[error("{0}")]
     Incomplete(crate::metered::guard::Incomplete),
+    /// An email address that cannot be a user's.
+    #[error("email `{email}`: {reason}")]
+    BadEmail { email: String, reason: &'static str },
+    /// A password that cannot be a user's (too short, too long).
+    #[error("the password {reason}")]
+    BadPassword { reason: String },
+    /// A role other than `admin`, `billing` and `viewer`.
+    #[error("unknown role `{0}` (known: admin, billing, viewer)")]
+    UnknownRole(String),
+    /// A user with this email (whatever its case) exists already.
+    #[error("a user with email {0} exists already")]
+    UserExists(String),
+    #[error("unknown user {0}")]
+    UnknownUser(String),
+    /// A sign-in refused: no such user, a disabled one, or a wrong password (never which).
+    #[error("wrong email or password")]
+    SignInFailed,
+    /// Too many failed sign-ins as this email lately: refused, even with the right password,
+    /// until `retry_at`.
+    #[error("too many failed sign-ins as {email}: try again after {}", crate::time::format_utc(*.retry_at))]
+    SignInLimited { email: String, retry_at: rating::Micros },
+    /// An API token's name that cannot be kept.
+    #[error("the token's name {reason}")]
+    BadTokenName { reason: &'static str },
+    #[error("unknown API token {0}")]
+    UnknownToken(i64),
+    /// The system's random numbers or the password hash failed.
+    #[error("{0}")]
+    Crypto(String),
     /// A cycle date whose period has not ended in a due customer's zone.
     #[error("the period before {date} has not ended for {customer}: it is {today} in {zone}")]
     NotEnded { date: chrono::NaiveDate, customer: String, zone: String, today: chrono::NaiveDate },

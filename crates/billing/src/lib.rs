@@ -1,7 +1,9 @@
 //! The use cases of `meter`, generic over the store: imports, invoice preview / create / show /
-//! delete, the call listing and the billing cycle. The command line (and later the web app)
-//! calls only this crate; async callers run a use case through [`Billing::run`].
+//! delete, the call listing, the billing cycle, and who may use the web app and the API
+//! (`access`). The command line (and later the web app) calls only this crate; async callers
+//! run a use case through [`Billing::run`].
 
+pub mod access;
 pub mod admin;
 pub mod calls;
 pub mod csvfile;

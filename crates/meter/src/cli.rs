@@ -88,6 +88,16 @@ pub enum Command {
             meter settings list"
     )]
     Settings(SettingsCommand),
+    /// Users of the web app: add them, list them, change their password, role or state.
+    #[command(subcommand, after_help = "Example:\n  meter users add ann@example.com --role admin\n  meter users list")]
+    Users(UsersCommand),
+    /// API tokens for the JSON API (`Authorization: Bearer TOKEN`): create, list, revoke.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  meter tokens create --role billing --name \"invoicing robot\"\n  meter tokens list\n  \
+            meter tokens revoke 3"
+    )]
+    Tokens(TokensCommand),
     /// Calls: list calls with their status, rate and invoice.
     #[command(
         subcommand,
@@ -736,6 +746,98 @@ pub enum SettingsCommand {
     /// List every setting with its value (the default's when not set).
     #[command(after_help = "Example:\n  meter settings list --format json")]
     List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// A user's or a token's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Everything: users, settings, sources and API tokens too.
+    Admin,
+    /// Customers, rates, plans, subscriptions, syncs and invoices.
+    Billing,
+    /// Reads only.
+    Viewer,
+}
+
+impl From<RoleArg> for billing::access::Role {
+    fn from(r: RoleArg) -> Self {
+        use billing::access::Role;
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Billing => Role::Billing,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user of the web app. The password (at least 8 characters) comes from
+    /// METER_USER_PASSWORD, or is asked for twice on a terminal; never from the command line.
+    #[command(after_help = "Example:\n  meter users add ann@example.com --role admin\n  \
+        METER_USER_PASSWORD=… meter users add bob@example.com --role viewer")]
+    Add {
+        /// The user's email, with which the user signs in (kept in lower case).
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the users by email: role, when added, whether disabled.
+    #[command(after_help = "Example:\n  meter users list --format json")]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Change a user's password (from METER_USER_PASSWORD, or asked for twice on a terminal);
+    /// the user's sessions end.
+    #[command(after_help = "Example:\n  meter users set-password ann@example.com")]
+    SetPassword { email: String },
+    /// Change a user's role, or disable or enable a user: a disabled user cannot sign in, and
+    /// the user's sessions end.
+    #[command(after_help = "Example:\n  meter users set bob@example.com --role billing\n  \
+        meter users set carol@example.com --disable")]
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["role", "disable", "enable"])))]
+    Set {
+        email: String,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token with a role; prints the token alone on stdout, the only time it is
+    /// shown (meter keeps its SHA-256).
+    #[command(after_help = "Example:\n  meter tokens create --role billing --name \"invoicing robot\" > token.txt")]
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// What the token is for (up to 100 characters).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the API tokens, revoked ones too (never their secrets).
+    #[command(after_help = "Example:\n  meter tokens list --format json")]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Revoke an API token: from now on it lets nothing in.
+    #[command(after_help = "Example:\n  meter tokens revoke 3")]
+    Revoke {
+        /// The token's id, as `tokens list` shows it.
+        id: i64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

@@ -51,7 +51,11 @@ fn status(e: &BillingError) -> u8 {
         | BillingError::BadAmount { .. }
         | BillingError::BadText { .. }
         | BillingError::UnknownSetting(_)
-        | BillingError::BadSetting { .. } => USAGE,
+        | BillingError::BadSetting { .. }
+        | BillingError::BadEmail { .. }
+        | BillingError::BadPassword { .. }
+        | BillingError::UnknownRole(_)
+        | BillingError::BadTokenName { .. } => USAGE,
         _ => FAILURE,
     }
 }
@@ -97,6 +101,13 @@ fn message(e: &BillingError) -> String {
              give every secret of {platform} again with `meter sources set {platform}` (docs/operations.md, \"A \
              lost key\")"
         ),
+        BillingError::BadPassword { .. } => format!("{e} (give it in METER_USER_PASSWORD, or type it when asked)"),
+        BillingError::BadTokenName { .. } => format!("--name: {e}"),
+        BillingError::UserExists(_) => {
+            format!("{e}: change it with `meter users set` or `meter users set-password`")
+        }
+        BillingError::UnknownUser(_) => format!("{e}: `meter users list` lists them"),
+        BillingError::UnknownToken(_) => format!("{e}: `meter tokens list` lists them"),
         BillingError::Store(store::StoreError::Pending(_)) => {
             format!("{e}: apply them with `meter db migrate`, where it can be written")
         }

@@ -1,5 +1,6 @@
 //! `meter`: metered billing for hosted-PBX resellers, on the command line.
 
+mod access_cmd;
 mod actor;
 mod catalog;
 mod cli;

@@ -34,7 +34,7 @@ enum Opening {
 /// How a command other than `db status`, `db migrate` and `demo` opens the database: listings
 /// and checks only read, and must work on a database this process cannot write.
 fn opening(command: &Command) -> Opening {
-    use crate::cli::{JobsCommand, NumbersCommand, SourcesCommand};
+    use crate::cli::{JobsCommand, NumbersCommand, SourcesCommand, TokensCommand, UsersCommand};
     match command {
         Command::Db(DbCommand::Check { .. }) => Opening::Inspect,
         Command::Rates(RatesCommand::List { .. })
@@ -47,7 +47,9 @@ fn opening(command: &Command) -> Opening {
         | Command::Plans(PlansCommand::List { .. })
         | Command::Subscriptions(SubscriptionsCommand::List { .. })
         | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
-        | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. }) => Opening::Read,
+        | Command::Jobs(JobsCommand::List { .. } | JobsCommand::Show { .. })
+        | Command::Users(UsersCommand::List { .. })
+        | Command::Tokens(TokensCommand::List { .. }) => Opening::Read,
         _ => Opening::Write,
     }
 }
@@ -95,6 +97,7 @@ fn activity(command: &Command) -> &'static str {
         Command::Cycle(_) => "a billing cycle (meter cycle run)",
         Command::Sync(_) => "a sync of call records (meter sync)",
         Command::Sources(_) => "a change of source settings (meter sources)",
+        Command::Users(_) | Command::Tokens(_) => "a change of users or API tokens (meter users / tokens)",
         _ => "a meter command",
     }
 }
@@ -326,6 +329,8 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
         Command::Db(_) | Command::Scheduler(_) | Command::Serve(_) => unreachable!("handled before opening"),
         #[cfg(feature = "demo")]
         Command::Demo { .. } => unreachable!("handled before opening"),
+        Command::Users(cmd) => crate::access_cmd::users(store, cmd)?,
+        Command::Tokens(cmd) => crate::access_cmd::tokens(store, cmd)?,
         Command::Sources(cmd) => return crate::sources_cmd::sources(store, cmd),
         Command::Sync(args) => return crate::sources_cmd::sync(store, args),
         Command::Jobs(cmd) => return crate::sources_cmd::jobs(store, cmd),

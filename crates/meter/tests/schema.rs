@@ -112,6 +112,8 @@ const READING: &[&[&str]] = &[
     &["numbers", "list", "--customer", "acme"],
     &["jobs", "list"],
     &["sources", "list"],
+    &["users", "list"],
+    &["tokens", "list", "--format", "json"],
     &["db", "status"],
     &["db", "check"],
 ];

@@ -205,7 +205,7 @@ fn wide(v: u64) -> i64 {
 /// backend in its own file (`sqlite/calls.rs` implements [`Calls`] for `SqliteTx`, and so on).
 /// Dropping a transaction without [`StoreTx::commit`] rolls back.
 pub trait StoreTx:
-    Customers + Subscriptions + Rates + Decks + Calls + Invoices + Settings + Sources + Jobs + Runs
+    Customers + Subscriptions + Rates + Decks + Calls + Invoices + Settings + Sources + Jobs + Runs + Access
 {
     fn commit(self) -> Result<()>;
 
@@ -454,10 +454,60 @@ pub trait Runs {
     fn release_scheduler_lease(&mut self, holder: &str) -> Result<()>;
 }
 
+/// Who may use the web app and the JSON API: users, their sessions, API tokens, and failed
+/// sign-ins. Secrets are never stored: sessions and tokens are found by the SHA-256 of theirs.
+pub trait Access {
+    /// Every user, by email.
+    fn users(&mut self) -> Result<Vec<User>>;
+    /// The user with this email, whatever its case.
+    fn user_by_email(&mut self, email: &str) -> Result<Option<User>>;
+    /// Adds a user (its `id` is ignored); returns the new id, or `None` when a user has this
+    /// email already, whatever its case (the unique index `users_email_once`).
+    fn add_user(&mut self, user: &User) -> Result<Option<i64>>;
+    /// Saves a user's role, password hash and whether it is disabled; `false` when no user has
+    /// its id.
+    fn save_user(&mut self, user: &User) -> Result<bool>;
+
+    /// Adds a session.
+    fn add_session(&mut self, session: &StoredSession) -> Result<()>;
+    /// The session with this id (the SHA-256 of its secret), with its user.
+    fn session(&mut self, id: &[u8]) -> Result<Option<(StoredSession, User)>>;
+    /// Records a use of a session: when it was last seen and when it now expires.
+    fn touch_session(&mut self, id: &[u8], last_seen_at: rating::Micros, expires_at: rating::Micros) -> Result<()>;
+    /// Ends a session; `false` when none has this id.
+    fn remove_session(&mut self, id: &[u8]) -> Result<bool>;
+    /// Ends every session of a user; returns how many there were.
+    fn remove_user_sessions(&mut self, user_id: i64) -> Result<u64>;
+    /// Removes the sessions that expired at `now` or before; returns how many.
+    fn remove_expired_sessions(&mut self, now: rating::Micros) -> Result<u64>;
+
+    /// Makes attempts to sign in as this email come one after another: the next one waits until
+    /// this transaction ends (PostgreSQL: an advisory lock on the email; SQLite: its one writer
+    /// at a time already does).
+    fn lock_sign_in(&mut self, email: &str) -> Result<()>;
+    /// The times of the failed sign-ins as this email after `since`, oldest first.
+    fn sign_in_failures(&mut self, email: &str, since: rating::Micros) -> Result<Vec<rating::Micros>>;
+    /// Records a failed sign-in as this email.
+    fn add_sign_in_failure(&mut self, email: &str, at: rating::Micros) -> Result<()>;
+    /// Forgets the failed sign-ins at `before` or earlier: of one email, or of every email.
+    fn remove_sign_in_failures(&mut self, email: Option<&str>, before: rating::Micros) -> Result<()>;
+
+    /// Adds an API token (its `id` is ignored); returns its id. Refused when another token has
+    /// the same secret hash.
+    fn add_token(&mut self, token: &ApiToken) -> Result<i64>;
+    /// Every API token, revoked ones too, by id.
+    fn tokens(&mut self) -> Result<Vec<ApiToken>>;
+    fn token(&mut self, id: i64) -> Result<Option<ApiToken>>;
+    /// The token whose secret has this SHA-256.
+    fn token_by_hash(&mut self, secret_hash: &[u8]) -> Result<Option<ApiToken>>;
+    /// Revokes a token at `at`; `false` when no token that is not revoked has this id.
+    fn revoke_token(&mut self, id: i64, at: rating::Micros) -> Result<bool>;
+}
+
 /// Every store trait, for callers that hold a concrete transaction:
 /// `use store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        Calls, Customers, Decks, Invoices, Jobs, Rates, Runs, Settings, Sources, Store, StoreTx, Subscriptions,
+        Access, Calls, Customers, Decks, Invoices, Jobs, Rates, Runs, Settings, Sources, Store, StoreTx, Subscriptions,
     };
 }

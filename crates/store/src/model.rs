@@ -843,3 +843,72 @@ impl ClaimCounts {
         self.pending + self.claimed + self.expired
     }
 }
+
+/// A person who signs in to the web app (issue 16). `role` is `admin`, `billing` or `viewer`
+/// (the database refuses any other); `email` is kept in lower case.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// The store's own key (0 before it is added).
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    /// The argon2id hash as a PHC string (`$argon2id$v=19$…`).
+    pub password_hash: String,
+    pub created_at: Micros,
+    pub disabled: bool,
+}
+
+/// The hash stays out of logs.
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signed-in browser's session as stored: found by the SHA-256 of its cookie's secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The SHA-256 of the cookie's secret (32 bytes).
+    pub id: Vec<u8>,
+    pub user_id: i64,
+    /// The token every form of the session carries back (CSRF).
+    pub csrf: String,
+    pub created_at: Micros,
+    /// When it ends unless used before (each use moves it on, up to the absolute limit).
+    pub expires_at: Micros,
+    pub last_seen_at: Micros,
+}
+
+/// The CSRF token stays out of logs.
+impl fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("user_id", &self.user_id)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key to the JSON API, found by the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    /// The store's own key (0 before it is added), by which it is listed and revoked.
+    pub id: i64,
+    pub name: Option<String>,
+    /// `admin`, `billing` or `viewer`.
+    pub role: String,
+    /// The SHA-256 of the secret (32 bytes).
+    pub secret_hash: Vec<u8>,
+    pub created_at: Micros,
+    /// Who made it (the operator, or the user of the web app).
+    pub created_by: String,
+    pub revoked_at: Option<Micros>,
+}

@@ -1,7 +1,7 @@
 //! The rows of the reference and bookkeeping tables (customers, plans, decks, the local calling
-//! table, sources and their settings, phone numbers, sync jobs), read the same way on both
-//! backends: each backend's row is a [`Cells`], and every table's row is turned into the
-//! program's value here, once.
+//! table, sources and their settings, phone numbers, sync jobs, users, sessions and API tokens),
+//! read the same way on both backends: each backend's row is a [`Cells`], and every table's row
+//! is turned into the program's value here, once.
 //!
 //! Both backends store a value the same way except for integers: SQLite has one INTEGER type,
 //! PostgreSQL stores source codes and billing days as `smallint`, NPA-NXXs as `integer`, times as
@@ -13,7 +13,7 @@
 
 use crate::registry::Registry;
 use crate::{rejects_of, Customer, Deck, Job, JobProgress, PhoneNumber, Plan, PlanAllowance, Result};
-use crate::{Setting, Source, SourceSettings, StoreError};
+use crate::{ApiToken, Setting, Source, SourceSettings, StoreError, StoredSession, User};
 use rating::{CallType, NpaNxx};
 
 /// A row of either backend, read by column position. The readers of values that must be there
@@ -160,6 +160,55 @@ pub(crate) fn setting_of(row: &impl Cells) -> Result<Setting> {
         value: row.text(1, "settings.value")?,
         data: row.bytes_or_null(2)?,
         updated_at: row.int(3, "settings.updated_at")?,
+    })
+}
+
+/// The columns of a user, in the order [`user_of`] reads them from its first.
+pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at, disabled";
+
+/// A user whose columns ([`USER_COLUMNS`]) start at column `i`.
+pub(crate) fn user_of(row: &impl Cells, i: usize) -> Result<User> {
+    Ok(User {
+        id: row.int(i, "users.id")?,
+        email: row.text(i + 1, "users.email")?,
+        role: row.text(i + 2, "users.role")?,
+        password_hash: row.text(i + 3, "users.password_hash")?,
+        created_at: row.int(i + 4, "users.created_at")?,
+        disabled: row.flag(i + 5, "users.disabled")?,
+    })
+}
+
+/// A session and its user, read from `sessions s JOIN users u`, as [`SELECT_SESSION`] reads
+/// them; the backend adds its own `WHERE s.id = …`.
+pub(crate) const SELECT_SESSION: &str = "SELECT s.id, s.user_id, s.csrf, s.created_at, s.expires_at, s.last_seen_at,
+        u.id, u.email, u.role, u.password_hash, u.created_at, u.disabled
+    FROM sessions s JOIN users u ON u.id = s.user_id";
+
+/// A session and its user, read by [`SELECT_SESSION`].
+pub(crate) fn session_of(row: &impl Cells) -> Result<(StoredSession, User)> {
+    let session = StoredSession {
+        id: row.bytes(0, "sessions.id")?,
+        user_id: row.int(1, "sessions.user_id")?,
+        csrf: row.text(2, "sessions.csrf")?,
+        created_at: row.int(3, "sessions.created_at")?,
+        expires_at: row.int(4, "sessions.expires_at")?,
+        last_seen_at: row.int(5, "sessions.last_seen_at")?,
+    };
+    Ok((session, user_of(row, 6)?))
+}
+
+/// The columns of an API token, in the order [`token_of`] reads them.
+pub(crate) const TOKEN_COLUMNS: &str = "id, name, role, secret_hash, created_at, created_by, revoked_at";
+
+pub(crate) fn token_of(row: &impl Cells) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.int(0, "api_tokens.id")?,
+        name: row.text_or_null(1)?,
+        role: row.text(2, "api_tokens.role")?,
+        secret_hash: row.bytes(3, "api_tokens.secret_hash")?,
+        created_at: row.int(4, "api_tokens.created_at")?,
+        created_by: row.text(5, "api_tokens.created_by")?,
+        revoked_at: row.int_or_null(6)?,
     })
 }
 

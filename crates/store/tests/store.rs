@@ -54,10 +54,18 @@ on_both_backends! { stores:
     voiding_releases_calls_days_and_draws_and_keeps_the_document,
     drafts_take_manual_lines_and_invoices_are_listed,
     settings_round_trip_with_their_bytes,
+    users_are_one_per_email_whatever_its_case,
+    sessions_are_found_by_their_hash_and_end,
+    failed_sign_ins_are_counted_per_email_and_forgotten,
+    sign_ins_as_one_email_come_one_after_another,
+    tokens_are_found_by_hash_revoked_once_and_kept,
 }
 
+#[path = "store/access.rs"]
+mod access;
 #[path = "store/life.rs"]
 mod life;
+use access::*;
 use life::*;
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the

@@ -8,6 +8,7 @@
 //! ([`crate::Customers::customer_for_update`]) and imports by locking the call counter. Reads are
 //! `REPEATABLE READ` snapshots.
 
+mod access;
 mod calls;
 mod check;
 mod connect;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/postgres/0012_billed_calls_invoice_by_key.sql"),
     ),
     ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
+    ("0014_access", include_str!("../../migrations/postgres/0014_access.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

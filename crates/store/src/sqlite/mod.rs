@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one database file, WAL, foreign keys on, a busy timeout so that
 //! concurrent `meter` processes wait for each other instead of failing.
 
+mod access;
 mod calls;
 mod check;
 mod customers;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_cycle_runs", include_str!("../../migrations/sqlite/0011_cycle_runs.sql")),
     ("0012_billed_calls_invoice_by_key", include_str!("../../migrations/sqlite/0012_billed_calls_invoice_by_key.sql")),
     ("0013_invoice_life", include_str!("../../migrations/sqlite/0013_invoice_life.sql")),
+    ("0014_access", include_str!("../../migrations/sqlite/0014_access.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
