@@ -18,6 +18,8 @@ struct Server {
     base: String,
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
+    /// The API token every request carries (`Authorization: Bearer`), if any.
+    token: Option<String>,
 }
 
 impl Server {
@@ -29,7 +31,9 @@ impl Server {
         all.extend_from_slice(args);
         let process = env.spawn_with_env(&all, vars);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        let mut server = Server { base: format!("http://{listen}"), process, runtime, client: reqwest::Client::new() };
+        let token = Some(new_token(env, "billing"));
+        let mut server =
+            Server { base: format!("http://{listen}"), process, runtime, client: reqwest::Client::new(), token };
         let started = std::time::Instant::now();
         while server.try_get("/api/v1/openapi.json").is_none() {
             assert!(server.process.is_running(), "meter serve ended before answering");
@@ -39,11 +43,22 @@ impl Server {
         server
     }
 
-    fn try_get(&self, path: &str) -> Option<(u16, Value)> {
+    fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Option<(u16, Value)> {
         self.runtime.block_on(async {
-            let r = self.client.get(format!("{}{path}", self.base)).send().await.ok()?;
+            let mut r = self.client.request(method, format!("{}{path}", self.base));
+            if let Some(token) = &self.token {
+                r = r.bearer_auth(token);
+            }
+            if let Some(body) = body {
+                r = r.json(&body);
+            }
+            let r = r.send().await.ok()?;
             Some((r.status().as_u16(), r.json().await.unwrap_or(Value::Null)))
         })
+    }
+
+    fn try_get(&self, path: &str) -> Option<(u16, Value)> {
+        self.request(reqwest::Method::GET, path, None)
     }
 
     #[track_caller]
@@ -53,12 +68,12 @@ impl Server {
 
     #[track_caller]
     fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.runtime
-            .block_on(async {
-                let r = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.ok()?;
-                Some((r.status().as_u16(), r.json().await.unwrap_or(Value::Null)))
-            })
-            .unwrap_or_else(|| panic!("POST {path}: no answer"))
+        self.request(reqwest::Method::POST, path, Some(body)).unwrap_or_else(|| panic!("POST {path}: no answer"))
+    }
+
+    /// The same server asked with another token (`None`: without one).
+    fn with_token(&self, token: Option<&str>) -> Server2<'_> {
+        Server2 { server: self, token: token.map(str::to_owned) }
     }
 
     /// SIGTERM, then how the server ended.
@@ -66,6 +81,37 @@ impl Server {
         self.process.signal("TERM");
         self.process.wait(Duration::from_secs(30))
     }
+}
+
+/// The server asked with another token.
+struct Server2<'a> {
+    server: &'a Server,
+    token: Option<String>,
+}
+
+impl Server2<'_> {
+    /// The status of `method path` (a JSON body for the others than GET).
+    fn status(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
+        let s = self.server;
+        s.runtime.block_on(async {
+            let mut r = s.client.request(method.clone(), format!("{}{path}", s.base));
+            if let Some(token) = &self.token {
+                r = r.bearer_auth(token);
+            }
+            if method != reqwest::Method::GET {
+                r = r.json(&json!({"customer": "acme", "from": "2026-10-01", "to": "2026-10-31"}));
+            }
+            let r = r.send().await.expect("an answer");
+            (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+        })
+    }
+}
+
+/// `meter tokens create --role ROLE`: the token alone on stdout.
+fn new_token(env: &Env, role: &str) -> String {
+    let run = env.meter(&["tokens", "create", "--role", role, "--name", &format!("{role} robot")]);
+    run.assert_ok();
+    run.stdout.trim().to_owned()
 }
 
 fn the_api_answers_what_the_command_line_prints(backend: Backend) {
@@ -129,6 +175,46 @@ fn the_api_answers_what_the_command_line_prints(backend: Backend) {
     assert_eq!((status, &body["error"]["code"]), (409, &json!("wrong_state")), "a draft is not voided: {body:#}");
     let (status, body) = server.get("/api/v1/calls?after=netsapiens/none");
     assert_eq!((status, &body["error"]["code"]), (400, &json!("bad_request")), "{body:#}");
+
+    // The document of the API is open to all; the rest needs a valid token whose role may.
+    let get = reqwest::Method::GET;
+    let anonymous = server.with_token(None);
+    assert_eq!(anonymous.status(get.clone(), "/api/v1/openapi.json").0, 200);
+    let viewer = new_token(&env, "viewer");
+    let revoked = new_token(&env, "admin");
+    let listed = env.meter(&["tokens", "list", "--format", "json"]).json();
+    let id =
+        listed["tokens"].as_array().expect("tokens").iter().find(|t| t["role"] == "admin").expect("the admin token")
+            ["id"]
+            .to_string();
+    env.meter(&["tokens", "revoke", &id]).assert_ok();
+    let routes = [
+        (get.clone(), "/api/v1/customers"),
+        (get.clone(), "/api/v1/customers/acme"),
+        (get.clone(), "/api/v1/calls"),
+        (get.clone(), "/api/v1/invoices"),
+        (get.clone(), "/api/v1/jobs"),
+        (reqwest::Method::POST, "/api/v1/invoices/preview"),
+        (reqwest::Method::POST, "/api/v1/invoices"),
+        (reqwest::Method::DELETE, "/api/v1/invoices/D-1"),
+        (reqwest::Method::POST, "/api/v1/invoices/D-1/finalize"),
+        (reqwest::Method::POST, "/api/v1/syncs"),
+    ];
+    for (method, path) in routes {
+        for (who, token) in
+            [("no token", None), ("a wrong token", Some("mtr_wrong")), ("a revoked token", Some(revoked.as_str()))]
+        {
+            let (status, body) = server.with_token(token).status(method.clone(), path);
+            assert_eq!((status, &body["error"]["code"]), (401, &json!("unauthorized")), "{method} {path} with {who}");
+        }
+        let (status, body) = server.with_token(Some(&viewer)).status(method.clone(), path);
+        if method == get {
+            assert_ne!(status, 401, "{method} {path} for a viewer: {body}");
+            assert_ne!(status, 403, "{method} {path} for a viewer: {body}");
+        } else {
+            assert_eq!((status, &body["error"]["code"]), (403, &json!("forbidden")), "{method} {path} for a viewer");
+        }
+    }
 
     let ended = server.stop();
     assert_eq!(ended.run.code, 0, "meter serve after SIGTERM:\n{}", ended.run.dump());

@@ -2,6 +2,7 @@
 //! JSON documents. Its OpenAPI document, made from these handlers and billing's documents, is
 //! served at `/api/v1/openapi.json`.
 
+use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::App;
 use axum::extract::{Path, Query, State};
@@ -46,9 +47,9 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 )]
 pub struct ApiDoc;
 
-pub fn routes(app: App) -> Router<App> {
+/// The routes that need a token (see `auth::api_guard`).
+pub fn routes() -> Router<App> {
     Router::new()
-        .route("/openapi.json", get(openapi))
         .route("/customers", get(customers))
         .route("/customers/{id}", get(customer))
         .route("/calls", get(calls))
@@ -62,24 +63,17 @@ pub fn routes(app: App) -> Router<App> {
         .route("/syncs", post(start_sync))
         .route("/jobs", get(jobs))
         .route("/jobs/{id}", get(job))
-        .fallback(not_found)
-        .with_state(app)
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-async fn not_found() -> ApiError {
+pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route")
 }
 
 type Answer<T> = Result<Json<T>, ApiError>;
-
-/// Who made a change, in the invoice's history.
-fn by_api() -> String {
-    "api".into()
-}
 
 fn date(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
     billing::time::parse_date(value).map_err(|e| ApiError::bad_request(format!("{name}: {e}")))
@@ -277,12 +271,13 @@ async fn preview(State(app): State<App>, Json(body): Json<InvoiceBody>) -> Resul
     responses((status = 201, body = InvoiceDoc), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(app): State<App>,
+    caller: Caller,
     Json(body): Json<InvoiceBody>,
 ) -> Result<(StatusCode, Json<InvoiceDoc>), ApiError> {
     let req = body.request()?;
     let now = crate::clock::now();
     let key = app.key.clone();
-    let who = by_api();
+    let who = caller.actor();
     let doc =
         billing::run!(app.billing, |s| billing::invoice::create(s, &req, now, &who, Guard::On(key.as_ref()))).await?;
     Ok((StatusCode::CREATED, Json(doc)))
@@ -348,8 +343,8 @@ async fn delete_invoice(State(app): State<App>, Path(id): Path<String>) -> Answe
 /// Finalizes a draft: its number, issued and due dates.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/finalize", params(("id" = String, Path)),
     responses((status = 200, body = InvoiceDoc), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn finalize(State(app): State<App>, Path(id): Path<String>) -> Answer<InvoiceDoc> {
-    let (who, at) = (by_api(), crate::clock::now());
+async fn finalize(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Answer<InvoiceDoc> {
+    let (who, at) = (caller.actor(), crate::clock::now());
     Ok(Json(billing::run!(app.billing, |s| billing::life::finalize(s, &id, By { who: &who, at })).await?))
 }
 
@@ -361,8 +356,13 @@ pub struct VoidBody {
 /// Voids a final invoice: it keeps its number and document; its calls are released.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/void", params(("id" = String, Path)), request_body = VoidBody,
     responses((status = 200, body = InvoiceDoc), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn void(State(app): State<App>, Path(id): Path<String>, Json(body): Json<VoidBody>) -> Answer<InvoiceDoc> {
-    let (who, at) = (by_api(), crate::clock::now());
+async fn void(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<VoidBody>,
+) -> Answer<InvoiceDoc> {
+    let (who, at) = (caller.actor(), crate::clock::now());
     let (doc, _) =
         billing::run!(app.billing, |s| billing::life::void(s, &id, &body.reason, By { who: &who, at })).await?;
     Ok(Json(doc))
@@ -378,8 +378,13 @@ pub struct LineBody {
 /// Adds a manual line (a credit when negative) to a draft.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/lines", params(("id" = String, Path)), request_body = LineBody,
     responses((status = 200, body = InvoiceDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn add_line(State(app): State<App>, Path(id): Path<String>, Json(body): Json<LineBody>) -> Answer<InvoiceDoc> {
-    let (who, at) = (by_api(), crate::clock::now());
+async fn add_line(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<LineBody>,
+) -> Answer<InvoiceDoc> {
+    let (who, at) = (caller.actor(), crate::clock::now());
     let line = (body.description, body.amount);
     Ok(Json(
         billing::run!(app.billing, |s| billing::life::add_line(s, &id, &line.0, &line.1, By { who: &who, at })).await?,
@@ -389,8 +394,12 @@ async fn add_line(State(app): State<App>, Path(id): Path<String>, Json(body): Js
 /// Removes the N-th line (from 1) of a draft, a manual one.
 #[utoipa::path(delete, path = "/api/v1/invoices/{id}/lines/{n}", params(("id" = String, Path), ("n" = usize, Path)),
     responses((status = 200, body = InvoiceDoc), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn remove_line(State(app): State<App>, Path((id, n)): Path<(String, usize)>) -> Answer<InvoiceDoc> {
-    let (who, at) = (by_api(), crate::clock::now());
+async fn remove_line(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, n)): Path<(String, usize)>,
+) -> Answer<InvoiceDoc> {
+    let (who, at) = (caller.actor(), crate::clock::now());
     Ok(Json(billing::run!(app.billing, |s| billing::life::remove_line(s, &id, n, By { who: &who, at })).await?))
 }
 

@@ -81,7 +81,15 @@ impl From<BillingError> for ApiError {
             E::BadZone { .. } | E::Deck(_) | E::Overflow { .. } => (S::UNPROCESSABLE_ENTITY, "bad_data"),
             E::Source(_) | E::Sync(_) => (S::BAD_GATEWAY, "source_failed"),
             E::KeyMissing | E::Sealed { .. } | E::Secret(_) => (S::SERVICE_UNAVAILABLE, "secret_key"),
-            E::Store(_) | E::Encode { .. } => (S::INTERNAL_SERVER_ERROR, "internal"),
+            E::BadEmail { .. } | E::BadPassword { .. } | E::UnknownRole(_) | E::BadTokenName { .. } => {
+                (S::BAD_REQUEST, "bad_request")
+            }
+            E::UserExists(_) => (S::CONFLICT, "user_exists"),
+            E::UnknownUser(_) => (S::NOT_FOUND, "unknown_user"),
+            E::UnknownToken(_) => (S::NOT_FOUND, "unknown_token"),
+            E::SignInFailed => (S::UNAUTHORIZED, "sign_in_failed"),
+            E::SignInLimited { .. } => (S::TOO_MANY_REQUESTS, "sign_in_limited"),
+            E::Store(_) | E::Encode { .. } | E::Crypto(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError::new(status, code, e.to_string())
     }

@@ -4,7 +4,9 @@
 //! their answers: no rule lives here.
 
 mod api;
+mod auth;
 mod error;
+mod pages;
 
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
@@ -20,9 +22,15 @@ pub struct App {
     pub key: Option<SecretKey>,
 }
 
-/// The whole server: the API under `/api/v1`, the pages under `/`.
+/// The whole server: the API under `/api/v1` (its OpenAPI document open to all, the rest for
+/// tokens), the sign-in page, and the pages for signed-in staff.
 pub fn router(app: App) -> Router {
-    Router::new().nest("/api/v1", api::routes(app.clone())).with_state(app)
+    let api = api::routes()
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), auth::api_guard))
+        .route("/openapi.json", axum::routing::get(api::openapi))
+        .fallback(api::not_found);
+    let pages = pages::routes().route_layer(axum::middleware::from_fn_with_state(app.clone(), auth::pages_guard));
+    Router::new().nest("/api/v1", api).merge(pages).merge(pages::open_routes()).with_state(app)
 }
 
 pub fn serve(db: &str, a: ServeArgs) -> Result<ExitCode> {
