@@ -4,12 +4,13 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{Json, Path, Query};
 use super::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use billing::calls::{CallFilter, CallSink};
 use billing::customers::{CustomerDetail, CustomerRow};
 use billing::doc::{CallDoc, CallStatus, InvoiceDoc, InvoiceRow};
@@ -43,9 +44,44 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         jobs,
         job
     ),
-    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs))
+    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs)),
+    modifiers(&Guarded),
+    security(("token" = []))
 )]
 pub struct ApiDoc;
+
+/// What every route but the document itself answers besides its own: the token scheme, and the
+/// errors of a bad request, a missing or wrong token, and a role that may not.
+struct Guarded;
+
+impl utoipa::Modify for Guarded {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        let error = |what: &str| {
+            let content =
+                ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build();
+            RefOr::T(ResponseBuilder::new().description(what).content("application/json", content).build())
+        };
+        let common = [
+            ("400", "A parameter or body that is not what the route takes"),
+            ("401", "No valid API token"),
+            ("403", "The token's role may not do this"),
+            ("404", "Something the request names (a customer, an invoice, a job) does not exist"),
+            ("503", "The database cannot be reached"),
+        ];
+        for item in doc.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.delete, &mut item.put, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                for (status, what) in common {
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(what));
+                }
+            }
+        }
+    }
+}
 
 /// The routes that need a token (see `auth::api_guard`).
 pub fn routes() -> Router<App> {

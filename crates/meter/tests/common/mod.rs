@@ -20,6 +20,8 @@
 #![allow(dead_code)]
 
 pub mod platforms;
+pub mod server;
+pub mod tools;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
