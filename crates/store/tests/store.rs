@@ -54,11 +54,19 @@ on_both_backends! { stores:
     voiding_releases_calls_days_and_draws_and_keeps_the_document,
     drafts_take_manual_lines_and_invoices_are_listed,
     settings_round_trip_with_their_bytes,
+    calls_are_paged_by_seeking_past_a_call_in_the_listings_order,
+    every_filter_pages_past_a_call_as_it_lists,
+    a_scan_bounds_what_a_read_examines_and_says_where_it_stopped,
+    the_pricing_stamp_moves_with_what_prices_calls,
 }
 
 #[path = "store/life.rs"]
 mod life;
 use life::*;
+
+#[path = "store/pages.rs"]
+mod pages;
+use pages::*;
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
 /// database goes.

@@ -49,6 +49,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/postgres/0012_billed_calls_invoice_by_key.sql"),
     ),
     ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
+    ("0015_call_details", include_str!("../../migrations/postgres/0015_call_details.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.
