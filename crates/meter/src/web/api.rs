@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use billing::calls::{CallFilter, CallSink};
+use billing::calls::{CallFilter, Cursor};
 use billing::customers::{CustomerDetail, CustomerRow};
 use billing::doc::{CallDoc, CallStatus, InvoiceDoc, InvoiceRow};
 use billing::invoice::InvoiceRequest;
@@ -19,7 +19,6 @@ use billing::life::{By, ListFilter};
 use billing::metered::guard::Guard;
 use billing::metered::{JobDoc, SyncRequest};
 use billing::runs::AnyJob;
-use billing::BillingError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -169,55 +168,10 @@ pub struct CallParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallsDoc {
     calls: Vec<CallDoc>,
-    /// The cursor of the next page (`after`), null on the last page.
+    /// The cursor of the next page (`after`), null on the last page. A page of rare calls may
+    /// hold fewer than `limit`, even none, and still have a next page: each page examines a
+    /// bounded number of calls.
     next: Option<String>,
-}
-
-/// A page of calls: the calls after the cursor, up to the limit, and the next cursor.
-struct Page {
-    after: Option<String>,
-    limit: usize,
-    calls: Vec<CallDoc>,
-    more: bool,
-}
-
-/// A listing ended early: the page is full.
-struct Full;
-
-impl From<BillingError> for Stopped {
-    fn from(e: BillingError) -> Stopped {
-        Stopped::Billing(e)
-    }
-}
-
-enum Stopped {
-    Billing(BillingError),
-    Full(Full),
-}
-
-fn cursor(c: &CallDoc) -> String {
-    format!("{}/{}", c.source, c.id)
-}
-
-impl CallSink for Page {
-    type Error = Stopped;
-    fn begin(&mut self, _: chrono_tz::Tz) -> Result<(), Stopped> {
-        Ok(())
-    }
-    fn call(&mut self, call: &CallDoc) -> Result<(), Stopped> {
-        if let Some(after) = &self.after {
-            if *after == cursor(call) {
-                self.after = None;
-            }
-            return Ok(());
-        }
-        if self.calls.len() == self.limit {
-            self.more = true;
-            return Err(Stopped::Full(Full));
-        }
-        self.calls.push(call.clone());
-        Ok(())
-    }
 }
 
 fn call_status(s: &str) -> Result<CallStatus, ApiError> {
@@ -248,20 +202,11 @@ async fn calls(State(app): State<App>, Query(p): Query<CallParams>) -> Answer<Ca
         number: p.number,
         source: p.source,
     };
-    let asked = p.after.clone();
-    let page = billing::run!(app.billing, |s| {
-        let mut page = Page { after: p.after, limit, calls: Vec::new(), more: false };
-        match billing::calls::list_filtered(s, &filter, &mut page) {
-            Ok(()) | Err(Stopped::Full(_)) => Ok(page),
-            Err(Stopped::Billing(e)) => Err(e),
-        }
-    })
-    .await?;
-    if let (Some(after), Some(_)) = (asked, &page.after) {
-        return Err(ApiError::bad_request(format!("after `{after}`: no such call in this listing")));
-    }
-    let next = if page.more { page.calls.last().map(cursor) } else { None };
-    Ok(Json(CallsDoc { calls: page.calls, next }))
+    let after = p.after.as_deref().map(Cursor::parse).transpose()?;
+    let pricing = app.billing.pricing().clone();
+    let page =
+        billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), limit, &pricing)).await?;
+    Ok(Json(CallsDoc { calls: page.calls, next: page.next.map(|c| c.to_string()) }))
 }
 
 /// What to invoice: a customer and whole days in its zone, optionally some call types.
