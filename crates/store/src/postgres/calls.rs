@@ -208,17 +208,20 @@ fn stored_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
 
 /// A row of `billed_calls` as (call number, billing).
 fn billed_call(r: &Row) -> Result<(i64, BilledCall)> {
-    Ok((
-        r.try_get(0)?,
-        BilledCall {
-            invoice: InvoiceId(r.try_get(1)?),
-            call_type: r.try_get(2)?,
-            rate_id: r.try_get(3)?,
-            billable_seconds: narrow(r.try_get(4)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.try_get(5)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.try_get(6)?),
-        },
-    ))
+    Ok((r.try_get(0)?, billing_at(r, 1)?))
+}
+
+/// The billing of a row whose columns from `first` are `billed_calls`' invoice_pk, call_type,
+/// rate_id, billable_seconds, included_seconds and charge_e4.
+fn billing_at(r: &Row, first: usize) -> Result<BilledCall> {
+    Ok(BilledCall {
+        invoice: InvoiceId(r.try_get(first)?),
+        call_type: r.try_get(first + 1)?,
+        rate_id: r.try_get(first + 2)?,
+        billable_seconds: narrow(r.try_get(first + 3)?, "billed_calls.billable_seconds")?,
+        included_seconds: narrow(r.try_get(first + 4)?, "billed_calls.included_seconds")?,
+        charge: Charge::from_units(r.try_get(first + 5)?),
+    })
 }
 
 /// A copy the unique index of (source, source call id) refused is `KnownCalls`.
@@ -416,6 +419,43 @@ impl crate::Calls for PgTx<'_> {
                 if wanted {
                     emit(Some(call))?;
                 }
+            }
+            if rows.len() < FETCH_ROWS as usize {
+                return emit(None);
+            }
+        }
+    }
+
+    /// Through the invoice's links, one range of their key (the customer and the call numbers
+    /// the invoice records, migration 0005), each joined to its call by the calls' key within the
+    /// invoice's span of starts; sorted by the server and sent [`FETCH_ROWS`] at a time.
+    fn each_invoice_call<E: From<StoreError>>(
+        &mut self,
+        invoice: InvoiceId,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let st = self.prepared(
+            "SELECT c.pk, c.source, c.source_call_id, c.start_at, c.duration, c.direction, c.from_number, c.to_number,
+                    c.call_type, c.customer_pk,
+                    b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
+             FROM invoices i
+             JOIN billed_calls b ON b.customer_pk = i.customer_pk
+               AND b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk AND b.invoice_pk = i.pk
+             JOIN calls c ON c.customer_pk = i.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk
+               AND c.start_at >= invoice_span_start(coalesce(i.calls_from, i.from_date))
+               AND c.start_at < invoice_span_end(i.to_date)
+             WHERE i.pk = $1
+             ORDER BY c.start_at, c.source, c.source_call_id",
+        )?;
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
+        let portal = self.tx.bind(&st, &[&invoice.0]).map_err(StoreError::from)?;
+        loop {
+            let rows = self.tx.query_portal(&portal, FETCH_ROWS).map_err(StoreError::from)?;
+            for r in &rows {
+                let mut call = stored_call(r, &sources)?;
+                call.billed = Some(billing_at(r, 10)?);
+                emit(Some(call))?;
             }
             if rows.len() < FETCH_ROWS as usize {
                 return emit(None);

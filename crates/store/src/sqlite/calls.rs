@@ -196,6 +196,34 @@ impl crate::Calls for SqliteTx<'_> {
         emit(None)
     }
 
+    /// Through the index of billed calls by invoice, each link joined to its call by the
+    /// calls' key.
+    fn each_invoice_call<E: From<StoreError>>(
+        &mut self,
+        invoice: InvoiceId,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sources = self.registry()?.clone();
+        let mut emit = sources.in_order(f);
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number,
+                        c.to_number, c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds,
+                        b.included_seconds, b.charge_e4, c.customer_pk
+                 FROM billed_calls b JOIN calls c
+                   ON c.customer_pk = b.customer_pk AND c.start_us = b.call_start_us AND c.pk = b.call_pk
+                 WHERE b.invoice_pk = ?1
+                 ORDER BY c.start_us, c.source, c.source_call_id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = st.query([invoice.0]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            emit(Some(stored_call(r, &sources)?))?;
+        }
+        emit(None)
+    }
+
     fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {
         let mut st = self.tx.prepare_cached(
             "SELECT count(*), min(c.start_us), max(c.start_us) FROM calls c
