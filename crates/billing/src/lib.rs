@@ -1,6 +1,7 @@
 //! The use cases of `meter`, generic over the store: imports, invoice preview / create / show /
-//! delete, the call listing and the billing cycle. The command line (and later the web app)
-//! calls only this crate; async callers run a use case through [`Billing::run`].
+//! delete, the invoice's life and its document, the call listing and the billing cycle. The
+//! command line (and later the web app) calls only this crate; async callers run a use case
+//! through [`Billing::run`].
 
 pub mod admin;
 pub mod calls;
@@ -8,6 +9,7 @@ pub mod csvfile;
 pub mod customers;
 pub mod cycle;
 pub mod doc;
+pub mod document;
 pub mod error;
 pub mod import;
 pub mod invoice;
