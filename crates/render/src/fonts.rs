@@ -3,7 +3,9 @@
 //! font with skrifa, so that text is measured exactly as it is drawn (right-aligned columns,
 //! truncation with an ellipsis).
 
+use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
 use std::sync::OnceLock;
 
@@ -15,7 +17,8 @@ const TABLE: usize = 0x250;
 
 /// A face's glyphs and advances (in em).
 pub(crate) struct Metrics {
-    font: FontRef<'static>,
+    charmap: Charmap<'static>,
+    advances: GlyphMetrics<'static>,
     table: Vec<(u32, f32)>,
     per_em: f32,
 }
@@ -26,15 +29,15 @@ impl Metrics {
         #[allow(clippy::expect_used)]
         let font = FontRef::new(data).expect("a built-in font parses");
         let per_em = f32::from(font.metrics(Size::unscaled(), LocationRef::default()).units_per_em.max(1));
-        let mut m = Metrics { font, table: Vec::new(), per_em };
+        let (charmap, advances) = (font.charmap(), font.glyph_metrics(Size::unscaled(), LocationRef::default()));
+        let mut m = Metrics { charmap, advances, table: Vec::new(), per_em };
         m.table = (0..TABLE as u32).map(|c| char::from_u32(c).map_or((0, 0.0), |c| m.lookup(c))).collect();
         m
     }
 
     fn lookup(&self, c: char) -> (u32, f32) {
-        let gid = self.font.charmap().map(c).unwrap_or_default();
-        let advance = self.font.glyph_metrics(Size::unscaled(), LocationRef::default()).advance_width(gid);
-        (gid.to_u32(), advance.unwrap_or(0.0) / self.per_em)
+        let gid = self.charmap.map(c).unwrap_or_default();
+        (gid.to_u32(), self.advances.advance_width(gid).unwrap_or(0.0) / self.per_em)
     }
 
     /// A character's glyph id and advance in em (the font's missing glyph, 0, when it has none).

@@ -112,7 +112,7 @@ footer{margin-top:24pt;border-top:.5pt solid #d0d7de;padding-top:6pt;text-align:
 
 /// The whole page.
 pub(crate) fn page(doc: &InvoiceDocument, paper: Paper) -> String {
-    let mut h = String::with_capacity(4_200_000 + doc.appendix.as_ref().map_or(0, |a| a.calls as usize * 400));
+    let mut h = String::with_capacity(2_100_000 + doc.appendix.as_ref().map_or(0, |a| a.calls as usize * 400));
     let title = format!("{} — {}", reference(doc), doc.customer.name);
     let size = match paper {
         Paper::A4 => "A4",

@@ -174,9 +174,12 @@ impl<'a> Layout<'a> {
     fn line(&mut self, l: &LineDoc) {
         let (g, doc) = (self.g, self.doc);
         let cols = self.columns();
-        let desc_width = cols[0].0 - cols[0].1 - g.left - 12.0;
         let cells = line_cells(doc, l);
         let (sub, days, figures) = (cells.note, cells.days, cells.figures);
+        // A line with no period or figures (a manual one) gives its description their room.
+        let spans = days.is_empty() && figures.iter().all(Option::is_none);
+        let desc_right = if spans { cols[4].0 - cols[4].1 } else { cols[0].0 - cols[0].1 };
+        let desc_width = desc_right - g.left - 12.0;
         let wrapped = Face::Regular.metrics().wrap(&cells.description, BODY, desc_width, 3);
         let height = 10.0 + 11.5 * wrapped.len().max(1) as f32 + if sub.is_some() { 10.0 } else { 0.0 };
         if !self.fits(height) {
