@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod platforms;
+pub mod web;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -2,6 +2,10 @@
 //! JavaScript where a page refreshes itself. Every page is a function of what a use case
 //! answered; the shell ([`page`]) gives each the same header, navigation and landmarks.
 
+mod figures;
+mod invoices;
+mod invoicing;
+mod jobs;
 mod signin;
 
 use super::auth::Staff;
@@ -30,7 +34,12 @@ const SECTIONS: [(&str, &str, Permission); 8] = [
 
 /// The pages for signed-in staff (see `auth::pages_guard`).
 pub fn routes() -> Router<App> {
-    Router::new().route("/", get(|| async { Redirect::to("/customers") })).merge(signin::routes())
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/customers") }))
+        .merge(signin::routes())
+        .merge(invoicing::routes())
+        .merge(jobs::routes())
+        .merge(invoices::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
