@@ -59,6 +59,9 @@ pub enum BillingError {
     UnknownDeck(String),
     #[error("unknown invoice {0}")]
     UnknownInvoice(String),
+    /// A page's cursor that no page of the call listing gave.
+    #[error("cursor `{0}` is not one a page of calls gave")]
+    BadCursor(String),
     #[error("invoice {0} is {1}: only draft invoices can be deleted")]
     NotDraft(String, String),
     /// An invoice not in the state a change needs: `needs` says which.

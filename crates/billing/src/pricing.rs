@@ -4,6 +4,7 @@
 use crate::error::{BillingError, Result};
 pub use rating::Pricing;
 use rating::{Charge, Priced, RateIndex, UsageLines};
+use std::sync::{Arc, Mutex};
 use store::{Customer, NewCall, StoreTx};
 
 /// Reads the deck and the local calling table together, at the start of a use case.
@@ -11,6 +12,44 @@ pub fn load<T: StoreTx>(tx: &mut T) -> Result<Pricing> {
     let _span = tracing::debug_span!("load_pricing").entered();
     let deck = RateIndex::build(tx.rates()?).map_err(|c| BillingError::Deck(c.to_string()))?;
     Ok(Pricing::new(deck, rating::LocalCalling::new(tx.local_calling()?)))
+}
+
+/// The pricing a server last read, kept while the store's pricing stamp
+/// ([`store::Rates::pricing_stamp`]) stays the same: every page of calls needs the deck, and
+/// reading and indexing 10,000 rates cost more than the page. Clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct PricingCache {
+    last: Arc<Mutex<Option<Stamped>>>,
+}
+
+/// A pricing with the stamp it was read at.
+type Stamped = (i64, Arc<Pricing>);
+
+impl PricingCache {
+    /// The pricing as `tx` sees it: the one kept if the stamp `tx` reads is its stamp, else read
+    /// (and kept).
+    pub fn load<T: StoreTx>(&self, tx: &mut T) -> Result<Arc<Pricing>> {
+        let stamp = tx.pricing_stamp()?;
+        // A poisoned lock only means a reader panicked; the pair it holds is whole.
+        let kept = self.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match kept {
+            Some((s, pricing)) if s == stamp => Ok(pricing),
+            _ => {
+                let pricing = Arc::new(load(tx)?);
+                *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, pricing.clone()));
+                Ok(pricing)
+            }
+        }
+    }
+}
+
+/// The rate of an id in the deck (read in id order, so found by halving; else by a scan).
+pub fn rate_by_id(pricing: &Pricing, id: i64) -> Option<&rating::Rate> {
+    let rates = pricing.deck().rates();
+    match rates.binary_search_by_key(&id, |r| r.id) {
+        Ok(i) => rates.get(i),
+        Err(_) => rates.iter().find(|r| r.id == id),
+    }
 }
 
 /// A stored call as rating reads it.

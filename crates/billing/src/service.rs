@@ -26,6 +26,8 @@ pub struct Billing {
 struct Inner {
     /// Always `Some` until dropped.
     pool: Option<Pool>,
+    /// What priced the last page of calls, for the next.
+    pricing: crate::pricing::PricingCache,
 }
 
 impl Drop for Inner {
@@ -52,13 +54,19 @@ impl Billing {
 
     /// Runs use cases on connections of `pool`.
     pub fn new(pool: Pool) -> Billing {
-        Billing { inner: Arc::new(Inner { pool: Some(pool) }) }
+        Billing { inner: Arc::new(Inner { pool: Some(pool), pricing: Default::default() }) }
     }
 
     /// The pool the use cases run on.
     pub fn pool(&self) -> &Pool {
         // Taken only by `Drop`, after which no `&self` exists.
         self.inner.pool.as_ref().unwrap_or_else(|| unreachable!("the pool is taken only when dropped"))
+    }
+
+    /// The pricing the use cases of this database share while it does not change (pages of
+    /// calls: [`crate::calls::page`]).
+    pub fn pricing(&self) -> &crate::pricing::PricingCache {
+        &self.inner.pricing
     }
 
     /// Runs `use_case` with a connection of the pool, on a blocking thread, and returns its

@@ -40,6 +40,7 @@ fn status(e: &BillingError) -> u8 {
     match e {
         BillingError::ReversedRange { .. }
         | BillingError::DeckAndCustomer
+        | BillingError::BadCursor(_)
         | BillingError::Mapping(_)
         | BillingError::NoSettings { .. }
         | BillingError::NewSource(_)

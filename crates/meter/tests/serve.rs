@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::server::{new_token, Server};
 use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -10,108 +11,6 @@ use std::time::Duration;
 on_both_backends! {
     the_api_answers_what_the_command_line_prints,
     meter_serve_runs_the_scheduler_and_stops_on_sigterm,
-}
-
-/// A running `meter serve` and a client of it.
-struct Server {
-    process: Spawned,
-    base: String,
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
-    /// The API token every request carries (`Authorization: Bearer`), if any.
-    token: Option<String>,
-}
-
-impl Server {
-    /// Starts `meter serve` on a free port of 127.0.0.1 and waits until it answers.
-    fn start(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut all = vec!["serve", "--listen", &listen];
-        all.extend_from_slice(args);
-        let process = env.spawn_with_env(&all, vars);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        let token = Some(new_token(env, "billing"));
-        let mut server =
-            Server { base: format!("http://{listen}"), process, runtime, client: reqwest::Client::new(), token };
-        let started = std::time::Instant::now();
-        while server.try_get("/api/v1/openapi.json").is_none() {
-            assert!(server.process.is_running(), "meter serve ended before answering");
-            assert!(started.elapsed() < Duration::from_secs(30), "meter serve did not answer within 30 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Option<(u16, Value)> {
-        self.runtime.block_on(async {
-            let mut r = self.client.request(method, format!("{}{path}", self.base));
-            if let Some(token) = &self.token {
-                r = r.bearer_auth(token);
-            }
-            if let Some(body) = body {
-                r = r.json(&body);
-            }
-            let r = r.send().await.ok()?;
-            Some((r.status().as_u16(), r.json().await.unwrap_or(Value::Null)))
-        })
-    }
-
-    fn try_get(&self, path: &str) -> Option<(u16, Value)> {
-        self.request(reqwest::Method::GET, path, None)
-    }
-
-    #[track_caller]
-    fn get(&self, path: &str) -> (u16, Value) {
-        self.try_get(path).unwrap_or_else(|| panic!("GET {path}: no answer"))
-    }
-
-    #[track_caller]
-    fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.request(reqwest::Method::POST, path, Some(body)).unwrap_or_else(|| panic!("POST {path}: no answer"))
-    }
-
-    /// The same server asked with another token (`None`: without one).
-    fn with_token(&self, token: Option<&str>) -> Server2<'_> {
-        Server2 { server: self, token: token.map(str::to_owned) }
-    }
-
-    /// SIGTERM, then how the server ended.
-    fn stop(self) -> Ended {
-        self.process.signal("TERM");
-        self.process.wait(Duration::from_secs(30))
-    }
-}
-
-/// The server asked with another token.
-struct Server2<'a> {
-    server: &'a Server,
-    token: Option<String>,
-}
-
-impl Server2<'_> {
-    /// The status of `method path` (a JSON body for the others than GET).
-    fn status(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
-        let s = self.server;
-        s.runtime.block_on(async {
-            let mut r = s.client.request(method.clone(), format!("{}{path}", s.base));
-            if let Some(token) = &self.token {
-                r = r.bearer_auth(token);
-            }
-            if method != reqwest::Method::GET {
-                r = r.json(&json!({"customer": "acme", "from": "2026-10-01", "to": "2026-10-31"}));
-            }
-            let r = r.send().await.expect("an answer");
-            (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-        })
-    }
-}
-
-/// `meter tokens create --role ROLE`: the token alone on stdout.
-fn new_token(env: &Env, role: &str) -> String {
-    let run = env.meter(&["tokens", "create", "--role", role, "--name", &format!("{role} robot")]);
-    run.assert_ok();
-    run.stdout.trim().to_owned()
 }
 
 fn the_api_answers_what_the_command_line_prints(backend: Backend) {

@@ -10,6 +10,7 @@
 mod any;
 mod check;
 mod model;
+mod page;
 pub mod pool;
 pub mod postgres;
 mod redact;
@@ -154,7 +155,6 @@ fn check_billed_span(inv: &NewInvoice) -> Result<()> {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| StoreError::Refused(format!("invoice date `{d}` is not YYYY-MM-DD")))
     };
-    let micros = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
     let (from, to) = (date(inv.calls_from.as_deref().unwrap_or(&inv.from))?, date(&inv.to)?);
     if from > date(&inv.from)? {
         return Err(StoreError::Refused(format!(
@@ -162,8 +162,7 @@ fn check_billed_span(inv: &NewInvoice) -> Result<()> {
             inv.from, inv.to
         )));
     }
-    let start = from.pred_opt().map_or(i64::MIN, micros);
-    let end = to.succ_opt().and_then(|d| d.succ_opt()).map_or(i64::MAX, micros);
+    let (start, end) = billed_span(from, to);
     match inv.calls.iter().find(|c| c.call_start < start || c.call_start >= end) {
         Some(c) => Err(StoreError::Refused(format!(
             "call {} starts at {} µs, outside the invoice's days {} to {}",
@@ -171,6 +170,15 @@ fn check_billed_span(inv: &NewInvoice) -> Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+/// Where the calls an invoice bills start, from the first day of its calls to its last day:
+/// `[start, end)` in UTC microseconds, one day before and two after (see `check_billed_span`).
+fn billed_span(first: chrono::NaiveDate, last: chrono::NaiveDate) -> (rating::Micros, rating::Micros) {
+    let micros = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
+    let start = first.pred_opt().map_or(i64::MIN, micros);
+    let end = last.succ_opt().and_then(|d| d.succ_opt()).map_or(i64::MAX, micros);
+    (start, end)
 }
 
 /// A change refused because the invoice is not in the state it needs: `needs` says which.
@@ -249,6 +257,10 @@ pub trait Rates {
     fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>>;
     /// Sets the end of an open-ended rate's window.
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()>;
+    /// A number that every change of what prices calls (the rates, the local calling table, a
+    /// customer's id) changes, in the changing transaction: while it reads the same, the rates
+    /// and the local calling table read the same.
+    fn pricing_stamp(&mut self) -> Result<i64>;
 }
 
 /// Named decks and the local calling table.
@@ -275,9 +287,11 @@ pub trait Calls {
     fn import_new_calls(&mut self, calls: &[NewCall], outcomes: &mut Vec<CallOutcome>) -> Result<()> {
         self.import_calls(calls, outcomes)
     }
-    /// Calls of a customer starting in `[from, to)`, ordered by start, source, source call id,
-    /// handed to `f` one by one as they are read: memory stays the same however many there are.
-    /// An error from `f` stops the reading and is returned.
+    /// The calls of `query` in the listing's order (start, source name, source call id), handed
+    /// to `f` one by one as they are read: memory stays the same however many there are. An
+    /// error from `f` stops the reading and is returned. With `query.after` the reading seeks
+    /// past that call; with `query.limit` it stops after that many; with `query.scan` it
+    /// examines only that many.
     fn each_call<E: From<StoreError>>(
         &mut self,
         query: &CallQuery,
@@ -292,6 +306,10 @@ pub trait Calls {
         })?;
         Ok(calls)
     }
+    /// Where a read of `query` with a scan bound stops when the bound does: the key of the
+    /// `query.scan`-th call of its reach past `query.after` (see [`CallQuery::scan`]), the `after`
+    /// of the next read. `None` when fewer calls follow (the reading reached the end).
+    fn scan_end(&mut self, query: &CallQuery) -> Result<Option<CallKey>>;
     /// The customer's answered calls starting before `before` that no invoice bills: how many,
     /// and the first and last start; `None` when there are none. Counted by the database, so
     /// that no call of the customer's history is sent to the program.

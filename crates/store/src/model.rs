@@ -302,12 +302,53 @@ pub struct CallQuery {
     pub source: Option<Source>,
     /// Only calls whose caller or callee number holds this text.
     pub number: Option<String>,
+    /// Only the calls after this one in the listing's order: a seek, not a skip.
+    pub after: Option<CallKey>,
+    /// At most this many calls, the first in order; `None`: all of them.
+    pub limit: Option<u64>,
+    /// Only among the first this many calls past `after` of the query's reach: its customer (or
+    /// its invoice's) and span of starts, whatever the other filters leave out of them. A page
+    /// of rare calls then costs at most that many, and [`crate::Calls::scan_end`] says where the
+    /// next one starts. `None`: no bound.
+    pub scan: Option<u64>,
 }
 
 impl CallQuery {
     /// Every call of one customer.
     pub fn of_customer(customer_pk: i64) -> CallQuery {
         CallQuery { customer_pk: Some(customer_pk), ..CallQuery::default() }
+    }
+}
+
+/// A call's place in the listing's order: its start, then its source's name, then its source
+/// call id (byte-wise). Two calls never share one (a source's call ids are unique).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallKey {
+    pub start: Micros,
+    pub source: Source,
+    pub source_call_id: String,
+}
+
+impl CallKey {
+    /// The key of a call.
+    pub fn of(call: &NewCall) -> CallKey {
+        CallKey { start: call.start, source: call.source.clone(), source_call_id: call.source_call_id.clone() }
+    }
+}
+
+impl PartialOrd for CallKey {
+    fn partial_cmp(&self, other: &CallKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CallKey {
+    fn cmp(&self, other: &CallKey) -> std::cmp::Ordering {
+        (self.start, self.source.name().as_bytes(), self.source_call_id.as_bytes()).cmp(&(
+            other.start,
+            other.source.name().as_bytes(),
+            other.source_call_id.as_bytes(),
+        ))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The registered sources as both backends read them: codes to sources, and the contract's
 //! order of calls that start at the same time.
 
-use crate::{Result, Source, StoreError, StoredCall};
+use crate::{Result, Source, StoreError};
 
 /// Every registered source, by code.
 #[derive(Debug, Clone, Default)]
@@ -32,39 +32,29 @@ impl Registry {
         list
     }
 
+    /// A source's place in the order of names, as [`Registry::rank_sql`] computes it: its code
+    /// while codes follow names.
+    pub(crate) fn rank(&self, source: &Source) -> Result<i64> {
+        if self.code_order_is_name_order {
+            return Ok(source.code());
+        }
+        let place = self.list().iter().position(|s| s == source);
+        place.map(|p| p as i64).ok_or_else(|| StoreError::Corrupt(format!("unknown source code {}", source.code())))
+    }
+
+    /// SQL for the place of the source in `column` (its code) in the order of names: the column
+    /// itself while codes follow names (an index on it then gives the order), else a `CASE`.
+    pub(crate) fn rank_sql(&self, column: &str) -> String {
+        if self.code_order_is_name_order {
+            return column.to_owned();
+        }
+        let arms: String =
+            self.list().iter().enumerate().map(|(place, s)| format!(" WHEN {} THEN {place}", s.code())).collect();
+        format!("(CASE {column}{arms} END)")
+    }
+
     /// The code a new source takes: the next after the highest.
     pub(crate) fn next_code(&self) -> i64 {
         self.by_code.keys().max().map_or(0, |c| c + 1)
-    }
-
-    /// Hands calls read in (start, code, source call id) order to `f` in the contract's order,
-    /// (start, source name, source call id): unchanged while codes follow names, else each run
-    /// of calls with one start sorted (such runs are a few calls long).
-    pub(crate) fn in_order<E>(
-        &self,
-        mut f: impl FnMut(StoredCall) -> Result<(), E>,
-    ) -> impl FnMut(Option<StoredCall>) -> Result<(), E> {
-        let sort = !self.code_order_is_name_order;
-        let mut run: Vec<StoredCall> = Vec::new();
-        move |next: Option<StoredCall>| {
-            if !sort {
-                return next.map_or(Ok(()), &mut f);
-            }
-            if let (Some(first), Some(n)) = (run.first(), &next) {
-                if first.call.start == n.call.start {
-                    run.extend(next);
-                    return Ok(());
-                }
-            }
-            run.sort_by(|a, b| {
-                (a.call.source.name().as_bytes(), a.call.source_call_id.as_bytes())
-                    .cmp(&(b.call.source.name().as_bytes(), b.call.source_call_id.as_bytes()))
-            });
-            for c in run.drain(..) {
-                f(c)?;
-            }
-            run.extend(next);
-            Ok(())
-        }
     }
 }

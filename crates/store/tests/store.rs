@@ -59,6 +59,10 @@ on_both_backends! { stores:
     failed_sign_ins_are_counted_per_email_and_forgotten,
     sign_ins_as_one_email_come_one_after_another,
     tokens_are_found_by_hash_revoked_once_and_kept,
+    calls_are_paged_by_seeking_past_a_call_in_the_listings_order,
+    every_filter_pages_past_a_call_as_it_lists,
+    a_scan_bounds_what_a_read_examines_and_says_where_it_stopped,
+    the_pricing_stamp_moves_with_what_prices_calls,
 }
 
 #[path = "store/access.rs"]
@@ -67,6 +71,10 @@ mod access;
 mod life;
 use access::*;
 use life::*;
+
+#[path = "store/pages.rs"]
+mod pages;
+use pages::*;
 
 /// A fresh, migrated database. Fields drop in order: the connection closes before the
 /// database goes.

@@ -106,8 +106,13 @@ impl<S: OpenStore> World<S> {
 
     /// Imports cdrs.csv with these calls, as the `file` source.
     pub fn calls(&mut self, calls: &[CallRow]) -> Summary {
+        self.calls_from(Source::file(), calls)
+    }
+
+    /// Imports cdrs.csv with these calls, as `source`'s.
+    pub fn calls_from(&mut self, source: Source, calls: &[CallRow]) -> Summary {
         let path = self.file("cdrs.csv", calls.iter().map(CallRow::csv), CallRow::HEADER);
-        billing::import::import_cdrs(&mut self.store, &path, Source::file(), &Quiet).expect("the calls import")
+        billing::import::import_cdrs(&mut self.store, &path, source, &Quiet).expect("the calls import")
     }
 
     /// Previews the customer's invoice for the days `from..=to`.

@@ -4,13 +4,14 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{Json, Path, Query};
 use super::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use billing::calls::{CallFilter, CallSink};
+use axum::Router;
+use billing::calls::{CallFilter, Cursor};
 use billing::customers::{CustomerDetail, CustomerRow};
 use billing::doc::{CallDoc, CallStatus, InvoiceDoc, InvoiceRow};
 use billing::invoice::InvoiceRequest;
@@ -18,7 +19,6 @@ use billing::life::{By, ListFilter};
 use billing::metered::guard::Guard;
 use billing::metered::{JobDoc, SyncRequest};
 use billing::runs::AnyJob;
-use billing::BillingError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -43,9 +43,44 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         jobs,
         job
     ),
-    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs))
+    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs)),
+    modifiers(&Guarded),
+    security(("token" = []))
 )]
 pub struct ApiDoc;
+
+/// What every route but the document itself answers besides its own: the token scheme, and the
+/// errors of a bad request, a missing or wrong token, and a role that may not.
+struct Guarded;
+
+impl utoipa::Modify for Guarded {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        let error = |what: &str| {
+            let content =
+                ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build();
+            RefOr::T(ResponseBuilder::new().description(what).content("application/json", content).build())
+        };
+        let common = [
+            ("400", "A parameter or body that is not what the route takes"),
+            ("401", "No valid API token"),
+            ("403", "The token's role may not do this"),
+            ("404", "Something the request names (a customer, an invoice, a job) does not exist"),
+            ("503", "The database cannot be reached"),
+        ];
+        for item in doc.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.delete, &mut item.put, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                for (status, what) in common {
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(what));
+                }
+            }
+        }
+    }
+}
 
 /// The routes that need a token (see `auth::api_guard`).
 pub fn routes() -> Router<App> {
@@ -133,55 +168,10 @@ pub struct CallParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallsDoc {
     calls: Vec<CallDoc>,
-    /// The cursor of the next page (`after`), null on the last page.
+    /// The cursor of the next page (`after`), null on the last page. A page of rare calls may
+    /// hold fewer than `limit`, even none, and still have a next page: each page examines a
+    /// bounded number of calls.
     next: Option<String>,
-}
-
-/// A page of calls: the calls after the cursor, up to the limit, and the next cursor.
-struct Page {
-    after: Option<String>,
-    limit: usize,
-    calls: Vec<CallDoc>,
-    more: bool,
-}
-
-/// A listing ended early: the page is full.
-struct Full;
-
-impl From<BillingError> for Stopped {
-    fn from(e: BillingError) -> Stopped {
-        Stopped::Billing(e)
-    }
-}
-
-enum Stopped {
-    Billing(BillingError),
-    Full(Full),
-}
-
-fn cursor(c: &CallDoc) -> String {
-    format!("{}/{}", c.source, c.id)
-}
-
-impl CallSink for Page {
-    type Error = Stopped;
-    fn begin(&mut self, _: chrono_tz::Tz) -> Result<(), Stopped> {
-        Ok(())
-    }
-    fn call(&mut self, call: &CallDoc) -> Result<(), Stopped> {
-        if let Some(after) = &self.after {
-            if *after == cursor(call) {
-                self.after = None;
-            }
-            return Ok(());
-        }
-        if self.calls.len() == self.limit {
-            self.more = true;
-            return Err(Stopped::Full(Full));
-        }
-        self.calls.push(call.clone());
-        Ok(())
-    }
 }
 
 fn call_status(s: &str) -> Result<CallStatus, ApiError> {
@@ -212,20 +202,11 @@ async fn calls(State(app): State<App>, Query(p): Query<CallParams>) -> Answer<Ca
         number: p.number,
         source: p.source,
     };
-    let asked = p.after.clone();
-    let page = billing::run!(app.billing, |s| {
-        let mut page = Page { after: p.after, limit, calls: Vec::new(), more: false };
-        match billing::calls::list_filtered(s, &filter, &mut page) {
-            Ok(()) | Err(Stopped::Full(_)) => Ok(page),
-            Err(Stopped::Billing(e)) => Err(e),
-        }
-    })
-    .await?;
-    if let (Some(after), Some(_)) = (asked, &page.after) {
-        return Err(ApiError::bad_request(format!("after `{after}`: no such call in this listing")));
-    }
-    let next = if page.more { page.calls.last().map(cursor) } else { None };
-    Ok(Json(CallsDoc { calls: page.calls, next }))
+    let after = p.after.as_deref().map(Cursor::parse).transpose()?;
+    let pricing = app.billing.pricing().clone();
+    let page =
+        billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), limit, &pricing)).await?;
+    Ok(Json(CallsDoc { calls: page.calls, next: page.next.map(|c| c.to_string()) }))
 }
 
 /// What to invoice: a customer and whole days in its zone, optionally some call types.

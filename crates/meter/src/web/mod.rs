@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod error;
+mod extract;
 mod pages;
 
 use crate::cli::ServeArgs;

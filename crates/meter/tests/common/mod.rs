@@ -20,6 +20,8 @@
 #![allow(dead_code)]
 
 pub mod platforms;
+pub mod server;
+pub mod tools;
 pub mod web;
 
 use serde_json::Value;

@@ -11,8 +11,9 @@
 
 use super::copy::BinaryRows;
 use super::{at, narrow, source_code, PgTx, FETCH_ROWS};
+use crate::page::{Dialect, Param, Plan};
 use crate::registry::Registry;
-use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
+use crate::{BilledCall, CallKey, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
 use postgres::types::{ToSql, Type};
 use postgres::Row;
@@ -176,6 +177,104 @@ impl PgTx<'_> {
     }
 }
 
+/// The billing of a call `c` is the row `b` of its customer and number.
+const JOIN: &str = "b.customer_pk = c.customer_pk AND b.call_pk = c.pk";
+
+/// PostgreSQL's SQL for the call listing's reads.
+struct Pg;
+
+impl Dialect for Pg {
+    type Value = Box<dyn ToSql + Sync>;
+    const START: &'static str = "start_at";
+    const THEN_JOIN: &'static str = "JOIN";
+
+    fn placeholder(n: usize, value: &Param<'_>) -> String {
+        let cast = match value {
+            Param::Int(_) => "bigint",
+            Param::Time(_) => "timestamptz",
+            Param::Text(_) | Param::Holds(_) => "text",
+        };
+        format!("${n}::{cast}")
+    }
+
+    fn value(p: Param<'_>) -> Result<Self::Value> {
+        Ok(match p {
+            Param::Int(v) => Box::new(v),
+            Param::Time(v) => Box::new(at(v)?),
+            Param::Text(t) => Box::new(t.to_owned()),
+            Param::Holds(t) => {
+                let escaped: String = t
+                    .chars()
+                    .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                    .collect();
+                Box::new(format!("%{escaped}%"))
+            }
+        })
+    }
+
+    /// `LIKE`, which a trigram index (`calls_numbers`, where pg_trgm is installed) serves.
+    fn holds(column: &str, p: &str) -> String {
+        format!("{column} LIKE {p}")
+    }
+}
+
+impl PgTx<'_> {
+    /// The customer and span of starts of the invoice a query names, `Some(None)` when it does
+    /// not exist, `None` when the query names none.
+    fn invoice_reach(&mut self, q: &CallQuery) -> Result<Option<Option<(i64, Micros, Micros)>>> {
+        let Some(id) = q.invoice else { return Ok(None) };
+        let st =
+            self.prepared("SELECT customer_pk, coalesce(calls_from, from_date), to_date FROM invoices WHERE pk = $1")?;
+        let row = self.tx.query_opt(&st, &[&id.0])?;
+        row.map(|r| {
+            let (start, end) = crate::billed_span(r.try_get(1)?, r.try_get(2)?);
+            Ok((r.try_get(0)?, start, end))
+        })
+        .transpose()
+        .map(Some)
+    }
+
+    /// A page of calls with their billing, joined by the server (a page is short, so each
+    /// call's link is one probe of its key; a whole listing reads them apart, see `each_call`),
+    /// handed to `f` as they come, a page's worth of rows per round trip.
+    fn page<E: From<StoreError>>(
+        &mut self,
+        q: &CallQuery,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sources = self.registry()?.clone();
+        let invoice = self.invoice_reach(q)?;
+        let plan = Plan::new(q, invoice, &sources)?;
+        if plan.empty {
+            return Ok(());
+        }
+        let sql = plan.page::<Pg>(JOIN, &sources)?;
+        let st = self.prepared(&sql.text)?;
+        let params: Vec<&(dyn ToSql + Sync)> = sql.values.iter().map(|v| v.as_ref() as _).collect();
+        let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
+        // A page (its limit, and one more) in one round trip; a filter the reader applies may
+        // need more.
+        let batch =
+            q.limit.map_or(PAGE_ROWS, |l| i32::try_from(l.saturating_add(1)).unwrap_or(FETCH_ROWS)).min(FETCH_ROWS);
+        loop {
+            let rows = self.tx.query_portal(&portal, batch).map_err(StoreError::from)?;
+            for r in &rows {
+                let mut call = stored_call(r, &sources)?;
+                if r.try_get::<_, Option<i64>>(10).map_err(StoreError::from)?.is_some() {
+                    call.billed = Some(billed_call_at(r, 10)?);
+                }
+                f(call)?;
+            }
+            if rows.len() < batch as usize {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Rows per round trip of a read with a scan but no limit.
+const PAGE_ROWS: i32 = 256;
+
 fn direction_code(d: Direction) -> i16 {
     i16::try_from(d.code()).unwrap_or(i16::MAX)
 }
@@ -208,17 +307,20 @@ fn stored_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
 
 /// A row of `billed_calls` as (call number, billing).
 fn billed_call(r: &Row) -> Result<(i64, BilledCall)> {
-    Ok((
-        r.try_get(0)?,
-        BilledCall {
-            invoice: InvoiceId(r.try_get(1)?),
-            call_type: r.try_get(2)?,
-            rate_id: r.try_get(3)?,
-            billable_seconds: narrow(r.try_get(4)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.try_get(5)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.try_get(6)?),
-        },
-    ))
+    Ok((r.try_get(0)?, billed_call_at(r, 1)?))
+}
+
+/// The billing in the columns of `r` from `first` (invoice, call type, rate, billable and
+/// included seconds, charge).
+fn billed_call_at(r: &Row, first: usize) -> Result<BilledCall> {
+    Ok(BilledCall {
+        invoice: InvoiceId(r.try_get(first)?),
+        call_type: r.try_get(first + 1)?,
+        rate_id: r.try_get(first + 2)?,
+        billable_seconds: narrow(r.try_get(first + 3)?, "billed_calls.billable_seconds")?,
+        included_seconds: narrow(r.try_get(first + 4)?, "billed_calls.included_seconds")?,
+        charge: Charge::from_units(r.try_get(first + 5)?),
+    })
 }
 
 /// A copy the unique index of (source, source call id) refused is `KnownCalls`.
@@ -351,7 +453,7 @@ impl crate::Calls for PgTx<'_> {
 
     /// The calls of a query (one customer's, or everyone's) in the contract's order (start,
     /// source, source call id), each with its billing if it is on an invoice, handed to `f` a
-    /// batch of [`FETCH_ROWS`] at a time.
+    /// batch of [`FETCH_ROWS`] at a time; with a limit, a page (see [`PgTx::page`]).
     ///
     /// The server sorts the calls and sends them a batch at a time, so that the program holds one
     /// batch whatever the range (sorting them here meant holding them all). The links of each
@@ -362,42 +464,24 @@ impl crate::Calls for PgTx<'_> {
     fn each_call<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
-        f: impl FnMut(StoredCall) -> Result<(), E>,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E> {
-        let from = q.from.map(at).transpose()?;
-        let to = q.to.map(at).transpose()?;
-        let source = q.source.as_ref().map(source_code);
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        let mut filter = String::from("TRUE");
-        let conditions: [(&str, Option<&(dyn ToSql + Sync)>); 5] = [
-            ("customer_pk = $", q.customer_pk.as_ref().map(|v| v as _)),
-            ("start_at >= $", from.as_ref().map(|v| v as _)),
-            ("start_at < $", to.as_ref().map(|v| v as _)),
-            ("source = $", source.as_ref().map(|v| v as _)),
-            ("(strpos(from_number, $#) > 0 OR strpos(to_number, $#) > 0)", q.number.as_ref().map(|v| v as _)),
-        ];
-        for (condition, value) in conditions {
-            if let Some(v) = value {
-                params.push(v);
-                let n = params.len().to_string();
-                let condition =
-                    if condition.contains('#') { condition.replace('#', &n) } else { format!("{condition}{n}") };
-                filter.push_str(&format!(" AND {condition}"));
-            }
+        if q.limit.is_some() || q.scan.is_some() {
+            return self.page(q, f);
         }
-        for (wanted, condition) in [(q.answered_only, " AND duration > 0"), (q.unanswered_only, " AND duration = 0")] {
-            if wanted {
-                filter.push_str(condition);
-            }
-        }
-        let st = self.prepared(&format!(
-            "SELECT pk, source, source_call_id, start_at, duration, direction, from_number, to_number, call_type,
-                    customer_pk
-             FROM calls WHERE {filter}
-             ORDER BY start_at, source, source_call_id",
-        ))?;
         let sources = self.registry()?.clone();
-        let mut emit = sources.in_order(f);
+        let invoice = self.invoice_reach(q)?;
+        let plan = Plan::new(q, invoice, &sources)?;
+        if plan.empty {
+            return Ok(());
+        }
+        let sql = plan.listing::<Pg>(
+            "c.pk, c.source, c.source_call_id, c.start_at, c.duration, c.direction, c.from_number, c.to_number,
+             c.call_type, c.customer_pk",
+            &sources,
+        )?;
+        let st = self.prepared(&sql.text)?;
+        let params: Vec<&(dyn ToSql + Sync)> = sql.values.iter().map(|v| v.as_ref() as _).collect();
         let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
         let mut calls = Vec::with_capacity(FETCH_ROWS as usize);
         loop {
@@ -414,13 +498,29 @@ impl crate::Calls for PgTx<'_> {
                     None => !q.billed_only && q.invoice.is_none(),
                 };
                 if wanted {
-                    emit(Some(call))?;
+                    f(call)?;
                 }
             }
             if rows.len() < FETCH_ROWS as usize {
-                return emit(None);
+                return Ok(());
             }
         }
+    }
+
+    fn scan_end(&mut self, q: &CallQuery) -> Result<Option<CallKey>> {
+        let sources = self.registry()?.clone();
+        let invoice = self.invoice_reach(q)?;
+        let plan = Plan::new(q, invoice, &sources)?;
+        let Some(scan) = q.scan.filter(|_| !plan.empty) else { return Ok(None) };
+        let sql = plan.nth::<Pg>(scan, &sources)?;
+        let st = self.prepared(&sql.text)?;
+        let params: Vec<&(dyn ToSql + Sync)> = sql.values.iter().map(|v| v.as_ref() as _).collect();
+        let Some(r) = self.tx.query_opt(&st, &params)? else { return Ok(None) };
+        Ok(Some(CallKey {
+            start: r.try_get::<_, DateTime<Utc>>(0)?.timestamp_micros(),
+            source: sources.get(i64::from(r.try_get::<_, i16>(1)?))?,
+            source_call_id: r.try_get(2)?,
+        }))
     }
 
     fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {

@@ -51,6 +51,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
     ("0014_access", include_str!("../../migrations/postgres/0014_access.sql")),
+    ("0015_call_details", include_str!("../../migrations/postgres/0015_call_details.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.

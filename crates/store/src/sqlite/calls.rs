@@ -1,10 +1,11 @@
 //! Call records: import and queries.
 
 use super::{narrow, SqliteTx};
+use crate::page::{Dialect, Param, Plan};
 use crate::registry::Registry;
-use crate::{BilledCall, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
+use crate::{BilledCall, CallKey, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction, Micros};
-use rusqlite::{params, CachedStatement, Row};
+use rusqlite::{params, CachedStatement, OptionalExtension, Row};
 
 /// One row per statement, not a multi-row `INSERT`: a statement that writes several rows and may
 /// fail half-way (a CHECK, NOT NULL) makes SQLite copy every existing page it touches to a
@@ -71,22 +72,23 @@ impl SqliteTx<'_> {
     }
 }
 
+/// A call of [`crate::page::COLUMNS`].
 fn stored_call(r: &Row<'_>, sources: &Registry) -> Result<StoredCall> {
-    let customer_pk = r.get(15)?;
+    let customer_pk = r.get(9)?;
     let source = sources.get(r.get(1)?)?;
     let direction = Direction::from_code(r.get(5)?).ok_or_else(|| StoreError::Corrupt("calls.direction".into()))?;
     let call_type = match r.get::<_, Option<String>>(8)? {
         Some(t) => Some(CallType::parse(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         None => None,
     };
-    let billed = match r.get::<_, Option<i64>>(9)? {
+    let billed = match r.get::<_, Option<i64>>(10)? {
         Some(invoice) => Some(BilledCall {
             invoice: InvoiceId(invoice),
-            call_type: r.get(10)?,
-            rate_id: r.get(11)?,
-            billable_seconds: narrow(r.get(12)?, "billed_calls.billable_seconds")?,
-            included_seconds: narrow(r.get(13)?, "billed_calls.included_seconds")?,
-            charge: Charge::from_units(r.get(14)?),
+            call_type: r.get(11)?,
+            rate_id: r.get(12)?,
+            billable_seconds: narrow(r.get(13)?, "billed_calls.billable_seconds")?,
+            included_seconds: narrow(r.get(14)?, "billed_calls.included_seconds")?,
+            charge: Charge::from_units(r.get(15)?),
         }),
         None => None,
     };
@@ -122,6 +124,53 @@ fn insert_call(insert: &mut CachedStatement<'_>, pk: i64, c: &NewCall) -> Result
     Ok(insert.raw_execute()? == 1)
 }
 
+/// The billing of a call `c` is the row `b` of its key.
+const JOIN: &str = "b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk";
+
+/// SQLite's SQL for the call listing's reads.
+struct Lite;
+
+impl Dialect for Lite {
+    type Value = rusqlite::types::Value;
+    const START: &'static str = "start_us";
+    const THEN_JOIN: &'static str = "CROSS JOIN";
+
+    fn placeholder(n: usize, _: &Param<'_>) -> String {
+        format!("?{n}")
+    }
+
+    fn value(p: Param<'_>) -> Result<Self::Value> {
+        Ok(match p {
+            Param::Int(v) | Param::Time(v) => v.into(),
+            Param::Text(t) | Param::Holds(t) => t.to_owned().into(),
+        })
+    }
+
+    fn holds(column: &str, p: &str) -> String {
+        format!("instr({column}, {p}) > 0")
+    }
+}
+
+impl SqliteTx<'_> {
+    /// The customer and span of starts of the invoice a query names, `Some(None)` when it does
+    /// not exist, `None` when the query names none.
+    fn invoice_reach(&mut self, q: &CallQuery) -> Result<Option<Option<(i64, Micros, Micros)>>> {
+        let Some(id) = q.invoice else { return Ok(None) };
+        let mut st = self.tx.prepare_cached(
+            "SELECT customer_pk, coalesce(calls_from, from_date), to_date FROM invoices WHERE pk = ?1",
+        )?;
+        let row = st
+            .query_row([id.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .optional()?;
+        row.map(|(customer_pk, first, last)| {
+            let (start, end) = crate::billed_span(crate::page::date(&first)?, crate::page::date(&last)?);
+            Ok((customer_pk, start, end))
+        })
+        .transpose()
+        .map(Some)
+    }
+}
+
 impl crate::Calls for SqliteTx<'_> {
     /// Inserts each call numbered from the counter (a call's number is the counter plus its
     /// place in `calls`); a call whose (source, source call id) is stored already is compared
@@ -142,58 +191,41 @@ impl crate::Calls for SqliteTx<'_> {
         Ok(())
     }
 
-    /// The calls of a query, read one by one from the statement (for one customer, SQLite sorts
-    /// the ties of a start as it goes: the calls' key is already in start order).
+    /// The calls of a query, read one by one from the statement: for one customer from the
+    /// calls' key, across customers from `calls_by_start`; SQLite sorts the calls of one start by
+    /// source name and id as it goes.
     fn each_call<E: From<StoreError>>(
         &mut self,
         q: &CallQuery,
-        f: impl FnMut(StoredCall) -> Result<(), E>,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut sql = String::from(
-            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number, c.to_number,
-                    c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4,
-                    c.customer_pk
-             FROM calls c LEFT JOIN billed_calls b
-               ON b.customer_pk = c.customer_pk AND b.call_start_us = c.start_us AND b.call_pk = c.pk
-             WHERE c.start_us >= ?1 AND c.start_us < ?2",
-        );
-        let mut values: Vec<rusqlite::types::Value> =
-            vec![q.from.unwrap_or(i64::MIN).into(), q.to.unwrap_or(i64::MAX).into()];
-        let mut bind = |sql: &mut String, condition: &str, value: rusqlite::types::Value| {
-            values.push(value);
-            sql.push_str(&condition.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(pk) = q.customer_pk {
-            bind(&mut sql, " AND c.customer_pk = ?", pk.into());
-        }
-        if let Some(source) = &q.source {
-            bind(&mut sql, " AND c.source = ?", source.code().into());
-        }
-        if let Some(number) = &q.number {
-            bind(&mut sql, " AND (instr(c.from_number, ?) > 0 OR instr(c.to_number, ?) > 0)", number.clone().into());
-        }
-        if let Some(invoice) = q.invoice {
-            bind(&mut sql, " AND b.invoice_pk = ?", invoice.0.into());
-        }
-        for (wanted, condition) in [
-            (q.answered_only, " AND c.duration > 0"),
-            (q.unanswered_only, " AND c.duration = 0"),
-            (q.unbilled_only, " AND b.call_pk IS NULL"),
-            (q.billed_only, " AND b.call_pk IS NOT NULL"),
-        ] {
-            if wanted {
-                sql.push_str(condition);
-            }
-        }
-        sql.push_str(" ORDER BY c.start_us, c.source, c.source_call_id");
         let sources = self.registry()?.clone();
-        let mut emit = sources.in_order(f);
-        let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
-        let mut rows = st.query(rusqlite::params_from_iter(values)).map_err(StoreError::from)?;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            emit(Some(stored_call(r, &sources)?))?;
+        let invoice = self.invoice_reach(q)?;
+        let plan = Plan::new(q, invoice, &sources)?;
+        if plan.empty {
+            return Ok(());
         }
-        emit(None)
+        let sql = plan.page::<Lite>(JOIN, &sources)?;
+        let mut st = self.tx.prepare_cached(&sql.text).map_err(StoreError::from)?;
+        let mut rows = st.query(rusqlite::params_from_iter(sql.values)).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(stored_call(r, &sources)?)?;
+        }
+        Ok(())
+    }
+
+    fn scan_end(&mut self, q: &CallQuery) -> Result<Option<CallKey>> {
+        let sources = self.registry()?.clone();
+        let invoice = self.invoice_reach(q)?;
+        let plan = Plan::new(q, invoice, &sources)?;
+        let Some(scan) = q.scan.filter(|_| !plan.empty) else { return Ok(None) };
+        let sql = plan.nth::<Lite>(scan, &sources)?;
+        let mut st = self.tx.prepare_cached(&sql.text)?;
+        let key = st
+            .query_row(rusqlite::params_from_iter(sql.values), |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?)))
+            .optional()?;
+        key.map(|(start, code, source_call_id)| Ok(CallKey { start, source: sources.get(code)?, source_call_id }))
+            .transpose()
     }
 
     fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_billed_calls_invoice_by_key", include_str!("../../migrations/sqlite/0012_billed_calls_invoice_by_key.sql")),
     ("0013_invoice_life", include_str!("../../migrations/sqlite/0013_invoice_life.sql")),
     ("0014_access", include_str!("../../migrations/sqlite/0014_access.sql")),
+    ("0015_call_details", include_str!("../../migrations/sqlite/0015_call_details.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
