@@ -167,6 +167,8 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     let removed = staff.post(&format!("{page_of}/lines/{n}/remove"), &[]);
     assert_eq!(removed.status, 303, "{}", removed.body);
     assert_eq!(env.show(&id)["lines"], doc["lines"], "the fee is gone, the credit stays");
+    let none = staff.post(&format!("{page_of}/lines/x/remove"), &[]);
+    assert!(none.status == 404 && none.has("there is no line 0"), "{}", none.body);
     let usage = staff.post(&format!("{page_of}/lines/1/remove"), &[]);
     assert!(usage.status == 409 && usage.has("only manual lines can be removed"), "{}", usage.body);
 

@@ -43,7 +43,7 @@ struct ListQuery {
     to: String,
     /// After a deletion: the invoice deleted and the calls it released.
     deleted: Option<String>,
-    released: Option<u64>,
+    released: Option<String>,
 }
 
 fn given(s: &str) -> Option<&str> {
@@ -97,7 +97,7 @@ async fn list(State(app): State<App>, staff: Staff, Query(q): Query<ListQuery>) 
         }
     };
     let body = html! {
-        @if let (Some(id), Some(n)) = (&q.deleted, q.released) {
+        @if let (Some(id), Some(n)) = (&q.deleted, q.released.as_deref().and_then(|n| n.parse::<u64>().ok())) {
             (notice("ok", &format!("Deleted draft invoice {id}: {n} calls released to be billed again.")))
         }
         @if let Some(p) = &problem_text { (notice("bad", p)) }
@@ -177,7 +177,7 @@ fn table(rows: &[InvoiceRow]) -> Markup {
 #[derive(Debug, Default, Deserialize)]
 struct Done {
     done: Option<String>,
-    released: Option<u64>,
+    released: Option<String>,
 }
 
 /// An invoice with the customer it bills.
@@ -217,7 +217,7 @@ async fn render(app: &App, staff: &Staff, id: String, status: StatusCode, d: &Do
         None => format!("Invoice {}", doc.id.as_deref().unwrap_or_default()),
     };
     let body = html! {
-        @if let Some(done) = d.done.as_deref().and_then(|k| done_words(k, &doc, d.released)) { (notice("ok", &done)) }
+        @if let Some(done) = d.done.as_deref().and_then(|k| done_words(k, &doc, d.released.as_deref())) { (notice("ok", &done)) }
         @if let Some(t) = &typed { (notice("bad", &t.message)) }
         (facts(&doc, &customer))
         h2 { "Lines" }
@@ -236,7 +236,7 @@ fn editable(staff: &Staff, doc: &InvoiceDoc) -> bool {
 }
 
 /// The notice after a change.
-fn done_words(kind: &str, doc: &InvoiceDoc, released: Option<u64>) -> Option<String> {
+fn done_words(kind: &str, doc: &InvoiceDoc, released: Option<&str>) -> Option<String> {
     let flat = |v: &Option<Option<String>>| v.clone().flatten().unwrap_or_default();
     Some(match kind {
         "created" => "Draft invoice created: check its lines, then finalize it.".to_owned(),
@@ -247,7 +247,7 @@ fn done_words(kind: &str, doc: &InvoiceDoc, released: Option<u64>) -> Option<Str
         }
         "voided" => format!(
             "Invoice voided: {} calls, its allowance draws and subscription days released to be billed again.",
-            released.unwrap_or(0)
+            released.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
         ),
         _ => return None,
     })
@@ -393,10 +393,12 @@ async fn add_line(State(app): State<App>, staff: Staff, Path(id): Path<String>, 
     }
 }
 
-async fn remove_line(State(app): State<App>, staff: Staff, Path((id, n)): Path<(String, usize)>) -> Response {
+async fn remove_line(State(app): State<App>, staff: Staff, Path((id, n)): Path<(String, String)>) -> Response {
     if let Some(r) = refused(&staff) {
         return r;
     }
+    // A line that is no number is no line (line 0 never is one).
+    let n = n.trim().parse::<usize>().unwrap_or(0);
     let (who, at, asked) = (figures::actor(&staff), crate::clock::now(), id.clone());
     match billing::run!(app.billing, |s| billing::life::remove_line(s, &asked, n, By { who: &who, at })).await {
         Ok(doc) => to_invoice(doc.id.as_deref().unwrap_or(&id), "line_removed"),

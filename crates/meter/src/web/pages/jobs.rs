@@ -32,9 +32,9 @@ const LIMITS: [u64; 3] = [50, 200, 1000];
 struct ListQuery {
     #[serde(default)]
     customer: String,
-    limit: Option<u64>,
+    limit: Option<String>,
     /// Only the part that refreshes, for the script.
-    fragment: Option<u8>,
+    fragment: Option<String>,
 }
 
 /// The zone each customer's times are shown in.
@@ -43,7 +43,7 @@ fn zones(customers: &[CustomerRow]) -> HashMap<&str, Tz> {
 }
 
 async fn list(State(app): State<App>, staff: Staff, Query(q): Query<ListQuery>) -> Response {
-    let limit = q.limit.filter(|l| LIMITS.contains(l)).unwrap_or(LIMITS[0]);
+    let limit = q.limit.and_then(|l| l.parse::<u64>().ok()).filter(|l| LIMITS.contains(l)).unwrap_or(LIMITS[0]);
     let customer = Some(q.customer.trim().to_owned()).filter(|c| !c.is_empty());
     let answer = billing::run!(app.billing, |s| {
         let customers = billing::customers::list_customers(s)?;
@@ -230,7 +230,7 @@ fn what_run(r: &RunDoc) -> String {
 
 #[derive(Debug, Default, Deserialize)]
 struct ShowQuery {
-    fragment: Option<u8>,
+    fragment: Option<String>,
 }
 
 async fn show(State(app): State<App>, staff: Staff, Path(id): Path<String>, Query(q): Query<ShowQuery>) -> Response {
