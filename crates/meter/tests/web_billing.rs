@@ -361,11 +361,14 @@ fn a_running_sync_is_followed_live_and_holds_the_invoice(backend: Backend) {
     let fragment = staff.get("/jobs?customer=&limit=50&fragment=1");
     assert!(fragment.body.contains("data-running") && !fragment.body.contains("<html"), "{}", fragment.body);
     assert!(fragment.rows().iter().any(|r| r[0] == format!("Job {id}") && r[2] == "running"), "{}", fragment.body);
+    let (received, platform) = (&job["received"], &job["platform_count"]);
+    let progress = format!("{received} records received of the {platform} the platform counts");
+    assert!(fragment.has(&progress), "`{progress}` in {}", fragment.body);
 
     // The search names the job that holds the invoice, and the creation is refused with it.
     let search = format!("/billing?customer=acme&call_types=&from={DAY}&to={NEXT}");
     let page = staff.get(&search);
-    assert!(page.has(&format!("Sync job {id} of netsapiens is running")), "{}", text(&page.body));
+    assert!(page.has(&format!("sync job {id} of netsapiens is running")), "{}", text(&page.body));
     assert!(page.body.contains(&format!("href=\"/jobs/{id}\"")), "a link to the job");
     let refused = staff.post("/billing", &[("customer", "acme"), ("call_types", ""), ("from", DAY), ("to", NEXT)]);
     assert_eq!(refused.status, 409, "{}", refused.body);

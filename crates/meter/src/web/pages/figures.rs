@@ -83,7 +83,7 @@ pub struct Removal<'a> {
 }
 
 /// An invoice's (or a preview's) lines with their total; with `removal`, each manual line has a
-/// button that removes it.
+/// button that removes it. On a narrow screen the seconds' columns are left out (`wide`).
 pub fn lines_table(doc: &InvoiceDoc, removal: Option<Removal<'_>>) -> Markup {
     let cur = &doc.currency;
     let seconds = |v: Option<u64>| v.map(hms).unwrap_or_default();
@@ -97,9 +97,9 @@ pub fn lines_table(doc: &InvoiceDoc, removal: Option<Removal<'_>>) -> Markup {
                         th scope="col" { "Line" }
                         th scope="col" { "Kind" }
                         th scope="col" class="num" { "Calls" }
-                        th scope="col" class="num" { "Billable" }
-                        th scope="col" class="num" { "Included" }
-                        th scope="col" class="num" { "Charged" }
+                        th scope="col" class="num wide" { "Billable" }
+                        th scope="col" class="num wide" { "Included" }
+                        th scope="col" class="num wide" { "Charged" }
                         th scope="col" class="num" { "Amount" }
                         @if removal.is_some() { th scope="col" { span.vh { "Remove" } } }
                     }
@@ -111,9 +111,9 @@ pub fn lines_table(doc: &InvoiceDoc, removal: Option<Removal<'_>>) -> Markup {
                             th scope="row" { (label(l)) }
                             td { (kind(l)) }
                             td.num { (l.calls.map(|n| n.to_string()).unwrap_or_default()) }
-                            td.num { (seconds(l.billable_seconds)) }
-                            td.num { (seconds(l.included_seconds)) }
-                            td.num { (seconds(l.charged_seconds)) }
+                            td.num.wide { (seconds(l.billable_seconds)) }
+                            td.num.wide { (seconds(l.included_seconds)) }
+                            td.num.wide { (seconds(l.charged_seconds)) }
                             td.num { (money(cur, &l.amount)) }
                             @if let Some(r) = &removal {
                                 td {
@@ -133,7 +133,8 @@ pub fn lines_table(doc: &InvoiceDoc, removal: Option<Removal<'_>>) -> Markup {
                 }
                 tfoot {
                     tr {
-                        th scope="row" colspan="7" { "Total" }
+                        th scope="row" colspan="4" { "Total" }
+                        td.wide colspan="3" {}
                         td.num { (money(cur, &doc.total)) }
                         @if removal.is_some() { td {} }
                     }

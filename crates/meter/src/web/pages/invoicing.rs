@@ -153,7 +153,7 @@ fn summary(staff: &Staff, q: &Search, r: &Review) -> Markup {
         (lines_table(doc, None))
         (figures::warnings(doc, &p.unrated_notes, p.reason.as_deref()))
         @if staff.may(Permission::Bill) {
-            form.actions method="post" action="/billing" {
+            form.actions.submit method="post" action="/billing" {
                 (csrf(staff))
                 input type="hidden" name="customer" value=(q.customer.trim());
                 input type="hidden" name="call_types" value=(q.call_types);
@@ -204,7 +204,7 @@ fn holds(customer: &str, holds: &[Hold]) -> Markup {
             ul {
                 @for h in holds {
                     li {
-                        (figures::sentence(&h.to_string())) ". "
+                        (h) ". "
                         @match h {
                             Hold::SyncRunning { job, .. } => {
                                 "Let it finish: " a href=(format!("/jobs/{job}")) { "follow job " (job) } "."

@@ -179,11 +179,23 @@ fn sync_row(s: &JobDoc, tz: Tz) -> Markup {
     }
 }
 
-fn sync_progress(s: &JobDoc) -> String {
-    format!(
-        "{} pages, {} records: {} imported, {} updated, {} duplicates",
-        s.pages, s.received, s.imported, s.updated, s.duplicates
-    )
+/// `n` things, in words (`1 page`, `3 pages`).
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A sync's progress: pages and records so far, of the platform's count once it is known.
+fn sync_progress(s: &JobDoc) -> Markup {
+    let received = count(s.received, "record", "records");
+    html! {
+        @if let (Some(total), "running") = (s.platform_count, s.state) {
+            @let said = format!("{received} received of the {total} the platform counts");
+            progress value=(s.received) max=(total) aria-label=(said) { (said) } br;
+            (said) br;
+        }
+        (count(s.pages, "page", "pages")) ", " (received) ": "
+        span.muted { (s.imported) " imported, " (s.updated) " updated, " (s.duplicates) " duplicates" }
+    }
 }
 
 /// What a run counts: a cycle's customers, a scheduler day's steps.
