@@ -88,10 +88,11 @@ const CSV_HEADER: [&str; 17] = [
     "rate",
 ];
 
-/// The CSV listing: every cell made safe for spreadsheets ([`spreadsheet_cell`]).
-struct Csv(csv::Writer<Out>);
+/// The CSV listing, into any writer (stdout; a download of the web app): every cell made safe
+/// for spreadsheets ([`spreadsheet_cell`]).
+pub struct Csv<W: Write>(pub csv::Writer<W>);
 
-impl CallSink for Csv {
+impl<W: Write> CallSink for Csv<W> {
     type Error = anyhow::Error;
     fn begin(&mut self, _: Tz) -> Result<()> {
         Ok(self.0.write_record(CSV_HEADER)?)

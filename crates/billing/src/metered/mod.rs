@@ -284,6 +284,12 @@ pub fn source_named<S: Store>(store: &mut S, name: &str) -> Result<Source> {
     named(store.read()?.sources()?, name)
 }
 
+/// The names of every registered source (`file`, the platforms', those added with settings), as
+/// calls can be filtered by them.
+pub fn source_names<S: Store>(store: &mut S) -> Result<Vec<String>> {
+    Ok(store.read()?.sources()?.iter().map(|s| s.name().to_owned()).collect())
+}
+
 /// The source of `list` named `name`.
 pub(crate) fn named(mut list: Vec<Source>, name: &str) -> Result<Source> {
     match list.iter().position(|s| s.name() == name) {

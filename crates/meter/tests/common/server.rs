@@ -108,3 +108,92 @@ pub fn new_token(env: &Env, role: &str) -> String {
     run.assert_ok();
     run.stdout.trim().to_owned()
 }
+
+/// A member of staff signed in to a server's pages: the session cookie every request carries.
+pub struct Browser<'a> {
+    server: &'a Server,
+    cookie: String,
+}
+
+/// A page as the server answered it.
+pub struct Page {
+    pub status: u16,
+    /// Where a redirect goes.
+    pub location: Option<String>,
+    /// The cookies it sets, `NAME=VALUE` each.
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the cookie `name` it sets.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.iter().find_map(|c| c.strip_prefix(name)?.strip_prefix('='))
+    }
+}
+
+impl Server {
+    /// `GET path` without a session.
+    pub fn anonymous(&self, path: &str) -> Page {
+        self.page(reqwest::Method::GET, path, None, None)
+    }
+
+    fn page(&self, method: reqwest::Method, path: &str, cookie: Option<&str>, form: Option<&[(&str, &str)]>) -> Page {
+        self.runtime.block_on(async {
+            let client =
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+            let mut r = client.request(method, format!("{}{path}", self.base));
+            if let Some(cookie) = cookie {
+                r = r.header("Cookie", cookie);
+            }
+            if let Some(form) = form {
+                r = r.form(form);
+            }
+            let r = r.send().await.expect("an answer");
+            let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+            let cookies = r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok());
+            let cookies = cookies.map(|c| c.split(';').next().unwrap_or_default().to_owned()).collect();
+            let status = r.status().as_u16();
+            Page { status, location, cookies, body: r.text().await.unwrap_or_default() }
+        })
+    }
+
+    /// Adds a user of `role` and signs in through the sign-in form.
+    pub fn sign_in(&self, env: &Env, email: &str, role: &str) -> Browser<'_> {
+        let password = "a long enough password";
+        env.meter_with_env(&["users", "add", email, "--role", role], &[("METER_USER_PASSWORD", password)]).assert_ok();
+        let form = self.anonymous("/sign-in");
+        let sign_in = form.cookie("meter_sign_in").expect("the sign-in form's cookie");
+        let csrf = field(&form.body, "_csrf").expect("the sign-in form's token");
+        let fields = [("_csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")];
+        let signed =
+            self.page(reqwest::Method::POST, "/sign-in", Some(&format!("meter_sign_in={sign_in}")), Some(&fields));
+        assert_eq!(signed.status, 303, "signing in as {email}:\n{}", signed.body);
+        let session = signed.cookie("meter_session").expect("a session cookie");
+        Browser { server: self, cookie: format!("meter_session={session}") }
+    }
+}
+
+/// The value of the form field `name` in a page (`name="…" value="…"`).
+pub fn field(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let rest = &html[at..];
+    let value = rest.find("value=\"")? + "value=\"".len();
+    Some(rest[value..].split('"').next()?.to_owned())
+}
+
+impl Browser<'_> {
+    pub fn get(&self, path: &str) -> Page {
+        self.server.page(reqwest::Method::GET, path, Some(&self.cookie), None)
+    }
+
+    /// Posts a form as the page's own (its CSRF token added), or without the token.
+    pub fn post(&self, path: &str, form: &[(&str, &str)], with_token: bool) -> Page {
+        let token = field(&self.get("/calls").body, "_csrf").expect("a page's CSRF token");
+        let mut fields = form.to_vec();
+        if with_token {
+            fields.push(("_csrf", &token));
+        }
+        self.server.page(reqwest::Method::POST, path, Some(&self.cookie), Some(&fields))
+    }
+}

@@ -2,6 +2,7 @@
 //! JavaScript where a page refreshes itself. Every page is a function of what a use case
 //! answered; the shell ([`page`]) gives each the same header, navigation and landmarks.
 
+mod calls;
 mod figures;
 mod invoices;
 mod invoicing;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/customers") }))
         .merge(signin::routes())
+        .merge(calls::routes())
         .merge(invoicing::routes())
         .merge(jobs::routes())
         .merge(invoices::routes())
