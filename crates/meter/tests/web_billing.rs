@@ -6,7 +6,8 @@
 mod common;
 
 use common::platforms::{config, jobs as jobs_of, kill_sync_mid_way, setup, sync};
-use common::web::{text, Page, WebServer};
+use common::server::{Page, Server};
+use common::web::{text, Serving, Shown};
 use common::*;
 use emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
@@ -62,7 +63,7 @@ fn assert_lines(page: &Page, doc: &Value) {
 fn billing_shows_the_preview_and_creates_the_invoice_the_command_line_shows(backend: Backend) {
     let env = Env::seeded_on(backend);
     october(&env);
-    let server = WebServer::start(&env);
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
     let staff = server.sign_in(&env, "bill@example.com", "billing");
     let search = format!("/billing?customer=globex&call_types=&from={FROM}&to={TO}");
 
@@ -107,10 +108,10 @@ fn billing_shows_the_preview_and_creates_the_invoice_the_command_line_shows(back
 
     // Create: refused without the form's token, then made, and its page is the invoice's.
     let form = [("customer", "globex"), ("call_types", ""), ("from", FROM), ("to", TO)];
-    let forged = staff.post_as_is("/billing", &form);
+    let forged = staff.post("/billing", &form, false);
     assert!(forged.status == 403 && forged.has("Form refused"), "{}", forged.body);
     assert_eq!(env.meter(&["invoice", "list", "--format", "json"]).json()["invoices"], serde_json::json!([]));
-    let created = staff.post("/billing", &form);
+    let created = staff.post("/billing", &form, true);
     assert_eq!(created.status, 303, "{}", created.body);
     let location = created.location.expect("where the invoice is");
     let id = location.strip_prefix("/invoices/").and_then(|l| l.strip_suffix("?done=created")).expect("its page");
@@ -128,7 +129,7 @@ fn billing_shows_the_preview_and_creates_the_invoice_the_command_line_shows(back
     let page = staff.get(&search);
     assert!(page.body.contains("disabled aria-describedby=\"nothing\""), "{}", page.body);
     assert!(text(&page.body).contains("Already billed 3 calls"), "{}", text(&page.body));
-    let again = staff.post("/billing", &form);
+    let again = staff.post("/billing", &form, true);
     assert_eq!(again.status, 422, "{}", again.body);
     assert!(again.has("Not created: Nothing to bill for globex"), "{}", again.body);
 }
@@ -144,12 +145,13 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     october(&env);
     let created = env.create_ok("globex", FROM, TO);
     let id = created["id"].as_str().expect("an id").to_owned();
-    let server = WebServer::start(&env);
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
     let staff = server.sign_in(&env, "bill@example.com", "billing");
     let page_of = format!("/invoices/{id}");
 
     // A credit line.
-    let added = staff.post(&format!("{page_of}/lines"), &[("description", "Goodwill credit"), ("amount", "-5.00")]);
+    let added =
+        staff.post(&format!("{page_of}/lines"), &[("description", "Goodwill credit"), ("amount", "-5.00")], true);
     assert_eq!((added.status, added.location.as_deref()), (303, Some(&*format!("{page_of}?done=line_added"))));
     let doc = env.show(&id);
     let credit = &doc["lines"][line_number(&doc, "Goodwill credit") - 1];
@@ -158,22 +160,22 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     assert_lines(&page, &doc);
     assert!(page.rows().iter().any(|r| r[1] == "Goodwill credit" && r[2] == "credit"), "{:?}", page.rows());
     // A bad amount is refused, keeping what was typed.
-    let bad = staff.post(&format!("{page_of}/lines"), &[("description", "Typed twice"), ("amount", "1.005")]);
+    let bad = staff.post(&format!("{page_of}/lines"), &[("description", "Typed twice"), ("amount", "1.005")], true);
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(bad.has("Amount `1.005`") && bad.body.contains("value=\"Typed twice\""), "{}", bad.body);
     // A line added, then removed.
-    staff.post(&format!("{page_of}/lines"), &[("description", "Setup fee"), ("amount", "10")]);
+    staff.post(&format!("{page_of}/lines"), &[("description", "Setup fee"), ("amount", "10")], true);
     let n = line_number(&env.show(&id), "Setup fee");
-    let removed = staff.post(&format!("{page_of}/lines/{n}/remove"), &[]);
+    let removed = staff.post(&format!("{page_of}/lines/{n}/remove"), &[], true);
     assert_eq!(removed.status, 303, "{}", removed.body);
     assert_eq!(env.show(&id)["lines"], doc["lines"], "the fee is gone, the credit stays");
-    let none = staff.post(&format!("{page_of}/lines/x/remove"), &[]);
+    let none = staff.post(&format!("{page_of}/lines/x/remove"), &[], true);
     assert!(none.status == 404 && none.has("there is no line 0"), "{}", none.body);
-    let usage = staff.post(&format!("{page_of}/lines/1/remove"), &[]);
+    let usage = staff.post(&format!("{page_of}/lines/1/remove"), &[], true);
     assert!(usage.status == 409 && usage.has("only manual lines can be removed"), "{}", usage.body);
 
     // Finalized: numbered, and its lines never change again.
-    let finalized = staff.post(&format!("{page_of}/finalize"), &[]);
+    let finalized = staff.post(&format!("{page_of}/finalize"), &[], true);
     assert_eq!(finalized.location.as_deref(), Some(&*format!("{page_of}?done=finalized")), "{}", finalized.body);
     let doc = env.show(&id);
     let number = doc["number"].as_str().expect("a number").to_owned();
@@ -181,15 +183,15 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     let page = staff.get(&format!("{page_of}?done=finalized"));
     assert!(page.has(&format!("Finalized as {number}")) && page.has(&format!("Invoice {number}")), "{}", page.body);
     assert!(!page.has("Add a manual line") && page.has("Void invoice"), "{}", page.body);
-    let late = staff.post(&format!("{page_of}/lines"), &[("description", "Late"), ("amount", "1")]);
+    let late = staff.post(&format!("{page_of}/lines"), &[("description", "Late"), ("amount", "1")], true);
     assert_eq!(late.status, 409, "{}", late.body);
     let delete = staff.get(&format!("{page_of}/delete"));
     assert_eq!(delete.status, 409, "a final invoice is not deleted: {}", delete.body);
 
     // Voided with a reason, which is required.
-    let no_reason = staff.post(&format!("{page_of}/void"), &[("reason", " ")]);
+    let no_reason = staff.post(&format!("{page_of}/void"), &[("reason", " ")], true);
     assert!(no_reason.status == 400 && no_reason.has("The reason is empty"), "{}", no_reason.body);
-    let voided = staff.post(&format!("{page_of}/void"), &[("reason", "Billed the wrong plan")]);
+    let voided = staff.post(&format!("{page_of}/void"), &[("reason", "Billed the wrong plan")], true);
     assert_eq!(voided.status, 303, "{}", voided.body);
     let doc = env.show(&id);
     assert_eq!(doc["status"], "void");
@@ -230,7 +232,7 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     assert_eq!(ask.status, 200, "{}", ask.body);
     assert!(ask.has("will be released") && ask.body.contains(&format!("action=\"/invoices/{draft}/delete\"")));
     assert_eq!(env.show(&draft)["status"], "draft", "asking deletes nothing");
-    let deleted = staff.post(&format!("/invoices/{draft}/delete"), &[]);
+    let deleted = staff.post(&format!("/invoices/{draft}/delete"), &[], true);
     assert_eq!(deleted.location.as_deref(), Some(&*format!("/invoices?deleted={draft}&released=3")));
     env.meter(&["invoice", "show", &draft]).assert_code(1);
     let page = staff.get(deleted.location.as_deref().unwrap_or_default());
@@ -242,7 +244,7 @@ fn a_viewer_sees_no_buttons_and_its_forms_are_refused(backend: Backend) {
     october(&env);
     let draft = env.create_ok("globex", FROM, TO)["id"].as_str().expect("an id").to_owned();
     let before = env.show(&draft);
-    let server = WebServer::start(&env);
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
     let viewer = server.sign_in(&env, "view@example.com", "viewer");
 
     let page = viewer.get(&format!("/invoices/{draft}"));
@@ -267,7 +269,7 @@ fn a_viewer_sees_no_buttons_and_its_forms_are_refused(backend: Backend) {
         (&format!("/invoices/{draft}/delete"), &[]),
     ];
     for (path, fields) in posts {
-        let refused = viewer.post(path, fields);
+        let refused = viewer.post(path, fields, true);
         assert_eq!(refused.status, 403, "POST {path} by a viewer: {}", refused.body);
     }
     assert_eq!(viewer.get(&format!("/invoices/{draft}/delete")).status, 403);
@@ -291,7 +293,7 @@ fn jobs_show_a_syncs_rejects_and_the_billing_page_is_held_by_its_records_check(b
     let reject = job["rejects"][0].clone();
     assert_eq!(job["rejected"], 1, "{job}");
     env.meter(&["cycle", "run", "--date", "2026-11-15"]).assert_ok();
-    let server = WebServer::start(&env);
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
     let staff = server.sign_in(&env, "bill@example.com", "billing");
 
     // The list is `meter jobs list`'s: each job with its state.
@@ -331,7 +333,7 @@ fn jobs_show_a_syncs_rejects_and_the_billing_page_is_held_by_its_records_check(b
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.has("Creating this invoice is refused now") && page.has("counts"), "{}", text(&page.body));
     assert!(text(&page.body).contains("ok netsapiens") || text(&page.body).contains("failed netsapiens"));
-    let refused = staff.post("/billing", &[("customer", "acme"), ("call_types", ""), ("from", DAY), ("to", DAY)]);
+    let refused = staff.post("/billing", &[("customer", "acme"), ("call_types", ""), ("from", DAY), ("to", DAY)], true);
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.has("Not created: The calls of acme from 2026-11-01 to 2026-11-01 may be incomplete"));
     let cli = env.meter(&["invoice", "create", "--customer", "acme", "--from", DAY, "--to", DAY]);
@@ -347,7 +349,7 @@ fn a_running_sync_is_followed_live_and_holds_the_invoice(backend: Backend) {
     let env = setup(backend, &emu, &cfg);
     let job = kill_sync_mid_way(&env, &emu, &["--customer", "acme", "--from", DAY, "--to", NEXT], 1, 2);
     let id = job["id"].as_i64().expect("a job id");
-    let server = WebServer::start(&env);
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
     let staff = server.sign_in(&env, "bill@example.com", "billing");
 
     // The jobs page follows it: the running job is marked for the script, which asks for the
@@ -370,7 +372,8 @@ fn a_running_sync_is_followed_live_and_holds_the_invoice(backend: Backend) {
     let page = staff.get(&search);
     assert!(page.has(&format!("sync job {id} of netsapiens is running")), "{}", text(&page.body));
     assert!(page.body.contains(&format!("href=\"/jobs/{id}\"")), "a link to the job");
-    let refused = staff.post("/billing", &[("customer", "acme"), ("call_types", ""), ("from", DAY), ("to", NEXT)]);
+    let refused =
+        staff.post("/billing", &[("customer", "acme"), ("call_types", ""), ("from", DAY), ("to", NEXT)], true);
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.has(&format!("sync job {id} of netsapiens is running")), "{}", refused.body);
     assert_eq!(env.meter(&["invoice", "list", "--format", "json"]).json()["invoices"], serde_json::json!([]));
