@@ -159,6 +159,7 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     let page = staff.get(&page_of);
     assert_lines(&page, &doc);
     assert!(page.rows().iter().any(|r| r[1] == "Goodwill credit" && r[2] == "credit"), "{:?}", page.rows());
+    assert!(page.body.contains(&format!("href=\"/calls?invoice={id}\"")), "a link to its calls");
     // A bad amount is refused, keeping what was typed.
     let bad = staff.post(&format!("{page_of}/lines"), &[("description", "Typed twice"), ("amount", "1.005")], true);
     assert_eq!(bad.status, 400, "{}", bad.body);

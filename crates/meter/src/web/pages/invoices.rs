@@ -135,9 +135,15 @@ pub fn customer_select(customers: &[CustomerRow], chosen: &str, any: bool) -> Ma
     }
 }
 
+/// The most invoices the list shows: narrower filters find the others.
+const SHOWN: usize = 500;
+
 fn table(rows: &[InvoiceRow]) -> Markup {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     html! {
+        @if rows.len() > SHOWN {
+            (notice("warn", &format!("The newest {SHOWN} of {} invoices are shown: narrow the filters to find the others.", rows.len())))
+        }
         div.table-wrap {
             table {
                 caption.vh { "Invoices, newest first" }
@@ -154,7 +160,7 @@ fn table(rows: &[InvoiceRow]) -> Markup {
                     }
                 }
                 tbody {
-                    @for r in rows {
+                    @for r in rows.iter().take(SHOWN) {
                         tr {
                             th.nowrap scope="row" { a href=(format!("/invoices/{}", r.id)) { "Invoice " (r.id) } }
                             td { (opt(&r.number)) }
@@ -268,6 +274,9 @@ fn facts(doc: &InvoiceDoc, customer: &CustomerRow) -> Markup {
                 @if let Some(issued) = flat(&doc.issued) { dt { "Issued" } dd { (issued) } }
                 @if let Some(due) = flat(&doc.due) { dt { "Due" } dd { (due) } }
                 dt { "Total" } dd { strong { (money(&doc.currency, &doc.total)) } }
+                @if doc.status.as_deref() != Some("void") {
+                    dt { "Calls" } dd { a href=(format!("/calls?invoice={}", doc.id.as_deref().unwrap_or_default())) { "The calls it bills" } }
+                }
             }
         }
     }
