@@ -80,13 +80,16 @@ pub enum BillingError {
     #[error("the {what} {reason}")]
     BadText { what: &'static str, reason: String },
     /// A setting this installation does not have.
-    #[error("unknown setting `{0}` (known: invoice_prefix, company_name, company_address, tax_id, logo_file, payment_terms, footer)")]
+    #[error("unknown setting `{0}` (known: invoice_prefix, company_name, company_address, tax_id, logo_file, payment_terms, footer, paper)")]
     UnknownSetting(String),
     /// A value a setting cannot take.
     #[error("setting {name}: {reason}")]
     BadSetting { name: String, reason: String },
     #[error("{0}")]
     NothingToBill(String),
+    /// Call detail asked of a void invoice, whose calls were released when it was voided.
+    #[error("invoice {id} is void: its calls were released when it was voided, so it has no call detail")]
+    NoCallDetail { id: String },
     /// A range of days whose first day is after its last.
     #[error("the range is reversed: {from} is after {to}")]
     ReversedRange { from: chrono::NaiveDate, to: chrono::NaiveDate },

@@ -1,7 +1,7 @@
 //! The use cases of `meter`, generic over the store: imports, invoice preview / create / show /
-//! delete, the call listing, the billing cycle, and who may use the web app and the API
-//! (`access`). The command line (and later the web app) calls only this crate; async callers
-//! run a use case through [`Billing::run`].
+//! delete, the invoice's life and its document, the call listing, the billing cycle, and who may
+//! use the web app and the API (`access`). The command line and the web app call only this
+//! crate; async callers run a use case through [`Billing::run`].
 
 pub mod access;
 pub mod admin;
@@ -10,6 +10,7 @@ pub mod csvfile;
 pub mod customers;
 pub mod cycle;
 pub mod doc;
+pub mod document;
 pub mod error;
 pub mod import;
 pub mod invoice;

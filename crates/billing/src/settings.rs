@@ -1,7 +1,9 @@
 //! The installation's settings (`settings set` / `settings list`): the invoice numbers' prefix,
-//! the seller's details an invoice document shows, and the default payment terms. Each value is
+//! the seller's details an invoice document shows, the default payment terms and the paper
+//! documents are laid out on. Each value is
 //! checked before it is stored; an empty value removes a setting, so that its default applies.
 
+use crate::document::Paper;
 use crate::error::{BillingError, Result};
 use rating::Micros;
 use serde::Serialize;
@@ -10,8 +12,8 @@ use store::prelude::*;
 use store::{Setting, Store};
 
 /// The settings there are, in the order they are listed.
-pub const NAMES: [&str; 7] =
-    ["invoice_prefix", "company_name", "company_address", "tax_id", "logo_file", "payment_terms", "footer"];
+pub const NAMES: [&str; 8] =
+    ["invoice_prefix", "company_name", "company_address", "tax_id", "logo_file", "payment_terms", "footer", "paper"];
 
 /// The prefix of invoice numbers when none is set.
 pub const DEFAULT_PREFIX: &str = "INV-";
@@ -126,6 +128,10 @@ pub fn parse(name: &str, value: &str, now: Micros) -> Result<Option<Setting>> {
             Ok(days) if days <= 36_500 => days.to_string(),
             _ => return Err(bad(name, format!("`{value}` is not a whole number of days from 0 to 36500"))),
         },
+        "paper" => match Paper::parse(value) {
+            Some(paper) => paper.as_str().to_owned(),
+            None => return Err(bad(name, format!("`{value}` is neither a4 nor letter"))),
+        },
         "logo_file" => {
             let bytes = read_logo(Path::new(value))?;
             data = Some(bytes);
@@ -176,6 +182,7 @@ fn doc(name: &str, stored: Option<&Setting>) -> SettingDoc {
     let default = match name {
         "invoice_prefix" => Some(DEFAULT_PREFIX.to_owned()),
         "payment_terms" => Some(DEFAULT_PAYMENT_TERMS.to_string()),
+        "paper" => Some(Paper::default().as_str().to_owned()),
         _ => None,
     };
     let data = stored.and_then(|s| s.data.as_deref());
@@ -191,6 +198,15 @@ fn doc(name: &str, stored: Option<&Setting>) -> SettingDoc {
 /// The prefix of the next invoice number.
 pub(crate) fn prefix<T: StoreTx>(tx: &mut T) -> Result<String> {
     Ok(tx.setting("invoice_prefix")?.map_or_else(|| DEFAULT_PREFIX.to_owned(), |s| s.value))
+}
+
+/// The paper of the stored setting `paper`, or A4 when it is not set.
+pub(crate) fn paper_of(stored: Option<&Setting>) -> Result<Paper> {
+    match stored {
+        Some(s) => Paper::parse(&s.value)
+            .ok_or_else(|| BillingError::Store(store::StoreError::Corrupt(format!("setting paper = {}", s.value)))),
+        None => Ok(Paper::default()),
+    }
 }
 
 /// The installation's default payment terms.

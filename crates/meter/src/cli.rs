@@ -73,15 +73,16 @@ pub enum Command {
         after_help = "Example:\n  meter numbers import numbers.csv\n  meter numbers list --customer acme"
     )]
     Numbers(NumbersCommand),
-    /// Invoices: preview, create, list, show and delete; a draft's manual lines; finalize and void.
+    /// Invoices: preview, create, list, show and delete; a draft's manual lines; finalize and
+    /// void; render the document (PDF, HTML, CSV).
     #[command(
         subcommand,
         after_help = "Example:\n  meter invoice preview --customer acme --from 2026-01-01 --to 2026-01-31\n  \
-            meter invoice finalize D-12 D-13"
+            meter invoice finalize D-12 D-13\n  meter invoice render INV-000001 --format pdf --output inv.pdf --with-calls"
     )]
     Invoice(InvoiceCommand),
     /// The installation's settings: the invoice numbers' prefix, the seller's details, the
-    /// default payment terms.
+    /// default payment terms, the documents' paper.
     #[command(
         subcommand,
         after_help = "Example:\n  meter settings set invoice_prefix ACME-\n  meter settings set logo_file logo.png\n  \
@@ -694,6 +695,33 @@ pub enum InvoiceCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write an invoice's document, as its customer is sent it: the seller (`meter settings`),
+    /// the customer, number (a draft is marked DRAFT, a void invoice VOID), dates, lines and
+    /// total, in the customer's currency and time zone; with --with-calls, every billed call
+    /// after it, grouped by line with subtotals. CSV is the billed calls alone.
+    #[command(
+        after_help = "Example:\n  meter invoice render INV-000007 --format pdf --output INV-000007.pdf --with-calls\n  \
+        meter invoice render D-42 --format html --output draft.html --paper letter\n  \
+        meter invoice render INV-000007 --format csv --output calls.csv"
+    )]
+    Render {
+        /// The invoice: its id (D-42, or 42) or its number (INV-000007).
+        id: String,
+        /// `pdf`, `html` or `csv`.
+        #[arg(long, value_enum)]
+        format: DocumentFormat,
+        /// The file to write (replaced whole, or left as it was if rendering fails); `-` writes
+        /// to standard output.
+        #[arg(long)]
+        output: PathBuf,
+        /// Add the call detail: every billed call with its time, numbers, duration, billed
+        /// minutes, rate and charge (always in CSV).
+        #[arg(long)]
+        with_calls: bool,
+        /// The paper (default: the setting `paper`, A4 unless set).
+        #[arg(long, value_enum)]
+        paper: Option<PaperArg>,
+    },
     /// Void a final invoice: it keeps its number, lines and document, and its calls, allowance
     /// draws and subscription days are released for a corrected invoice. A draft is deleted
     /// instead.
@@ -708,6 +736,31 @@ pub enum InvoiceCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// One self-contained HTML page (fonts and logo inside), printable.
+    Html,
+    /// A PDF, fonts embedded.
+    Pdf,
+    /// The billed calls, one row each (the call detail).
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    A4,
+    Letter,
+}
+
+impl From<PaperArg> for billing::document::Paper {
+    fn from(p: PaperArg) -> Self {
+        match p {
+            PaperArg::A4 => billing::document::Paper::A4,
+            PaperArg::Letter => billing::document::Paper::Letter,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -732,8 +785,9 @@ pub enum SettingsCommand {
     /// Set a setting; an empty VALUE removes it (its default applies). Names: invoice_prefix
     /// (1 to 12 printable characters, no spaces; `INV-` by default), company_name,
     /// company_address, tax_id, logo_file (a PNG, JPEG or SVG file of at most 1 MiB, stored in
-    /// the database), payment_terms (days from issue to due for customers without their own; 30
-    /// by default), footer.
+    /// the database; PDF documents show PNG and JPEG logos), payment_terms (days from issue to
+    /// due for customers without their own; 30 by default), footer, paper (`a4` or `letter`, for
+    /// `invoice render`; a4 by default).
     #[command(after_help = "Example:\n  meter settings set invoice_prefix ACME-\n  \
         meter settings set company_name \"Acme Telecom LLC\"\n  meter settings set payment_terms 15")]
     Set {

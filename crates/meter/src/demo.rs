@@ -19,6 +19,9 @@ const FILES: [(&str, &str); 6] = [
     ("cdrs.csv", include_str!("../../../examples/cdrs.csv")),
 ];
 
+/// The demo seller's logo (examples/logo.png, drawn by examples/logo.py).
+const LOGO: &[u8] = include_bytes!("../../../examples/logo.png");
+
 /// The example customers' PBX domains, as the emulators serve them.
 fn platforms() -> Config {
     let mut cfg = Config::demo(42);
@@ -36,9 +39,22 @@ fn heading(text: &str) -> Result<()> {
     Ok(outln!("\n== {text}")?)
 }
 
+/// An argument as a shell reads it: quoted when it holds spaces or a shell's special
+/// characters, `$'…'` with `\n` when it holds line breaks.
+fn quoted(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_owned()
+    } else if arg.contains('\n') {
+        format!("$'{}'", arg.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n"))
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs one command as `meter --db DB ARGS`, after printing it.
 fn meter(db: &str, args: &[&str]) -> Result<()> {
-    outln!("$ meter {}", args.join(" "))?;
+    outln!("$ meter {}", args.iter().map(|a| quoted(a)).collect::<Vec<_>>().join(" "))?;
     let cli = Cli::try_parse_from(["meter", "--db", db].iter().chain(args))?;
     let code = crate::run::run(cli)?;
     if code != ExitCode::SUCCESS {
@@ -104,6 +120,31 @@ pub fn demo(keep: bool) -> Result<ExitCode> {
     meter(&db, &["cycle", "run", "--date", "2026-11-01"])?;
     meter(&db, &["jobs", "list"])?;
 
+    heading("6. The seller's details, then acme's November invoice finalized and rendered to PDF with its calls")?;
+    std::fs::write(work.join("logo.png"), LOGO).context("writing logo.png")?;
+    meter(&db, &["settings", "set", "company_name", "Northwind Voice LLC"])?;
+    meter(&db, &["settings", "set", "company_address", "100 Main Street, Suite 400\nSpringfield, IL 62701"])?;
+    meter(&db, &["settings", "set", "tax_id", "US-12-3456789"])?;
+    meter(&db, &["settings", "set", "logo_file", &file("logo.png")])?;
+    meter(&db, &["settings", "set", "footer", "Questions about this invoice? billing@northwind-voice.example"])?;
+    // The first invoice of the fresh database is acme's November draft (step 2).
+    meter(&db, &["invoice", "finalize", "D-1"])?;
+    // The PDF outlives the demo's directory unless that is kept.
+    let pdf = match keep {
+        true => work.join("INV-000001.pdf"),
+        false => {
+            tempfile::Builder::new()
+                .prefix("meter-demo-INV-000001-")
+                .suffix(".pdf")
+                .tempfile()
+                .and_then(|f| f.keep().map_err(|e| e.error))
+                .context("creating the PDF's file")?
+                .1
+        }
+    };
+    let pdf_arg = pdf.display().to_string();
+    meter(&db, &["invoice", "render", "INV-000001", "--format", "pdf", "--output", &pdf_arg, "--with-calls"])?;
+
     if keep {
         let kept = dir.keep();
         outln!(
@@ -112,6 +153,21 @@ pub fn demo(keep: bool) -> Result<ExitCode> {
             kept.join("secret.key").display()
         )?;
     }
+    outln!("\nThe invoice, with its call detail: {}", pdf.display())?;
     outln!("\nDone.")?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn commands_are_printed_as_a_shell_reads_them() {
+        assert_eq!(quoted("invoice"), "invoice");
+        assert_eq!(quoted("Northwind Voice LLC"), "'Northwind Voice LLC'");
+        assert_eq!(quoted("it's"), "'it'\\''s'");
+        assert_eq!(quoted("1 Main St\nSpringfield"), "$'1 Main St\\nSpringfield'");
+        assert_eq!(quoted(""), "''");
+    }
 }

@@ -80,6 +80,7 @@ fn message(e: &BillingError) -> String {
         BillingError::WrongState { status: store::InvoiceStatus::Final, .. } => {
             format!("{e}: void it with `meter invoice void ID --reason TEXT` and make a corrected invoice")
         }
+        BillingError::NoCallDetail { .. } => format!("{e}: render it without --with-calls (and not as csv)"),
         BillingError::NotDraft(_, status) if status == "final" => {
             format!("{e}: void it with `meter invoice void ID --reason TEXT`")
         }

@@ -7,6 +7,7 @@ mod cli;
 mod clock;
 #[cfg(feature = "demo")]
 mod demo;
+mod document;
 mod escape;
 mod failure;
 mod hints;

@@ -40,7 +40,12 @@ fn opening(command: &Command) -> Opening {
         Command::Rates(RatesCommand::List { .. })
         | Command::Decks(DecksCommand::List { .. })
         | Command::Numbers(NumbersCommand::List { .. })
-        | Command::Invoice(InvoiceCommand::Preview(_) | InvoiceCommand::Show { .. } | InvoiceCommand::List { .. })
+        | Command::Invoice(
+            InvoiceCommand::Preview(_)
+            | InvoiceCommand::Show { .. }
+            | InvoiceCommand::List { .. }
+            | InvoiceCommand::Render { .. },
+        )
         | Command::Settings(SettingsCommand::List { .. })
         | Command::Calls(CallsCommand::List { .. })
         | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
@@ -290,6 +295,9 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
         Command::Invoice(InvoiceCommand::Show { id, format }) => {
             let doc = billing::invoice::show(store, &id)?;
             output::invoice(&doc, None, &[], format)?;
+        }
+        Command::Invoice(InvoiceCommand::Render { id, format, output, with_calls, paper }) => {
+            crate::document::render(store, crate::document::Request { id, format, output, with_calls, paper })?;
         }
         Command::Invoice(InvoiceCommand::Delete { id }) => {
             let released = billing::invoice::delete(store, &id)?;

@@ -107,6 +107,8 @@ const READING: &[&[&str]] = &[
     &["calls", "list", "--customer", "acme", "--format", "csv"],
     &["invoice", "show", "D-1"],
     &["invoice", "preview", "--customer", "acme", "--from", "2026-01-01", "--to", "2026-01-31"],
+    &["invoice", "render", "D-1", "--format", "csv", "--output", "-"],
+    &["invoice", "render", "D-1", "--format", "html", "--output", "-", "--with-calls"],
     &["rates", "list"],
     &["decks", "list"],
     &["numbers", "list", "--customer", "acme"],

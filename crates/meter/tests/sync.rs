@@ -322,16 +322,31 @@ fn the_demo_runs_end_to_end() {
         .current_dir(dir.path())
         .env_remove("METER_DATABASE_URL")
         .env("HOME", dir.path())
+        // The demo's directory and the PDF it leaves behind go here.
+        .env("TMPDIR", dir.path())
         .output()
         .expect("running meter demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "meter demo failed\n{stdout}\n{stderr}");
-    for step in
-        ["$ meter invoice create", "$ meter sync --customer acme", "$ meter cycle run --date 2026-11-01", "Done."]
-    {
+    for step in [
+        "$ meter invoice create",
+        "$ meter sync --customer acme",
+        "$ meter cycle run --date 2026-11-01",
+        "$ meter invoice finalize D-1",
+        "$ meter invoice render INV-000001 --format pdf",
+        "Done.",
+    ] {
         assert!(stdout.contains(step), "the demo shows `{step}`:\n{stdout}");
     }
+    // It ends with the finalized invoice as a PDF with its calls, and says where it is.
+    let pdf = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("The invoice, with its call detail: "))
+        .unwrap_or_else(|| panic!("the demo says where the PDF is:\n{stdout}"));
+    let bytes = std::fs::read(pdf).expect("the demo's PDF");
+    assert!(bytes.starts_with(b"%PDF-"), "{pdf} is a PDF");
+    assert!(std::path::Path::new(pdf).starts_with(dir.path()), "{pdf} is in the temporary directory");
     assert!(!stdout.contains("(exit status"), "every step succeeds:\n{stdout}\n{stderr}");
     assert!(!dir.path().join("meter.db").exists(), "the demo never touches the working directory's database");
 }

@@ -297,6 +297,16 @@ pub trait Calls {
         query: &CallQuery,
         f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<(), E>;
+    /// The calls an invoice bills, each with its billing, in the contract's order (start,
+    /// source, source call id), handed to `f` as they are read. Found through the invoice's own
+    /// links (not by reading its customer's calls and keeping its own), so that the cost follows
+    /// the invoice's calls, not the customer's history. None for an unknown or void invoice (a
+    /// void one released its calls). An error from `f` stops the reading and is returned.
+    fn each_invoice_call<E: From<StoreError>>(
+        &mut self,
+        invoice: InvoiceId,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E>;
     /// The calls of [`Calls::each_call`], collected.
     fn calls(&mut self, query: &CallQuery) -> Result<Vec<StoredCall>> {
         let mut calls = Vec::new();

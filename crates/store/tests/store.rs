@@ -26,6 +26,7 @@ on_both_backends! { stores:
     an_id_repeated_in_a_batch_is_stored_once_with_the_same_outcomes_on_both_backends,
     calls_are_ordered_by_start_then_source_then_id_bytewise,
     thousands_of_calls_read_and_bill_across_batches,
+    an_invoices_calls_are_read_through_its_own_links,
     reading_calls_stops_at_the_first_error_of_the_reader,
     a_call_cannot_be_billed_twice,
     a_billed_call_must_be_a_stored_call,
@@ -660,6 +661,96 @@ fn thousands_of_calls_read_and_bill_across_batches<S: OpenStore>(backend: Backen
         Ok(()) => assert_eq!((backend, out[0]), (Backend::Sqlite, CallOutcome::Duplicate)),
         Err(e) => panic!("unexpected error: {e}"),
     }
+}
+
+/// `each_invoice_call` reads exactly an invoice's calls, with their billing, in the contract's
+/// order, across fetch batches, whatever else the customer has billed or not; late calls from
+/// before the invoice's days included; nothing for an unknown or a void invoice.
+fn an_invoices_calls_are_read_through_its_own_links<S: OpenStore>(backend: Backend) {
+    const N: i64 = 9_000;
+    let mut db = db::<S>(backend);
+    let c = customer(&mut db.store, "c1");
+    let other = customer(&mut db.store, "c2");
+    // 2026-01-01 00:00 UTC, then a call every 4 minutes: 25 days; the other customer's calls
+    // interleaved, and ids that sort against their starts (two sources at one start).
+    let jan = 1_767_225_600_000_000;
+    let mut calls = Vec::new();
+    for i in 0..N {
+        let start = jan + i * 240_000_000;
+        calls.push(call(c, &format!("c1-{:05}", N - i), start, 60));
+        if i % 3 == 0 {
+            calls.push(NewCall { source: ns(), ..call(c, &format!("ns-{i:05}"), start, 30) });
+            calls.push(call(other, &format!("c2-{i:05}"), start, 60));
+        }
+    }
+    import(&mut db.store, &calls);
+    let all = unbilled(&mut db.store, c);
+    // The first invoice bills every other call; the second, the rest of one day's.
+    let keys = |pick: &dyn Fn(usize, &store::StoredCall) -> bool| -> Vec<(i64, i64)> {
+        all.iter().enumerate().filter(|(i, s)| pick(*i, s)).map(|(_, s)| (s.pk, s.call.start)).collect()
+    };
+    let first_keys = keys(&|i, _| i % 2 == 0);
+    let day5 = jan + 4 * 86_400_000_000;
+    let second_keys = keys(&|i, s| i % 2 == 1 && s.call.start >= day5 && s.call.start < day5 + 86_400_000_000);
+    let mut tx = db.store.write_usage().expect("tx");
+    let first = tx.insert_invoice(&invoice_for(c, &first_keys, vec![])).expect("first");
+    // The second is February's, billing January's calls late.
+    let late = NewInvoice {
+        from: "2026-02-01".into(),
+        to: "2026-02-28".into(),
+        calls_from: Some("2026-01-01".into()),
+        ..invoice_for(c, &second_keys, vec![])
+    };
+    let second = tx.insert_invoice(&late).expect("second");
+    tx.commit().expect("commit");
+
+    let read = |db: &mut Db<S>, id: store::InvoiceId| -> Vec<store::StoredCall> {
+        let mut tx = db.store.read().expect("tx");
+        let mut got = Vec::new();
+        tx.each_invoice_call(id, |s| {
+            got.push(s);
+            Ok::<_, StoreError>(())
+        })
+        .expect("read");
+        got
+    };
+    for (id, keys) in [(first, &first_keys), (second, &second_keys)] {
+        let got = read(&mut db, id);
+        let mut tx = db.store.read().expect("tx");
+        let expected = tx.calls(&CallQuery { invoice: Some(id), ..CallQuery::of_customer(c) }).expect("calls");
+        assert_eq!(got.len(), keys.len());
+        assert_eq!(got, expected, "the invoice's calls, with their billing, in the listing's order");
+        assert!(got.iter().all(|s| s.billed.as_ref().is_some_and(|b| b.invoice == id && b.charge.units() == 6150)));
+    }
+    assert!(read(&mut db, store::InvoiceId(first.0 + 1_000)).is_empty(), "an unknown invoice has none");
+
+    // The reader's error stops the reading.
+    let mut tx = db.store.read().expect("tx");
+    let mut seen = 0;
+    let stopped = tx.each_invoice_call(first, |_| {
+        seen += 1;
+        if seen == 5_000 {
+            return Err(StoreError::Refused("enough".into()));
+        }
+        Ok(())
+    });
+    assert!(matches!(stopped, Err(StoreError::Refused(_))), "{stopped:?}");
+    assert_eq!(seen, 5_000);
+    drop(tx);
+
+    // A void invoice released its calls.
+    let mut tx = db.store.write_usage().expect("tx");
+    let finalization = store::Finalization {
+        prefix: "INV-".into(),
+        issued: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("a date"),
+        due: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date"),
+        at: 0,
+    };
+    tx.finalize_invoice(second, &finalization).expect("finalize");
+    tx.void_invoice(second, 1, "wrong").expect("void");
+    tx.commit().expect("commit");
+    assert!(read(&mut db, second).is_empty());
+    assert_eq!(read(&mut db, first).len(), first_keys.len());
 }
 
 /// `each_call` hands calls over one by one: an error of the reader stops it there and is

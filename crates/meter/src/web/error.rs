@@ -72,6 +72,7 @@ impl From<BillingError> for ApiError {
             E::ReversedRange { .. } => (S::BAD_REQUEST, "reversed_range"),
             E::DeckAndCustomer => (S::BAD_REQUEST, "deck_and_customer"),
             E::BadCursor(_) => (S::BAD_REQUEST, "bad_request"),
+            E::NoCallDetail { .. } => (S::CONFLICT, "wrong_state"),
             E::File(_) | E::Read { .. } | E::Mapping(_) => (S::UNPROCESSABLE_ENTITY, "bad_file"),
             E::NoSettings { .. } | E::SourceNotConfigured { .. } | E::NoSourceConfigured | E::NoDomain { .. } => {
                 (S::CONFLICT, "source_not_configured")

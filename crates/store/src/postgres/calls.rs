@@ -523,6 +523,43 @@ impl crate::Calls for PgTx<'_> {
         }))
     }
 
+    /// Through the invoice's links, one range of their key (the customer and the call numbers
+    /// the invoice records, migration 0005), each joined to its call by the calls' key within the
+    /// invoice's span of starts; sorted by the server and sent [`FETCH_ROWS`] at a time.
+    fn each_invoice_call<E: From<StoreError>>(
+        &mut self,
+        invoice: InvoiceId,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sources = self.registry()?.clone();
+        let st = self.prepared(&format!(
+            "SELECT c.pk, c.source, c.source_call_id, c.start_at, c.duration, c.direction, c.from_number, c.to_number,
+                    c.call_type, c.customer_pk,
+                    b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
+             FROM invoices i
+             JOIN billed_calls b ON b.customer_pk = i.customer_pk
+               AND b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk AND b.invoice_pk = i.pk
+             JOIN calls c ON c.customer_pk = i.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk
+               AND c.start_at >= invoice_span_start(coalesce(i.calls_from, i.from_date))
+               AND c.start_at < invoice_span_end(i.to_date)
+             WHERE i.pk = $1
+             ORDER BY c.start_at, {}, c.source_call_id",
+            sources.rank_sql("c.source")
+        ))?;
+        let portal = self.tx.bind(&st, &[&invoice.0]).map_err(StoreError::from)?;
+        loop {
+            let rows = self.tx.query_portal(&portal, FETCH_ROWS).map_err(StoreError::from)?;
+            for r in &rows {
+                let mut call = stored_call(r, &sources)?;
+                call.billed = Some(billed_call_at(r, 10)?);
+                f(call)?;
+            }
+            if rows.len() < FETCH_ROWS as usize {
+                return Ok(());
+            }
+        }
+    }
+
     fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {
         let st = self.prepared(
             "SELECT count(*), (extract(epoch FROM min(c.start_at)) * 1000000)::bigint,

@@ -228,6 +228,32 @@ impl crate::Calls for SqliteTx<'_> {
             .transpose()
     }
 
+    /// Through the index of billed calls by invoice, each link joined to its call by the
+    /// calls' key, in the listing's order (sources by name).
+    fn each_invoice_call<E: From<StoreError>>(
+        &mut self,
+        invoice: InvoiceId,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sources = self.registry()?.clone();
+        let sql = format!(
+            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number,
+                    c.to_number, c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds,
+                    b.included_seconds, b.charge_e4, c.customer_pk
+             FROM billed_calls b JOIN calls c
+               ON c.customer_pk = b.customer_pk AND c.start_us = b.call_start_us AND c.pk = b.call_pk
+             WHERE b.invoice_pk = ?1
+             ORDER BY c.start_us, {}, c.source_call_id",
+            sources.rank_sql("c.source")
+        );
+        let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
+        let mut rows = st.query([invoice.0]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(stored_call(r, &sources)?)?;
+        }
+        Ok(())
+    }
+
     fn unbilled_before(&mut self, customer_pk: i64, before: Micros) -> Result<Option<(u64, Micros, Micros)>> {
         let mut st = self.tx.prepare_cached(
             "SELECT count(*), min(c.start_us), max(c.start_us) FROM calls c
