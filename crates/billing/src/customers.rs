@@ -112,6 +112,12 @@ pub fn list_customers<S: Store>(store: &mut S) -> Result<Vec<CustomerRow>> {
     Ok(customers.iter().map(row_of).collect())
 }
 
+/// One customer as listed (its zone, currency and name), without what `show_customer` adds.
+pub fn customer_row<S: Store>(store: &mut S, id: &str) -> Result<CustomerRow> {
+    let c = store.read()?.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.to_owned()))?;
+    Ok(row_of(&c))
+}
+
 /// One customer, with its numbers, its last sync on each source and its open invoices.
 pub fn show_customer<S: Store>(store: &mut S, id: &str) -> Result<CustomerDetail> {
     let mut tx = store.read()?;

@@ -42,6 +42,8 @@ struct Computation {
     unrated: BTreeMap<String, u64>,
     already_billed: u64,
     answered: u64,
+    /// Answered calls a rate was found for (billed by the range's lines).
+    rated: u64,
     /// The calls to bill, when they are to be billed (a preview needs only the totals).
     calls: Option<Vec<NewBilledCall>>,
     draws: Vec<(BalanceKey, u64)>,
@@ -179,6 +181,7 @@ fn compute<T: StoreTx>(
         unrated: BTreeMap::new(),
         already_billed: 0,
         answered: 0,
+        rated: 0,
         calls: keep_calls.then(Vec::new),
         draws: Vec::new(),
     };
@@ -234,6 +237,7 @@ fn compute<T: StoreTx>(
             Outcome::Priced(p) => p,
         };
         c.answered += 1;
+        c.rated += 1;
         let charge = bill_call(&mut c.lines, &stored.call, call_type, &priced)?;
         keep(&mut c.calls, &stored, call_type, &priced, charge);
         Ok::<_, BillingError>(())
@@ -351,6 +355,11 @@ pub struct Preview {
     pub reason: Option<String>,
     /// For each unrated call type (in the order of `doc.unrated`), which tiers were tried.
     pub unrated_notes: Vec<String>,
+    /// The answered calls found in the range (of the call types asked): those a rate was found
+    /// for, the unrated (`doc.unrated`) and those already billed (`doc.already_billed`).
+    pub calls: u64,
+    /// The calls of `calls` a rate was found for: what the lines bill.
+    pub rated: u64,
 }
 
 /// Shows what an invoice for the request would hold, without changing anything.
@@ -382,7 +391,7 @@ pub fn preview<S: Store>(store: &mut S, req: &InvoiceRequest) -> Result<Preview>
         due: None,
         events: None,
     };
-    Ok(Preview { doc, reason, unrated_notes })
+    Ok(Preview { doc, reason, unrated_notes, calls: c.answered, rated: c.rated })
 }
 
 /// What only an automatic invoice bills besides the usage of its range (contract-cycle §3).

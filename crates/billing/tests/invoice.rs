@@ -57,6 +57,8 @@ fn a_preview_is_what_create_bills_and_a_call_is_billed_once<S: OpenStore>(backen
     assert_eq!((preview.doc.unrated[0].call_type.as_str(), preview.doc.unrated[0].calls), ("premium", 1));
     assert_eq!(preview.doc.already_billed, 0);
     assert_eq!(preview.reason, None);
+    // Calls found: a1, a2, a3 rated, a5 unrated (a4 unanswered, a6 in February).
+    assert_eq!((preview.calls, preview.rated), (4, 3), "the calls found, and those a rate was found for");
 
     let invoice = w.create("acme", "2026-01-01", "2026-01-31").expect("an invoice");
     assert!(invoice.id.is_some());
@@ -72,6 +74,7 @@ fn a_preview_is_what_create_bills_and_a_call_is_billed_once<S: OpenStore>(backen
     let after = w.preview("acme", "2026-01-01", "2026-01-31");
     assert!(after.doc.lines.is_empty());
     assert_eq!((after.doc.total.as_str(), after.doc.already_billed), ("0.00", 3));
+    assert_eq!((after.calls, after.rated), (4, 0), "found again, billed already or unrated");
     let reason = after.reason.expect("why nothing is billable");
     assert!(reason.contains("3 already billed"), "{reason}");
     match w.create("acme", "2026-01-01", "2026-01-31") {
@@ -113,6 +116,12 @@ fn deleting_an_invoice_releases_its_calls_and_gives_its_allowance_back<S: OpenSt
 
 fn a_customers_own_rate_is_its_alone<S: OpenStore>(backend: Backend) {
     let mut w = world::<S>(backend);
+    // Each customer as listed, alone (the web pages show an invoice's times in its zone).
+    let listed = billing::customers::list_customers(&mut w.store).expect("the customers");
+    let acme = billing::customers::customer_row(&mut w.store, "acme").expect("acme");
+    assert_eq!(Some(&acme), listed.iter().find(|c| c.id == "acme"));
+    let nobody = billing::customers::customer_row(&mut w.store, "nobody");
+    assert!(matches!(nobody, Err(BillingError::UnknownCustomer(id)) if id == "nobody"));
     // globex's call to 1-212 is priced by the default deck (90 s at 1.20), not at acme's 0.60,
     // and globex has no plan to draw on.
     let globex = w.preview("globex", "2026-01-01", "2026-01-31");

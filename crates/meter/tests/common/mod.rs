@@ -22,6 +22,7 @@
 pub mod platforms;
 pub mod server;
 pub mod tools;
+pub mod web;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -3,6 +3,10 @@
 //! answered; the shell ([`page`]) gives each the same header, navigation and landmarks.
 
 mod calls;
+mod figures;
+mod invoices;
+mod invoicing;
+mod jobs;
 mod signin;
 
 use super::auth::Staff;
@@ -35,6 +39,9 @@ pub fn routes() -> Router<App> {
         .route("/", get(|| async { Redirect::to("/customers") }))
         .merge(signin::routes())
         .merge(calls::routes())
+        .merge(invoicing::routes())
+        .merge(jobs::routes())
+        .merge(invoices::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
