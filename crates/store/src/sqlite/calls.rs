@@ -238,8 +238,8 @@ impl crate::Calls for SqliteTx<'_> {
         let sources = self.registry()?.clone();
         let sql = format!(
             "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number,
-                    c.to_number, c.call_type, b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds,
-                    b.included_seconds, b.charge_e4, c.customer_pk
+                    c.to_number, c.call_type, c.customer_pk, b.invoice_pk, b.call_type, b.rate_id,
+                    b.billable_seconds, b.included_seconds, b.charge_e4
              FROM billed_calls b JOIN calls c
                ON c.customer_pk = b.customer_pk AND c.start_us = b.call_start_us AND c.pk = b.call_pk
              WHERE b.invoice_pk = ?1
