@@ -738,7 +738,8 @@ pub enum InvoiceCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum DocumentFormat {
     /// One self-contained HTML page (fonts and logo inside), printable.
     Html,

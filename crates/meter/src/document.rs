@@ -4,6 +4,7 @@
 use crate::cli::{DocumentFormat, PaperArg};
 use crate::stdout::{note, outln};
 use anyhow::{Context, Result};
+use billing::document::Paper;
 use std::io::Write;
 use std::path::Path;
 
@@ -16,12 +17,30 @@ pub struct Request {
     pub paper: Option<PaperArg>,
 }
 
-pub fn render<S: store::Store>(store: &mut S, r: Request) -> Result<()> {
-    // The CSV is the call detail.
-    let with_calls = r.with_calls || r.format == DocumentFormat::Csv;
-    let doc = billing::document::document(store, &r.id, with_calls)?;
-    let paper = r.paper.map(Into::into).unwrap_or(doc.paper);
-    let bytes = match r.format {
+/// A rendered document: its bytes, the file name it is offered under, and what it holds.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// The invoice's number (or draft id) with the format's extension.
+    pub file_name: String,
+    /// The invoice's number (or draft id).
+    pub name: String,
+    /// What was rendered, in words (`PDF, a4, with 12 calls`).
+    pub what: String,
+}
+
+/// Renders invoice `id` as `format`, on `paper` or the settings' paper; the CSV is always the
+/// call detail. The command line writes it to a file, the web application sends it.
+pub fn rendered<S: store::Store>(
+    store: &mut S,
+    id: &str,
+    format: DocumentFormat,
+    with_calls: bool,
+    paper: Option<Paper>,
+) -> Result<Rendered> {
+    let with_calls = with_calls || format == DocumentFormat::Csv;
+    let doc = billing::document::document(store, id, with_calls)?;
+    let paper = paper.unwrap_or(doc.paper);
+    let bytes = match format {
         DocumentFormat::Html => render::html(&doc, paper).into_bytes(),
         DocumentFormat::Pdf => render::pdf(&doc, paper).context("rendering the PDF")?,
         DocumentFormat::Csv => {
@@ -30,21 +49,45 @@ pub fn render<S: store::Store>(store: &mut S, r: Request) -> Result<()> {
             out
         }
     };
-    let name = doc.number.as_deref().unwrap_or(&doc.id);
-    let what = match (r.format, &doc.appendix) {
+    let name = doc.number.clone().unwrap_or_else(|| doc.id.clone());
+    let what = match (format, &doc.appendix) {
         (DocumentFormat::Csv, Some(a)) => format!("CSV, {} calls", a.calls),
         (format, Some(a)) => format!("{}, {}, with {} calls", kind(format), paper.as_str(), a.calls),
         (format, None) => format!("{}, {}", kind(format), paper.as_str()),
     };
+    let file_name = format!("{name}.{}", extension(format));
+    Ok(Rendered { bytes, file_name, name, what })
+}
+
+pub fn render<S: store::Store>(store: &mut S, r: Request) -> Result<()> {
+    let done = rendered(store, &r.id, r.format, r.with_calls, r.paper.map(Into::into))?;
+    let (name, what) = (&done.name, &done.what);
     if r.output.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
-        out.write_all(&bytes).and_then(|()| out.flush()).context("writing to standard output")?;
+        out.write_all(&done.bytes).and_then(|()| out.flush()).context("writing to standard output")?;
         note!("rendered invoice {name} ({what})");
         return Ok(());
     }
-    write_whole(&r.output, &bytes)?;
+    write_whole(&r.output, &done.bytes)?;
     outln!("rendered invoice {name} to {} ({what})", r.output.display())?;
     Ok(())
+}
+
+/// The file name's extension and the media type of a format.
+pub fn extension(format: DocumentFormat) -> &'static str {
+    match format {
+        DocumentFormat::Html => "html",
+        DocumentFormat::Pdf => "pdf",
+        DocumentFormat::Csv => "csv",
+    }
+}
+
+pub fn media_type(format: DocumentFormat) -> &'static str {
+    match format {
+        DocumentFormat::Html => "text/html; charset=utf-8",
+        DocumentFormat::Pdf => "application/pdf",
+        DocumentFormat::Csv => "text/csv; charset=utf-8",
+    }
 }
 
 fn kind(format: DocumentFormat) -> &'static str {

@@ -1,27 +1,36 @@
 //! The web app in real headless Chromium (Debian's chromium, driven by playwright): the billing
 //! staff's journey, a screenshot of every screen (target/screenshots/, test artifacts) and
 //! axe-core on each, which must find no serious or critical violation. Pages do not depend on
-//! the backend (the API and pages tests run on both); the journey runs on SQLite.
+//! the backend (the API and pages tests run on both); the journey runs on SQLite, beside the PBX
+//! emulator its sync pulls from.
 
 mod common;
 
+use common::platforms::{config, setup, stored, FROM, TO};
 use common::server::Server;
 use common::tools::test_tools;
 use common::*;
+use emulator::Emulator;
 use std::path::PathBuf;
 
 #[test]
 fn billing_staff_work_through_the_web_app_in_chromium() {
     let tools = test_tools();
-    let env = Env::seeded_on(Backend::Sqlite);
-    let calls: Vec<Cdr> = (0..30)
-        .map(|i| Cdr::domestic(format!("c{i:03}"), "acme", &format!("2026-10-{:02}T10:00:00Z", 1 + i), 60 + i))
-        .collect();
-    env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&calls));
+    let cfg = config(40, vec![]);
+    let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
+    let env = setup(Backend::Sqlite, &emu, &cfg);
+    // A deck whose second rate has a price that is not a number: the whole file is refused.
+    let bad_rates = env.write(
+        "bad-rates.csv",
+        "call_type,rate,prefix,connection_fee,initial_increment,subsequent_increment,effective_from,effective_to,customer,description\n\
+         international,0.10,44,,60,60,,,,United Kingdom\n\
+         international,ten cents,33,,60,60,,,,France\n",
+    );
     let server = Server::start(&env, &["--no-scheduler"], &[]);
     let password = "a long enough password";
     env.meter_with_env(&["users", "add", "ann@example.com", "--role", "admin"], &[("METER_USER_PASSWORD", password)])
         .assert_ok();
+    let rates_before = env.meter(&["rates", "list", "--format", "json"]).stdout;
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     let _ = std::fs::remove_dir_all(&out);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/journey.py");
@@ -30,7 +39,7 @@ fn billing_staff_work_through_the_web_app_in_chromium() {
         .args([server.base.as_str(), "ann@example.com", password])
         .arg(&out)
         .arg(tools.join("node_modules/axe-core/axe.min.js"))
-        .arg("acme")
+        .args(["acme", FROM, TO, &bad_rates])
         .stdin(std::process::Stdio::null())
         .output()
         .expect("running the browser journey");
@@ -42,9 +51,22 @@ fn billing_staff_work_through_the_web_app_in_chromium() {
         String::from_utf8_lossy(&run.stderr),
         ended.run.dump()
     );
+
+    // What the journey did is in the store: the refused deck left the rates as they were, the
+    // sync stored the days' calls, and the invoice was finalized with its credit, then voided.
+    assert_eq!(env.meter(&["rates", "list", "--format", "json"]).stdout, rates_before);
+    assert!(!stored(&env, "acme", "netsapiens").is_empty(), "the sync stored acme's calls");
+    let invoices = env.meter(&["invoice", "list", "--format", "json"]).json();
+    let invoices = invoices["invoices"].as_array().expect("invoices");
+    assert_eq!(invoices.len(), 1, "{invoices:#?}");
+    let doc = env.show(invoices[0]["id"].as_str().expect("an id"));
+    assert_eq!(doc["status"], "void", "{doc:#}");
+    assert!(doc["lines"].as_array().expect("lines").iter().any(|l| l["amount"] == "-5.00"), "{doc:#}");
+    let pdf = std::fs::read(out.join("invoice.pdf")).expect("the downloaded PDF");
+    assert!(pdf.starts_with(b"%PDF-"), "the PDF download");
     let shots = std::fs::read_dir(&out)
         .expect("the screenshots")
         .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
         .count();
-    assert!(shots >= 2, "{shots} screenshots in {}", out.display());
+    assert!(shots >= 15, "{shots} screenshots in {}", out.display());
 }

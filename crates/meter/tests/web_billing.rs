@@ -18,6 +18,7 @@ on_both_backends! {
     a_viewer_sees_no_buttons_and_its_forms_are_refused,
     jobs_show_a_syncs_rejects_and_the_billing_page_is_held_by_its_records_check,
     a_running_sync_is_followed_live_and_holds_the_invoice,
+    an_invoices_document_downloads_as_invoice_render_writes_it,
 }
 
 const FROM: &str = "2026-10-01";
@@ -238,6 +239,49 @@ fn an_invoice_is_credited_finalized_voided_and_deleted_through_its_forms(backend
     env.meter(&["invoice", "show", &draft]).assert_code(1);
     let page = staff.get(deleted.location.as_deref().unwrap_or_default());
     assert!(page.has(&format!("Deleted draft invoice {draft}: 3 calls released")), "{}", page.body);
+}
+
+/// The invoice page's downloads and the API's document are the bytes `meter invoice render`
+/// writes, under the invoice's number; a viewer may download them.
+fn an_invoices_document_downloads_as_invoice_render_writes_it(backend: Backend) {
+    let env = Env::seeded_on(backend);
+    october(&env);
+    let id = env.create_ok("globex", FROM, TO)["id"].as_str().expect("an id").to_owned();
+    env.meter(&["invoice", "finalize", &id]).assert_ok();
+    let number = env.show(&id)["number"].as_str().expect("a number").to_owned();
+    let server = Serving::new(Server::start(&env, &["--no-scheduler"], &[]));
+    let viewer = server.sign_in(&env, "view@example.com", "viewer");
+    let token = common::server::new_token(&env, "viewer");
+    let page = viewer.get(&format!("/invoices/{id}"));
+    for link in ["PDF", "PDF with every call", "HTML", "Calls (CSV)"] {
+        assert!(page.body.contains(&format!(" download>{link}</a>")), "the page offers `{link}`: {}", page.body);
+    }
+    let cases = [
+        ("format=pdf", &["--format", "pdf"][..], "application/pdf", "pdf"),
+        ("format=pdf&with_calls=true", &["--format", "pdf", "--with-calls"], "application/pdf", "pdf"),
+        ("format=pdf&paper=letter", &["--format", "pdf", "--paper", "letter"], "application/pdf", "pdf"),
+        ("format=html", &["--format", "html"], "text/html; charset=utf-8", "html"),
+        ("format=csv", &["--format", "csv"], "text/csv; charset=utf-8", "csv"),
+    ];
+    for (query, args, content_type, extension) in cases {
+        let file = env.path(&format!("rendered.{extension}"));
+        let mut render = vec!["invoice", "render", &id, "--output", file.to_str().expect("a path")];
+        render.extend_from_slice(args);
+        env.meter(&render).assert_ok();
+        let written = std::fs::read(&file).expect("the rendered file");
+        let from_page = viewer.download(&format!("/invoices/{id}/document?{query}"));
+        let from_api = server.with_token(Some(&token)).download(&format!("/api/v1/invoices/{number}/document?{query}"));
+        for (who, got) in [("the page", &from_page), ("the API", &from_api)] {
+            assert_eq!((got.status, got.content_type.as_str()), (200, content_type), "{who}, {query}");
+            assert_eq!(got.disposition, format!("attachment; filename=\"{number}.{extension}\""), "{who}, {query}");
+            assert!(got.bytes == written, "{who}, {query}: not the bytes `meter invoice render` writes");
+        }
+    }
+    // What cannot be rendered says why.
+    let bad_paper = viewer.get(&format!("/invoices/{id}/document?format=pdf&paper=a5"));
+    assert!(bad_paper.status == 400 && bad_paper.has("Paper `a5`"), "{}", bad_paper.body);
+    let unknown = server.with_token(Some(&token)).download("/api/v1/invoices/D-999/document?format=pdf");
+    assert_eq!(unknown.status, 404, "{}", String::from_utf8_lossy(&unknown.bytes));
 }
 
 fn a_viewer_sees_no_buttons_and_its_forms_are_refused(backend: Backend) {

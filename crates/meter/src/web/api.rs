@@ -6,6 +6,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
 use super::App;
+use crate::cli::DocumentFormat;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         create,
         invoices,
         invoice,
+        document,
         delete_invoice,
         finalize,
         void,
@@ -43,7 +45,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         jobs,
         job
     ),
-    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs)),
+    components(schemas(ErrorBody, CustomersDoc, CallsDoc, InvoicesDoc, JobsDoc, Deleted, StartedSyncs, DocumentFormat)),
     modifiers(&Guarded),
     security(("token" = []))
 )]
@@ -91,6 +93,7 @@ pub fn routes() -> Router<App> {
         .route("/invoices/preview", post(preview))
         .route("/invoices", get(invoices).post(create))
         .route("/invoices/{id}", get(invoice).delete(delete_invoice))
+        .route("/invoices/{id}/document", get(document))
         .route("/invoices/{id}/finalize", post(finalize))
         .route("/invoices/{id}/void", post(void))
         .route("/invoices/{id}/lines", post(add_line))
@@ -303,6 +306,39 @@ async fn invoices(State(app): State<App>, Query(p): Query<InvoiceParams>) -> Ans
     responses((status = 200, body = InvoiceDoc), (status = 404, body = ErrorBody)))]
 async fn invoice(State(app): State<App>, Path(id): Path<String>) -> Answer<InvoiceDoc> {
     Ok(Json(billing::run!(app.billing, |s| billing::invoice::show(s, &id)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentParams {
+    /// pdf, html, or csv (the call detail).
+    format: DocumentFormat,
+    /// Add the call detail after the invoice (always in CSV).
+    #[serde(default)]
+    with_calls: bool,
+    /// a4 or letter; the `paper` setting when not given.
+    paper: Option<String>,
+}
+
+/// The invoice's document, as `meter invoice render` writes it.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/document", params(("id" = String, Path), DocumentParams),
+    responses((status = 200, description = "The document",
+        content((Vec<u8> = "application/pdf"), (String = "text/html"), (String = "text/csv"))),
+        (status = 404, body = ErrorBody)))]
+async fn document(State(app): State<App>, Path(id): Path<String>, Query(p): Query<DocumentParams>) -> Response {
+    let paper = match p.paper.as_deref() {
+        None => None,
+        Some(name) => match billing::document::Paper::parse(name) {
+            Some(paper) => Some(paper),
+            None => return ApiError::bad_request(format!("paper `{name}`: one of a4, letter")).into_response(),
+        },
+    };
+    let format = p.format;
+    let rendered = billing::run!(app.billing, |s| crate::document::rendered(s, &id, format, p.with_calls, paper)).await;
+    match rendered {
+        Ok(r) => super::download(format, r),
+        Err(e) => ApiError::from_rendering(e).into_response(),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -37,6 +37,14 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
+
+    /// A document that could not be rendered: billing's error as it maps, or the renderer's.
+    pub fn from_rendering(e: anyhow::Error) -> ApiError {
+        match e.downcast::<BillingError>() {
+            Ok(e) => ApiError::from(e),
+            Err(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "render_failed", format!("{e:#}")),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -34,6 +34,17 @@ pub fn router(app: App) -> Router {
     Router::new().nest("/api/v1", api).merge(pages).merge(pages::open_routes()).with_state(app)
 }
 
+/// A rendered invoice document, offered as a download under its number.
+pub fn download(format: crate::cli::DocumentFormat, r: crate::document::Rendered) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let headers = [
+        (header::CONTENT_TYPE, crate::document::media_type(format).to_owned()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", r.file_name)),
+    ];
+    (headers, r.bytes).into_response()
+}
+
 pub fn serve(db: &str, a: ServeArgs) -> Result<ExitCode> {
     let key = crate::secret_key::load()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -1,8 +1,14 @@
 """The billing staff's journey through the web app in headless Chromium (playwright), with a
 screenshot of every screen and axe-core run on each. Driven by tests/browser.rs, which starts
-`meter serve` with the data and passes where things are; exits 1 with the problems found.
+`meter serve` beside the PBX emulator and passes where things are; exits 1 with the problems
+found.
 
-    journey.py BASE EMAIL PASSWORD OUT_DIR AXE_JS [CUSTOMER]
+    journey.py BASE EMAIL PASSWORD OUT_DIR AXE_JS CUSTOMER FROM TO BAD_RATES_CSV
+
+The journey: sign in with the keyboard; import a rate deck with a bad row and read the error;
+sync CUSTOMER's FROM..TO from the emulator and watch the job finish; search and create its
+invoice on Billing; find the invoice's calls on Call Details and export them; add a credit
+line, finalize, download the PDF; void it; then every other screen once, and sign out.
 """
 
 import os
@@ -14,8 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 sys.path.insert(0, os.path.dirname(__file__))
 from axe_check import axe, load_axe, report, shot  # noqa: E402
 
-base, email, password, out, axe_js = sys.argv[1:6]
-customer = sys.argv[6] if len(sys.argv) > 6 else "acme"
+base, email, password, out, axe_js, customer, day_from, day_to, bad_rates = sys.argv[1:10]
 os.makedirs(out, exist_ok=True)
 load_axe(axe_js)
 problems = []
@@ -27,12 +32,20 @@ def check(page, name):
     problems.extend(axe(page, name))
 
 
+def download(page, link_name):
+    """Clicks the link `link_name` and returns the downloaded file's bytes."""
+    with page.expect_download() as d:
+        page.get_by_role("link", name=link_name, exact=True).click()
+    with open(d.value.path(), "rb") as f:
+        return f.read()
+
+
 with sync_playwright() as p:
     chromium = os.environ.get("METER_CHROMIUM", "/usr/bin/chromium")
     browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
     context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(20000)
 
     # Sign in with the keyboard alone: the email field has the focus, Tab to the password,
     # Enter sends the form.
@@ -45,24 +58,101 @@ with sync_playwright() as p:
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{base}/calls")
 
-    # The keyboard reaches the content and the sections: the first Tab is the skip link.
+    # The keyboard reaches the content and the sections: the first Tab is the skip link, and
+    # Enter on it moves the focus to the page's content.
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_id("main")
 
-    # Call Details: filter by customer with the keyboard, then export what is listed.
+    # Rates: a deck with a bad row is refused, the row named, nothing imported.
+    page.get_by_role("link", name="Rates", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/rates"))
+    check(page, "rates")
+    page.get_by_label("Rates CSV").set_input_files(bad_rates)
+    page.get_by_role("button", name="Import rates").click()
+    expect(page.get_by_role("alert")).to_contain_text("row 3")
+    check(page, "rates-import-refused")
+
+    # Customers: find the customer, open its Metered Billing tab, sync its days and watch the
+    # job finish.
+    page.get_by_role("link", name="Customers", exact=True).click()
+    page.get_by_label("Search").fill(customer)
+    page.get_by_label("Search").press("Enter")
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    check(page, "customers")
+    page.locator("table tbody tr a").first.click()
+    expect(page).to_have_url(re.compile(rf"/customers/{customer}"))
+    check(page, "customer")
+    page.get_by_role("link", name="Metered Billing").click()
+    check(page, "customer-metered-billing")
+    page.get_by_label("From").fill(day_from)
+    page.get_by_label("To").fill(day_to)
+    page.get_by_role("button", name="Sync phone numbers & call records").click()
+    expect(page).to_have_url(re.compile(r"/jobs/\d+"))
+    # The page follows the job by itself until it is done.
+    expect(page.locator("main")).to_contain_text("done", timeout=60000)
+    expect(page.locator("[data-running]")).to_have_count(0)
+    check(page, "job")
+
+    # Billing: search, then create the draft.
+    page.get_by_role("link", name="Billing", exact=True).click()
     page.get_by_label("Customer").select_option(customer)
-    page.get_by_role("button", name="Search").press("Enter")
-    expect(page).to_have_url(re.compile(rf"/calls\?customer={customer}&"))
+    page.get_by_label("From").fill(day_from)
+    page.get_by_label("To").fill(day_to)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Lines as they would be")).to_be_visible()
+    check(page, "billing")
+    page.get_by_role("button", name="Create draft invoice").click()
+    expect(page).to_have_url(re.compile(r"/invoices/D-\d+\?done=created"))
+    invoice_url = page.url.split("?")[0]
+    check(page, "invoice-draft")
+
+    # Call Details: the invoice's calls, exported.
+    page.get_by_role("link", name="The calls it bills").click()
+    expect(page).to_have_url(re.compile(r"/calls\?.*invoice=D-\d+"))
     expect(page.locator("table tbody tr").first).to_be_visible()
     check(page, "call-details")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Export CSV").click()
-    path = download.value.path()
-    with open(path, encoding="utf-8") as f:
-        rows = f.read().splitlines()
+    rows = download(page, "Export CSV").decode("utf-8").splitlines()
     if len(rows) < 2 or not rows[0].startswith("id,source,customer,start"):
         problems.append(f"call-details: the export holds {len(rows)} lines: {rows[:2]}")
     print(f"exported {len(rows) - 1} calls")
+
+    # The invoice: a credit line, finalized, its PDF downloaded, then voided.
+    page.goto(invoice_url)
+    page.get_by_label("Description").fill("Goodwill credit")
+    page.get_by_label(re.compile(r"^Amount in")).fill("-5.00")
+    page.get_by_role("button", name="Add line").click()
+    expect(page.get_by_role("status")).to_contain_text("Line added")
+    page.get_by_role("button", name="Finalize invoice").click()
+    expect(page.get_by_role("status")).to_contain_text("Finalized as")
+    check(page, "invoice-final")
+    pdf = download(page, "PDF")
+    if not pdf.startswith(b"%PDF-"):
+        problems.append(f"invoice: the PDF download starts with {pdf[:16]!r}")
+    with open(os.path.join(out, "invoice.pdf"), "wb") as f:
+        f.write(pdf)
+    page.get_by_label("Reason").fill("Billed the wrong period")
+    page.get_by_role("button", name="Void invoice").click()
+    expect(page.get_by_role("status")).to_contain_text("Invoice voided")
+    check(page, "invoice-void")
+
+    # Every other screen once.
+    for link, name in [("Invoices", "invoices"), ("Jobs", "jobs"), ("Plans", "plans"), ("Settings", "settings")]:
+        page.get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check(page, name)
+
+    # A phone's screen: the same pages fit.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+    small = phone.new_page()
+    for path, name in [("/customers", "phone-customers"), (invoice_url[len(base):], "phone-invoice")]:
+        small.goto(f"{base}{path}")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            problems.append(f"{name}: the page is {width} px wide on a 390 px screen")
+        check(small, name)
+    phone.close()
 
     # Sign out: back to the sign-in page, and the pages are closed again.
     page.get_by_role("button", name="Sign out").click()

@@ -138,6 +138,11 @@ impl Server {
         self.page(reqwest::Method::GET, path, None, None)
     }
 
+    /// `POST path` without a session (an empty form).
+    pub fn anonymous_post(&self, path: &str) -> Page {
+        self.page(reqwest::Method::POST, path, None, Some(&[]))
+    }
+
     fn page(&self, method: reqwest::Method, path: &str, cookie: Option<&str>, form: Option<&[(&str, &str)]>) -> Page {
         self.runtime.block_on(async {
             let client =
@@ -182,7 +187,48 @@ pub fn field(html: &str, name: &str) -> Option<String> {
     Some(rest[value..].split('"').next()?.to_owned())
 }
 
+/// A file as the server sent it.
+pub struct Download {
+    pub status: u16,
+    pub content_type: String,
+    /// The Content-Disposition header.
+    pub disposition: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Server {
+    /// `GET path` with `headers`, the answer's bytes as they came.
+    fn download(&self, path: &str, headers: &[(&str, &str)]) -> Download {
+        self.runtime.block_on(async {
+            let mut r = self.client.get(format!("{}{path}", self.base));
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            let r = r.send().await.expect("an answer");
+            let header =
+                |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+            let status = r.status().as_u16();
+            Download { status, content_type, disposition, bytes: r.bytes().await.expect("the body").to_vec() }
+        })
+    }
+}
+
+impl Asking<'_> {
+    /// `GET path` with this token, the answer's bytes as they came.
+    pub fn download(&self, path: &str) -> Download {
+        let bearer = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("Authorization", b.as_str())).collect();
+        self.server.download(path, &headers)
+    }
+}
+
 impl Browser<'_> {
+    /// `GET path` in this session, the answer's bytes as they came.
+    pub fn download(&self, path: &str) -> Download {
+        self.server.download(path, &[("Cookie", &self.cookie)])
+    }
+
     pub fn get(&self, path: &str) -> Page {
         self.server.page(reqwest::Method::GET, path, Some(&self.cookie), None)
     }

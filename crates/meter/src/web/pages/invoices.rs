@@ -6,6 +6,7 @@ use super::super::auth::Staff;
 use super::super::App;
 use super::figures::{self, badge, failure, lines_table, local, money, zone, Removal};
 use super::{csrf, notice, page, problem};
+use crate::cli::DocumentFormat;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +15,7 @@ use axum::{Form, Router};
 use billing::access::Permission;
 use billing::customers::CustomerRow;
 use billing::doc::{InvoiceDoc, InvoiceRow};
+use billing::document::Paper;
 use billing::life::{By, ListFilter};
 use billing::BillingError;
 use maud::{html, Markup};
@@ -28,6 +30,58 @@ pub fn routes() -> Router<App> {
         .route("/invoices/{id}/finalize", post(finalize))
         .route("/invoices/{id}/void", post(void))
         .route("/invoices/{id}/delete", get(confirm_delete).post(delete))
+        .route("/invoices/{id}/document", get(document))
+}
+
+/// Which document to download.
+#[derive(Debug, Deserialize)]
+struct DocumentQuery {
+    format: DocumentFormat,
+    #[serde(default)]
+    with_calls: bool,
+    paper: Option<String>,
+}
+
+/// The invoice's document, as `meter invoice render` writes it, offered as a download.
+async fn document(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Response {
+    let paper = match q.paper.as_deref().map(|p| (p, Paper::parse(p))) {
+        Some((p, None)) => {
+            let message = format!("Paper `{p}`: one of a4, letter.");
+            return problem(&staff, StatusCode::BAD_REQUEST, "Invoice document", &message);
+        }
+        Some((_, paper)) => paper,
+        None => None,
+    };
+    let format = q.format;
+    let rendered = billing::run!(app.billing, |s| crate::document::rendered(s, &id, format, q.with_calls, paper)).await;
+    match rendered {
+        Ok(r) => super::super::download(format, r),
+        Err(e) => {
+            let e = super::super::error::ApiError::from_rendering(e);
+            problem(&staff, e.status, "Invoice document", &figures::sentence(&e.message))
+        }
+    }
+}
+
+/// The document's downloads: the PDF as the customer is sent it, with or without its calls, and
+/// the calls as CSV.
+fn downloads(doc: &InvoiceDoc) -> Markup {
+    let id = doc.id.as_deref().unwrap_or_default();
+    let link = |query: &str| format!("/invoices/{id}/document?{query}");
+    html! {
+        h2 { "Document" }
+        ul.downloads {
+            li { a href=(link("format=pdf")) download { "PDF" } }
+            li { a href=(link("format=pdf&with_calls=true")) download { "PDF with every call" } }
+            li { a href=(link("format=html")) download { "HTML" } }
+            li { a href=(link("format=csv")) download { "Calls (CSV)" } }
+        }
+    }
 }
 
 /// The list's filters, as the form sends them (empty: not filtered).
@@ -229,6 +283,7 @@ async fn render(app: &App, staff: &Staff, id: String, status: StatusCode, d: &Do
         h2 { "Lines" }
         (lines_table(&doc, editable(staff, &doc).then(|| Removal { invoice: doc.id.as_deref().unwrap_or_default(), staff })))
         (figures::warnings(&doc, &[], None))
+        (downloads(&doc))
         @if staff.may(Permission::Bill) { (actions(staff, &doc, typed.as_ref())) }
         h2 { "History" }
         (history(&doc, &customer))
