@@ -40,7 +40,7 @@ fn min_sec(seconds: u64) -> String {
 pub fn allowance_table(d: &AllowanceDoc, customer: bool) -> Markup {
     html! {
         @if d.allowances.is_empty() { p.muted { "No allowances: no plan gives " (d.customer) " included minutes this period." } } @else {
-            div.scroll { table.allowances {
+            div.table-wrap { table.allowances {
                 thead { tr {
                     @if customer { th { "Customer" } }
                     th { "Plan" } th { "Call types" } th { "Included" } th { "Used" } th { "Left" }
@@ -144,8 +144,8 @@ pub async fn render(
         @if let Some(d) = &done { (notice("ok", d)) }
         @for m in &messages { (notice("bad", m)) }
         h2 { "Calling plans" }
-        div.scroll { table #plans {
-            thead { tr { th { "Plan" } th { "Call types" } th { "Included minutes" } th { "Description" } th { "Customers" } @if bill { th { span.visually-hidden { "Actions" } } } } }
+        div.table-wrap { table #plans {
+            thead { tr { th { "Plan" } th { "Call types" } th { "Included minutes" } th { "Description" } th { "Customers" } @if bill { th { span.vh { "Actions" } } } } }
             tbody { @for p in &shown.plans {
                 @for (i, a) in p.allowances.iter().enumerate() { tr data-plan=(p.id) {
                     td { @if i == 0 { (p.id) } }
@@ -153,7 +153,7 @@ pub async fn render(
                     td.num { (a.included_minutes) }
                     td { (a.description) }
                     td { @if i == 0 { (p.customers.join(", ")) } }
-                    @if bill { td { @if i == 0 { a href=(format!("/plans/{}", p.id)) { "Edit " span.visually-hidden { (p.id) } } } } }
+                    @if bill { td { @if i == 0 { a href=(format!("/plans/{}", p.id)) { "Edit " span.vh { (p.id) } } } } }
                 } }
             } }
         } }
@@ -164,7 +164,7 @@ pub async fn render(
             }
         }
         h2 { "Customers' plans" }
-        div.scroll { table #customer-plans {
+        div.table-wrap { table #customer-plans {
             thead { tr { th { "Customer" } th { "Plans, in drawing order" } } }
             tbody { @for c in &shown.customers { tr data-customer=(c.id) {
                 td { a href=(format!("/customers/{}", c.id)) { (c.id) } }
@@ -176,7 +176,8 @@ pub async fn render(
                                 (csrf(staff))
                                 input type="hidden" name="back" value="plans";
                                 (p) " "
-                                button.link type="submit" name="remove" value=(p) { "Remove " span.visually-hidden { (p) " from " (c.id) } }
+                                " "
+                                button.secondary type="submit" name="remove" value=(p) { "Remove " span.vh { (p) " from " (c.id) } }
                             }
                         } @else { (p) " " }
                     }
@@ -197,7 +198,7 @@ pub async fn render(
             button type="submit" { "Filter" }
         }
         @if shown.subscriptions.is_empty() { p.muted { "No subscriptions." } } @else {
-            div.scroll { table #subscriptions {
+            div.table-wrap { table #subscriptions {
                 thead { tr { th { "Id" } th { "Customer" } th { "Start" } th { "End" } th { "Description" } th { "Quantity" } th { "Unit price" } th { "Plans" } } }
                 tbody { @for s in &shown.subscriptions { tr {
                     td { a href=(format!("/subscriptions/{}", s.id)) { (s.id) } }
@@ -224,7 +225,7 @@ pub async fn render(
 /// A subscription's fields; `new` lets its id and customer be typed.
 fn subscription_form(staff: &Staff, action: &str, s: &SubscriptionInput, new: bool) -> Markup {
     html! {
-        form.stack method="post" action=(action) {
+        form.stack.narrow method="post" action=(action) {
             (csrf(staff))
             @if new {
                 label { "Id" input type="text" name="id" value=(s.id) required; }
@@ -454,7 +455,7 @@ async fn show_plan(
         @if stored.is_none() { p.muted { "A new plan: give at least one allowance." } }
         @if let Some(p) = &stored { p { "Customers: " @if p.customers.is_empty() { "none" } (p.customers.join(", ")) ". " a href="/plans" { "All plans" } } }
         @if bill {
-            form.stack method="post" action=(format!("/plans/{id}")) {
+            form.stack.narrow method="post" action=(format!("/plans/{id}")) {
                 (csrf(staff))
                 @for (i, a) in rows.iter().enumerate() {
                     fieldset {
