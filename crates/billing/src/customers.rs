@@ -112,6 +112,18 @@ pub fn list_customers<S: Store>(store: &mut S) -> Result<Vec<CustomerRow>> {
     Ok(customers.iter().map(row_of).collect())
 }
 
+/// The customers whose id, name or a domain holds `text` (whatever its case), by id; every
+/// customer for an empty text.
+pub fn find_customers<S: Store>(store: &mut S, text: &str) -> Result<Vec<CustomerRow>> {
+    let text = text.trim().to_lowercase();
+    let holds = |s: &str| s.to_lowercase().contains(&text);
+    let all = list_customers(store)?;
+    Ok(all
+        .into_iter()
+        .filter(|c| holds(&c.id) || holds(&c.name) || c.domains.iter().any(|d| holds(&d.domain)))
+        .collect())
+}
+
 /// One customer as listed (its zone, currency and name), without what `show_customer` adds.
 pub fn customer_row<S: Store>(store: &mut S, id: &str) -> Result<CustomerRow> {
     let c = store.read()?.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.to_owned()))?;

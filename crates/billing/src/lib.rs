@@ -5,12 +5,14 @@
 
 pub mod access;
 pub mod admin;
+pub mod allowance;
 pub mod calls;
 pub mod csvfile;
 pub mod customers;
 pub mod cycle;
 pub mod doc;
 pub mod document;
+pub mod edit;
 pub mod error;
 pub mod import;
 pub mod invoice;

@@ -10,9 +10,10 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use store::prelude::*;
-use store::{Store, Subscription};
+use store::{Store, StoreTx, Subscription};
 
-const COLUMNS: &[&str] = &["id", "customer", "start", "end", "description", "quantity", "unit_price", "plans"];
+pub(crate) const COLUMNS: &[&str] =
+    &["id", "customer", "start", "end", "description", "quantity", "unit_price", "plans"];
 
 /// A subscription as `subscriptions list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,8 +87,22 @@ fn parse_e4(text: &str, positive: bool) -> Result<i64, String> {
 /// Imports subscriptions.csv: a row replaces the subscription of its id (an optional column
 /// absent or empty takes its default). All-or-nothing, like every import.
 pub fn import<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
-    let mut f = CsvFile::open(path, COLUMNS, &["id", "customer", "start", "description", "unit_price"])?;
+    let f = CsvFile::open(path, COLUMNS, REQUIRED)?;
     let mut tx = store.write()?;
+    let sum = import_in(&mut tx, f)?;
+    tx.commit()?;
+    Ok(sum)
+}
+
+const REQUIRED: &[&str] = &["id", "customer", "start", "description", "unit_price"];
+
+/// subscriptions.csv's rows as text (a page's edit of one subscription), in the caller's
+/// transaction: checked and saved as an import of them.
+pub(crate) fn import_text<T: StoreTx>(tx: &mut T, name: &str, text: String) -> Result<Summary> {
+    import_in(tx, CsvFile::from_text(name, text, COLUMNS, REQUIRED)?)
+}
+
+fn import_in<T: StoreTx>(tx: &mut T, mut f: CsvFile) -> Result<Summary> {
     let customers: HashMap<String, i64> = tx.customers()?.into_iter().map(|c| (c.id, c.pk)).collect();
     let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
     let existing: HashMap<String, Subscription> =
@@ -189,6 +204,5 @@ pub fn import<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
             tx.save_subscription(&s)?;
         }
     }
-    tx.commit()?;
     Ok(sum)
 }

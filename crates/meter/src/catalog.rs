@@ -5,6 +5,7 @@ use crate::escape::{printable, spreadsheet_cell};
 use crate::output::{json, table};
 use crate::stdout::{out, Out};
 use anyhow::Result;
+use billing::allowance::AllowanceDoc;
 use billing::customers::{CustomerDetail, CustomerRow, PlanRow};
 use billing::subscriptions::SubscriptionDoc;
 
@@ -137,6 +138,39 @@ pub fn subscriptions(list: &[SubscriptionDoc], format: Format) -> Result<()> {
                 &rows,
             )?;
             Ok(crate::stdout::outln!("{} subscriptions", list.len())?)
+        }
+    }
+}
+
+/// Minutes and seconds, as `12 min 30 s`.
+pub fn min_sec(seconds: u64) -> String {
+    match seconds % 60 {
+        0 => format!("{} min", seconds / 60),
+        s => format!("{} min {s} s", seconds / 60),
+    }
+}
+
+/// A customer's allowances in a period: a table, or the document.
+pub fn allowance(d: &AllowanceDoc, format: Format) -> Result<()> {
+    match format {
+        Format::Json => json(d),
+        Format::Text => {
+            let rows: Vec<Vec<String>> = d
+                .allowances
+                .iter()
+                .map(|a| {
+                    vec![
+                        printable(&a.plan).into_owned(),
+                        a.call_types.join("|"),
+                        format!("{} min", a.included_minutes),
+                        min_sec(a.used_seconds),
+                        min_sec(a.left_seconds),
+                    ]
+                })
+                .collect();
+            crate::stdout::outln!("{}: period {} to {}", printable(&d.customer), d.period_from, d.period_to)?;
+            table(&["Plan", "Call types", "Included", "Used", "Left"], &rows)?;
+            Ok(crate::stdout::outln!("{} allowances", d.allowances.len())?)
         }
     }
 }

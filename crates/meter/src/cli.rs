@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Customers: import customers.csv, list them, show one.
+    /// Customers: import customers.csv, list them, show one, show its allowances left.
     #[command(
         subcommand,
         after_help = "Example:\n  meter customers import customers.csv\n  meter customers list\n  meter customers show acme"
@@ -360,6 +360,19 @@ pub enum CustomersCommand {
         /// The customer's id.
         id: String,
         /// Output: `text` or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show what is left of a customer's allowances in a billing period: each plan's included
+    /// minutes, the seconds invoices drew from them and the seconds left.
+    #[command(after_help = "Example:\n  meter customers allowance acme --date 2026-02-15 --format json")]
+    Allowance {
+        /// The customer's id.
+        id: String,
+        /// A day of the period (default: today in the customer's time zone).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Output: `text` (a table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

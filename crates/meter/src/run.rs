@@ -48,7 +48,9 @@ fn opening(command: &Command) -> Opening {
         )
         | Command::Settings(SettingsCommand::List { .. })
         | Command::Calls(CallsCommand::List { .. })
-        | Command::Customers(CustomersCommand::List { .. } | CustomersCommand::Show { .. })
+        | Command::Customers(
+            CustomersCommand::List { .. } | CustomersCommand::Show { .. } | CustomersCommand::Allowance { .. },
+        )
         | Command::Plans(PlansCommand::List { .. })
         | Command::Subscriptions(SubscriptionsCommand::List { .. })
         | Command::Sources(SourcesCommand::List { .. } | SourcesCommand::Check { .. })
@@ -330,6 +332,9 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
         }
         Command::Customers(CustomersCommand::Show { id, format }) => {
             crate::catalog::customer(&billing::customers::show_customer(store, &id)?, format)?;
+        }
+        Command::Customers(CustomersCommand::Allowance { id, date, format }) => {
+            crate::catalog::allowance(&billing::allowance::remaining(store, &id, date, now)?, format)?;
         }
         Command::Plans(PlansCommand::List { format }) => {
             crate::catalog::plans(&billing::customers::list_plans(store)?, format)?;

@@ -5,7 +5,6 @@ use crate::csvfile::CsvFile;
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use store::prelude::*;
 use store::{Customer, Store, StoreTx};
 
 const COLUMNS: &[&str] = &[
@@ -30,8 +29,21 @@ fn optional(s: &str) -> Option<String> {
 /// Imports customers: new ids are added, existing ones updated. Columns absent from the file
 /// keep their values; an empty cell means the default.
 pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
-    let mut f = CsvFile::open(path, COLUMNS, &["id", "name"])?;
+    let f = CsvFile::open(path, COLUMNS, &["id", "name"])?;
     let mut tx = store.write()?;
+    let sum = import_customers_in(&mut tx, f)?;
+    tx.commit()?;
+    Ok(sum)
+}
+
+/// customers.csv's rows as text (a page's edit of one customer), in the caller's transaction:
+/// checked and saved as an import of them. Only `id` is required: a column absent keeps its
+/// value, the name too.
+pub(crate) fn import_customers_text<T: StoreTx>(tx: &mut T, name: &str, text: String) -> Result<Summary> {
+    import_customers_in(tx, CsvFile::from_text(name, text, COLUMNS, &["id"])?)
+}
+
+fn import_customers_in<T: StoreTx>(tx: &mut T, mut f: CsvFile) -> Result<Summary> {
     let existing: HashMap<String, Customer> = tx.customers()?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let plans: HashSet<String> = tx.plans()?.into_iter().map(|p| p.id).collect();
     let decks: HashSet<String> = tx.decks()?.into_iter().map(|d| d.id).collect();
@@ -50,7 +62,10 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
             continue;
         }
         let mut c = existing.get(&id).cloned().unwrap_or_else(|| Customer::new(&id, ""));
-        c.name = f.cell("name").to_owned();
+        // A file always has the column (it is required); an edit may keep the name.
+        if f.has("name") {
+            c.name = f.cell("name").to_owned();
+        }
         if c.name.is_empty() {
             f.error(line, Some("name"), "the name is empty".into());
         }
@@ -139,6 +154,5 @@ pub fn import_customers<S: Store>(store: &mut S, path: &Path) -> Result<Summary>
             tx.save_customer(&c)?;
         }
     }
-    tx.commit()?;
     Ok(sum)
 }

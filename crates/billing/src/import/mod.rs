@@ -9,7 +9,7 @@ mod domains;
 mod mapped;
 mod numbers;
 mod owners;
-mod plans;
+pub(crate) mod plans;
 pub mod presets;
 mod rates;
 pub mod rules;
@@ -20,11 +20,13 @@ pub mod timefmt;
 
 pub use cdrs::import_cdrs;
 pub use customers::import_customers;
+pub(crate) use customers::import_customers_text;
 pub use decks::{import_decks, import_local_calling};
 pub use mapped::{import_mapped, MapOptions, MappingError};
 pub use numbers::{import_numbers, list_numbers, NumberRow};
 pub(crate) use owners::shared_domains;
 pub use plans::import_plans;
+pub(crate) use plans::import_plans_text;
 pub use rates::import_rates;
 
 use serde::Serialize;

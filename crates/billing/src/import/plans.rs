@@ -9,12 +9,22 @@ use std::path::Path;
 use store::prelude::*;
 use store::{Plan, PlanAllowance, Store, StoreTx};
 
-const COLUMNS: &[&str] = &["plan", "call_types", "included_minutes", "description"];
+pub(crate) const COLUMNS: &[&str] = &["plan", "call_types", "included_minutes", "description"];
 
 /// Imports calling plans, one row per allowance; a plan in the file replaces the stored one.
 /// An allowance may not include fewer seconds than invoices already drew from it in a period.
 pub fn import_plans<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
-    let mut f = CsvFile::open(path, COLUMNS, &["plan", "call_types", "included_minutes"])?;
+    import_plans_from(store, CsvFile::open(path, COLUMNS, REQUIRED)?)
+}
+
+const REQUIRED: &[&str] = &["plan", "call_types", "included_minutes"];
+
+/// plans.csv's rows as text (a page's edit of one plan): checked and saved as an import of them.
+pub(crate) fn import_plans_text<S: Store>(store: &mut S, name: &str, text: String) -> Result<Summary> {
+    import_plans_from(store, CsvFile::from_text(name, text, COLUMNS, REQUIRED)?)
+}
+
+fn import_plans_from<S: Store>(store: &mut S, mut f: CsvFile) -> Result<Summary> {
     let mut plans: Vec<Plan> = Vec::new();
     // The line of each allowance, by plan as in `plans`.
     let mut lines: Vec<Vec<u64>> = Vec::new();

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use billing::allowance::AllowanceDoc;
 use billing::calls::{CallFilter, Cursor};
 use billing::customers::{CustomerDetail, CustomerRow};
 use billing::doc::{CallDoc, CallStatus, InvoiceDoc, InvoiceRow};
@@ -30,6 +31,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     paths(
         customers,
         customer,
+        allowance,
         calls,
         preview,
         create,
@@ -89,6 +91,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/customers", get(customers))
         .route("/customers/{id}", get(customer))
+        .route("/customers/{id}/allowance", get(allowance))
         .route("/calls", get(calls))
         .route("/invoices/preview", post(preview))
         .route("/invoices", get(invoices).post(create))
@@ -143,6 +146,26 @@ async fn customers(State(app): State<App>) -> Answer<CustomersDoc> {
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody)))]
 async fn customer(State(app): State<App>, Path(id): Path<String>) -> Answer<CustomerDetail> {
     Ok(Json(billing::run!(app.billing, |s| billing::customers::show_customer(s, &id)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AllowanceParams {
+    /// A day of the billing period (YYYY-MM-DD; default: today in the customer's zone).
+    date: Option<String>,
+}
+
+/// What is left of a customer's allowances in a billing period (`meter customers allowance`).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/allowance", params(("id" = String, Path), AllowanceParams),
+    responses((status = 200, body = AllowanceDoc), (status = 404, body = ErrorBody)))]
+async fn allowance(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(p): Query<AllowanceParams>,
+) -> Answer<AllowanceDoc> {
+    let day = p.date.as_deref().map(|d| date("date", d)).transpose()?;
+    let now = crate::clock::now();
+    Ok(Json(billing::run!(app.billing, |s| billing::allowance::remaining(s, &id, day, now)).await?))
 }
 
 /// The Call Details filters, and a page of them.
@@ -449,30 +472,9 @@ async fn start_sync(
         customer: body.customer,
         source: body.source,
     };
-    let (started, mut first) = tokio::sync::mpsc::unbounded_channel();
-    let key = app.key.clone();
-    let billing = app.billing.clone();
-    let mut work = tokio::spawn(async move {
-        billing::run!(billing, |s| {
-            let clients = billing::metered::settings::clients(s, key.as_ref(), None)?;
-            let bar = |job: &store::Job| -> Box<dyn billing::Progress> {
-                let _ = started.send(JobDoc::of(job));
-                Box::new(billing::Quiet)
-            };
-            billing::metered::sync(s, &clients, &req, &crate::clock::now, &bar)
-        })
-        .await
-    });
-    tokio::select! {
-        Some(job) = first.recv() => Ok((StatusCode::ACCEPTED, Json(StartedSyncs { jobs: vec![job] }))),
-        ended = &mut work => {
-            let outcomes = ended.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-            let jobs = outcomes.iter().filter_map(|o| match o {
-                billing::metered::sync::Outcome::Done(j) | billing::metered::sync::Outcome::Failed(j) => Some(JobDoc::of(j)),
-                billing::metered::sync::Outcome::Skipped { .. } => None,
-            }).collect();
-            Ok((StatusCode::OK, Json(StartedSyncs { jobs })))
-        }
+    match super::syncs::begin(&app, req).await? {
+        super::syncs::Begun::Started(job) => Ok((StatusCode::ACCEPTED, Json(StartedSyncs { jobs: vec![*job] }))),
+        super::syncs::Begun::Ended(jobs) => Ok((StatusCode::OK, Json(StartedSyncs { jobs }))),
     }
 }
 

@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod extract;
 mod pages;
+mod syncs;
 
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};

@@ -172,7 +172,7 @@ fn summary(staff: &Staff, q: &Search, r: &Review) -> Markup {
 }
 
 /// The customer's metered sources: each check green or red, with the reason and what to do.
-fn connectivity(checks: &[SourceCheck]) -> Markup {
+pub(super) fn connectivity(checks: &[SourceCheck]) -> Markup {
     html! {
         @if checks.is_empty() {
             p.muted { "No metered source is configured for this customer: the calls are those imported from files." }

@@ -3,10 +3,12 @@
 //! answered; the shell ([`page`]) gives each the same header, navigation and landmarks.
 
 mod calls;
+mod customers;
 mod figures;
 mod invoices;
 mod invoicing;
 mod jobs;
+mod plans;
 mod signin;
 
 use super::auth::Staff;
@@ -42,6 +44,8 @@ pub fn routes() -> Router<App> {
         .merge(invoicing::routes())
         .merge(jobs::routes())
         .merge(invoices::routes())
+        .merge(customers::routes())
+        .merge(plans::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
