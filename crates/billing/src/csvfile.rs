@@ -5,7 +5,7 @@ use crate::error::{BillingError, FileError, FileErrors};
 use crate::Progress;
 use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// How many bad rows are listed before the import stops looking.
@@ -14,7 +14,7 @@ pub const ERROR_LIMIT: usize = 100;
 /// A CSV file with a validated header.
 pub struct CsvFile {
     pub name: String,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     /// Position of each known column in the file, by the index in the `known` list.
     columns: Vec<Option<usize>>,
     known: &'static [&'static str],
@@ -31,7 +31,23 @@ impl CsvFile {
     /// Opens `path` and checks its header: every `required` column present, none unknown, none
     /// twice. `known` lists every accepted column, required ones included.
     pub fn open(path: &Path, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
-        let mut f = CsvFile::open_any(path, true)?;
+        CsvFile::checked(CsvFile::open_any(path, true)?, known, required)
+    }
+
+    /// [`CsvFile::open`] of a file already being read (an upload): `name` is how errors name it,
+    /// `size` its length in bytes if known.
+    pub fn from_reader(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        size: u64,
+        known: &'static [&'static str],
+        required: &[&str],
+    ) -> Result<CsvFile, BillingError> {
+        CsvFile::checked(CsvFile::reading(name.to_owned(), reader, size, true)?, known, required)
+    }
+
+    /// Checks the header of `f` against the `known` and `required` columns.
+    fn checked(mut f: CsvFile, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
         f.known = known;
         f.columns = vec![None; known.len()];
         let header = f.header.clone();
@@ -60,12 +76,23 @@ impl CsvFile {
         let read_err = |e: &dyn std::fmt::Display| BillingError::Read { file: name.clone(), reason: e.to_string() };
         let file = File::open(path).map_err(|e| read_err(&e))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        CsvFile::reading(name, Box::new(BufReader::with_capacity(1 << 20, file)), size, header_row)
+    }
+
+    /// A CSV reader of `reader`, its first row read (see [`CsvFile::open_any`]).
+    fn reading(
+        name: String,
+        reader: Box<dyn Read + Send>,
+        size: u64,
+        header_row: bool,
+    ) -> Result<CsvFile, BillingError> {
+        let read_err = |e: &dyn std::fmt::Display| BillingError::Read { file: name.clone(), reason: e.to_string() };
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(true)
             .has_headers(header_row)
             .buffer_capacity(1 << 20)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+            .from_reader(reader);
         // Without a header this peeks at the first row (it is still read as data): it sets the
         // number of cells every row must have.
         let header = match reader.headers() {

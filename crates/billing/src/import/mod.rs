@@ -25,7 +25,7 @@ pub use mapped::{import_mapped, MapOptions, MappingError};
 pub use numbers::{import_numbers, list_numbers, NumberRow};
 pub(crate) use owners::shared_domains;
 pub use plans::import_plans;
-pub use rates::import_rates;
+pub use rates::{import_rates, import_rates_from};
 
 use serde::Serialize;
 
