@@ -197,3 +197,49 @@ impl Browser<'_> {
         self.server.page(reqwest::Method::POST, path, Some(&self.cookie), Some(&fields))
     }
 }
+
+impl Browser<'_> {
+    /// Uploads `bytes` as the file `field` (named `file_name`) of a multipart form to `path`,
+    /// the page's CSRF token in the query (`?_csrf=`) as the upload forms carry it, or without it.
+    pub fn upload(&self, path: &str, field: &str, file_name: &str, bytes: &[u8], with_token: bool) -> Page {
+        self.multipart(path, &[(field, Some(file_name), bytes)], with_token)
+    }
+
+    /// Posts a multipart form to `path`: each part `(name, file name if a file, bytes)`, the
+    /// page's CSRF token in the query or not.
+    pub fn multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])], with_token: bool) -> Page {
+        let token = field_value(&self.get("/calls").body, "_csrf").expect("a page's CSRF token");
+        let path = if with_token { format!("{path}?_csrf={token}") } else { path.to_owned() };
+        let boundary = "meter-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            let file = file_name.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+            let head = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n");
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let server = self.server;
+        server.runtime.block_on(async {
+            let client =
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+            let r = client
+                .post(format!("{}{path}", server.base))
+                .header("Cookie", &self.cookie)
+                .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body)
+                .send()
+                .await
+                .expect("an answer");
+            let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+            let status = r.status().as_u16();
+            Page { status, location, cookies: Vec::new(), body: r.text().await.unwrap_or_default() }
+        })
+    }
+}
+
+/// [`field`], by another name where a parameter is called `field`.
+fn field_value(html: &str, name: &str) -> Option<String> {
+    field(html, name)
+}

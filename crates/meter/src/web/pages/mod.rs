@@ -7,6 +7,7 @@ mod figures;
 mod invoices;
 mod invoicing;
 mod jobs;
+mod rates;
 mod signin;
 
 use super::auth::Staff;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<App> {
         .merge(invoicing::routes())
         .merge(jobs::routes())
         .merge(invoices::routes())
+        .merge(rates::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
