@@ -162,15 +162,20 @@ impl Server {
     pub fn sign_in(&self, env: &Env, email: &str, role: &str) -> Browser<'_> {
         let password = "a long enough password";
         env.meter_with_env(&["users", "add", email, "--role", role], &[("METER_USER_PASSWORD", password)]).assert_ok();
+        let signed = self.try_sign_in(email, password);
+        assert_eq!(signed.status, 303, "signing in as {email}:\n{}", signed.body);
+        let session = signed.cookie("meter_session").expect("a session cookie");
+        Browser { server: self, cookie: format!("meter_session={session}") }
+    }
+
+    /// Signs in through the sign-in form as an existing user: the form's answer (303 and a
+    /// session cookie when it worked).
+    pub fn try_sign_in(&self, email: &str, password: &str) -> Page {
         let form = self.anonymous("/sign-in");
         let sign_in = form.cookie("meter_sign_in").expect("the sign-in form's cookie");
         let csrf = field(&form.body, "_csrf").expect("the sign-in form's token");
         let fields = [("_csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")];
-        let signed =
-            self.page(reqwest::Method::POST, "/sign-in", Some(&format!("meter_sign_in={sign_in}")), Some(&fields));
-        assert_eq!(signed.status, 303, "signing in as {email}:\n{}", signed.body);
-        let session = signed.cookie("meter_session").expect("a session cookie");
-        Browser { server: self, cookie: format!("meter_session={session}") }
+        self.page(reqwest::Method::POST, "/sign-in", Some(&format!("meter_sign_in={sign_in}")), Some(&fields))
     }
 }
 

@@ -8,6 +8,7 @@ mod invoices;
 mod invoicing;
 mod jobs;
 mod rates;
+mod settings;
 mod signin;
 
 use super::auth::Staff;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<App> {
         .merge(jobs::routes())
         .merge(invoices::routes())
         .merge(rates::routes())
+        .merge(settings::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
