@@ -172,7 +172,8 @@ fn rates_table(rates: &[RateRow]) -> Markup {
     let or_any = |s: &str| if s.is_empty() { "*".to_owned() } else { s.to_owned() };
     html! {
         p.muted { (rates.len()) " rates" @if rates.len() > SHOWN { ": the first " (SHOWN) " are shown, narrow the filters to find the others" } "." }
-        div.table-wrap {
+        // Wider than a phone: the region scrolls, and takes the focus so that keys scroll it.
+        div.table-wrap tabindex="0" role="region" aria-label="Rates, scrolling sideways" {
             table.dense {
                 thead {
                     tr {

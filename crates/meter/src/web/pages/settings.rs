@@ -165,7 +165,7 @@ fn details(staff: &Staff, settings: &[SettingDoc], typed: Option<&HashMap<String
     let action = format!("/settings/details?_csrf={}", staff.user.csrf);
     html! {
         h2 #details { "Seller's details" }
-        form.card method="post" action=(action) enctype="multipart/form-data" {
+        form.card.fields method="post" action=(action) enctype="multipart/form-data" {
             p.muted { "Shown on every invoice document. An empty field removes the setting: its default (shown greyed) applies." }
             @for (name, label, kind) in DETAILS {
                 @let id = format!("s-{name}");
@@ -415,7 +415,7 @@ fn source_form(staff: &Staff, f: &SourceForm, platform: Option<&str>) -> Markup 
     let id = |field: &str| format!("src-{}-{field}", if platform.is_some() { f.source.as_str() } else { "new" });
     let netsapiens = platform != Some("brightlink");
     html! {
-        form.stack method="post" action="/settings/sources" {
+        form.fields method="post" action="/settings/sources" {
             (csrf(staff))
             @if platform.is_some() {
                 input type="hidden" name="source" value=(f.source);

@@ -170,7 +170,7 @@ pub fn new_token(t: &TokenInfo, secret: &str) -> Markup {
     html! {
         div.notice.ok role="status" {
             p { strong { "Token " (t.id) " made (" (t.role) "). Copy it now: it is not shown again." } }
-            p { label for="new-token" { "The token" } input #new-token type="text" readonly value=(secret) size="60"; }
+            label { "The token" input #new-token type="text" readonly value=(secret); }
             p.muted { "Give it as " code { "Authorization: Bearer TOKEN" } " to /api/v1." }
         }
     }
@@ -200,21 +200,21 @@ pub fn users(staff: &Staff, users: &[UserInfo]) -> Markup {
                             td {
                                 details {
                                     summary { "Change" span.vh { " " (u.email) } }
-                                    form.stack method="post" action="/settings/users/role" {
+                                    form.fields method="post" action="/settings/users/role" {
                                         (csrf(staff))
                                         input type="hidden" name="email" value=(u.email);
                                         label for=(format!("role-{i}")) { "Role" }
                                         (role_select(&format!("role-{i}"), u.role.as_str()))
                                         button.secondary type="submit" { "Change role" }
                                     }
-                                    form.stack method="post" action="/settings/users/password" {
+                                    form.fields method="post" action="/settings/users/password" {
                                         (csrf(staff))
                                         input type="hidden" name="email" value=(u.email);
                                         label for=(format!("pw-{i}")) { "New password" }
                                         input #(format!("pw-{i}")) type="password" name="password" autocomplete="new-password" required;
                                         button.secondary type="submit" { "Set password" }
                                     }
-                                    form.stack method="post" action="/settings/users/state" {
+                                    form.fields method="post" action="/settings/users/state" {
                                         (csrf(staff))
                                         input type="hidden" name="email" value=(u.email);
                                         @if u.disabled {
@@ -234,7 +234,7 @@ pub fn users(staff: &Staff, users: &[UserInfo]) -> Markup {
         }
         details.card {
             summary { "Add a user" }
-            form.stack method="post" action="/settings/users" {
+            form.fields method="post" action="/settings/users" {
                 (csrf(staff))
                 label for="new-email" { "Email" }
                 input #new-email type="email" name="email" required autocomplete="off";
@@ -279,7 +279,7 @@ pub fn tokens(staff: &Staff, tokens: &[TokenInfo]) -> Markup {
         }
         details.card {
             summary { "Make a token" }
-            form.stack method="post" action="/settings/tokens" {
+            form.fields method="post" action="/settings/tokens" {
                 (csrf(staff))
                 label for="token-name" { "Name" }
                 input #token-name type="text" name="name" maxlength="100" placeholder="invoicing robot";
