@@ -31,7 +31,7 @@ impl CsvFile {
     /// Opens `path` and checks its header: every `required` column present, none unknown, none
     /// twice. `known` lists every accepted column, required ones included.
     pub fn open(path: &Path, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
-        CsvFile::open_any(path, true)?.with_columns(known, required)
+        CsvFile::checked(CsvFile::open_any(path, true)?, known, required)
     }
 
     /// A file held in memory, named `name` in its errors: what a page's form writes, so that
@@ -43,13 +43,23 @@ impl CsvFile {
         required: &[&str],
     ) -> Result<CsvFile, BillingError> {
         let size = text.len() as u64;
-        let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(text.into_bytes()));
-        CsvFile::reading(name.to_owned(), source, size, true)?.with_columns(known, required)
+        CsvFile::from_reader(name, Box::new(std::io::Cursor::new(text.into_bytes())), size, known, required)
     }
 
-    /// Checks the header against the columns a file of its kind has.
-    fn with_columns(self, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
-        let mut f = self;
+    /// [`CsvFile::open`] of a file already being read (an upload): `name` is how errors name it,
+    /// `size` its length in bytes if known.
+    pub fn from_reader(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        size: u64,
+        known: &'static [&'static str],
+        required: &[&str],
+    ) -> Result<CsvFile, BillingError> {
+        CsvFile::checked(CsvFile::reading(name.to_owned(), reader, size, true)?, known, required)
+    }
+
+    /// Checks the header of `f` against the `known` and `required` columns.
+    fn checked(mut f: CsvFile, known: &'static [&'static str], required: &[&str]) -> Result<CsvFile, BillingError> {
         f.known = known;
         f.columns = vec![None; known.len()];
         let header = f.header.clone();
@@ -81,9 +91,10 @@ impl CsvFile {
         CsvFile::reading(name, Box::new(BufReader::with_capacity(1 << 20, file)), size, header_row)
     }
 
+    /// A CSV reader of `reader`, its first row read (see [`CsvFile::open_any`]).
     fn reading(
         name: String,
-        source: Box<dyn Read + Send>,
+        reader: Box<dyn Read + Send>,
         size: u64,
         header_row: bool,
     ) -> Result<CsvFile, BillingError> {
@@ -93,7 +104,7 @@ impl CsvFile {
             .flexible(true)
             .has_headers(header_row)
             .buffer_capacity(1 << 20)
-            .from_reader(source);
+            .from_reader(reader);
         // Without a header this peeks at the first row (it is still read as data): it sets the
         // number of cells every row must have.
         let header = match reader.headers() {

@@ -1,8 +1,11 @@
-//! Listings for operators: the decks and the rates of a deck or customer.
+//! Listings for operators: the decks, the rates of a deck or customer, and the call types that
+//! calls have and no rate covers.
 
-use crate::doc::RateDoc;
+use crate::calls::{CallFilter, CallSink};
+use crate::doc::{CallDoc, CallStatus, RateDoc};
 use crate::error::{BillingError, Result};
 use crate::time::format_utc;
+use rating::number::Prefix;
 use rating::{Owner, Rate};
 use serde::Serialize;
 use store::prelude::*;
@@ -71,6 +74,8 @@ pub struct RateFilter {
     pub deck: Option<String>,
     pub customer: Option<String>,
     pub call_type: Option<String>,
+    /// Only rates whose prefix starts with these digits.
+    pub prefix: Option<Prefix>,
 }
 
 /// The rates of a deck or a customer (all rates without either), by call type, owner, prefix,
@@ -97,6 +102,7 @@ pub fn list_rates<S: Store>(store: &mut S, filter: &RateFilter) -> Result<Vec<Ra
         .into_iter()
         .filter(|r| owner.as_ref().is_none_or(|o| r.owner == *o))
         .filter(|r| filter.call_type.as_ref().is_none_or(|t| r.call_type.as_str() == t))
+        .filter(|r| filter.prefix.as_ref().is_none_or(|p| r.prefix.as_str().starts_with(p.as_str())))
         .collect();
     rates.sort_by(|a, b| {
         (&a.call_type, &a.owner, &a.prefix, &a.local_prefix, a.window.from).cmp(&(
@@ -108,4 +114,46 @@ pub fn list_rates<S: Store>(store: &mut S, filter: &RateFilter) -> Result<Vec<Ra
         ))
     });
     Ok(rates.iter().map(RateRow::of).collect())
+}
+
+/// A call type of calls that no rate covers: how many such calls there are, and the first and
+/// last start among them (RFC 3339, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnratedType {
+    pub call_type: String,
+    pub calls: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+/// The call types of the answered calls no invoice bills that no rate prices now (as `calls list
+/// --status unrated` lists them), by call type.
+pub fn unrated_call_types<S: Store>(store: &mut S) -> Result<Vec<UnratedType>> {
+    let filter = CallFilter { status: Some(CallStatus::Unrated), ..CallFilter::default() };
+    let mut sink = Tally(std::collections::BTreeMap::new());
+    crate::calls::list_filtered(store, &filter, &mut sink)?;
+    Ok(sink.0.into_values().collect())
+}
+
+/// Counts unrated calls by call type; the listing hands them over in start order.
+struct Tally(std::collections::BTreeMap<String, UnratedType>);
+
+impl CallSink for Tally {
+    type Error = BillingError;
+
+    fn begin(&mut self, _: chrono_tz::Tz) -> Result<()> {
+        Ok(())
+    }
+
+    fn call(&mut self, call: &CallDoc) -> Result<()> {
+        let seen = self.0.entry(call.call_type.clone()).or_insert_with(|| UnratedType {
+            call_type: call.call_type.clone(),
+            calls: 0,
+            first_seen: call.start.clone(),
+            last_seen: call.start.clone(),
+        });
+        seen.calls += 1;
+        seen.last_seen = call.start.clone();
+        Ok(())
+    }
 }

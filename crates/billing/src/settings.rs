@@ -154,10 +154,57 @@ fn read_logo(path: &Path) -> Result<Vec<u8>> {
         return Err(read(format!("{} bytes: a logo may have at most {MAX_LOGO_BYTES}", meta.len())));
     }
     let bytes = std::fs::read(path).map_err(|e| read(e.to_string()))?;
-    if image_type(&bytes).is_none() {
-        return Err(read("not a PNG, JPEG or SVG image".into()));
+    logo_problem(&bytes).map_or(Ok(bytes), |why| Err(read(why)))
+}
+
+/// What is wrong with a logo's bytes, if anything: too many, or not an image it can be.
+fn logo_problem(bytes: &[u8]) -> Option<String> {
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Some(format!("{} bytes: a logo may have at most {MAX_LOGO_BYTES}", bytes.len()));
     }
-    Ok(bytes)
+    image_type(bytes).is_none().then(|| "not a PNG, JPEG or SVG image".to_owned())
+}
+
+/// A new value of a setting: text (as `settings set` takes it; empty removes the setting), or a
+/// logo's bytes with the name of the file they came from (an upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewValue {
+    Text(String),
+    Logo { file: String, bytes: Vec<u8> },
+}
+
+/// Stores several settings at once, all or none: each value is checked first, and the first bad
+/// one refuses them all, naming its setting. One write transaction.
+pub fn set_many<S: Store>(store: &mut S, values: &[(&str, NewValue)], now: Micros) -> Result<Vec<SettingDoc>> {
+    let mut checked = Vec::with_capacity(values.len());
+    for (name, value) in values {
+        let setting = match value {
+            NewValue::Text(text) if *name == "logo_file" && !text.is_empty() => {
+                return Err(bad(name, "give the logo's image, not a file name"));
+            }
+            NewValue::Text(text) => parse(name, text, now)?,
+            NewValue::Logo { file, bytes } => {
+                if *name != "logo_file" {
+                    return Err(bad(name, "an image is only taken for logo_file"));
+                }
+                if let Some(why) = logo_problem(bytes) {
+                    return Err(bad(name, why));
+                }
+                let value = if file.trim().is_empty() { "logo".to_owned() } else { file.clone() };
+                Some(Setting { name: (*name).to_owned(), value, data: Some(bytes.clone()), updated_at: now })
+            }
+        };
+        checked.push((*name, setting));
+    }
+    let mut tx = store.write()?;
+    for (name, setting) in &checked {
+        match setting {
+            Some(s) => tx.save_setting(s)?,
+            None => tx.remove_setting(name)?,
+        }
+    }
+    tx.commit()?;
+    Ok(checked.iter().map(|(name, setting)| doc(name, setting.as_ref())).collect())
 }
 
 /// Stores a setting (an empty value removes it): one write transaction.

@@ -416,7 +416,8 @@ pub enum RatesCommand {
     Import(ImportArgs),
     /// List rates: all of them, or those of one deck or one customer.
     #[command(
-        after_help = "Example:\n  meter rates list --deck default --call-type domestic\n  meter rates list --customer acme"
+        after_help = "Example:\n  meter rates list --deck default --call-type domestic\n  meter rates list --customer acme\n  \
+            meter rates list --prefix 44"
     )]
     List {
         /// Only the rates of this deck (`default` for the default deck).
@@ -428,6 +429,17 @@ pub enum RatesCommand {
         /// Only rates of this call type.
         #[arg(long, value_parser = parse_call_type)]
         call_type: Option<String>,
+        /// Only rates whose prefix starts with these digits.
+        #[arg(long, value_parser = parse_prefix)]
+        prefix: Option<rating::number::Prefix>,
+        /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The call types of unbilled answered calls that no rate prices: how many calls, first and
+    /// last seen.
+    #[command(after_help = "Example:\n  meter rates unrated --format json")]
+    Unrated {
         /// Output: `text` (a readable table) or `json` (one JSON document on stdout).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -1008,6 +1020,10 @@ pub enum CycleCommand {
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     billing::time::parse_date(s)
+}
+
+fn parse_prefix(s: &str) -> Result<rating::number::Prefix, String> {
+    rating::number::Prefix::parse(s.trim()).map_err(|e| e.to_string())
 }
 
 fn parse_call_type(s: &str) -> Result<String, String> {

@@ -352,6 +352,19 @@ pub fn numbers(numbers: &[billing::import::NumberRow], format: Format) -> Result
     Ok(outln!("{} numbers", numbers.len())?)
 }
 
+/// The call types no rate covers: `{"call_types": [...]}`, or a table.
+pub fn unrated(types: &[billing::listing::UnratedType], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "call_types": types }));
+    }
+    let rows: Vec<Vec<String>> = types
+        .iter()
+        .map(|t| vec![t.call_type.clone(), t.calls.to_string(), t.first_seen.clone(), t.last_seen.clone()])
+        .collect();
+    table(&["Call type", "Calls", "First seen", "Last seen"], &rows)?;
+    Ok(outln!("{} call types without a rate", types.len())?)
+}
+
 pub fn rates(rates: &[RateRow], format: Format) -> Result<()> {
     if format == Format::Json {
         return json(&serde_json::json!({ "rates": rates }));

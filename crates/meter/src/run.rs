@@ -37,7 +37,7 @@ fn opening(command: &Command) -> Opening {
     use crate::cli::{JobsCommand, NumbersCommand, SourcesCommand, TokensCommand, UsersCommand};
     match command {
         Command::Db(DbCommand::Check { .. }) => Opening::Inspect,
-        Command::Rates(RatesCommand::List { .. })
+        Command::Rates(RatesCommand::List { .. } | RatesCommand::Unrated { .. })
         | Command::Decks(DecksCommand::List { .. })
         | Command::Numbers(NumbersCommand::List { .. })
         | Command::Invoice(
@@ -192,9 +192,12 @@ fn execute<S: store::OpenStore>(store: &mut S, db: &str, command: Command) -> Re
             let sum = billing::import::import_rates(store, &a.file)?;
             output::summary("rates", &sum, a.format)?;
         }
-        Command::Rates(RatesCommand::List { deck, customer, call_type, format }) => {
-            let rates = billing::listing::list_rates(store, &RateFilter { deck, customer, call_type })?;
+        Command::Rates(RatesCommand::List { deck, customer, call_type, prefix, format }) => {
+            let rates = billing::listing::list_rates(store, &RateFilter { deck, customer, call_type, prefix })?;
             output::rates(&rates, format)?;
+        }
+        Command::Rates(RatesCommand::Unrated { format }) => {
+            output::unrated(&billing::listing::unrated_call_types(store)?, format)?;
         }
         Command::Decks(DecksCommand::Import(a)) => {
             let sum = billing::import::import_decks(store, &a.file)?;

@@ -27,7 +27,7 @@ pub use numbers::{import_numbers, list_numbers, NumberRow};
 pub(crate) use owners::shared_domains;
 pub use plans::import_plans;
 pub(crate) use plans::import_plans_text;
-pub use rates::import_rates;
+pub use rates::{import_rates, import_rates_from};
 
 use serde::Serialize;
 

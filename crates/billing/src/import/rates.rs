@@ -62,7 +62,17 @@ struct Owners {
 /// prefix, local prefix and owner, overlapping window) rejects the file. A row belongs to the
 /// default deck, a named deck (`deck`) or a customer (`customer`).
 pub fn import_rates<S: Store>(store: &mut S, path: &Path) -> Result<Summary> {
-    let mut f = CsvFile::open(path, COLUMNS, &["call_type", "rate"])?;
+    import(store, CsvFile::open(path, COLUMNS, &["call_type", "rate"])?)
+}
+
+/// [`import_rates`] of a file already in memory (an upload): `name` is how its errors name it.
+pub fn import_rates_from<S: Store>(store: &mut S, name: &str, bytes: Vec<u8>) -> Result<Summary> {
+    let size = bytes.len() as u64;
+    let reader = Box::new(std::io::Cursor::new(bytes));
+    import(store, CsvFile::from_reader(name, reader, size, COLUMNS, &["call_type", "rate"])?)
+}
+
+fn import<S: Store>(store: &mut S, mut f: CsvFile) -> Result<Summary> {
     let mut tx = store.write()?;
     let owners = Owners {
         customers: tx.customers()?.into_iter().map(|c| c.id).collect(),

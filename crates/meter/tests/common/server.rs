@@ -167,15 +167,20 @@ impl Server {
     pub fn sign_in(&self, env: &Env, email: &str, role: &str) -> Browser<'_> {
         let password = "a long enough password";
         env.meter_with_env(&["users", "add", email, "--role", role], &[("METER_USER_PASSWORD", password)]).assert_ok();
+        let signed = self.try_sign_in(email, password);
+        assert_eq!(signed.status, 303, "signing in as {email}:\n{}", signed.body);
+        let session = signed.cookie("meter_session").expect("a session cookie");
+        Browser { server: self, cookie: format!("meter_session={session}") }
+    }
+
+    /// Signs in through the sign-in form as an existing user: the form's answer (303 and a
+    /// session cookie when it worked).
+    pub fn try_sign_in(&self, email: &str, password: &str) -> Page {
         let form = self.anonymous("/sign-in");
         let sign_in = form.cookie("meter_sign_in").expect("the sign-in form's cookie");
         let csrf = field(&form.body, "_csrf").expect("the sign-in form's token");
         let fields = [("_csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")];
-        let signed =
-            self.page(reqwest::Method::POST, "/sign-in", Some(&format!("meter_sign_in={sign_in}")), Some(&fields));
-        assert_eq!(signed.status, 303, "signing in as {email}:\n{}", signed.body);
-        let session = signed.cookie("meter_session").expect("a session cookie");
-        Browser { server: self, cookie: format!("meter_session={session}") }
+        self.page(reqwest::Method::POST, "/sign-in", Some(&format!("meter_sign_in={sign_in}")), Some(&fields))
     }
 }
 
@@ -242,4 +247,50 @@ impl Browser<'_> {
         }
         self.server.page(reqwest::Method::POST, path, Some(&self.cookie), Some(&fields))
     }
+}
+
+impl Browser<'_> {
+    /// Uploads `bytes` as the file `field` (named `file_name`) of a multipart form to `path`,
+    /// the page's CSRF token in the query (`?_csrf=`) as the upload forms carry it, or without it.
+    pub fn upload(&self, path: &str, field: &str, file_name: &str, bytes: &[u8], with_token: bool) -> Page {
+        self.multipart(path, &[(field, Some(file_name), bytes)], with_token)
+    }
+
+    /// Posts a multipart form to `path`: each part `(name, file name if a file, bytes)`, the
+    /// page's CSRF token in the query or not.
+    pub fn multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])], with_token: bool) -> Page {
+        let token = field_value(&self.get("/calls").body, "_csrf").expect("a page's CSRF token");
+        let path = if with_token { format!("{path}?_csrf={token}") } else { path.to_owned() };
+        let boundary = "meter-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            let file = file_name.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+            let head = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n");
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let server = self.server;
+        server.runtime.block_on(async {
+            let client =
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+            let r = client
+                .post(format!("{}{path}", server.base))
+                .header("Cookie", &self.cookie)
+                .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body)
+                .send()
+                .await
+                .expect("an answer");
+            let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+            let status = r.status().as_u16();
+            Page { status, location, cookies: Vec::new(), body: r.text().await.unwrap_or_default() }
+        })
+    }
+}
+
+/// [`field`], by another name where a parameter is called `field`.
+fn field_value(html: &str, name: &str) -> Option<String> {
+    field(html, name)
 }

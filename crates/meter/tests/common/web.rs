@@ -93,3 +93,16 @@ pub fn rows(html: &str) -> Vec<Vec<String>> {
     }
     rows
 }
+
+/// The part of a page from its `<h2>` whose text is `heading` to the next `<h2>` (or the end).
+pub fn section(html: &str, heading: &str) -> String {
+    let mut parts = html.split("<h2");
+    parts.next();
+    for part in parts {
+        let close = part.find("</h2>").unwrap_or(part.len());
+        if text(&format!("<h2{}", &part[..close])) == heading {
+            return part.to_owned();
+        }
+    }
+    panic!("no section `{heading}` in the page")
+}

@@ -9,6 +9,8 @@ mod invoices;
 mod invoicing;
 mod jobs;
 mod plans;
+mod rates;
+mod settings;
 mod signin;
 
 use super::auth::Staff;
@@ -46,6 +48,8 @@ pub fn routes() -> Router<App> {
         .merge(invoices::routes())
         .merge(customers::routes())
         .merge(plans::routes())
+        .merge(rates::routes())
+        .merge(settings::routes())
 }
 
 /// What needs no session: the sign-in page and the stylesheet.
