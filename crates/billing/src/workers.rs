@@ -233,15 +233,21 @@ pub(crate) fn work<S: Store>(
             // A worker of this host that has died gives its claims back at once.
             let mut tx = store.write_usage()?;
             let mut released = 0;
-            for holder in tx.claim_holders(run.id)? {
-                if is_dead_here(&holder, &worker.name) {
+            let holders = tx.claim_holders(run.id)?;
+            for holder in &holders {
+                if is_dead_here(holder, &worker.name) {
                     tracing::info!(%holder, "taking over the claims of a worker that has died");
-                    released += tx.release_claims(run.id, &holder)?;
+                    released += tx.release_claims(run.id, holder)?;
                 }
             }
             tx.commit()?;
             if released > 0 {
                 continue;
+            }
+            // Only this process's other threads hold the rest: they settle it themselves (and
+            // finish the run), and the process ends when they do.
+            if !holders.is_empty() && holders.iter().all(|h| same_process(h, &worker.name)) {
+                break;
             }
             // Other workers hold the rest: wait for them to settle it, or for their leases to end.
             let wait = counts.next_expiry.map_or(POLL, |us| Duration::from_micros(us.max(0) as u64 + 1_000));
@@ -304,7 +310,7 @@ pub(crate) fn work<S: Store>(
     let counts = tx.claim_counts(run.id)?;
     if let Some(current) = tx.run(run.id)? {
         let mut done = progress_of(current, &counts, now);
-        if done.state == JobState::Running {
+        if done.state == JobState::Running && counts.open() == 0 {
             done.state = if counts.held + counts.failed == 0 { JobState::Done } else { JobState::Failed };
             done.finished_at = Some(now);
         }
@@ -374,6 +380,12 @@ fn is_dead_here(holder: &str, me: &str) -> bool {
         && pid.parse::<u32>().is_ok()
         && proc.join("self").exists()
         && !proc.join(pid).exists()
+}
+
+/// Whether `holder` is a thread of the process `me` belongs to (`HOST:PID` or `HOST:PID/N`).
+fn same_process(holder: &str, me: &str) -> bool {
+    let process = |name: &str| name.split_once('/').map_or(name, |(p, _)| p).to_owned();
+    process(holder) == process(me)
 }
 
 /// Claims settled by any worker.

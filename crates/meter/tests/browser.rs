@@ -10,13 +10,15 @@ use common::platforms::{config, setup, stored, FROM, TO};
 use common::server::Server;
 use common::tools::test_tools;
 use common::*;
-use emulator::Emulator;
+use emulator::{Emulator, Fault, FaultKind};
 use std::path::PathBuf;
 
 #[test]
 fn billing_staff_work_through_the_web_app_in_chromium() {
     let tools = test_tools();
-    let cfg = config(40, vec![]);
+    // Two of the sync's pages are slow, so that the journey sees its job running, then done.
+    let slow = |at| Fault { kind: FaultKind::Slow, at, delay_ms: 2500 };
+    let cfg = config(40, vec![slow(2), slow(3)]);
     let emu = Emulator::spawn(cfg.clone()).expect("the emulator");
     let env = setup(Backend::Sqlite, &emu, &cfg);
     // A deck whose second rate has a price that is not a number: the whole file is refused.

@@ -45,10 +45,20 @@ impl Route {
 
 /// Every `.route("PATH", get(..).post(..))` of the pages' source files.
 fn declared_routes() -> Vec<Route> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/pages");
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/pages")];
+    let mut sources = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the pages' sources") {
+            let path = entry.expect("a source").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(std::fs::read_to_string(&path).expect("a page's source"));
+            }
+        }
+    }
     let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("the pages' sources") {
-        let source = std::fs::read_to_string(entry.expect("a source").path()).expect("a page's source");
+    for source in sources {
         for declared in source.split(".route(").skip(1) {
             let Some(path) = declared.trim_start().strip_prefix('"').and_then(|p| p.split('"').next()) else {
                 continue;
@@ -65,7 +75,8 @@ fn declared_routes() -> Vec<Route> {
     routes.into_iter().collect()
 }
 
-/// The data every route can be asked about: customers, a draft invoice, a job (a cycle run's).
+/// The data every route can be asked about: customers, a subscription, a draft invoice, a job (a
+/// cycle run's).
 struct World {
     env: Env,
     draft: String,
@@ -77,6 +88,11 @@ fn world() -> World {
     let calls = [Cdr::domestic("c1", "acme", "2026-10-03T14:00:00Z", 125)];
     env.import_ok("cdrs", "cdrs.csv", &cdrs_csv(&calls));
     let draft = env.create_ok("acme", "2026-10-01", "2026-10-31")["id"].as_str().expect("an id").to_owned();
+    env.import_ok(
+        "subscriptions",
+        "subscriptions.csv",
+        "id,customer,start,description,unit_price\nseats,acme,2026-09-01,Seats,5\n",
+    );
     env.meter(&["cycle", "run", "--date", "2026-11-15"]).assert_ok();
     let jobs = env.meter(&["jobs", "list", "--format", "json"]).json();
     let job = jobs["jobs"][0]["id"].to_string();
@@ -95,6 +111,7 @@ impl World {
                 ("jobs", _) => self.job.clone(),
                 ("customers", _) => "acme".to_owned(),
                 ("plans", _) => "basic".to_owned(),
+                ("subscriptions", _) => "seats".to_owned(),
                 ("lines", _) => "1".to_owned(),
                 (_, p) => p.trim_matches(['{', '}']).to_owned(),
             };
@@ -122,7 +139,18 @@ fn ask(who: &Browser, route: &Route, path: &str, with_token: bool) -> Page {
 fn every_page_route_refuses_the_signed_out_the_roles_that_may_not_and_forms_without_their_token() {
     let routes = declared_routes();
     let paths: BTreeSet<&str> = routes.iter().map(|r| r.path.as_str()).collect();
-    for known in ["/billing", "/calls", "/jobs", "/invoices", "/invoices/{id}/finalize", "/sign-out"] {
+    for known in [
+        "/customers",
+        "/rates",
+        "/plans",
+        "/settings",
+        "/billing",
+        "/calls",
+        "/jobs",
+        "/invoices",
+        "/invoices/{id}/finalize",
+        "/sign-out",
+    ] {
         assert!(paths.contains(known), "the routes read from the source hold {known}: {paths:?}");
     }
     let world = world();

@@ -201,7 +201,7 @@ fn local(c: &CallDoc, zones: &HashMap<String, Tz>) -> String {
 /// The calls as a table; `customers`: with a column naming each call's customer.
 fn table(calls: &[CallDoc], zones: &HashMap<String, Tz>, customers: bool) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Calls" {
             table.dense {
                 caption.muted { "Times in each customer's time zone" }
                 thead { tr {

@@ -60,7 +60,7 @@ async fn list(State(app): State<App>, staff: Staff, Query(search): Query<Search>
             @if !search.q.is_empty() { a href="/customers" { "Clear" } }
         }
         p.muted { (rows.len()) " customers" @if !search.q.trim().is_empty() { " matching “" (search.q.trim()) "”" } "." }
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Customers" {
             table {
                 thead { tr { th { "Id" } th { "Name" } th { "Time zone" } th { "Billing day" } th { "Currency" } th { "Deck" } th { "Plans" } th { "Domains" } } }
                 tbody {
@@ -215,7 +215,7 @@ fn overview_tab(staff: &Staff, d: &CustomerDetail, o: &Overview, typed: Option<&
         (allowance_table(&o.allowance, false))
         h2 { "Subscriptions" }
         @if o.subscriptions.is_empty() { p.muted { "No subscriptions." } } @else {
-            div.table-wrap { table #subscriptions {
+            div.table-wrap tabindex="0" role="region" aria-label="Subscriptions" { table #subscriptions {
                 thead { tr { th { "Id" } th { "Description" } th { "Start" } th { "End" } th { "Quantity" } th { "Unit price" } th { "Plans" } } }
                 tbody { @for s in &o.subscriptions { tr {
                     td { a href=(format!("/subscriptions/{}", s.id)) { (s.id) } }
@@ -226,7 +226,7 @@ fn overview_tab(staff: &Staff, d: &CustomerDetail, o: &Overview, typed: Option<&
         }
         h2 { "Open invoices" }
         @if o.open.is_empty() { p.muted { "No draft invoices." } } @else {
-            div.table-wrap { table #open-invoices {
+            div.table-wrap tabindex="0" role="region" aria-label="Open invoices" { table #open-invoices {
                 thead { tr { th { "Invoice" } th { "From" } th { "To" } th { "Total" } } }
                 tbody { @for i in &o.open { tr {
                     td { a href=(format!("/invoices/{}", i.id)) { (i.id) } }
@@ -251,7 +251,7 @@ fn source_tab(d: &CustomerDetail, source: &str) -> Markup {
         } }
         h3 { "Phone numbers (" (numbers.len()) ")" }
         @if numbers.is_empty() { p.muted { "No numbers synced from " (source) " yet: sync them from Metered Billing." } } @else {
-            div.table-wrap { table #numbers {
+            div.table-wrap tabindex="0" role="region" aria-label="Phone numbers" { table #numbers {
                 thead { tr { th { "Number" } th { "State" } } }
                 tbody { @for n in &numbers { tr { td { (n.number) } td { @if n.enabled { "enabled" } @else { "disabled" } } } } }
             } }

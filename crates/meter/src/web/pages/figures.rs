@@ -88,7 +88,7 @@ pub fn lines_table(doc: &InvoiceDoc, removal: Option<Removal<'_>>) -> Markup {
     let cur = &doc.currency;
     let seconds = |v: Option<u64>| v.map(hms).unwrap_or_default();
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Lines" {
             table {
                 caption.vh { "Lines, amounts in " (cur) }
                 thead {

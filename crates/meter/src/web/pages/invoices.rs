@@ -198,7 +198,7 @@ fn table(rows: &[InvoiceRow]) -> Markup {
         @if rows.len() > SHOWN {
             (notice("warn", &format!("The newest {SHOWN} of {} invoices are shown: narrow the filters to find the others.", rows.len())))
         }
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Invoices" {
             table {
                 caption.vh { "Invoices, newest first" }
                 thead {
@@ -389,7 +389,7 @@ fn history(doc: &InvoiceDoc, customer: &CustomerRow) -> Markup {
     let tz = zone(&customer.timezone);
     let events = doc.events.as_deref().unwrap_or_default();
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="History" {
             table {
                 caption.vh { "Changes of state, oldest first, times in " (tz) }
                 thead {

@@ -128,7 +128,7 @@ fn table(jobs: &[AnyJob], zones: &HashMap<&str, Tz>) -> Markup {
         @if jobs.is_empty() {
             p.muted { "No jobs yet." }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Jobs" {
                 table {
                     caption.vh { "Jobs, newest first" }
                     thead {
@@ -324,7 +324,7 @@ fn sync_detail(s: &JobDoc, tz: Tz) -> Markup {
         @if !s.rejects.is_empty() {
             h2 { "Rejected records" }
             p.muted { "The first few the sync left out, with why; the others are counted above." }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Rejected records" {
                 table {
                     caption.vh { "Rejected records" }
                     thead { tr { th scope="col" { "Record" } th scope="col" { "Reason" } } }

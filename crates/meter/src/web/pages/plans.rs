@@ -40,7 +40,7 @@ fn min_sec(seconds: u64) -> String {
 pub fn allowance_table(d: &AllowanceDoc, customer: bool) -> Markup {
     html! {
         @if d.allowances.is_empty() { p.muted { "No allowances: no plan gives " (d.customer) " included minutes this period." } } @else {
-            div.table-wrap { table.allowances {
+            div.table-wrap tabindex="0" role="region" aria-label="Allowances left" { table.allowances {
                 thead { tr {
                     @if customer { th { "Customer" } }
                     th { "Plan" } th { "Call types" } th { "Included" } th { "Used" } th { "Left" }
@@ -144,7 +144,8 @@ pub async fn render(
         @if let Some(d) = &done { (notice("ok", d)) }
         @for m in &messages { (notice("bad", m)) }
         h2 { "Calling plans" }
-        div.table-wrap { table #plans {
+        @if shown.plans.is_empty() { p.muted { "No calling plans yet: make one here, or import them with meter plans import." } }
+        @else { div.table-wrap tabindex="0" role="region" aria-label="Plans" { table #plans {
             thead { tr { th { "Plan" } th { "Call types" } th { "Included minutes" } th { "Description" } th { "Customers" } @if bill { th { span.vh { "Actions" } } } } }
             tbody { @for p in &shown.plans {
                 @for (i, a) in p.allowances.iter().enumerate() { tr data-plan=(p.id) {
@@ -156,7 +157,7 @@ pub async fn render(
                     @if bill { td { @if i == 0 { a href=(format!("/plans/{}", p.id)) { "Edit " span.vh { (p.id) } } } } }
                 } }
             } }
-        } }
+        } } }
         @if bill {
             form.filters method="get" action="/plans/new" {
                 label { "New plan id" input type="text" name="id" required; }
@@ -164,7 +165,7 @@ pub async fn render(
             }
         }
         h2 { "Customers' plans" }
-        div.table-wrap { table #customer-plans {
+        div.table-wrap tabindex="0" role="region" aria-label="Customers' plans" { table #customer-plans {
             thead { tr { th { "Customer" } th { "Plans, in drawing order" } } }
             tbody { @for c in &shown.customers { tr data-customer=(c.id) {
                 td { a href=(format!("/customers/{}", c.id)) { (c.id) } }
@@ -184,7 +185,7 @@ pub async fn render(
                 }
             } } }
         } }
-        @if bill && !shown.customers.is_empty() {
+        @if bill && !shown.customers.is_empty() && !shown.plans.is_empty() {
             form.filters method="post" action="/plans/assign" {
                 (csrf(staff))
                 label { "Customer" (customer_select(&shown.customers, q.customer.trim(), false)) }
@@ -198,7 +199,7 @@ pub async fn render(
             button type="submit" { "Filter" }
         }
         @if shown.subscriptions.is_empty() { p.muted { "No subscriptions." } } @else {
-            div.table-wrap { table #subscriptions {
+            div.table-wrap tabindex="0" role="region" aria-label="Subscriptions" { table #subscriptions {
                 thead { tr { th { "Id" } th { "Customer" } th { "Start" } th { "End" } th { "Description" } th { "Quantity" } th { "Unit price" } th { "Plans" } } }
                 tbody { @for s in &shown.subscriptions { tr {
                     td { a href=(format!("/subscriptions/{}", s.id)) { (s.id) } }
@@ -212,6 +213,9 @@ pub async fn render(
             (subscription_form(staff, "/subscriptions", &SubscriptionInput { customer: q.customer.trim().to_owned(), ..Default::default() }, true))
         }
         h2 { "Allowances left this period" }
+        @if shown.allowances.iter().all(|d| d.allowances.is_empty()) {
+            p.muted { "No customer has included minutes this period: no plan of theirs gives any." }
+        }
         @for d in &shown.allowances {
             @if !d.allowances.is_empty() {
                 h3 { (d.customer) span.muted { " " (d.period_from) " to " (d.period_to) } }

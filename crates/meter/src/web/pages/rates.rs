@@ -150,7 +150,7 @@ fn imported(summary: &str) -> Option<String> {
 
 fn decks_table(decks: &[DeckRow]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Decks" {
             table {
                 thead { tr { th scope="col" { "Deck" } th scope="col" class="num" { "Rates" } th scope="col" { "Customers" } th scope="col" { "Description" } } }
                 tbody {
@@ -173,7 +173,7 @@ fn rates_table(rates: &[RateRow]) -> Markup {
     html! {
         p.muted { (rates.len()) " rates" @if rates.len() > SHOWN { ": the first " (SHOWN) " are shown, narrow the filters to find the others" } "." }
         // Wider than a phone: the region scrolls, and takes the focus so that keys scroll it.
-        div.table-wrap tabindex="0" role="region" aria-label="Rates, scrolling sideways" {
+        div.table-wrap tabindex="0" role="region" aria-label="Rates" {
             table.dense {
                 thead {
                     tr {
@@ -220,7 +220,7 @@ fn unrated_table(types: &[UnratedType]) -> Markup {
             p.muted { "Every unbilled answered call has a rate." }
         } @else {
             p.muted { "Unbilled answered calls that no rate prices now: add rates for these call types, then bill them." }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Call types without a rate" {
                 table {
                     thead { tr { th scope="col" { "Call type" } th scope="col" class="num" { "Calls" } th scope="col" { "First seen" } th scope="col" { "Last seen" } } }
                     tbody {
@@ -266,7 +266,7 @@ fn rejection(r: &Rejection) -> Markup {
             html! {
                 div.notice.bad role="alert" {
                     p { strong { (first) "." } }
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-label="The bad rows" {
                         table.dense {
                             caption.vh { "The bad rows" }
                             thead { tr { th scope="col" class="num" { "Line" } th scope="col" { "Column" } th scope="col" { "Problem" } } }

@@ -187,7 +187,7 @@ fn role_select(id: &str, chosen: &str) -> Markup {
 pub fn users(staff: &Staff, users: &[UserInfo]) -> Markup {
     html! {
         h2 #users { "Users" }
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="Users" {
             table {
                 thead { tr { th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "State" } th scope="col" class="wide" { "Added" } th scope="col" { "Change" } } }
                 tbody {
@@ -251,7 +251,7 @@ pub fn users(staff: &Staff, users: &[UserInfo]) -> Markup {
 pub fn tokens(staff: &Staff, tokens: &[TokenInfo]) -> Markup {
     html! {
         h2 #tokens { "API tokens" }
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label="API tokens" {
             table {
                 thead { tr { th scope="col" class="num" { "Id" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" class="wide" { "Made" } th scope="col" class="wide" { "By" } th scope="col" { "State" } th scope="col" { span.vh { "Revoke" } } } }
                 tbody {
