@@ -309,7 +309,10 @@ fn settings_are_checked_stored_and_used_by_finalization(backend: Backend) {
     let settings = |env: &Env| json_ok(env, &["settings", "list"])["settings"].as_array().expect("settings").clone();
     let named = |list: &[Value], name: &str| list.iter().find(|s| s["name"] == name).cloned().expect("listed");
     let first = settings(&env);
-    assert_eq!(first.len(), 7);
+    let names: Vec<&str> = first.iter().filter_map(|s| s["name"].as_str()).collect();
+    let every =
+        ["invoice_prefix", "company_name", "company_address", "tax_id", "logo_file", "payment_terms", "footer", "paper"];
+    assert_eq!(names, every, "every setting is listed, set or not");
     assert_eq!(
         (named(&first, "invoice_prefix")["value"].as_str(), &named(&first, "invoice_prefix")["set"]),
         (Some("INV-"), &Value::Bool(false))
