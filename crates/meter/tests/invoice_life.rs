@@ -310,8 +310,16 @@ fn settings_are_checked_stored_and_used_by_finalization(backend: Backend) {
     let named = |list: &[Value], name: &str| list.iter().find(|s| s["name"] == name).cloned().expect("listed");
     let first = settings(&env);
     let names: Vec<&str> = first.iter().filter_map(|s| s["name"].as_str()).collect();
-    let every =
-        ["invoice_prefix", "company_name", "company_address", "tax_id", "logo_file", "payment_terms", "footer", "paper"];
+    let every = [
+        "invoice_prefix",
+        "company_name",
+        "company_address",
+        "tax_id",
+        "logo_file",
+        "payment_terms",
+        "footer",
+        "paper",
+    ];
     assert_eq!(names, every, "every setting is listed, set or not");
     assert_eq!(
         (named(&first, "invoice_prefix")["value"].as_str(), &named(&first, "invoice_prefix")["set"]),

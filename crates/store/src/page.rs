@@ -19,9 +19,10 @@ pub(crate) trait Dialect {
     type Value;
     /// The column of a call's start.
     const START: &'static str;
-    /// The join of a page's scan (outer) with its calls (SQLite's `CROSS JOIN` keeps that order
-    /// of the loops).
-    const THEN_JOIN: &'static str;
+    /// A page's scan `w` (outer, in the listing's order) joined to its calls `c`, each looked up
+    /// by its key (`start` the start's column), so that the join keeps the scan's order and a
+    /// page stops as soon as it is full.
+    fn call_of_scan(start: &str) -> String;
     /// The `n`-th parameter, from 1, of the type of `value` (PostgreSQL casts it, so that it
     /// need not guess the type from where it is used).
     fn placeholder(n: usize, value: &Param<'_>) -> String;
@@ -230,10 +231,8 @@ impl<'q> Plan<'q> {
                 sql.push(&Self::order::<D>("w", sources));
                 sql.bind(" LIMIT ?", [count(scan)])?;
                 sql.push(&format!(
-                    ") w {then} calls c ON c.customer_pk = w.customer_pk AND c.{start} = w.{start} AND c.pk = w.pk
-                     LEFT JOIN billed_calls b ON {join} WHERE TRUE",
-                    start = D::START,
-                    then = D::THEN_JOIN,
+                    ") w {calls} LEFT JOIN billed_calls b ON {join} WHERE TRUE",
+                    calls = D::call_of_scan(D::START),
                 ));
                 self.other_filters(&mut sql)?;
                 sql.push(&Self::order::<D>("w", sources));

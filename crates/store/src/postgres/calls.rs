@@ -186,7 +186,15 @@ struct Pg;
 impl Dialect for Pg {
     type Value = Box<dyn ToSql + Sync>;
     const START: &'static str = "start_at";
-    const THEN_JOIN: &'static str = "JOIN";
+    /// A lateral lookup, kept from being flattened into a join (`OFFSET 0`): flattened, the
+    /// planner misjudged the three-column match and hashed every call of the table against the
+    /// scan (290 ms for a page of 1,000,000 calls, against 1.5 ms).
+    fn call_of_scan(start: &str) -> String {
+        format!(
+            "CROSS JOIN LATERAL (SELECT * FROM calls c
+               WHERE c.customer_pk = w.customer_pk AND c.{start} = w.{start} AND c.pk = w.pk OFFSET 0) c"
+        )
+    }
 
     fn placeholder(n: usize, value: &Param<'_>) -> String {
         let cast = match value {

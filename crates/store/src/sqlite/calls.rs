@@ -133,7 +133,10 @@ struct Lite;
 impl Dialect for Lite {
     type Value = rusqlite::types::Value;
     const START: &'static str = "start_us";
-    const THEN_JOIN: &'static str = "CROSS JOIN";
+    /// `CROSS JOIN` keeps that order of SQLite's loops.
+    fn call_of_scan(start: &str) -> String {
+        format!("CROSS JOIN calls c ON c.customer_pk = w.customer_pk AND c.{start} = w.{start} AND c.pk = w.pk")
+    }
 
     fn placeholder(n: usize, _: &Param<'_>) -> String {
         format!("?{n}")
