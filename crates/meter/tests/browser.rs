@@ -58,12 +58,18 @@ fn billing_staff_work_through_the_web_app_in_chromium() {
     // sync stored the days' calls, and the invoice was finalized with its credit, then voided.
     assert_eq!(env.meter(&["rates", "list", "--format", "json"]).stdout, rates_before);
     assert!(!stored(&env, "acme", "netsapiens").is_empty(), "the sync stored acme's calls");
+    // The void invoice, and the draft that bills its calls again (the list is newest first).
     let invoices = env.meter(&["invoice", "list", "--format", "json"]).json();
     let invoices = invoices["invoices"].as_array().expect("invoices");
-    assert_eq!(invoices.len(), 1, "{invoices:#?}");
-    let doc = env.show(invoices[0]["id"].as_str().expect("an id"));
-    assert_eq!(doc["status"], "void", "{doc:#}");
-    assert!(doc["lines"].as_array().expect("lines").iter().any(|l| l["amount"] == "-5.00"), "{doc:#}");
+    assert_eq!(invoices.len(), 2, "{invoices:#?}");
+    let (draft, void) =
+        (env.show(invoices[0]["id"].as_str().expect("an id")), env.show(invoices[1]["id"].as_str().expect("an id")));
+    assert_eq!((&void["status"], &draft["status"]), (&"void".into(), &"draft".into()), "{void:#}\n{draft:#}");
+    assert!(void["lines"].as_array().expect("lines").iter().any(|l| l["amount"] == "-5.00"), "{void:#}");
+    let usage = |doc: &serde_json::Value| {
+        doc["lines"].as_array().expect("lines").iter().filter(|l| l["kind"] == "usage").cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(usage(&draft), usage(&void), "the new draft bills the calls the void invoice released");
     let pdf = std::fs::read(out.join("invoice.pdf")).expect("the downloaded PDF");
     assert!(pdf.starts_with(b"%PDF-"), "the PDF download");
     let shots = std::fs::read_dir(&out)

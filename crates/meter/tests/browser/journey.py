@@ -8,7 +8,8 @@ found.
 The journey: sign in with the keyboard; import a rate deck with a bad row and read the error;
 sync CUSTOMER's FROM..TO from the emulator and watch the job finish; search and create its
 invoice on Billing; find the invoice's calls on Call Details and export them; add a credit
-line, finalize, download the PDF; void it; then every other screen once, and sign out.
+line, finalize, download the PDF; void it, bill its calls again on a new draft and open its
+deletion; then every other screen once, and sign out.
 """
 
 import os
@@ -95,6 +96,8 @@ with sync_playwright() as p:
     page.locator("table tbody tr a").first.click()
     expect(page).to_have_url(re.compile(rf"/customers/{customer}"))
     check(page, "customer")
+    page.get_by_role("link", name="netsapiens", exact=True).click()
+    check(page, "customer-source")
     page.get_by_role("link", name="Metered Billing").click()
     check(page, "customer-metered-billing")
     page.get_by_label("From", exact=True).fill(day_from)
@@ -131,11 +134,14 @@ with sync_playwright() as p:
         problems.append(f"call-details: the export holds {len(rows)} lines: {rows[:2]}")
     print(f"exported {len(rows) - 1} calls")
 
-    # The invoice: a credit line, finalized, its PDF downloaded, then voided.
+    # The invoice: a credit line (typed with the keyboard alone: Tab from field to field, Enter
+    # sends the form), finalized, its PDF downloaded, then voided.
     page.goto(invoice_url)
-    page.get_by_label("Description").fill("Goodwill credit")
-    page.get_by_label(re.compile(r"^Amount in")).fill("-5.00")
-    page.get_by_role("button", name="Add line").click()
+    page.get_by_label("Description").focus()
+    page.keyboard.type("Goodwill credit")
+    page.keyboard.press("Tab")
+    page.keyboard.type("-5.00")
+    page.keyboard.press("Enter")
     done(page, "Line added")
     page.get_by_role("button", name="Finalize invoice").click()
     done(page, "Finalized as")
@@ -150,10 +156,27 @@ with sync_playwright() as p:
     done(page, "Invoice voided")
     check(page, "invoice-void")
 
+    # The void invoice's calls are billed again by a new draft, whose deletion asks first.
+    go(page, "Billing")
+    page.get_by_label("Customer").select_option(customer)
+    page.get_by_label("From", exact=True).fill(day_from)
+    page.get_by_label("To", exact=True).fill(day_to)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Create draft invoice").click()
+    done(page, "Draft invoice created")
+    page.get_by_role("link", name="Delete draft…").click()
+    check(page, "invoice-delete")
+    page.get_by_role("link", name="Cancel, keep it").click()
+    expect(page).to_have_url(re.compile(r"/invoices/D-\d+$"))
+
     # Every other screen once.
     for section, name in [("Invoices", "invoices"), ("Jobs", "jobs"), ("Plans", "plans"), ("Settings", "settings")]:
         go(page, section)
         check(page, name)
+    go(page, "Plans")
+    page.get_by_label("New plan id").fill("gold")
+    page.get_by_role("button", name="New plan").click()
+    check(page, "plan-new")
 
     # A phone's screen: the same pages fit.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
