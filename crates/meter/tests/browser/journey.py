@@ -44,6 +44,16 @@ def done(page, words):
     expect(page.locator(".notice.ok")).to_contain_text(words)
 
 
+def search_billing(page):
+    """Searches the customer's days on Billing."""
+    go(page, "Billing")
+    page.get_by_label("Customer").select_option(customer)
+    page.get_by_label("From", exact=True).fill(day_from)
+    page.get_by_label("To", exact=True).fill(day_to)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Lines as they would be")).to_be_visible()
+
+
 def download(page, link_name):
     """Clicks the link `link_name` and returns the downloaded file's bytes."""
     with page.expect_download() as d:
@@ -112,12 +122,7 @@ with sync_playwright() as p:
     check(page, "job")
 
     # Billing: search, then create the draft.
-    go(page, "Billing")
-    page.get_by_label("Customer").select_option(customer)
-    page.get_by_label("From", exact=True).fill(day_from)
-    page.get_by_label("To", exact=True).fill(day_to)
-    page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("heading", name="Lines as they would be")).to_be_visible()
+    search_billing(page)
     check(page, "billing")
     page.get_by_role("button", name="Create draft invoice").click()
     expect(page).to_have_url(re.compile(r"/invoices/D-\d+\?done=created"))
@@ -157,11 +162,7 @@ with sync_playwright() as p:
     check(page, "invoice-void")
 
     # The void invoice's calls are billed again by a new draft, whose deletion asks first.
-    go(page, "Billing")
-    page.get_by_label("Customer").select_option(customer)
-    page.get_by_label("From", exact=True).fill(day_from)
-    page.get_by_label("To", exact=True).fill(day_to)
-    page.get_by_role("button", name="Search").click()
+    search_billing(page)
     page.get_by_role("button", name="Create draft invoice").click()
     done(page, "Draft invoice created")
     page.get_by_role("link", name="Delete draft…").click()
