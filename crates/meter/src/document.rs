@@ -73,6 +73,11 @@ pub fn render<S: store::Store>(store: &mut S, r: Request) -> Result<()> {
     Ok(())
 }
 
+/// The paper a request names, if any (`a4` or `letter`), or why it is not one.
+pub fn paper(name: Option<&str>) -> Result<Option<Paper>, String> {
+    name.map(|n| Paper::parse(n).ok_or_else(|| format!("paper `{n}`: one of a4, letter"))).transpose()
+}
+
 /// The file name's extension and the media type of a format.
 pub fn extension(format: DocumentFormat) -> &'static str {
     match format {

@@ -4,9 +4,9 @@
 //! header on every printed page. Every text is escaped.
 
 use crate::fonts;
-use crate::format::{duration, grouped, minutes};
+use crate::format::{grouped, minutes};
 use crate::words::{
-    amount_box, appendix_intro, facts, group_count, group_title, line_cells, notes, reference, status_line,
+    amount_box, appendix_intro, call_cells, facts, group_count, group_title, line_cells, notes, reference, status_line,
     subtotal_label, voided,
 };
 use base64::Engine;
@@ -252,17 +252,7 @@ fn appendix(h: &mut String, doc: &InvoiceDocument, a: &Appendix) {
         let _ = writeln!(h, "<h3>{}<span>{}</span></h3>", escape(&group_title(g)), escape(&group_count(g)));
         let _ = writeln!(h, "<table class=\"calls\">\n{head}\n<tbody>");
         for c in &g.calls {
-            let cells = [
-                format!("{} {}", c.date, c.time),
-                c.from.clone(),
-                c.to.clone(),
-                c.call_type.clone(),
-                duration(u64::from(c.duration)),
-                minutes(c.billable_seconds),
-                minutes(c.included_seconds),
-                c.rate.as_deref().map(grouped).unwrap_or_default(),
-                grouped(&c.charge),
-            ];
+            let cells = call_cells(c);
             h.push_str("<tr>");
             for ((_, numeric), text) in CALL_COLUMNS.iter().zip(&cells) {
                 let _ = write!(h, "<td{}>{}</td>", if *numeric { " class=\"num\"" } else { "" }, escape(text));

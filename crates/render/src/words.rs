@@ -1,9 +1,9 @@
 //! What the document says, the same in HTML and PDF: its name, the facts in its header, each
 //! line's cells, the notes under the total and the call detail's titles.
 
-use crate::format::{calls_of_type, count, grouped, minutes, money, period};
+use crate::format::{calls_of_type, count, duration, grouped, minutes, money, period};
 use billing::doc::LineDoc;
-use billing::document::{Appendix, CallGroup, InvoiceDocument, Status};
+use billing::document::{Appendix, CallGroup, CallRow, InvoiceDocument, Status};
 
 /// How the document names itself: `Invoice INV-000001`, `Draft D-3`, `Void invoice INV-000002`.
 pub(crate) fn reference(doc: &InvoiceDocument) -> String {
@@ -159,4 +159,20 @@ pub(crate) fn group_count(g: &CallGroup) -> String {
 /// The subtotal row's label.
 pub(crate) fn subtotal_label(g: &CallGroup) -> String {
     format!("Subtotal, {}: charges {} rounded to the line", group_count(g), grouped(&g.charges))
+}
+
+/// A row of the call detail as shown, in its columns' order: date and time, from, to, call type,
+/// duration, billed minutes, included minutes, rate per minute, charge.
+pub fn call_cells(c: &CallRow) -> [String; 9] {
+    [
+        format!("{} {}", c.date, c.time),
+        c.from.clone(),
+        c.to.clone(),
+        c.call_type.clone(),
+        duration(u64::from(c.duration)),
+        minutes(c.billable_seconds),
+        minutes(c.included_seconds),
+        c.rate.as_deref().map(grouped).unwrap_or_default(),
+        grouped(&c.charge),
+    ]
 }

@@ -203,7 +203,7 @@ impl<'q> Plan<'q> {
     }
 
     /// The order of the listing on the calls of `alias`.
-    fn order<D: Dialect>(alias: &str, sources: &Registry) -> String {
+    pub fn order<D: Dialect>(alias: &str, sources: &Registry) -> String {
         format!(
             " ORDER BY {alias}.{}, {}, {alias}.source_call_id",
             D::START,

@@ -347,14 +347,12 @@ pub struct DocumentParams {
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/document", params(("id" = String, Path), DocumentParams),
     responses((status = 200, description = "The document",
         content((Vec<u8> = "application/pdf"), (String = "text/html"), (String = "text/csv"))),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The call detail of a void invoice: voiding released its calls", body = ErrorBody)))]
 async fn document(State(app): State<App>, Path(id): Path<String>, Query(p): Query<DocumentParams>) -> Response {
-    let paper = match p.paper.as_deref() {
-        None => None,
-        Some(name) => match billing::document::Paper::parse(name) {
-            Some(paper) => Some(paper),
-            None => return ApiError::bad_request(format!("paper `{name}`: one of a4, letter")).into_response(),
-        },
+    let paper = match crate::document::paper(p.paper.as_deref()) {
+        Ok(paper) => paper,
+        Err(why) => return ApiError::bad_request(why).into_response(),
     };
     let format = p.format;
     let rendered = billing::run!(app.billing, |s| crate::document::rendered(s, &id, format, p.with_calls, paper)).await;

@@ -4,8 +4,8 @@
 
 use super::layout::Layout;
 use super::sheet::{Face, Style, ACCENT, BAND, INK, MUTED, STRIPE};
-use crate::format::{duration, grouped, minutes};
-use crate::words::{appendix_intro, group_count, group_title, subtotal_label};
+use crate::format::{grouped, minutes};
+use crate::words::{appendix_intro, call_cells, group_count, group_title, subtotal_label};
 use billing::document::{Appendix, CallGroup, CallRow};
 
 const SIZE: f32 = 7.5;
@@ -122,17 +122,7 @@ impl Layout<'_> {
         let g = self.g;
         let y = self.y;
         let cols = edges(g.left, g.inner());
-        let cells = [
-            format!("{} {}", call.date, call.time),
-            call.from.clone(),
-            call.to.clone(),
-            call.call_type.clone(),
-            duration(u64::from(call.duration)),
-            minutes(call.billable_seconds),
-            minutes(call.included_seconds),
-            call.rate.as_deref().map(grouped).unwrap_or_default(),
-            grouped(&call.charge),
-        ];
+        let cells = call_cells(call);
         let page = self.page();
         if striped {
             page.rect(g.left, y, g.inner(), ROW, STRIPE);

@@ -11,7 +11,7 @@
 
 use super::copy::BinaryRows;
 use super::{at, narrow, source_code, PgTx, FETCH_ROWS};
-use crate::page::{Dialect, Param, Plan};
+use crate::page::{Dialect, Param, Plan, COLUMNS};
 use crate::registry::Registry;
 use crate::{BilledCall, CallKey, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use chrono::{DateTime, Utc};
@@ -541,18 +541,15 @@ impl crate::Calls for PgTx<'_> {
     ) -> Result<(), E> {
         let sources = self.registry()?.clone();
         let st = self.prepared(&format!(
-            "SELECT c.pk, c.source, c.source_call_id, c.start_at, c.duration, c.direction, c.from_number, c.to_number,
-                    c.call_type, c.customer_pk,
-                    b.invoice_pk, b.call_type, b.rate_id, b.billable_seconds, b.included_seconds, b.charge_e4
-             FROM invoices i
+            "SELECT {} FROM invoices i
              JOIN billed_calls b ON b.customer_pk = i.customer_pk
                AND b.call_pk BETWEEN i.first_call_pk AND i.last_call_pk AND b.invoice_pk = i.pk
              JOIN calls c ON c.customer_pk = i.customer_pk AND c.start_at = b.call_start_at AND c.pk = b.call_pk
                AND c.start_at >= invoice_span_start(coalesce(i.calls_from, i.from_date))
                AND c.start_at < invoice_span_end(i.to_date)
-             WHERE i.pk = $1
-             ORDER BY c.start_at, {}, c.source_call_id",
-            sources.rank_sql("c.source")
+             WHERE i.pk = $1 {}",
+            COLUMNS.replace("START", Pg::START),
+            Plan::order::<Pg>("c", &sources)
         ))?;
         let portal = self.tx.bind(&st, &[&invoice.0]).map_err(StoreError::from)?;
         loop {

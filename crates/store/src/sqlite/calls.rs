@@ -1,7 +1,7 @@
 //! Call records: import and queries.
 
 use super::{narrow, SqliteTx};
-use crate::page::{Dialect, Param, Plan};
+use crate::page::{Dialect, Param, Plan, COLUMNS};
 use crate::registry::Registry;
 use crate::{BilledCall, CallKey, CallOutcome, CallQuery, InvoiceId, NewCall, Result, StoreError, StoredCall};
 use rating::{CallType, Charge, Direction, Micros};
@@ -240,14 +240,11 @@ impl crate::Calls for SqliteTx<'_> {
     ) -> Result<(), E> {
         let sources = self.registry()?.clone();
         let sql = format!(
-            "SELECT c.pk, c.source, c.source_call_id, c.start_us, c.duration, c.direction, c.from_number,
-                    c.to_number, c.call_type, c.customer_pk, b.invoice_pk, b.call_type, b.rate_id,
-                    b.billable_seconds, b.included_seconds, b.charge_e4
-             FROM billed_calls b JOIN calls c
+            "SELECT {} FROM billed_calls b JOIN calls c
                ON c.customer_pk = b.customer_pk AND c.start_us = b.call_start_us AND c.pk = b.call_pk
-             WHERE b.invoice_pk = ?1
-             ORDER BY c.start_us, {}, c.source_call_id",
-            sources.rank_sql("c.source")
+             WHERE b.invoice_pk = ?1 {}",
+            COLUMNS.replace("START", Lite::START),
+            Plan::order::<Lite>("c", &sources)
         );
         let mut st = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
         let mut rows = st.query([invoice.0]).map_err(StoreError::from)?;

@@ -15,7 +15,6 @@ use axum::{Form, Router};
 use billing::access::Permission;
 use billing::customers::CustomerRow;
 use billing::doc::{InvoiceDoc, InvoiceRow};
-use billing::document::Paper;
 use billing::life::{By, ListFilter};
 use billing::BillingError;
 use maud::{html, Markup};
@@ -49,13 +48,12 @@ async fn document(
     Path(id): Path<String>,
     Query(q): Query<DocumentQuery>,
 ) -> Response {
-    let paper = match q.paper.as_deref().map(|p| (p, Paper::parse(p))) {
-        Some((p, None)) => {
-            let message = format!("Paper `{p}`: one of a4, letter.");
+    let paper = match crate::document::paper(q.paper.as_deref()) {
+        Ok(paper) => paper,
+        Err(why) => {
+            let message = format!("{}.", figures::sentence(&why));
             return problem(&staff, StatusCode::BAD_REQUEST, "Invoice document", &message);
         }
-        Some((_, paper)) => paper,
-        None => None,
     };
     let format = q.format;
     let rendered = billing::run!(app.billing, |s| crate::document::rendered(s, &id, format, q.with_calls, paper)).await;
