@@ -122,8 +122,10 @@ pub struct CallDoc {
     pub billable_seconds: Option<u64>,
     pub charge: Option<String>,
     pub invoice: Option<String>,
-    /// The rate that priced the call, for operators (null when unrated or unanswered).
-    pub rate: Option<RateDoc>,
+    /// The rate that priced the call, for operators (null when unrated or unanswered). Shared
+    /// by the calls of one rate.
+    #[schema(value_type = Option<RateDoc>)]
+    pub rate: Option<std::sync::Arc<RateDoc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

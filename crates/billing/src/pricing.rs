@@ -1,10 +1,11 @@
 //! What prices calls, read from the store: the rate deck and the local calling table, given to
 //! rating's one sequence ([`rating::Pricing::rate`]); and what billing says of its outcomes.
 
+use crate::doc::RateDoc;
 use crate::error::{BillingError, Result};
 pub use rating::Pricing;
 use rating::{Charge, Priced, RateIndex, UsageLines};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use store::{Customer, NewCall, StoreTx};
 
 /// Reads the deck and the local calling table together, at the start of a use case.
@@ -14,30 +15,140 @@ pub fn load<T: StoreTx>(tx: &mut T) -> Result<Pricing> {
     Ok(Pricing::new(deck, rating::LocalCalling::new(tx.local_calling()?)))
 }
 
-/// The pricing a server last read, kept while the store's pricing stamp
-/// ([`store::Rates::pricing_stamp`]) stays the same: every page of calls needs the deck, and
-/// reading and indexing 10,000 rates cost more than the page. Clones share it.
+/// What a server keeps between pages of calls while the store's stamps
+/// ([`store::StoreTx::stamps`]) stay the same: the pricing (reading and indexing 10,000 rates
+/// cost more than a page) and the customers with the sources (four statements for every page on
+/// PostgreSQL). Clones share it.
 #[derive(Debug, Clone, Default)]
-pub struct PricingCache {
-    last: Arc<Mutex<Option<Stamped>>>,
+pub struct Kept {
+    pricing: Slot<ShownPricing>,
+    customers: Slot<Customers>,
 }
 
-/// A pricing with the stamp it was read at.
-type Stamped = (i64, Arc<Pricing>);
+/// What prices and places a page of calls, as one read transaction sees it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub pricing: Arc<ShownPricing>,
+    pub customers: Arc<Customers>,
+}
 
-impl PricingCache {
-    /// The pricing as `tx` sees it: the one kept if the stamp `tx` reads is its stamp, else read
-    /// (and kept).
-    pub fn load<T: StoreTx>(&self, tx: &mut T) -> Result<Arc<Pricing>> {
-        let stamp = tx.pricing_stamp()?;
+/// A pricing with its rates as listings show them, each written once, when first shown: a
+/// call's rate is a tenth of its time in a page otherwise.
+#[derive(Debug)]
+pub struct ShownPricing {
+    pricing: Pricing,
+    /// By the place of the rate in the deck.
+    shown: Vec<OnceLock<Arc<RateDoc>>>,
+}
+
+impl ShownPricing {
+    fn new(pricing: Pricing) -> ShownPricing {
+        let shown = pricing.deck().rates().iter().map(|_| OnceLock::new()).collect();
+        ShownPricing { pricing, shown }
+    }
+
+    /// A rate as shown: one of the deck's (rating hands out references into it) is written once.
+    pub fn shown(&self, rate: &rating::Rate) -> Arc<RateDoc> {
+        // Its place from its address: looking it up by id missed the cache at every step.
+        let rates = self.pricing.deck().rates();
+        let offset = (rate as *const rating::Rate as usize).wrapping_sub(rates.as_ptr() as usize);
+        let place = offset / std::mem::size_of::<rating::Rate>().max(1);
+        match self.shown.get(place).filter(|_| rates.get(place).is_some_and(|r| std::ptr::eq(r, rate))) {
+            Some(once) => Arc::clone(once.get_or_init(|| Arc::new(RateDoc::of(rate)))),
+            None => Arc::new(RateDoc::of(rate)),
+        }
+    }
+}
+
+impl std::ops::Deref for ShownPricing {
+    type Target = Pricing;
+    fn deref(&self) -> &Pricing {
+        &self.pricing
+    }
+}
+
+/// Every customer, by id, and every source.
+#[derive(Debug)]
+pub struct Customers {
+    pub list: Vec<Customer>,
+    pub sources: Vec<store::Source>,
+}
+
+impl Customers {
+    /// Every customer, or only the one of this id (none if it does not exist).
+    fn read<T: StoreTx>(tx: &mut T, only: Option<&str>) -> Result<Customers> {
+        let list = match only {
+            Some(id) => tx.customer(id)?.into_iter().collect(),
+            None => tx.customers()?,
+        };
+        Ok(Customers { list, sources: tx.sources()? })
+    }
+
+    /// The customer of an id.
+    pub fn get(&self, id: &str) -> Option<&Customer> {
+        self.list.binary_search_by(|c| c.id.as_str().cmp(id)).ok().and_then(|i| self.list.get(i))
+    }
+}
+
+impl Reference {
+    /// Read from `tx`, keeping nothing, with every customer or only the one of this id.
+    pub fn read<T: StoreTx>(tx: &mut T, only: Option<&str>) -> Result<Reference> {
+        let customers = Customers::read(tx, only)?;
+        Ok(Reference { pricing: Arc::new(ShownPricing::new(load(tx)?)), customers: Arc::new(customers) })
+    }
+}
+
+impl Kept {
+    /// What `tx` sees: each part the one kept if the stamp `tx` reads for it is its stamp, else
+    /// read (and kept). `tx` must be a read transaction: a stamp a writer moved could be rolled
+    /// back and moved again by another change.
+    pub fn load<T: StoreTx>(&self, tx: &mut T) -> Result<Reference> {
+        let stamps = tx.stamps()?;
+        Ok(Reference {
+            pricing: self.pricing.get(stamps.pricing, || load(tx).map(ShownPricing::new))?,
+            customers: self.customers.get(stamps.customers, || Customers::read(tx, None))?,
+        })
+    }
+
+    /// What was kept last, with the stamps it was read at, once both parts are kept.
+    pub fn last(&self) -> Option<(store::Stamps, Reference)> {
+        let (pricing_stamp, pricing) = self.pricing.last()?;
+        let (customers_stamp, customers) = self.customers.last()?;
+        Some((store::Stamps { pricing: pricing_stamp, customers: customers_stamp }, Reference { pricing, customers }))
+    }
+}
+
+/// One thing kept: the last one read, with the stamp it was read at.
+#[derive(Debug)]
+struct Slot<T>(Arc<Mutex<Option<Stamped<T>>>>);
+
+type Stamped<T> = (i64, Arc<T>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Slot<T> {
+        Slot(Arc::default())
+    }
+}
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Slot<T> {
+        Slot(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Slot<T> {
+    fn last(&self) -> Option<Stamped<T>> {
         // A poisoned lock only means a reader panicked; the pair it holds is whole.
-        let kept = self.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match kept {
-            Some((s, pricing)) if s == stamp => Ok(pricing),
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn get(&self, stamp: i64, read: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+        match self.last() {
+            Some((s, kept)) if s == stamp => Ok(kept),
             _ => {
-                let pricing = Arc::new(load(tx)?);
-                *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, pricing.clone()));
-                Ok(pricing)
+                let fresh = Arc::new(read()?);
+                *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, fresh.clone()));
+                Ok(fresh)
             }
         }
     }

@@ -27,7 +27,7 @@ struct Inner {
     /// Always `Some` until dropped.
     pool: Option<Pool>,
     /// What priced the last page of calls, for the next.
-    pricing: crate::pricing::PricingCache,
+    kept: crate::pricing::Kept,
 }
 
 impl Drop for Inner {
@@ -54,7 +54,7 @@ impl Billing {
 
     /// Runs use cases on connections of `pool`.
     pub fn new(pool: Pool) -> Billing {
-        Billing { inner: Arc::new(Inner { pool: Some(pool), pricing: Default::default() }) }
+        Billing { inner: Arc::new(Inner { pool: Some(pool), kept: Default::default() }) }
     }
 
     /// The pool the use cases run on.
@@ -63,10 +63,10 @@ impl Billing {
         self.inner.pool.as_ref().unwrap_or_else(|| unreachable!("the pool is taken only when dropped"))
     }
 
-    /// The pricing the use cases of this database share while it does not change (pages of
-    /// calls: [`crate::calls::page`]).
-    pub fn pricing(&self) -> &crate::pricing::PricingCache {
-        &self.inner.pricing
+    /// What the use cases of this database keep while it does not change (pages of calls:
+    /// [`crate::calls::page`]).
+    pub fn kept(&self) -> &crate::pricing::Kept {
+        &self.inner.kept
     }
 
     /// Runs `use_case` with a connection of the pool, on a blocking thread, and returns its

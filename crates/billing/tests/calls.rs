@@ -1,13 +1,13 @@
 //! Pages of the call listing (`billing::calls::page`), in process: page after page, with any
 //! filter and any page size, they are the listing `calls list` gives, also when a scan bound
 //! makes pages short; a cursor is opaque and checked; a change of the deck shows on the next
-//! page. Every test runs on SQLite and on PostgreSQL.
+//! page, and so does a customer added. Every test runs on SQLite and on PostgreSQL.
 
 mod common;
 
 use billing::calls::{page_within, CallFilter, CallSink, Cursor, SCAN};
 use billing::doc::{CallDoc, CallStatus};
-use billing::pricing::PricingCache;
+use billing::pricing::Kept;
 use billing::BillingError;
 use common::*;
 use store::{Platform, Source};
@@ -16,6 +16,7 @@ on_both_backends! { stores:
     pages_are_the_listing_whatever_the_filter_page_size_and_scan,
     a_cursor_is_opaque_and_one_no_page_gave_is_refused,
     a_page_prices_with_the_deck_as_it_is_now,
+    a_page_shows_a_customer_added_since_the_last,
 }
 
 /// Three customers in three zones, calls of two sources sharing starts, an unanswered call, a
@@ -76,10 +77,10 @@ fn listed<S: OpenStore>(w: &mut World<S>, filter: &CallFilter) -> Vec<CallDoc> {
 /// Every page of `filter`, `limit` calls at most each, `scan` calls examined at most each: their
 /// calls in order, and how many pages.
 fn paged<S: OpenStore>(w: &mut World<S>, filter: &CallFilter, limit: usize, scan: u64) -> (Vec<CallDoc>, usize) {
-    let pricing = PricingCache::default();
+    let kept = Kept::default();
     let (mut all, mut pages, mut after) = (Vec::new(), 0, None);
     loop {
-        let page = page_within(&mut w.store, filter, after.as_ref(), limit, scan, &pricing).expect("a page");
+        let page = page_within(&mut w.store, filter, after.as_ref(), limit, scan, &kept).expect("a page");
         assert!(page.calls.len() <= limit, "{} calls in a page of {limit}", page.calls.len());
         pages += 1;
         assert!(pages <= 100, "pages without end");
@@ -164,14 +165,14 @@ impl WithCustomer for CallFilter {
 
 fn a_cursor_is_opaque_and_one_no_page_gave_is_refused<S: OpenStore>(backend: Backend) {
     let mut w = world::<S>(backend);
-    let pricing = PricingCache::default();
+    let kept = Kept::default();
     let all = CallFilter::default();
-    let first = billing::calls::page(&mut w.store, &all, None, 3, &pricing).expect("a page");
+    let first = billing::calls::page(&mut w.store, &all, None, 3, &kept).expect("a page");
     assert_eq!(ids(&first.calls), ["a1", "g1", "i1"]);
     let next = first.next.expect("a next page");
     let text = next.to_string();
     assert!(!text.contains("i1") && !text.contains('/'), "{text}");
-    let second = billing::calls::page(&mut w.store, &all, Some(&next), 3, &pricing).expect("a page");
+    let second = billing::calls::page(&mut w.store, &all, Some(&next), 3, &kept).expect("a page");
     assert_eq!(ids(&second.calls), ["n1", "a4", "g3"]);
     // Well-formed, of a source that does not exist.
     let unknown = {
@@ -179,7 +180,7 @@ fn a_cursor_is_opaque_and_one_no_page_gave_is_refused<S: OpenStore>(backend: Bac
         let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1767607200000000.nowhere.i1");
         Cursor::parse(&text).expect("a cursor")
     };
-    match billing::calls::page(&mut w.store, &all, Some(&unknown), 3, &pricing) {
+    match billing::calls::page(&mut w.store, &all, Some(&unknown), 3, &kept) {
         Err(BillingError::BadCursor(_)) => {}
         other => panic!("a cursor of no source: {other:?}"),
     }
@@ -188,14 +189,35 @@ fn a_cursor_is_opaque_and_one_no_page_gave_is_refused<S: OpenStore>(backend: Bac
 
 fn a_page_prices_with_the_deck_as_it_is_now<S: OpenStore>(backend: Backend) {
     let mut w = world::<S>(backend);
-    let pricing = PricingCache::default();
+    let kept = Kept::default();
     let unbilled = CallFilter { status: Some(CallStatus::Unbilled), ..CallFilter::default() }.with_customer("initech");
     let rate_of = |w: &mut World<S>| {
-        let page = billing::calls::page(&mut w.store, &unbilled, None, 10, &pricing).expect("a page");
+        let page = billing::calls::page(&mut w.store, &unbilled, None, 10, &kept).expect("a page");
         page.calls.iter().map(|c| c.rate.as_ref().map(|r| r.rate.clone())).collect::<Vec<_>>()
     };
     assert_eq!(rate_of(&mut w), [Some("0.0100".into()), Some("0.0100".into())]);
     // A cheaper rate to 1-212, imported between two pages, prices the next one.
     w.rates(&[rate("domestic", "0.005").increments(6, 6).prefix("1212")]);
     assert_eq!(rate_of(&mut w), [Some("0.0050".into()), Some("0.0100".into())]);
+}
+
+fn a_page_shows_a_customer_added_since_the_last<S: OpenStore>(backend: Backend) {
+    let mut w = world::<S>(backend);
+    let kept = Kept::default();
+    let all = CallFilter::default();
+    let page = |w: &mut World<S>, filter: &CallFilter| {
+        billing::calls::page(&mut w.store, filter, None, 5, &kept).expect("a page").calls
+    };
+    // The second page is read with what the first kept.
+    let first = page(&mut w, &all);
+    assert_eq!(page(&mut w, &all), first);
+    assert_eq!(first, listed(&mut w, &all)[..5]);
+    w.customers(&[customer("umbrella").zone("UTC")]);
+    w.calls(&[call("u1", "umbrella", "2026-01-01T00:00:00Z", 60, "+12125550100")]);
+    assert_eq!(ids(&page(&mut w, &all)), ["u1", "a1", "g1", "i1", "n1"]);
+    assert_eq!(ids(&page(&mut w, &CallFilter::default().with_customer("umbrella"))), ["u1"]);
+    match billing::calls::page(&mut w.store, &CallFilter::default().with_customer("nobody"), None, 5, &kept) {
+        Err(BillingError::UnknownCustomer(id)) => assert_eq!(id, "nobody"),
+        other => panic!("an unknown customer: {other:?}"),
+    }
 }

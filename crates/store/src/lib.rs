@@ -108,6 +108,43 @@ pub trait Store {
     /// and invoices of one customer are serialised by [`Customers::customer_for_update`]. On SQLite
     /// it is the same as [`Store::write`].
     fn write_usage(&mut self) -> Result<Self::Tx<'_>>;
+
+    /// The API token with this secret hash ([`Access::token_by_hash`]), read on its own: every
+    /// request of the API reads one, and on PostgreSQL one statement outside a transaction is one
+    /// round trip where a transaction takes three.
+    fn find_token(&mut self, secret_hash: &[u8]) -> Result<Option<ApiToken>> {
+        self.read()?.token_by_hash(secret_hash)
+    }
+
+    /// The calls of `query` ([`Calls::each_call`]) if the stamps ([`StoreTx::stamps`]) of the
+    /// snapshot they are read in are `expected`: then `f` gets each call and `true` comes back.
+    /// Otherwise `f` gets none and `false` comes back: what the caller made the query from has
+    /// changed. For a server's pages of calls, which it makes from what it keeps: on PostgreSQL
+    /// a page with a limit and no invoice is one statement outside any transaction, which reads
+    /// the stamps too (one round trip, where a transaction took four).
+    fn each_call_if<E: From<StoreError>>(
+        &mut self,
+        query: &CallQuery,
+        expected: Stamps,
+        f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        each_call_if_in_transaction(self, query, expected, f)
+    }
+}
+
+/// [`Store::each_call_if`] in a read transaction.
+fn each_call_if_in_transaction<S: Store + ?Sized, E: From<StoreError>>(
+    store: &mut S,
+    query: &CallQuery,
+    expected: Stamps,
+    f: impl FnMut(StoredCall) -> Result<(), E>,
+) -> Result<bool, E> {
+    let mut tx = store.read()?;
+    if tx.stamps()? != expected {
+        return Ok(false);
+    }
+    tx.each_call(query, f)?;
+    Ok(true)
 }
 
 /// A backend's own store, opened by URL: code generic over the backend (the conformance suite,
@@ -217,9 +254,27 @@ pub trait StoreTx:
 {
     fn commit(self) -> Result<()>;
 
+    /// The stamps of what a server keeps between requests, read together.
+    fn stamps(&mut self) -> Result<Stamps>;
+
     /// The invariants money depends on, verified: each problem found, in words (none: all good).
     fn check(&mut self) -> Result<Vec<String>>;
 }
+
+/// Numbers that every change of what they cover changes, in the changing transaction: while one
+/// reads the same, what it covers reads the same, so a server may keep what it read under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamps {
+    /// What prices calls: the rates, the local calling table, customers' ids.
+    pub pricing: i64,
+    /// The customers as [`Customers::customers`] reads them (plans and domains too) and the
+    /// sources.
+    pub customers: i64,
+}
+
+/// The stamps ([`StoreTx::stamps`]) as two columns of SQL, the same on both backends.
+pub(crate) const STAMP_COLUMNS: &str =
+    "(SELECT next FROM counters WHERE name = 'pricing'), (SELECT next FROM counters WHERE name = 'customers')";
 
 /// Customers and their plans.
 pub trait Customers {
@@ -257,10 +312,6 @@ pub trait Rates {
     fn insert_rates(&mut self, rates: &[rating::Rate]) -> Result<Vec<i64>>;
     /// Sets the end of an open-ended rate's window.
     fn close_rate(&mut self, id: i64, effective_to: rating::Micros) -> Result<()>;
-    /// A number that every change of what prices calls (the rates, the local calling table, a
-    /// customer's id) changes, in the changing transaction: while it reads the same, the rates
-    /// and the local calling table read the same.
-    fn pricing_stamp(&mut self) -> Result<i64>;
 }
 
 /// Named decks and the local calling table.

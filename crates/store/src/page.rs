@@ -72,9 +72,12 @@ impl<D: Dialect> Sql<D> {
     }
 }
 
-/// A count or limit as a parameter.
-fn count(n: u64) -> Param<'static> {
-    Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
+/// A count or limit, written into the SQL rather than bound: PostgreSQL plans a statement with
+/// a bound limit again for every execution (a generic plan cannot know the limit is small), which
+/// took as long as reading the page; with the limit in its text the plan is made once per
+/// connection. The limits are few (a page's size, the scan), so the statements are too.
+fn count(n: u64) -> u64 {
+    n.min(i64::MAX as u64)
 }
 
 /// The columns every page reads, the call's (`c`) and its billing's (`b`), in the order the
@@ -212,10 +215,11 @@ impl<'q> Plan<'q> {
     }
 
     /// The SQL of a read with its billing (`join` joins `b` to `c`): the calls in order, at most
-    /// the query's limit, among at most its scan of the reach when it has one.
-    pub fn page<D: Dialect>(&self, join: &str, sources: &Registry) -> Result<Sql<D>> {
+    /// the query's limit, among at most its scan of the reach when it has one; each row has
+    /// [`COLUMNS`], then the `more` columns when there are some (`, …`).
+    pub fn page<D: Dialect>(&self, join: &str, sources: &Registry, more: &str) -> Result<Sql<D>> {
         let mut sql = Sql::<D>::new();
-        let columns = COLUMNS.replace("START", D::START);
+        let columns = COLUMNS.replace("START", D::START) + more;
         let q = self.query;
         let mut limit = q.limit;
         match q.scan {
@@ -229,7 +233,7 @@ impl<'q> Plan<'q> {
                 ));
                 self.reach(&mut sql, "w", sources)?;
                 sql.push(&Self::order::<D>("w", sources));
-                sql.bind(" LIMIT ?", [count(scan)])?;
+                sql.push(&format!(" LIMIT {}", count(scan)));
                 sql.push(&format!(
                     ") w {calls} LEFT JOIN billed_calls b ON {join} WHERE TRUE",
                     calls = D::call_of_scan(D::START),
@@ -250,7 +254,7 @@ impl<'q> Plan<'q> {
             }
         }
         if let Some(limit) = limit {
-            sql.bind(" LIMIT ?", [count(limit)])?;
+            sql.push(&format!(" LIMIT {}", count(limit)));
         }
         Ok(sql)
     }
@@ -272,7 +276,7 @@ impl<'q> Plan<'q> {
         sql.push(&format!("SELECT w.{}, w.source, w.source_call_id FROM calls w WHERE ", D::START));
         self.reach(&mut sql, "w", sources)?;
         sql.push(&Self::order::<D>("w", sources));
-        sql.bind(" LIMIT 1 OFFSET ?", [count(n.saturating_sub(1))])?;
+        sql.push(&format!(" LIMIT 1 OFFSET {}", count(n.saturating_sub(1))));
         Ok(sql)
     }
 }

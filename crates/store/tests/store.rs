@@ -64,6 +64,8 @@ on_both_backends! { stores:
     every_filter_pages_past_a_call_as_it_lists,
     a_scan_bounds_what_a_read_examines_and_says_where_it_stopped,
     the_pricing_stamp_moves_with_what_prices_calls,
+    the_customers_stamp_moves_with_customers_plans_domains_and_sources,
+    a_page_is_read_on_its_own_only_while_the_stamps_are_as_expected,
 }
 
 #[path = "store/access.rs"]

@@ -101,7 +101,7 @@ pub fn token<S: Store>(store: &mut S, secret: &str, now: Micros) -> Result<Optio
         return Ok(None);
     };
     debug_assert_eq!(random.len() + TOKEN_PREFIX.len(), secret.len());
-    let found = store.read()?.token_by_hash(&digest(secret))?;
+    let found = store.find_token(&digest(secret))?;
     let Some(t) = found.filter(|t| t.revoked_at.is_none_or(|at| at > now)) else {
         return Ok(None);
     };

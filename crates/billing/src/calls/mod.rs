@@ -2,17 +2,16 @@
 //! applied and its invoice, handed over one by one as the store reads them, so that listing
 //! millions of calls takes no more memory than listing ten.
 
-use crate::doc::{CallDoc, CallStatus, RateDoc};
+use crate::doc::{CallDoc, CallStatus};
 use crate::error::{BillingError, Result};
 use crate::invoice::zone_of;
-use crate::pricing::{call_of, rate_by_id, tiers, Pricing};
+use crate::pricing::{call_of, rate_by_id, tiers, Reference};
 use crate::time::format_utc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rating::calendar::day_range;
 use rating::{Account, Micros, Outcome};
 use std::collections::HashMap;
-use std::sync::Arc;
 use store::prelude::*;
 use store::{CallQuery, Customer, Store, StoreTx, StoredCall};
 
@@ -84,35 +83,33 @@ pub fn list_filtered<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, 
     }
 }
 
-/// A customer being listed: its zone, the window of the days asked for, and its account as
-/// rating sees it now, without drawing on allowances (only an invoice draws).
+/// A customer being listed (its place in the reference's customers), the window of the days
+/// asked for, and its account as rating sees it now, without drawing on allowances (only an
+/// invoice draws).
 struct Listed {
-    customer: Customer,
+    customer: usize,
     window: Option<(Micros, Micros)>,
     account: Account<'static>,
 }
 
-/// A listing prepared in its read transaction: the customers it lists, what prices their calls,
-/// the store's query and the zone of the times shown.
+/// A listing prepared in its read transaction: the customers it lists, what prices and places
+/// their calls, the store's query and the zone of the times shown.
 struct Listing<'f> {
     filter: &'f CallFilter,
     listed: HashMap<i64, Listed>,
-    pricing: Arc<Pricing>,
+    reference: Reference,
     query: CallQuery,
     zone: Tz,
 }
 
 impl<'f> Listing<'f> {
     /// Resolves the filter's customer, invoice and source, and narrows the store's query as far
-    /// as the store can; `pricing` gives what prices the calls.
+    /// as the store can; `reference` gives what prices and places the calls.
     fn prepare<T: StoreTx>(
         tx: &mut T,
         filter: &'f CallFilter,
-        pricing: impl FnOnce(&mut T) -> Result<Arc<Pricing>>,
+        reference: impl FnOnce(&mut T) -> Result<Reference>,
     ) -> Result<Listing<'f>> {
-        if let Some((from, to)) = filter.days {
-            crate::error::check_range(from, to)?;
-        }
         let invoice = match &filter.invoice {
             Some(id) => {
                 let unknown = || BillingError::UnknownInvoice(id.clone());
@@ -121,23 +118,35 @@ impl<'f> Listing<'f> {
             }
             None => None,
         };
+        Listing::of(filter, reference(tx)?, invoice.as_ref())
+    }
+
+    /// [`Listing::prepare`] with the reference given, and the filter's invoice when it names one.
+    fn of(filter: &'f CallFilter, reference: Reference, invoice: Option<&store::Invoice>) -> Result<Listing<'f>> {
+        if let Some((from, to)) = filter.days {
+            crate::error::check_range(from, to)?;
+        }
+        let all = &reference.customers.list;
         // The one customer listed, if it is one: named, or the invoice's.
-        let one = filter.customer.as_ref().or(invoice.as_ref().map(|i| &i.customer));
+        let one = filter.customer.as_ref().or(invoice.map(|i| &i.customer));
         let customers = match one {
-            Some(id) => vec![tx.customer(id)?.ok_or_else(|| BillingError::UnknownCustomer(id.clone()))?],
-            None => tx.customers()?,
+            Some(id) => {
+                let found = all.binary_search_by(|c| c.id.as_str().cmp(id));
+                found.map(|i| i..i + 1).map_err(|_| BillingError::UnknownCustomer(id.clone()))?
+            }
+            None => 0..all.len(),
         };
         let source = match &filter.source {
-            Some(name) => Some(crate::metered::named(tx.sources()?, name)?),
+            Some(name) => Some(crate::metered::named(reference.customers.sources.clone(), name)?),
             None => None,
         };
-        let pricing = pricing(tx)?;
         let mut listed = HashMap::with_capacity(customers.len());
-        for c in customers {
-            let window = filter.days.map(|(from, to)| zone_of(&c).map(|tz| day_range(tz, from, to))).transpose()?;
+        for i in customers {
+            let c = &all[i];
+            let window = filter.days.map(|(from, to)| zone_of(c).map(|tz| day_range(tz, from, to))).transpose()?;
             // Every call type is asked for: none is excluded.
-            let account = Account { tiers: tiers(&pricing, &c), call_types: None };
-            listed.insert(c.pk, Listed { customer: c, window, account });
+            let account = Account { tiers: tiers(&reference.pricing, c), call_types: None };
+            listed.insert(c.pk, Listed { customer: i, window, account });
         }
         // The store reads the span of every customer's days; each call is then kept in its own.
         let windows = || listed.values().filter_map(|l| l.window);
@@ -146,7 +155,7 @@ impl<'f> Listing<'f> {
             customer_pk: one.and(listed.keys().next().copied()),
             from,
             to,
-            invoice: invoice.as_ref().map(|i| i.id),
+            invoice: invoice.map(|i| i.id),
             source,
             number: filter.number.clone(),
             ..CallQuery::default()
@@ -160,10 +169,14 @@ impl<'f> Listing<'f> {
             None => {}
         }
         let zone = match (one, listed.values().next()) {
-            (Some(_), Some(l)) => zone_of(&l.customer)?,
+            (Some(_), Some(l)) => zone_of(&all[l.customer])?,
             _ => Tz::UTC,
         };
-        Ok(Listing { filter, listed, pricing, query, zone })
+        Ok(Listing { filter, listed, reference, query, zone })
+    }
+
+    fn customer(&self, l: &Listed) -> &Customer {
+        &self.reference.customers.list[l.customer]
     }
 
     /// Whether the store applies every filter: then each call it reads is listed.
@@ -179,6 +192,7 @@ impl<'f> Listing<'f> {
     /// gives) leaves it out.
     fn doc(&self, s: StoredCall) -> Option<CallDoc> {
         let l = self.listed.get(&s.call.customer_pk)?;
+        let pricing = &self.reference.pricing;
         if l.window.is_some_and(|(start, end)| s.call.start < start || s.call.start >= end) {
             return None;
         }
@@ -189,16 +203,16 @@ impl<'f> Listing<'f> {
                 Some(b.billable_seconds),
                 Some(b.charge.to_string()),
                 Some(b.invoice.to_string()),
-                rate_by_id(&self.pricing, b.rate_id).map(RateDoc::of),
+                rate_by_id(pricing, b.rate_id).map(|r| pricing.shown(r)),
             ),
             None => {
-                let rated = self.pricing.rate(&l.account, &call_of(&s.call), None);
+                let rated = pricing.rate(&l.account, &call_of(&s.call), None);
                 let call_type = rated.call_type.to_owned();
                 match rated.outcome {
                     Outcome::Unanswered => (call_type, CallStatus::Unanswered, None, None, None, None),
                     Outcome::Unrated | Outcome::Excluded => (call_type, CallStatus::Unrated, None, None, None, None),
                     Outcome::Priced(p) => {
-                        (call_type, CallStatus::Unbilled, Some(p.billable), None, None, Some(RateDoc::of(p.rate)))
+                        (call_type, CallStatus::Unbilled, Some(p.billable), None, None, Some(pricing.shown(p.rate)))
                     }
                 }
             }
@@ -210,11 +224,11 @@ impl<'f> Listing<'f> {
         }
         Some(CallDoc {
             id: s.call.source_call_id,
-            source: s.call.source.to_string(),
-            customer: l.customer.id.clone(),
+            source: s.call.source.name().to_owned(),
+            customer: self.customer(l).id.clone(),
             start: format_utc(s.call.start),
             duration: s.call.duration,
-            direction: s.call.direction.to_string(),
+            direction: s.call.direction.as_str().to_owned(),
             from: s.call.from,
             to: s.call.to,
             call_type,
@@ -229,7 +243,8 @@ impl<'f> Listing<'f> {
 
 fn list<S: Store, K: CallSink>(store: &mut S, filter: &CallFilter, sink: &mut K) -> Result<(), Stop<K::Error>> {
     let mut tx = store.read()?;
-    let listing = Listing::prepare(&mut tx, filter, |tx| Ok(Arc::new(crate::pricing::load(tx)?)))?;
+    // The customer named, if one is: a listing of one customer reads no other.
+    let listing = Listing::prepare(&mut tx, filter, |tx| Reference::read(tx, filter.customer.as_deref()))?;
     sink.begin(listing.zone).map_err(Stop::Sink)?;
     tx.each_call(&listing.query, |s| match listing.doc(s) {
         Some(doc) => sink.call(&doc).map_err(Stop::Sink),

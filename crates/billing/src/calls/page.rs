@@ -4,10 +4,10 @@
 
 use super::{CallFilter, Cursor, Listing};
 use crate::doc::CallDoc;
-use crate::error::{BillingError, Result};
-use crate::pricing::PricingCache;
+use crate::error::Result;
+use crate::pricing::Kept;
 use store::prelude::*;
-use store::{CallKey, Store, StoreError};
+use store::{CallKey, Store, StoreError, StoredCall};
 
 /// The calls a page examines at most, whatever its filters leave out of them: those of its
 /// customer (or invoice) and days past its cursor, in order (see [`store::CallQuery::scan`]).
@@ -25,6 +25,62 @@ pub struct CallPage {
     pub next: Option<Cursor>,
 }
 
+/// The calls `filter` names after `after` (from the start without one), at most `limit`, with
+/// the cursor of the next page. `kept` keeps what prices and places calls from one page to the
+/// next.
+/// At most [`SCAN`] calls are examined.
+pub fn page<S: Store>(
+    store: &mut S,
+    filter: &CallFilter,
+    after: Option<&Cursor>,
+    limit: usize,
+    kept: &Kept,
+) -> Result<CallPage> {
+    page_within(store, filter, after, limit, SCAN, kept)
+}
+
+/// [`page`], examining at most `scan` calls.
+///
+/// A server's page is first read with what `kept` holds, in one read of the store that checks
+/// it is still what the store holds ([`store::Store::each_call_if`]); a page of an invoice, a
+/// page that is not full (whose end the scan gives, read apart) and a page read when something
+/// changed are read again in one read transaction.
+pub fn page_within<S: Store>(
+    store: &mut S,
+    filter: &CallFilter,
+    after: Option<&Cursor>,
+    limit: usize,
+    scan: u64,
+    kept: &Kept,
+) -> Result<CallPage> {
+    if let (None, Some((stamps, reference))) = (&filter.invoice, kept.last()) {
+        // What the kept customers and sources cannot resolve (one added since) is resolved again
+        // below, with what the store holds.
+        if let Ok(listing) = Listing::of(filter, reference, None) {
+            if let Ok(mut reading) = Reading::new(&listing, after, limit, scan) {
+                match store.each_call_if(&reading.query.clone(), stamps, |s| reading.take(s)) {
+                    Err(Stop::Full) => {
+                        let last = reading.last.take();
+                        return Ok(reading.page(last));
+                    }
+                    Err(Stop::Store(e)) => return Err(e.into()),
+                    Ok(true | false) => {}
+                }
+            }
+        }
+    }
+    let mut tx = store.read()?;
+    let listing = Listing::prepare(&mut tx, filter, |tx| kept.load(tx))?;
+    let mut reading = Reading::new(&listing, after, limit, scan)?;
+    let next = match tx.each_call(&reading.query.clone(), |s| reading.take(s)) {
+        Err(Stop::Full) => reading.last.take(),
+        Err(Stop::Store(e)) => return Err(e.into()),
+        // The reach ended, or the scan did: then the next page starts after its last call.
+        Ok(()) => tx.scan_end(&reading.query)?,
+    };
+    Ok(reading.page(next))
+}
+
 /// Why a page's reading stopped early.
 enum Stop {
     /// The page is full and another call follows it.
@@ -38,60 +94,48 @@ impl From<StoreError> for Stop {
     }
 }
 
-/// The calls `filter` names after `after` (from the start without one), at most `limit`, with
-/// the cursor of the next page. `pricing` keeps what prices calls from one page to the next.
-/// At most [`SCAN`] calls are examined.
-pub fn page<S: Store>(
-    store: &mut S,
-    filter: &CallFilter,
-    after: Option<&Cursor>,
+/// A page being read: its query and the calls taken so far.
+struct Reading<'l, 'f> {
+    listing: &'l Listing<'f>,
+    query: store::CallQuery,
     limit: usize,
-    pricing: &PricingCache,
-) -> Result<CallPage> {
-    page_within(store, filter, after, limit, SCAN, pricing)
+    calls: Vec<CallDoc>,
+    /// The key of the page's last call, once it is full.
+    last: Option<CallKey>,
 }
 
-/// [`page`], examining at most `scan` calls.
-pub fn page_within<S: Store>(
-    store: &mut S,
-    filter: &CallFilter,
-    after: Option<&Cursor>,
-    limit: usize,
-    scan: u64,
-    pricing: &PricingCache,
-) -> Result<CallPage> {
-    let mut tx = store.read()?;
-    let listing = Listing::prepare(&mut tx, filter, |tx| pricing.load(tx))?;
-    let mut query = listing.query.clone();
-    if let Some(cursor) = after {
-        query.after = Some(cursor.key(&tx.sources()?)?);
+impl<'l, 'f> Reading<'l, 'f> {
+    fn new(listing: &'l Listing<'f>, after: Option<&Cursor>, limit: usize, scan: u64) -> Result<Reading<'l, 'f>> {
+        let mut query = listing.query.clone();
+        if let Some(cursor) = after {
+            query.after = Some(cursor.key(&listing.reference.customers.sources)?);
+        }
+        query.scan = Some(scan);
+        if listing.exact() {
+            // Every call read is listed: the page and one more, to know whether one follows.
+            query.limit = Some(limit as u64 + 1);
+        }
+        Ok(Reading { listing, query, limit, calls: Vec::with_capacity(limit), last: None })
     }
-    query.scan = Some(scan);
-    if listing.exact() {
-        // Every call read is listed: the page and one more, to know whether one follows.
-        query.limit = Some(limit as u64 + 1);
-    }
-    let mut calls = Vec::with_capacity(limit);
-    let mut last: Option<CallKey> = None;
-    let read = tx.each_call(&query, |s| {
-        if calls.len() == limit {
-            return match listing.doc(s) {
+
+    /// The next call read: listed if the filters keep it, until the page is full and another
+    /// follows.
+    fn take(&mut self, s: StoredCall) -> std::result::Result<(), Stop> {
+        if self.calls.len() == self.limit {
+            return match self.listing.doc(s) {
                 Some(_) => Err(Stop::Full),
                 None => Ok(()),
             };
         }
-        let key = (calls.len() + 1 == limit).then(|| CallKey::of(&s.call));
-        if let Some(doc) = listing.doc(s) {
-            calls.push(doc);
-            last = key;
+        let key = (self.calls.len() + 1 == self.limit).then(|| CallKey::of(&s.call));
+        if let Some(doc) = self.listing.doc(s) {
+            self.calls.push(doc);
+            self.last = key;
         }
         Ok(())
-    });
-    let next = match read {
-        Err(Stop::Full) => last,
-        Err(Stop::Store(e)) => return Err(BillingError::from(e)),
-        // The reach ended, or the scan did: then the next page starts after its last call.
-        Ok(()) => tx.scan_end(&query)?,
-    };
-    Ok(CallPage { calls, next: next.as_ref().map(Cursor::after) })
+    }
+
+    fn page(self, next: Option<CallKey>) -> CallPage {
+        CallPage { calls: self.calls, next: next.as_ref().map(Cursor::after) }
+    }
 }

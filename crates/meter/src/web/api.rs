@@ -229,9 +229,8 @@ async fn calls(State(app): State<App>, Query(p): Query<CallParams>) -> Answer<Ca
         source: p.source,
     };
     let after = p.after.as_deref().map(Cursor::parse).transpose()?;
-    let pricing = app.billing.pricing().clone();
-    let page =
-        billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), limit, &pricing)).await?;
+    let kept = app.billing.kept().clone();
+    let page = billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), limit, &kept)).await?;
     Ok(Json(CallsDoc { calls: page.calls, next: page.next.map(|c| c.to_string()) }))
 }
 

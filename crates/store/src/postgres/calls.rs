@@ -256,28 +256,72 @@ impl PgTx<'_> {
         if plan.empty {
             return Ok(());
         }
-        let sql = plan.page::<Pg>(JOIN, &sources)?;
+        let sql = plan.page::<Pg>(JOIN, &sources, "")?;
         let st = self.prepared(&sql.text)?;
         let params: Vec<&(dyn ToSql + Sync)> = sql.values.iter().map(|v| v.as_ref() as _).collect();
-        let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
-        // A page (its limit, and one more) in one round trip; a filter the reader applies may
-        // need more.
-        let batch =
-            q.limit.map_or(PAGE_ROWS, |l| i32::try_from(l.saturating_add(1)).unwrap_or(FETCH_ROWS)).min(FETCH_ROWS);
-        loop {
-            let rows = self.tx.query_portal(&portal, batch).map_err(StoreError::from)?;
-            for r in &rows {
-                let mut call = stored_call(r, &sources)?;
-                if r.try_get::<_, Option<i64>>(10).map_err(StoreError::from)?.is_some() {
-                    call.billed = Some(billed_call_at(r, 10)?);
-                }
-                f(call)?;
+        let each = |rows: &[Row], f: &mut dyn FnMut(StoredCall) -> Result<(), E>| -> Result<(), E> {
+            for r in rows {
+                f(paged_call(r, &sources)?)?;
             }
-            if rows.len() < batch as usize {
+            Ok(())
+        };
+        if q.limit.is_some() {
+            // A page of at most its limit, in one round trip.
+            let rows = self.tx.query(&st, &params).map_err(StoreError::from)?;
+            return each(&rows, &mut f);
+        }
+        // Without a limit, the scan's calls that the reader filters, a batch at a time.
+        let portal = self.tx.bind(&st, &params).map_err(StoreError::from)?;
+        loop {
+            let rows = self.tx.query_portal(&portal, PAGE_ROWS).map_err(StoreError::from)?;
+            each(&rows, &mut f)?;
+            if rows.len() < PAGE_ROWS as usize {
                 return Ok(());
             }
         }
     }
+}
+
+impl super::PgStore {
+    /// [`crate::Store::each_call_if`] of a page with a limit and no invoice, in one statement
+    /// outside any transaction: the page's query, each row with the stamps of its snapshot.
+    /// `sources` are the sources kept with the customers' stamp `expected` names. An empty page
+    /// tells no stamps: it is read again in a transaction.
+    pub(crate) fn page_alone<E: From<StoreError>>(
+        &mut self,
+        q: &CallQuery,
+        expected: crate::Stamps,
+        sources: &Registry,
+        mut f: impl FnMut(StoredCall) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let plan = Plan::new(q, None, sources)?;
+        // The stamps are subqueries of no row of the page: the server reads them once.
+        let page = plan.page::<Pg>(JOIN, sources, &format!(", {}", crate::STAMP_COLUMNS))?;
+        let st = super::prepared(&mut self.statements, &mut self.client, &page.text)?;
+        let params: Vec<&(dyn ToSql + Sync)> = page.values.iter().map(|v| v.as_ref() as _).collect();
+        let rows = self.client.query(&st, &params).map_err(StoreError::from)?;
+        // After the page's columns.
+        let at = COLUMNS.split(',').count();
+        let stamps = |r: &Row| -> Result<crate::Stamps> {
+            Ok(crate::Stamps { pricing: r.try_get(at)?, customers: r.try_get(at + 1)? })
+        };
+        if rows.first().map(stamps).transpose()? != Some(expected) {
+            return if rows.is_empty() { crate::each_call_if_in_transaction(self, q, expected, f) } else { Ok(false) };
+        }
+        for r in &rows {
+            f(paged_call(r, sources)?)?;
+        }
+        Ok(true)
+    }
+}
+
+/// A call of a page's row, with its billing if it has one.
+fn paged_call(r: &Row, sources: &Registry) -> Result<StoredCall> {
+    let mut call = stored_call(r, sources)?;
+    if r.try_get::<_, Option<i64>>(10)?.is_some() {
+        call.billed = Some(billed_call_at(r, 10)?);
+    }
+    Ok(call)
 }
 
 /// Rows per round trip of a read with a scan but no limit.

@@ -52,6 +52,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_invoice_life", include_str!("../../migrations/postgres/0013_invoice_life.sql")),
     ("0014_access", include_str!("../../migrations/postgres/0014_access.sql")),
     ("0015_call_details", include_str!("../../migrations/postgres/0015_call_details.sql")),
+    ("0016_customers_stamp", include_str!("../../migrations/postgres/0016_customers_stamp.sql")),
 ];
 
 /// New calls in one transaction from which it refreshes the statistics of `calls`.
@@ -64,10 +65,23 @@ const FETCH_ROWS: i32 = 4_096;
 const LOCK_WRITES: i64 = 0x6d_65_74_65_72_00_01;
 const LOCK_MIGRATIONS: i64 = 0x6d_65_74_65_72_00_02;
 
+/// The most token lookups a connection keeps prepared (a few tokens are in use at a time).
+const MAX_TOKEN_STATEMENTS: usize = 64;
+
+/// The most statements a connection keeps prepared; past it they are all closed and prepared
+/// again as needed. Pages of calls write their limit into their text, so a caller asking for
+/// every size of page could otherwise make statements without end.
+const MAX_STATEMENTS: usize = 512;
+
 /// A `meter` database on a PostgreSQL server: one connection, with its prepared statements.
 pub struct PgStore {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// The sources last read in a read transaction, with the customers' stamp it read.
+    kept_sources: Option<(i64, crate::registry::Registry)>,
+    /// The lookups of the API tokens found on this connection, by their hash
+    /// ([`Store::find_token`]).
+    token_statements: HashMap<Vec<u8>, Statement>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -80,6 +94,8 @@ impl std::fmt::Debug for PgStore {
 pub struct PgTx<'a> {
     tx: postgres::Transaction<'a>,
     statements: &'a mut HashMap<String, Statement>,
+    /// The connection's kept sources ([`crate::StoreTx::stamps`]).
+    kept_sources: &'a mut Option<(i64, crate::registry::Registry)>,
     /// A usage or exclusive write: customer lookups for billing lock the row.
     writes: bool,
     /// Calls this transaction inserted.
@@ -117,7 +133,7 @@ impl PgStore {
         // `invoices` ten times per customer from first row to last.
         let setup = "SET jit = off; SET plan_cache_mode = force_custom_plan";
         let client = connect::Settings::parse(url).and_then(|s| s.connect(setup)).map_err(StoreError::Connect)?;
-        Ok(PgStore { client, statements: HashMap::new() })
+        Ok(PgStore { client, statements: HashMap::new(), kept_sources: None, token_statements: HashMap::new() })
     }
 
     /// Runs SQL outside any transaction, one statement after another: administration that a
@@ -190,7 +206,14 @@ impl PgStore {
 
     fn begin(&mut self, level: IsolationLevel, read_only: bool, lock: Option<&str>) -> Result<PgTx<'_>> {
         let tx = self.client.build_transaction().isolation_level(level).read_only(read_only).start()?;
-        let mut tx = PgTx { tx, statements: &mut self.statements, writes: !read_only, new_calls: 0, registry: None };
+        let mut tx = PgTx {
+            tx,
+            statements: &mut self.statements,
+            kept_sources: &mut self.kept_sources,
+            writes: !read_only,
+            new_calls: 0,
+            registry: None,
+        };
         if let Some(lock) = lock {
             tx.tx.execute(lock, &[&LOCK_WRITES])?;
         }
@@ -224,6 +247,51 @@ impl Store for PgStore {
     fn write_usage(&mut self) -> Result<PgTx<'_>> {
         self.begin(IsolationLevel::ReadCommitted, false, Some("SELECT pg_advisory_xact_lock_shared($1)"))
     }
+
+    /// A page with a limit and no invoice while the connection keeps the sources of the
+    /// customers' stamp expected: [`PgStore::page_alone`]; any other in a transaction.
+    fn each_call_if<E: From<StoreError>>(
+        &mut self,
+        query: &crate::CallQuery,
+        expected: crate::Stamps,
+        f: impl FnMut(crate::StoredCall) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let sources = match &self.kept_sources {
+            Some((stamp, sources))
+                if *stamp == expected.customers && query.invoice.is_none() && query.limit.is_some() =>
+            {
+                sources.clone()
+            }
+            _ => return crate::each_call_if_in_transaction(self, query, expected, f),
+        };
+        self.page_alone(query, expected, &sources, f)
+    }
+
+    /// The hash is written into the statement, and the statement of a token found is kept: with
+    /// no parameter the server plans it once, where it planned a statement with parameters at
+    /// every request (`plan_cache_mode`, [`PgStore::connect_url`]), which took most of the
+    /// lookup's time. An unknown hash's statement is closed at once.
+    fn find_token(&mut self, secret_hash: &[u8]) -> Result<Option<crate::ApiToken>> {
+        let st = match self.token_statements.get(secret_hash) {
+            Some(st) => st.clone(),
+            None => {
+                let hex: String = secret_hash.iter().map(|b| format!("{b:02x}")).collect();
+                let sql = format!(
+                    "SELECT {} FROM api_tokens WHERE secret_hash = '\\x{hex}'::bytea",
+                    crate::rows::TOKEN_COLUMNS
+                );
+                self.client.prepare(&sql)?
+            }
+        };
+        let found = self.client.query_opt(&st, &[])?;
+        if found.is_some() && !self.token_statements.contains_key(secret_hash) {
+            if self.token_statements.len() >= MAX_TOKEN_STATEMENTS {
+                self.token_statements.clear();
+            }
+            self.token_statements.insert(secret_hash.to_vec(), st);
+        }
+        found.as_ref().map(crate::rows::token_of).transpose()
+    }
 }
 
 impl PgTx<'_> {
@@ -250,13 +318,27 @@ impl PgTx<'_> {
 
     /// The prepared statement for `sql`, prepared once per connection.
     fn prepared(&mut self, sql: &str) -> Result<Statement> {
-        if let Some(st) = self.statements.get(sql) {
-            return Ok(st.clone());
-        }
-        let st = self.tx.prepare(sql)?;
-        self.statements.insert(sql.to_owned(), st.clone());
-        Ok(st)
+        prepared(self.statements, &mut self.tx, sql)
     }
+}
+
+/// The prepared statement for `sql` among a connection's `statements`, prepared on `client` (the
+/// connection or a transaction on it) the first time.
+fn prepared(
+    statements: &mut HashMap<String, Statement>,
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+) -> Result<Statement> {
+    if let Some(st) = statements.get(sql) {
+        return Ok(st.clone());
+    }
+    let st = client.prepare(sql)?;
+    if statements.len() >= MAX_STATEMENTS {
+        // Dropping a statement closes it on the server.
+        statements.clear();
+    }
+    statements.insert(sql.to_owned(), st.clone());
+    Ok(st)
 }
 
 /// The server's own message when there is one (constraint, detail), else the client's with its
@@ -313,6 +395,24 @@ impl crate::StoreTx for PgTx<'_> {
             self.tx.batch_execute("ANALYZE calls")?;
         }
         Ok(self.tx.commit()?)
+    }
+    /// In a read transaction, the sources kept with the customers' stamp serve as this
+    /// transaction's (they are what it would read), and sources read are kept with it: a page of
+    /// calls then needs no statement for them.
+    fn stamps(&mut self) -> Result<crate::Stamps> {
+        let st = self.prepared(&format!("SELECT {}", crate::STAMP_COLUMNS))?;
+        let r = self.tx.query_one(&st, &[])?;
+        let stamps = crate::Stamps { pricing: r.try_get(0)?, customers: r.try_get(1)? };
+        if !self.writes {
+            match &*self.kept_sources {
+                Some((stamp, registry)) if *stamp == stamps.customers => self.registry = Some(registry.clone()),
+                _ => {
+                    let registry = self.registry()?.clone();
+                    *self.kept_sources = Some((stamps.customers, registry));
+                }
+            }
+        }
+        Ok(stamps)
     }
     fn check(&mut self) -> Result<Vec<String>> {
         self.check_impl()

@@ -25,11 +25,6 @@ struct RateColumns<'a> {
 }
 
 impl crate::Rates for PgTx<'_> {
-    fn pricing_stamp(&mut self) -> Result<i64> {
-        let st = self.prepared("SELECT next FROM counters WHERE name = 'pricing'")?;
-        Ok(self.tx.query_one(&st, &[])?.try_get(0)?)
-    }
-
     fn rates(&mut self) -> Result<Vec<Rate>> {
         let st = self.prepared(
             "SELECT r.id, r.call_type, r.prefix, c.id, r.effective_from, r.effective_to, r.rate_e8,

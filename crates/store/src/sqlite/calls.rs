@@ -208,7 +208,7 @@ impl crate::Calls for SqliteTx<'_> {
         if plan.empty {
             return Ok(());
         }
-        let sql = plan.page::<Lite>(JOIN, &sources)?;
+        let sql = plan.page::<Lite>(JOIN, &sources, "")?;
         let mut st = self.tx.prepare_cached(&sql.text).map_err(StoreError::from)?;
         let mut rows = st.query(rusqlite::params_from_iter(sql.values)).map_err(StoreError::from)?;
         while let Some(r) = rows.next().map_err(StoreError::from)? {

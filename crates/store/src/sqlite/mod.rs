@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_invoice_life", include_str!("../../migrations/sqlite/0013_invoice_life.sql")),
     ("0014_access", include_str!("../../migrations/sqlite/0014_access.sql")),
     ("0015_call_details", include_str!("../../migrations/sqlite/0015_call_details.sql")),
+    ("0016_customers_stamp", include_str!("../../migrations/sqlite/0016_customers_stamp.sql")),
 ];
 
 /// How long a writer waits for another process's write lock before giving up, unless the URL
@@ -315,6 +316,10 @@ fn set_wal(conn: &Connection) -> Result<()> {
 impl crate::StoreTx for SqliteTx<'_> {
     fn commit(self) -> Result<()> {
         Ok(self.tx.commit()?)
+    }
+    fn stamps(&mut self) -> Result<crate::Stamps> {
+        let mut st = self.tx.prepare_cached(&format!("SELECT {}", crate::STAMP_COLUMNS))?;
+        Ok(st.query_row([], |r| Ok(crate::Stamps { pricing: r.get(0)?, customers: r.get(1)? }))?)
     }
     fn check(&mut self) -> Result<Vec<String>> {
         self.check_impl()

@@ -44,11 +44,6 @@ impl SqliteTx<'_> {
 }
 
 impl crate::Rates for SqliteTx<'_> {
-    fn pricing_stamp(&mut self) -> Result<i64> {
-        let mut st = self.tx.prepare_cached("SELECT next FROM counters WHERE name = 'pricing'")?;
-        Ok(st.query_row([], |r| r.get(0))?)
-    }
-
     fn rates(&mut self) -> Result<Vec<Rate>> {
         let mut st = self.tx.prepare_cached(
             "SELECT r.id, r.call_type, r.prefix, c.id, r.effective_from, r.effective_to, r.rate_e8,

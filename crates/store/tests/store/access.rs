@@ -169,16 +169,22 @@ pub(super) fn tokens_are_found_by_hash_revoked_once_and_kept<S: OpenStore>(backe
     assert!(tx.add_token(&token(None, "owner", 3)).is_err(), "a role that does not exist");
     drop(tx);
 
+    let found = Some(ApiToken { id: first, ..token(Some("invoicing"), "billing", 1) });
+    // Looked up on its own, as the API does for every request, twice (PostgreSQL keeps the
+    // statement of a token found), and an unknown hash twice.
+    for _ in 0..2 {
+        assert_eq!(db.store.find_token(&[1; 32]).expect("look-up"), found);
+        assert_eq!(db.store.find_token(&[7; 32]).expect("look-up"), None);
+    }
     let mut tx = db.store.write_usage().expect("tx");
-    assert_eq!(
-        tx.token_by_hash(&[1; 32]).expect("look-up"),
-        Some(ApiToken { id: first, ..token(Some("invoicing"), "billing", 1) })
-    );
+    assert_eq!(tx.token_by_hash(&[1; 32]).expect("look-up"), found);
     assert_eq!(tx.token_by_hash(&[7; 32]).expect("look-up"), None);
     assert!(tx.revoke_token(first, 3_000_000).expect("revoke"));
     assert!(!tx.revoke_token(first, 4_000_000).expect("revoke again"), "revoked once");
     assert!(!tx.revoke_token(9_999, 4_000_000).expect("revoke"), "no such token");
     tx.commit().expect("commit");
+    let revoked = db.store.find_token(&[1; 32]).expect("look-up").expect("still found");
+    assert_eq!(revoked.revoked_at, Some(3_000_000), "the kept look-up reads the revocation");
 
     let mut tx = db.store.read().expect("tx");
     let revoked = tx.token(first).expect("read").expect("first");

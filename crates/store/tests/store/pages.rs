@@ -1,7 +1,8 @@
 //! Pages of the call listing through the store (migration 0015): a read seeks past a call in the
 //! listing's order and stops at its limit, with every filter, across customers and sources
 //! whose codes do not follow their names; a scan bounds what a read examines and `scan_end`
-//! says where it stopped; the pricing stamp moves with what prices calls.
+//! says where it stopped; the stamps move with what they cover, and a page is read on its own
+//! only while they are as its reader expects.
 
 use super::*;
 use store::{CallKey, InvoiceId};
@@ -189,7 +190,7 @@ pub(super) fn a_scan_bounds_what_a_read_examines_and_says_where_it_stopped<S: Op
 
 pub(super) fn the_pricing_stamp_moves_with_what_prices_calls<S: OpenStore>(backend: Backend) {
     let mut db = db::<S>(backend);
-    let stamp = |db: &mut Db<S>| db.store.read().expect("tx").pricing_stamp().expect("stamp");
+    let stamp = |db: &mut Db<S>| db.store.read().expect("tx").stamps().expect("stamps").pricing;
     let c = customer(&mut db.store, "c1");
     let first = stamp(&mut db);
     import(&mut db.store, &[call(c, "x", 1, 60)]);
@@ -209,7 +210,7 @@ pub(super) fn the_pricing_stamp_moves_with_what_prices_calls<S: OpenStore>(backe
     let mut tx = db.store.write().expect("tx");
     let id = tx.insert_rates(&[rate]).expect("insert")[0];
     // Within the changing transaction already.
-    let added = tx.pricing_stamp().expect("stamp");
+    let added = tx.stamps().expect("stamps").pricing;
     assert_ne!(added, first, "a rate added");
     tx.commit().expect("commit");
     assert_eq!(stamp(&mut db), added);
@@ -229,4 +230,98 @@ pub(super) fn the_pricing_stamp_moves_with_what_prices_calls<S: OpenStore>(backe
     tx.replace_local_calling(&[]).expect("local");
     drop(tx);
     assert_eq!(stamp(&mut db), before, "a change rolled back");
+}
+
+pub(super) fn the_customers_stamp_moves_with_customers_plans_domains_and_sources<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let stamps = |db: &mut Db<S>| db.store.read().expect("tx").stamps().expect("stamps");
+    let c = customer(&mut db.store, "c1");
+    let first = stamps(&mut db);
+    import(&mut db.store, &[call(c, "x", 1, 60)]);
+    assert_eq!(stamps(&mut db), first, "calls change neither");
+    let mut moved = vec![first.customers];
+    let mut change = |db: &mut Db<S>, what: &str, f: &dyn Fn(&mut S::Tx<'_>)| {
+        let mut tx = db.store.write().expect("tx");
+        f(&mut tx);
+        // Within the changing transaction already.
+        let within = tx.stamps().expect("stamps").customers;
+        tx.commit().expect("commit");
+        let now = stamps(db).customers;
+        assert_eq!(now, within, "{what}");
+        assert!(!moved.contains(&now), "{what}: the customers' stamp stayed {now}");
+        moved.push(now);
+    };
+    change(&mut db, "a customer added", &|tx| {
+        tx.save_customer(&Customer::new("c2", "Customer c2")).expect("save");
+    });
+    change(&mut db, "a plan given", &|tx| {
+        tx.save_plan(&Plan { id: "p".into(), allowances: vec![] }).expect("plan");
+        let mut c1 = tx.customer("c1").expect("read").expect("c1");
+        c1.plans = vec!["p".into()];
+        tx.save_customer(&c1).expect("save");
+    });
+    change(&mut db, "a domain set", &|tx| {
+        let mut c1 = tx.customer("c1").expect("read").expect("c1");
+        c1.domains = vec![(ns(), "c1.example".into())];
+        tx.save_customer(&c1).expect("save");
+    });
+    change(&mut db, "a source added", &|tx| {
+        tx.add_source("zz", Platform::Netsapiens).expect("add");
+    });
+    // A rolled-back change leaves it.
+    let before = stamps(&mut db);
+    let mut tx = db.store.write().expect("tx");
+    tx.save_customer(&Customer::new("c3", "Customer c3")).expect("save");
+    drop(tx);
+    assert_eq!(stamps(&mut db), before, "a change rolled back");
+}
+
+pub(super) fn a_page_is_read_on_its_own_only_while_the_stamps_are_as_expected<S: OpenStore>(backend: Backend) {
+    let mut db = db::<S>(backend);
+    let (cs, invoice) = calls_to_page(&mut db.store);
+    // Read in a read transaction first, as a server does before it keeps anything.
+    let stamps = db.store.read().expect("tx").stamps().expect("stamps");
+    let all = CallQuery::default();
+    let aa = db.store.read().expect("tx").sources().expect("sources").into_iter().find(|s| s.name() == "aa");
+    let past_a2 = CallKey { start: 10, source: ns(), source_call_id: "a2".into() };
+    let queries = [
+        CallQuery { limit: Some(4), ..all.clone() },
+        CallQuery { limit: Some(2), after: Some(past_a2.clone()), ..all.clone() },
+        CallQuery { limit: Some(3), ..CallQuery::of_customer(cs[0]) },
+        CallQuery { limit: Some(3), source: aa, ..all.clone() },
+        CallQuery { limit: Some(3), scan: Some(5), billed_only: true, ..all.clone() },
+        CallQuery { limit: Some(9), invoice: Some(invoice), ..all.clone() },
+        CallQuery { from: Some(20), to: Some(50), ..all.clone() },
+        // Past the last call: an empty page.
+        CallQuery {
+            limit: Some(5),
+            after: Some(CallKey { start: 60, source: ns(), source_call_id: String::new() }),
+            ..all
+        },
+    ];
+    for q in &queries {
+        let listed = ids_of(&db.store.read().expect("tx").calls(q).expect("calls"));
+        let mut read = Vec::new();
+        let alone = db.store.each_call_if(q, stamps, |s| {
+            read.push(s.call.source_call_id);
+            Ok::<_, store::StoreError>(())
+        });
+        assert!(alone.expect("a page"), "{q:?}: the stamps are as expected");
+        assert_eq!(read, listed, "{q:?}");
+    }
+    let never =
+        |_: store::StoredCall| -> Result<(), store::StoreError> { panic!("no call is read under other stamps") };
+    let first = &queries[0];
+    let other = store::Stamps { pricing: stamps.pricing + 1, ..stamps };
+    assert!(!db.store.each_call_if(first, other, never).expect("a page"), "another pricing stamp");
+    customer(&mut db.store, "c4");
+    assert!(!db.store.each_call_if(first, stamps, never).expect("a page"), "a customer added since");
+    let now = db.store.read().expect("tx").stamps().expect("stamps");
+    let mut read = 0;
+    let count = |_| {
+        read += 1;
+        Ok::<_, store::StoreError>(())
+    };
+    assert!(db.store.each_call_if(first, now, count).expect("a page"));
+    assert_eq!(read, 4, "the stamps of now");
 }

@@ -121,9 +121,9 @@ async fn calls(State(app): State<App>, staff: Staff, Query(f): Query<Filters>) -
         (Err(e), _) => Err((StatusCode::BAD_REQUEST, e)),
         (_, Err(e)) => Err((StatusCode::BAD_REQUEST, e.to_string())),
         (Ok(filter), Ok(after)) => {
-            let pricing = app.billing.pricing().clone();
+            let kept = app.billing.kept().clone();
             let page =
-                billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), PAGE, &pricing)).await;
+                billing::run!(app.billing, |s| billing::calls::page(s, &filter, after.as_ref(), PAGE, &kept)).await;
             page.map_err(|e| {
                 let message = e.to_string();
                 (super::super::error::ApiError::from(e).status, message)
