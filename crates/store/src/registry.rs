@@ -42,6 +42,11 @@ impl Registry {
         place.map(|p| p as i64).ok_or_else(|| StoreError::Corrupt(format!("unknown source code {}", source.code())))
     }
 
+    /// Whether ordering by code orders by name ([`Registry::rank_sql`] is the column itself).
+    pub(crate) fn codes_follow_names(&self) -> bool {
+        self.code_order_is_name_order
+    }
+
     /// SQL for the place of the source in `column` (its code) in the order of names: the column
     /// itself while codes follow names (an index on it then gives the order), else a `CASE`.
     pub(crate) fn rank_sql(&self, column: &str) -> String {
