@@ -98,6 +98,9 @@ pub(crate) struct Plan<'q> {
     pub after: Option<(Micros, i64, &'q str)>,
     /// Nothing can match (an invoice of another customer, an empty span).
     pub empty: bool,
+    /// The customer written into the SQL rather than bound: a statement of one customer's calls
+    /// that PostgreSQL may plan once for that customer ([`Plan::planned_once`]).
+    pub customer_in_text: bool,
 }
 
 impl<'q> Plan<'q> {
@@ -108,8 +111,15 @@ impl<'q> Plan<'q> {
         invoice: Option<Option<(i64, Micros, Micros)>>,
         sources: &Registry,
     ) -> Result<Plan<'q>> {
-        let mut plan =
-            Plan { query, customer_pk: query.customer_pk, from: query.from, to: query.to, after: None, empty: false };
+        let mut plan = Plan {
+            query,
+            customer_pk: query.customer_pk,
+            from: query.from,
+            to: query.to,
+            after: None,
+            empty: false,
+            customer_in_text: false,
+        };
         match invoice {
             None => {}
             Some(None) => plan.empty = true,
@@ -126,6 +136,13 @@ impl<'q> Plan<'q> {
         plan.empty |=
             plan.from.zip(plan.to).is_some_and(|(f, t)| f >= t) || query.limit == Some(0) || query.scan == Some(0);
         Ok(plan)
+    }
+
+    /// Whether a page of this plan, its customer written into its SQL, has one good plan whatever
+    /// the values of its parameters (at most a cursor's): a range of the index of every
+    /// customer's calls by start, or of one customer's calls.
+    pub fn planned_once(&self) -> bool {
+        self.from.is_none() && self.to.is_none() && !self.filters()
     }
 
     /// Whether the query filters beyond its reach: only then can a page examine calls it does
@@ -151,8 +168,10 @@ impl<'q> Plan<'q> {
         if let Some(to) = self.to {
             sql.bind(&format!(" AND {start} < ?"), [Param::Time(to)])?;
         }
-        if let Some(pk) = self.customer_pk {
-            sql.bind(&format!(" AND {alias}.customer_pk = ?"), [Param::Int(pk)])?;
+        match self.customer_pk {
+            Some(pk) if self.customer_in_text => sql.push(&format!(" AND {alias}.customer_pk = {pk}")),
+            Some(pk) => sql.bind(&format!(" AND {alias}.customer_pk = ?"), [Param::Int(pk)])?,
+            None => {}
         }
         if let Some((at, rank, id)) = self.after.filter(|_| sources.codes_follow_names()) {
             // The calls past the call in the order of the index on (start, source, id): one

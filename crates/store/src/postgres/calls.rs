@@ -294,7 +294,9 @@ impl super::PgStore {
         sources: &Registry,
         mut f: impl FnMut(StoredCall) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let plan = Plan::new(q, None, sources)?;
+        let mut plan = Plan::new(q, None, sources)?;
+        plan.customer_in_text = true;
+        self.plan(if plan.planned_once() { super::Planning::Auto } else { super::Planning::Custom })?;
         // The stamps are subqueries of no row of the page: the server reads them once.
         let page = plan.page::<Pg>(JOIN, sources, &format!(", {}", crate::STAMP_COLUMNS))?;
         let st = super::prepared(&mut self.statements, &mut self.client, &page.text)?;

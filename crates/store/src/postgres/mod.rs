@@ -82,6 +82,21 @@ pub struct PgStore {
     /// The lookups of the API tokens found on this connection, by their hash
     /// ([`Store::find_token`]).
     token_statements: HashMap<Vec<u8>, Statement>,
+    /// How the server plans this connection's statements with parameters now.
+    planning: Planning,
+}
+
+/// How the server plans a statement with parameters (`plan_cache_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Planning {
+    /// At every execution, for the values given (`force_custom_plan`): what every transaction
+    /// runs with (see [`PgStore::connect_url`]).
+    Custom,
+    /// Once, for any values, when the server finds that plan no worse (`auto`): for the pages
+    /// past a cursor of every customer's calls, or of one customer's written into the statement
+    /// ([`PgStore::page_alone`], [`crate::page::Plan::planned_once`]), whose one good plan is a
+    /// range of an index, and whose planning took as long as reading them.
+    Auto,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -133,7 +148,13 @@ impl PgStore {
         // `invoices` ten times per customer from first row to last.
         let setup = "SET jit = off; SET plan_cache_mode = force_custom_plan";
         let client = connect::Settings::parse(url).and_then(|s| s.connect(setup)).map_err(StoreError::Connect)?;
-        Ok(PgStore { client, statements: HashMap::new(), kept_sources: None, token_statements: HashMap::new() })
+        Ok(PgStore {
+            client,
+            statements: HashMap::new(),
+            kept_sources: None,
+            token_statements: HashMap::new(),
+            planning: Planning::Custom,
+        })
     }
 
     /// Runs SQL outside any transaction, one statement after another: administration that a
@@ -204,7 +225,21 @@ impl PgStore {
         self.client.is_closed()
     }
 
+    /// Makes the server plan statements with parameters as `planning` says, from now on (one
+    /// round trip when it changes).
+    pub(crate) fn plan(&mut self, planning: Planning) -> Result<()> {
+        if self.planning != planning {
+            self.client.batch_execute(match planning {
+                Planning::Custom => "SET plan_cache_mode = force_custom_plan",
+                Planning::Auto => "SET plan_cache_mode = auto",
+            })?;
+            self.planning = planning;
+        }
+        Ok(())
+    }
+
     fn begin(&mut self, level: IsolationLevel, read_only: bool, lock: Option<&str>) -> Result<PgTx<'_>> {
+        self.plan(Planning::Custom)?;
         let tx = self.client.build_transaction().isolation_level(level).read_only(read_only).start()?;
         let mut tx = PgTx {
             tx,
@@ -416,5 +451,54 @@ impl crate::StoreTx for PgTx<'_> {
     }
     fn check(&mut self) -> Result<Vec<String>> {
         self.check_impl()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CallKey, CallQuery, Calls, Customers, Source, StoreTx};
+
+    /// A page past a cursor of every customer's calls, or of one customer's, is planned once
+    /// (`auto`); the next transaction on the connection plans at every execution again, and so
+    /// does a page of a span of days.
+    #[test]
+    fn only_pages_past_a_cursor_are_planned_once() {
+        let db = testkit::TempDatabase::for_test();
+        let mut pg = PgStore::open_url(db.url()).expect("the test database");
+        let mode = |pg: &mut PgStore| -> String {
+            pg.rows("SHOW plan_cache_mode").expect("show")[0].try_get(0).expect("text")
+        };
+        assert_eq!(mode(&mut pg), "force_custom_plan");
+        let mut tx = pg.write().expect("tx");
+        let customer_pk = tx.save_customer(&crate::Customer::new("c1", "Customer c1")).expect("a customer");
+        let call = crate::NewCall {
+            source: Source::file(),
+            source_call_id: "y".into(),
+            customer_pk,
+            start: 2,
+            duration: 60,
+            direction: rating::Direction::Outbound,
+            from: "12125550100".into(),
+            to: "13125550100".into(),
+            call_type: None,
+        };
+        tx.import_calls(&[call], &mut Vec::new()).expect("a call");
+        tx.commit().expect("commit");
+        // A read transaction keeps the sources a page alone needs.
+        let stamps = pg.read().expect("tx").stamps().expect("stamps");
+        let after = CallKey { start: 1, source: Source::file(), source_call_id: "x".into() };
+        let past = CallQuery { limit: Some(5), after: Some(after), ..CallQuery::default() };
+        let page = |pg: &mut PgStore, q: &CallQuery| {
+            pg.each_call_if(q, stamps, |_| Ok::<_, StoreError>(())).expect("a page");
+        };
+        page(&mut pg, &past);
+        assert_eq!(mode(&mut pg), "auto");
+        drop(pg.read().expect("a transaction"));
+        assert_eq!(mode(&mut pg), "force_custom_plan");
+        page(&mut pg, &CallQuery { customer_pk: Some(customer_pk), ..past.clone() });
+        assert_eq!(mode(&mut pg), "auto");
+        page(&mut pg, &CallQuery { from: Some(0), to: Some(10), ..past.clone() });
+        assert_eq!(mode(&mut pg), "force_custom_plan");
     }
 }
