@@ -83,11 +83,6 @@ impl Customers {
         };
         Ok(Customers { list, sources: tx.sources()? })
     }
-
-    /// The customer of an id.
-    pub fn get(&self, id: &str) -> Option<&Customer> {
-        self.list.binary_search_by(|c| c.id.as_str().cmp(id)).ok().and_then(|i| self.list.get(i))
-    }
 }
 
 impl Reference {
