@@ -32,8 +32,8 @@ pub struct Reference {
     pub customers: Arc<Customers>,
 }
 
-/// A pricing with its rates as listings show them, each written once, when first shown: a
-/// call's rate is a tenth of its time in a page otherwise.
+/// A pricing with its rates as listings show them, each written once, when first shown, rather
+/// than for every call of every page (two prices, its owner and prefixes).
 #[derive(Debug)]
 pub struct ShownPricing {
     pricing: Pricing,
