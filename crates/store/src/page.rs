@@ -74,8 +74,8 @@ impl<D: Dialect> Sql<D> {
 
 /// A count or limit, written into the SQL rather than bound: PostgreSQL plans a statement with
 /// a bound limit again for every execution (a generic plan cannot know the limit is small), which
-/// took as long as reading the page; with the limit in its text the plan is made once per
-/// connection. The limits are few (a page's size, the scan), so the statements are too.
+/// took over half as long as reading the page; with the limit in its text the plan is made once
+/// per connection. The limits are few (a page's size, the scan), so the statements are too.
 fn count(n: u64) -> u64 {
     n.min(i64::MAX as u64)
 }
