@@ -306,11 +306,15 @@ pub(crate) fn work<S: Store>(
             tx.commit()?;
         }
     }
+    // Whoever finds every claim settled closes the run. A worker leaving while claims are open
+    // writes nothing: the run it read could be closed by the time it wrote, and writing it back
+    // running left it open for good, so that the next cycle of the date joined it and invoiced
+    // nobody. A worker still settling claims writes its progress but closes the run after.
     let mut tx = store.write_usage()?;
     let counts = tx.claim_counts(run.id)?;
-    if let Some(current) = tx.run(run.id)? {
+    if let Some(current) = tx.run(run.id).map(|r| r.filter(|_| counts.open() == 0))? {
         let mut done = progress_of(current, &counts, now);
-        if done.state == JobState::Running && counts.open() == 0 {
+        if done.state == JobState::Running {
             done.state = if counts.held + counts.failed == 0 { JobState::Done } else { JobState::Failed };
             done.finished_at = Some(now);
         }
