@@ -173,23 +173,27 @@ impl<'q> Plan<'q> {
             Some(pk) => sql.bind(&format!(" AND {alias}.customer_pk = ?"), [Param::Int(pk)])?,
             None => {}
         }
-        if let Some((at, rank, id)) = self.after.filter(|_| sources.codes_follow_names()) {
-            // The calls past the call in the order of the index on (start, source, id): one
-            // range of it, which PostgreSQL plans in half the time of the form below.
-            sql.bind(
-                &format!(" AND ({start}, {alias}.source, {alias}.source_call_id) > (?, ?, ?)"),
-                [Param::Time(at), Param::Int(rank), Param::Text(id)],
-            )?;
-        } else if let Some((at, rank, id)) = self.after {
-            // A range of the index on the start, and among the calls of that very start (a few),
-            // those past the call by source name and id.
-            let rank_sql = sources.rank_sql(&format!("{alias}.source"));
-            sql.bind(
-                &format!(
-                    " AND {start} >= ? AND ({start} > ? OR {rank_sql} > ? OR ({rank_sql} = ? AND {alias}.source_call_id > ?))"
-                ),
-                [Param::Time(at), Param::Time(at), Param::Int(rank), Param::Int(rank), Param::Text(id)],
-            )?;
+        match self.after {
+            Some((at, rank, id)) if sources.codes_follow_names() => {
+                // The calls past the call in the order of the index on (start, source, id): one
+                // range of it, which PostgreSQL plans in half the time of the form below.
+                sql.bind(
+                    &format!(" AND ({start}, {alias}.source, {alias}.source_call_id) > (?, ?, ?)"),
+                    [Param::Time(at), Param::Int(rank), Param::Text(id)],
+                )?;
+            }
+            Some((at, rank, id)) => {
+                // A range of the index on the start, and among the calls of that very start (a
+                // few), those past the call by source name and id.
+                let rank_sql = sources.rank_sql(&format!("{alias}.source"));
+                sql.bind(
+                    &format!(
+                        " AND {start} >= ? AND ({start} > ? OR {rank_sql} > ? OR ({rank_sql} = ? AND {alias}.source_call_id > ?))"
+                    ),
+                    [Param::Time(at), Param::Time(at), Param::Int(rank), Param::Int(rank), Param::Text(id)],
+                )?;
+            }
+            None => {}
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use super::{CallFilter, Cursor, Listing};
 use crate::doc::CallDoc;
 use crate::error::Result;
-use crate::pricing::Kept;
+use crate::pricing::{Kept, Reference};
 use store::prelude::*;
 use store::{CallKey, Store, StoreError, StoredCall};
 
@@ -54,31 +54,59 @@ pub fn page_within<S: Store>(
     kept: &Kept,
 ) -> Result<CallPage> {
     if let (None, Some((stamps, reference))) = (&filter.invoice, kept.last()) {
-        // What the kept customers and sources cannot resolve (one added since) is resolved again
-        // below, with what the store holds.
-        if let Ok(listing) = Listing::of(filter, reference, None) {
-            if let Ok(mut reading) = Reading::new(&listing, after, limit, scan) {
-                match store.each_call_if(&reading.query.clone(), stamps, |s| reading.take(s)) {
-                    Err(Stop::Full) => {
-                        let last = reading.last.take();
-                        return Ok(reading.page(last));
-                    }
-                    Err(Stop::Store(e)) => return Err(e.into()),
-                    Ok(true | false) => {}
-                }
-            }
+        if let Some(page) = page_alone(store, filter, after, (limit, scan), stamps, reference)? {
+            return Ok(page);
         }
     }
     let mut tx = store.read()?;
     let listing = Listing::prepare(&mut tx, filter, |tx| kept.load(tx))?;
-    let mut reading = Reading::new(&listing, after, limit, scan)?;
-    let next = match tx.each_call(&reading.query.clone(), |s| reading.take(s)) {
+    let query = page_query(&listing, after, limit, scan)?;
+    let mut reading = Reading::new(&listing, limit);
+    let next = match tx.each_call(&query, |s| reading.take(s)) {
         Err(Stop::Full) => reading.last.take(),
         Err(Stop::Store(e)) => return Err(e.into()),
         // The reach ended, or the scan did: then the next page starts after its last call.
-        Ok(()) => tx.scan_end(&reading.query)?,
+        Ok(()) => tx.scan_end(&query)?,
     };
     Ok(reading.page(next))
+}
+
+/// The page read alone with what was kept ([`Store::each_call_if`]); `None` when what is kept
+/// is no longer what the store holds, when it cannot resolve the filter (a customer or source
+/// added since), or when the page is not full (its end is read apart).
+fn page_alone<S: Store>(
+    store: &mut S,
+    filter: &CallFilter,
+    after: Option<&Cursor>,
+    (limit, scan): (usize, u64),
+    stamps: store::Stamps,
+    reference: Reference,
+) -> Result<Option<CallPage>> {
+    let Ok(listing) = Listing::of(filter, reference, None) else { return Ok(None) };
+    let Ok(query) = page_query(&listing, after, limit, scan) else { return Ok(None) };
+    let mut reading = Reading::new(&listing, limit);
+    match store.each_call_if(&query, stamps, |s| reading.take(s)) {
+        Err(Stop::Full) => {
+            let last = reading.last.take();
+            Ok(Some(reading.page(last)))
+        }
+        Err(Stop::Store(e)) => Err(e.into()),
+        Ok(_) => Ok(None),
+    }
+}
+
+/// The store's query of a page: the listing's, past the cursor, at most `scan` calls examined,
+/// and when every call read is listed, the page and one more, to know whether one follows.
+fn page_query(listing: &Listing<'_>, after: Option<&Cursor>, limit: usize, scan: u64) -> Result<store::CallQuery> {
+    let mut query = listing.query.clone();
+    if let Some(cursor) = after {
+        query.after = Some(cursor.key(&listing.reference.customers.sources)?);
+    }
+    query.scan = Some(scan);
+    if listing.exact() {
+        query.limit = Some(limit as u64 + 1);
+    }
+    Ok(query)
 }
 
 /// Why a page's reading stopped early.
@@ -94,10 +122,9 @@ impl From<StoreError> for Stop {
     }
 }
 
-/// A page being read: its query and the calls taken so far.
+/// A page being read: the calls taken so far.
 struct Reading<'l, 'f> {
     listing: &'l Listing<'f>,
-    query: store::CallQuery,
     limit: usize,
     calls: Vec<CallDoc>,
     /// The key of the page's last call, once it is full.
@@ -105,17 +132,8 @@ struct Reading<'l, 'f> {
 }
 
 impl<'l, 'f> Reading<'l, 'f> {
-    fn new(listing: &'l Listing<'f>, after: Option<&Cursor>, limit: usize, scan: u64) -> Result<Reading<'l, 'f>> {
-        let mut query = listing.query.clone();
-        if let Some(cursor) = after {
-            query.after = Some(cursor.key(&listing.reference.customers.sources)?);
-        }
-        query.scan = Some(scan);
-        if listing.exact() {
-            // Every call read is listed: the page and one more, to know whether one follows.
-            query.limit = Some(limit as u64 + 1);
-        }
-        Ok(Reading { listing, query, limit, calls: Vec::with_capacity(limit), last: None })
+    fn new(listing: &'l Listing<'f>, limit: usize) -> Reading<'l, 'f> {
+        Reading { listing, limit, calls: Vec::with_capacity(limit), last: None }
     }
 
     /// The next call read: listed if the filters keep it, until the page is full and another

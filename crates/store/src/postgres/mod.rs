@@ -26,11 +26,13 @@ mod tls;
 
 pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT};
 
+use crate::registry::Registry;
 use crate::{narrow, wide, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Migrations in order: (name, SQL). Names match the SQLite backend's one for one.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -65,23 +67,20 @@ const FETCH_ROWS: i32 = 4_096;
 const LOCK_WRITES: i64 = 0x6d_65_74_65_72_00_01;
 const LOCK_MIGRATIONS: i64 = 0x6d_65_74_65_72_00_02;
 
-/// The most token lookups a connection keeps prepared (a few tokens are in use at a time).
-const MAX_TOKEN_STATEMENTS: usize = 64;
-
 /// The most statements a connection keeps prepared; past it they are all closed and prepared
 /// again as needed. Pages of calls write their limit into their text, so a caller asking for
 /// every size of page could otherwise make statements without end.
 const MAX_STATEMENTS: usize = 512;
 
+/// The sources a connection last read in a read transaction, with the customers' stamp it read
+/// ([`crate::StoreTx::stamps`]).
+type KeptSources = Option<(i64, Arc<Registry>)>;
+
 /// A `meter` database on a PostgreSQL server: one connection, with its prepared statements.
 pub struct PgStore {
     client: Client,
     statements: HashMap<String, Statement>,
-    /// The sources last read in a read transaction, with the customers' stamp it read.
-    kept_sources: Option<(i64, crate::registry::Registry)>,
-    /// The lookups of the API tokens found on this connection, by their hash
-    /// ([`Store::find_token`]).
-    token_statements: HashMap<Vec<u8>, Statement>,
+    kept_sources: KeptSources,
     /// How the server plans this connection's statements with parameters now.
     planning: Planning,
 }
@@ -110,7 +109,7 @@ pub struct PgTx<'a> {
     tx: postgres::Transaction<'a>,
     statements: &'a mut HashMap<String, Statement>,
     /// The connection's kept sources ([`crate::StoreTx::stamps`]).
-    kept_sources: &'a mut Option<(i64, crate::registry::Registry)>,
+    kept_sources: &'a mut KeptSources,
     /// A usage or exclusive write: customer lookups for billing lock the row.
     writes: bool,
     /// Calls this transaction inserted.
@@ -148,13 +147,7 @@ impl PgStore {
         // `invoices` ten times per customer from first row to last.
         let setup = "SET jit = off; SET plan_cache_mode = force_custom_plan";
         let client = connect::Settings::parse(url).and_then(|s| s.connect(setup)).map_err(StoreError::Connect)?;
-        Ok(PgStore {
-            client,
-            statements: HashMap::new(),
-            kept_sources: None,
-            token_statements: HashMap::new(),
-            planning: Planning::Custom,
-        })
+        Ok(PgStore { client, statements: HashMap::new(), kept_sources: None, planning: Planning::Custom })
     }
 
     /// Runs SQL outside any transaction, one statement after another: administration that a
@@ -295,7 +288,7 @@ impl Store for PgStore {
             Some((stamp, sources))
                 if *stamp == expected.customers && query.invoice.is_none() && query.limit.is_some() =>
             {
-                sources.clone()
+                Arc::clone(sources)
             }
             _ => return crate::each_call_if_in_transaction(self, query, expected, f),
         };
@@ -307,23 +300,20 @@ impl Store for PgStore {
     /// every request (`plan_cache_mode`, [`PgStore::connect_url`]), which took most of the
     /// lookup's time. An unknown hash's statement is closed at once.
     fn find_token(&mut self, secret_hash: &[u8]) -> Result<Option<crate::ApiToken>> {
-        let st = match self.token_statements.get(secret_hash) {
+        use std::fmt::Write as _;
+        let mut sql = format!("SELECT {} FROM api_tokens WHERE secret_hash = '\\x", crate::rows::TOKEN_COLUMNS);
+        for b in secret_hash {
+            let _ = write!(sql, "{b:02x}");
+        }
+        sql.push_str("'::bytea");
+        let kept = self.statements.get(&sql).cloned();
+        let st = match &kept {
             Some(st) => st.clone(),
-            None => {
-                let hex: String = secret_hash.iter().map(|b| format!("{b:02x}")).collect();
-                let sql = format!(
-                    "SELECT {} FROM api_tokens WHERE secret_hash = '\\x{hex}'::bytea",
-                    crate::rows::TOKEN_COLUMNS
-                );
-                self.client.prepare(&sql)?
-            }
+            None => self.client.prepare(&sql)?,
         };
         let found = self.client.query_opt(&st, &[])?;
-        if found.is_some() && !self.token_statements.contains_key(secret_hash) {
-            if self.token_statements.len() >= MAX_TOKEN_STATEMENTS {
-                self.token_statements.clear();
-            }
-            self.token_statements.insert(secret_hash.to_vec(), st);
+        if found.is_some() && kept.is_none() {
+            keep(&mut self.statements, sql, st);
         }
         found.as_ref().map(crate::rows::token_of).transpose()
     }
@@ -368,12 +358,18 @@ fn prepared(
         return Ok(st.clone());
     }
     let st = client.prepare(sql)?;
+    keep(statements, sql.to_owned(), st.clone());
+    Ok(st)
+}
+
+/// Keeps a connection's prepared statement for `sql`, closing every kept one first when they
+/// are [`MAX_STATEMENTS`] already.
+fn keep(statements: &mut HashMap<String, Statement>, sql: String, st: Statement) {
     if statements.len() >= MAX_STATEMENTS {
         // Dropping a statement closes it on the server.
         statements.clear();
     }
-    statements.insert(sql.to_owned(), st.clone());
-    Ok(st)
+    statements.insert(sql, st);
 }
 
 /// The server's own message when there is one (constraint, detail), else the client's with its
@@ -440,9 +436,11 @@ impl crate::StoreTx for PgTx<'_> {
         let stamps = crate::Stamps { pricing: r.try_get(0)?, customers: r.try_get(1)? };
         if !self.writes {
             match &*self.kept_sources {
-                Some((stamp, registry)) if *stamp == stamps.customers => self.registry = Some(registry.clone()),
+                Some((stamp, registry)) if *stamp == stamps.customers => {
+                    self.registry = Some(Registry::clone(registry));
+                }
                 _ => {
-                    let registry = self.registry()?.clone();
+                    let registry = Arc::new(self.registry()?.clone());
                     *self.kept_sources = Some((stamps.customers, registry));
                 }
             }
